@@ -1,0 +1,107 @@
+# pktcount — per-protocol byte counting in the kernel through raw bpf() syscalls.
+#
+#   make            build ./pktcount
+#   make static     build ./pktcount-static (musl-gcc when present)
+#   make run        install what is missing, build, count on the default interface
+#   make check      install what is missing, build, run every test (as root)
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Honours CC, CFLAGS, CPPFLAGS, LDFLAGS, PREFIX, DESTDIR; quiet unless V=1.
+
+VERSION   := 0.1
+PREFIX    ?= /usr/local
+SBINDIR   ?= $(PREFIX)/sbin
+MANDIR    ?= $(PREFIX)/share/man
+CC        ?= cc
+CFLAGS    ?= -O2 -g
+WARNFLAGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wformat=2 -Wno-format-nonliteral
+ALL_CPPFLAGS := -Iinclude -Isrc -D_GNU_SOURCE -DPC_VERSION='"$(VERSION)"' $(CPPFLAGS)
+ALL_CFLAGS   := -std=gnu11 $(WARNFLAGS) $(CFLAGS)
+LDLIBS    += -lm
+
+# Everything but main(): the tests link the same objects.
+LIB_SRCS  := src/bpf.c src/asm.c src/key.c src/ebpf.c src/iface.c src/output.c insn/count.c
+SRCS      := src/main.c $(LIB_SRCS)
+TEST_SRCS := tests/helpers.c tests/frames.c tests/test_prog.c tests/test_lint.c \
+             tests/test_live.c tests/test_cli.c
+
+OBJDIR    := build
+OBJS      := $(SRCS:%.c=$(OBJDIR)/%.o)
+LIB_OBJS  := $(LIB_SRCS:%.c=$(OBJDIR)/%.o)
+TEST_OBJS := $(TEST_SRCS:%.c=$(OBJDIR)/%.o)
+
+# Debian packages `make check` and `make run` install when missing.
+DEB_BUILD := gcc make libc6-dev
+DEB_TEST  := libcriterion-dev libcjson-dev iproute2 ethtool
+DEB_STATIC := musl-tools
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+.PHONY: all static run check test deps deps-test install uninstall clean
+
+all: pktcount
+
+pktcount: $(OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+$(OBJDIR)/%.o: %.c $(wildcard include/*.h src/*.h tests/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# A static binary for devices with no libraries: musl when we have it.
+STATIC_CC := $(shell command -v musl-gcc 2>/dev/null || echo $(CC))
+static: pktcount-static
+pktcount-static: $(SRCS) $(wildcard include/*.h src/*.h)
+	@echo "  STATIC  $@ ($(notdir $(STATIC_CC)))"
+	$(Q)$(STATIC_CC) $(ALL_CPPFLAGS) -std=gnu11 $(WARNFLAGS) -Os -static $(LDFLAGS) \
+		-o $@ $(SRCS) -lm
+	$(Q)strip $@
+
+tests/pktcount-tests: $(TEST_OBJS) $(LIB_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJS) $(LIB_OBJS) -lcriterion -lcjson $(LDLIBS)
+
+# Install the Debian packages that are missing (root only; others are told).
+define apt_install
+	@missing=""; for p in $(1); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" != 0 ]; then echo "missing packages:$$missing (install them as root)"; exit 1; fi; \
+		echo "  APT    $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+endef
+
+deps:
+	$(call apt_install,$(DEB_BUILD))
+
+deps-test: deps
+	$(call apt_install,$(DEB_TEST) $(DEB_STATIC))
+
+run: deps pktcount
+	./pktcount $(ARGS)
+
+test: tests/pktcount-tests pktcount
+	./tests/pktcount-tests $(TEST_ARGS)
+
+check: deps-test
+	$(MAKE) test static
+
+install: pktcount
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 pktcount $(DESTDIR)$(SBINDIR)/pktcount
+	install -m 0644 pktcount.8 $(DESTDIR)$(MANDIR)/man8/pktcount.8
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/pktcount $(DESTDIR)$(MANDIR)/man8/pktcount.8
+
+clean:
+	rm -rf $(OBJDIR) pktcount pktcount-static tests/pktcount-tests

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The counting key (../shared/spec/classification.md), shared by the eBPF
+ * program in insn/, every userspace classifier and the output.
+ *
+ * A key is an index into one flat array of counters:
+ *
+ *   key  = dir * PC_NSLOTS + slot
+ *   slot = PC_SLOT_IPV4 + ipproto   ipv4, ipproto 0..255 or PC_PROTO_UNKNOWN
+ *        | PC_SLOT_IPV6 + ipproto   ipv6, likewise
+ *        | PC_SLOT_NONIP + (l3 - PC_L3_FIRST_NONIP)   every other class
+ *
+ * so the program only ever adds constants and a loaded byte to build it,
+ * and the array map it indexes needs no hashing.
+ */
+#ifndef PKTCOUNT_KEY_H
+#define PKTCOUNT_KEY_H
+
+#include <stdint.h>
+
+enum pc_dir { PC_DIR_RX = 0, PC_DIR_TX = 1, PC_DIR_COUNT };
+
+enum pc_l3 {
+	PC_L3_IPV4,
+	PC_L3_IPV6,
+	PC_L3_ARP,
+	PC_L3_RARP,
+	PC_L3_LLDP,
+	PC_L3_EAPOL,
+	PC_L3_PPPOE_DISC,
+	PC_L3_PPPOE_SESS,
+	PC_L3_MPLS,
+	PC_L3_LLC,	/* an 802.3 length field, below 0x0600 */
+	PC_L3_OTHER,	/* any other ethertype, a third VLAN tag, a cut tag */
+	PC_L3_RUNT,	/* shorter than an Ethernet header */
+	PC_L3_COUNT
+};
+#define PC_L3_FIRST_NONIP PC_L3_ARP
+
+/* ipproto value for "the frame ends before the protocol byte" */
+#define PC_PROTO_UNKNOWN 256
+/* ipproto value for classes that have none (non-IP) */
+#define PC_PROTO_NONE (-1)
+
+#define PC_SLOT_IPV4	0
+#define PC_SLOT_IPV6	(PC_SLOT_IPV4 + 257)
+#define PC_SLOT_NONIP	(PC_SLOT_IPV6 + 257)
+#define PC_SLOT_L3(L3)	(PC_SLOT_NONIP + (L3) - PC_L3_FIRST_NONIP)
+#define PC_NSLOTS	(PC_SLOT_NONIP + PC_L3_COUNT - PC_L3_FIRST_NONIP)
+#define PC_NKEYS	(PC_DIR_COUNT * PC_NSLOTS)
+
+/* Ethertypes the key names (spec table). */
+#define PC_ETH_HLEN		14
+#define PC_ETH_TYPE_OFF		12
+#define PC_VLAN_HLEN		4
+#define PC_VLAN_MAX		2	/* tags walked, a moved-out tag included */
+#define PC_ETHERTYPE_MIN	0x0600	/* below: an 802.3 length */
+#define PC_ETHERTYPE_IPV4	0x0800
+#define PC_ETHERTYPE_ARP	0x0806
+#define PC_ETHERTYPE_RARP	0x8035
+#define PC_ETHERTYPE_VLAN	0x8100
+#define PC_ETHERTYPE_QINQ	0x88a8
+#define PC_ETHERTYPE_QINQ_OLD	0x9100
+#define PC_ETHERTYPE_IPV6	0x86dd
+#define PC_ETHERTYPE_PPPOE_DISC	0x8863
+#define PC_ETHERTYPE_PPPOE_SESS	0x8864
+#define PC_ETHERTYPE_MPLS_UC	0x8847
+#define PC_ETHERTYPE_MPLS_MC	0x8848
+#define PC_ETHERTYPE_EAPOL	0x888e
+#define PC_ETHERTYPE_LLDP	0x88cc
+
+/* IPv4 and IPv6 header facts the program and the classifiers use. */
+#define PC_IPV4_PROTO_OFF	9
+#define PC_IPV6_NEXTHDR_OFF	6
+#define PC_IPV6_HLEN		40
+#define PC_IPV6_EXT_MAX		4	/* extension headers walked */
+#define PC_IPPROTO_HOPOPTS	0
+#define PC_IPPROTO_ROUTING	43
+#define PC_IPPROTO_FRAGMENT	44
+#define PC_IPPROTO_AH		51
+#define PC_IPPROTO_DSTOPTS	60
+#define PC_IPV6_FRAG_HLEN	8
+
+/* packet type of a frame the host sent (linux/if_packet.h) */
+#define PC_PACKET_OUTGOING	4
+
+/* One counter, as stored in the map (per CPU where the map is per-CPU). */
+struct pc_counter {
+	uint64_t bytes;
+	uint64_t packets;
+};
+
+struct pc_key_parts {
+	enum pc_dir dir;
+	enum pc_l3 l3;
+	int ipproto;	/* 0..255, PC_PROTO_UNKNOWN, or PC_PROTO_NONE for non-IP */
+};
+
+static inline unsigned int pc_key_make(enum pc_dir dir, enum pc_l3 l3, int ipproto)
+{
+	unsigned int slot;
+
+	if (l3 == PC_L3_IPV4)
+		slot = PC_SLOT_IPV4 + (unsigned int)ipproto;
+	else if (l3 == PC_L3_IPV6)
+		slot = PC_SLOT_IPV6 + (unsigned int)ipproto;
+	else
+		slot = PC_SLOT_L3(l3);
+	return (unsigned int)dir * PC_NSLOTS + slot;
+}
+
+static inline struct pc_key_parts pc_key_split(unsigned int key)
+{
+	struct pc_key_parts p;
+	unsigned int slot = key % PC_NSLOTS;
+
+	p.dir = key / PC_NSLOTS ? PC_DIR_TX : PC_DIR_RX;
+	if (slot < PC_SLOT_IPV6) {
+		p.l3 = PC_L3_IPV4;
+		p.ipproto = (int)(slot - PC_SLOT_IPV4);
+	} else if (slot < PC_SLOT_NONIP) {
+		p.l3 = PC_L3_IPV6;
+		p.ipproto = (int)(slot - PC_SLOT_IPV6);
+	} else {
+		p.l3 = (enum pc_l3)(slot - PC_SLOT_NONIP + PC_L3_FIRST_NONIP);
+		p.ipproto = PC_PROTO_NONE;
+	}
+	return p;
+}
+
+/* Names, in src/key.c: the spec's class names and IANA protocol keywords. */
+const char *pc_dir_name(enum pc_dir dir);
+const char *pc_l3_name(enum pc_l3 l3);
+/* The protocol's name, or NULL when it has none (print the number then). */
+const char *pc_ipproto_name(int ipproto);
+
+#endif /* PKTCOUNT_KEY_H */

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The eBPF programs of insn/, and the linker and lint of src/asm.c. */
+#ifndef PKTCOUNT_PROG_H
+#define PKTCOUNT_PROG_H
+
+#include <stddef.h>
+
+#include "bpf_insn.h"
+
+enum pc_prog_id {
+	PC_PROG_ETH_PERCPU,	/* Ethernet-like link, PERCPU_ARRAY (4.6+) */
+	PC_PROG_ETH_XADD,	/* Ethernet-like link, ARRAY + XADD (4.1+) */
+	PC_PROG_RAW_PERCPU,	/* no link header, PERCPU_ARRAY */
+	PC_PROG_RAW_XADD,	/* no link header, ARRAY + XADD */
+	PC_PROG_EMPTY,		/* r0 = 0; exit: probe and benchmark floor */
+	PC_PROG_COUNT
+};
+
+struct pc_prog {
+	const char *name;	/* also the kernel's prog_name (4.15+) */
+	const struct pc_frag *frags;
+	size_t nfrags;
+};
+
+extern const struct pc_prog pc_progs[PC_PROG_COUNT];
+
+#define PC_ASM_MAX_LABELS 64
+#define PC_PROG_MAX_INSNS 512	/* far below 4.1's 4096 */
+
+/*
+ * Link a program: resolve labels (forward jumps only), patch map_fd into
+ * every map load.  Returns the instruction count, or -1 with a message in
+ * err naming the fragment and instruction at fault.
+ */
+int pc_asm_link(const struct pc_prog *prog, int map_fd,
+		struct bpf_insn *out, size_t cap, char *err, size_t errlen);
+
+/*
+ * Check a linked socket-filter program against what kernel 4.1 accepts:
+ * opcodes, helpers (map_lookup_elem only), 4-byte context loads of fields
+ * 4.1 has, forward jumps that land inside the program.  Returns 0, or -1 with
+ * a message in err naming the instruction.
+ */
+int pc_lint_41(const struct bpf_insn *insns, size_t n, char *err, size_t errlen);
+
+#endif /* PKTCOUNT_PROG_H */

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The linker that turns the programs of insn/ into struct bpf_insn arrays,
+ * and the lint that holds them to what kernel 4.1 accepts.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pc_prog.h"
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+int pc_asm_link(const struct pc_prog *prog, int map_fd,
+		struct bpf_insn *out, size_t cap, char *err, size_t errlen)
+{
+	int label_at[PC_ASM_MAX_LABELS];
+	size_t f, i, pc = 0;
+
+	for (i = 0; i < PC_ASM_MAX_LABELS; i++)
+		label_at[i] = -1;
+
+	/* pass 1: where every label lands */
+	for (f = 0; f < prog->nfrags; f++) {
+		const struct pc_frag *fr = &prog->frags[f];
+
+		for (i = 0; i < fr->len; i++) {
+			const struct pc_asm *a = &fr->asm_[i];
+
+			if (a->kind != PC_ASM_LABEL) {
+				pc++;
+				continue;
+			}
+			if (a->label >= PC_ASM_MAX_LABELS)
+				return fail(err, errlen, "%s: %s[%zu]: label %u out of range",
+					    prog->name, fr->name, i, a->label);
+			if (label_at[a->label] >= 0)
+				return fail(err, errlen, "%s: %s[%zu]: label %u defined twice",
+					    prog->name, fr->name, i, a->label);
+			label_at[a->label] = (int)pc;
+		}
+	}
+	if (pc > cap)
+		return fail(err, errlen, "%s: %zu instructions, room for %zu",
+			    prog->name, pc, cap);
+
+	/* pass 2: emit, with jump offsets and map fds filled in */
+	pc = 0;
+	for (f = 0; f < prog->nfrags; f++) {
+		const struct pc_frag *fr = &prog->frags[f];
+
+		for (i = 0; i < fr->len; i++) {
+			const struct pc_asm *a = &fr->asm_[i];
+			struct bpf_insn insn = a->insn;
+			long off;
+
+			switch (a->kind) {
+			case PC_ASM_LABEL:
+				continue;
+			case PC_ASM_JUMP:
+				if (a->label >= PC_ASM_MAX_LABELS || label_at[a->label] < 0)
+					return fail(err, errlen, "%s: %s[%zu]: jump to undefined label %u",
+						    prog->name, fr->name, i, a->label);
+				off = (long)label_at[a->label] - (long)pc - 1;
+				if (off < 0)
+					return fail(err, errlen, "%s: %s[%zu]: backward jump to label %u (no loops before 5.3)",
+						    prog->name, fr->name, i, a->label);
+				if (off > INT16_MAX)
+					return fail(err, errlen, "%s: %s[%zu]: jump offset %ld too far",
+						    prog->name, fr->name, i, off);
+				insn.off = (int16_t)off;
+				break;
+			case PC_ASM_MAPFD:
+				insn.imm = map_fd;
+				break;
+			default:
+				break;
+			}
+			out[pc++] = insn;
+		}
+	}
+	return (int)pc;
+}
+
+/* Registers that hold the context pointer, as a bit set; ALL = not reached yet. */
+#define CTX_UNSEEN 0xffffu
+
+static int ctx_field_41(int off)
+{
+	/* the struct __sk_buff of 4.1: len through vlan_tci */
+	return off >= 0 && off % 4 == 0 &&
+	       off <= (int)offsetof(struct __sk_buff, vlan_tci);
+}
+
+static int alu_op_ok(uint8_t op, int alu32)
+{
+	switch (op) {
+	case BPF_ADD: case BPF_SUB: case BPF_MUL: case BPF_DIV:
+	case BPF_OR: case BPF_AND: case BPF_LSH: case BPF_RSH:
+	case BPF_NEG: case BPF_MOD: case BPF_XOR: case BPF_MOV:
+	case BPF_ARSH:
+		return 1;
+	case BPF_END:
+		return alu32;	/* byte swaps live in the 32-bit class only */
+	default:
+		return 0;
+	}
+}
+
+static int jmp_op_ok(uint8_t op)
+{
+	switch (op) {
+	case BPF_JA: case BPF_JEQ: case BPF_JGT: case BPF_JGE:
+	case BPF_JSET: case BPF_JNE: case BPF_JSGT: case BPF_JSGE:
+	case BPF_CALL: case BPF_EXIT:
+		return 1;
+	default:
+		return 0;	/* JLT, JLE, JSLT, JSLE came in 4.14 */
+	}
+}
+
+static void merge(uint16_t *state, size_t to, uint16_t in)
+{
+	state[to] = state[to] == CTX_UNSEEN ? in : (uint16_t)(state[to] & in);
+}
+
+int pc_lint_41(const struct bpf_insn *p, size_t n, char *err, size_t errlen)
+{
+	uint16_t state[PC_PROG_MAX_INSNS + 1];
+	size_t i;
+
+	if (n == 0 || n > PC_PROG_MAX_INSNS)
+		return fail(err, errlen, "%zu instructions: want 1 to %d", n, PC_PROG_MAX_INSNS);
+	for (i = 0; i <= n; i++)
+		state[i] = CTX_UNSEEN;
+	state[0] = 1u << BPF_REG_1;
+
+	for (i = 0; i < n; i++) {
+		const struct bpf_insn *in = &p[i];
+		uint8_t cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
+		uint16_t ctx = state[i];
+		int falls = 1, jumps = 0;
+
+		if (ctx == CTX_UNSEEN)
+			return fail(err, errlen, "insn %zu: unreachable (the verifier rejects it)", i);
+		if (in->dst_reg >= MAX_BPF_REG || in->src_reg >= MAX_BPF_REG)
+			return fail(err, errlen, "insn %zu: bad register", i);
+
+		switch (cls) {
+		case BPF_ALU:
+		case BPF_ALU64:
+			if (!alu_op_ok(op, cls == BPF_ALU))
+				return fail(err, errlen, "insn %zu: ALU op 0x%02x not in 4.1", i, in->code);
+			if (op == BPF_END && in->imm != 16 && in->imm != 32 && in->imm != 64)
+				return fail(err, errlen, "insn %zu: byte swap of %d bits", i, in->imm);
+			if (in->dst_reg == BPF_REG_10)
+				return fail(err, errlen, "insn %zu: writes the frame pointer", i);
+			ctx &= (uint16_t)~(1u << in->dst_reg);
+			if (cls == BPF_ALU64 && op == BPF_MOV && BPF_SRC(in->code) == BPF_X &&
+			    (state[i] >> in->src_reg & 1))
+				ctx |= (uint16_t)(1u << in->dst_reg);
+			break;
+		case BPF_LDX:
+			if (BPF_MODE(in->code) != BPF_MEM)
+				return fail(err, errlen, "insn %zu: LDX mode 0x%02x", i, in->code);
+			if (ctx >> in->src_reg & 1) {
+				if (BPF_SIZE(in->code) != BPF_W)
+					return fail(err, errlen, "insn %zu: context load narrower or wider than 4 bytes (4.13+)", i);
+				if (!ctx_field_41(in->off))
+					return fail(err, errlen, "insn %zu: __sk_buff offset %d is not in 4.1", i, in->off);
+			} else if (in->src_reg == BPF_REG_10 && (in->off >= 0 || in->off < -512)) {
+				return fail(err, errlen, "insn %zu: stack offset %d", i, in->off);
+			}
+			ctx &= (uint16_t)~(1u << in->dst_reg);
+			break;
+		case BPF_ST:
+		case BPF_STX:
+			if (BPF_MODE(in->code) == BPF_XADD) {
+				if (cls != BPF_STX || (BPF_SIZE(in->code) != BPF_W && BPF_SIZE(in->code) != BPF_DW))
+					return fail(err, errlen, "insn %zu: XADD form 0x%02x", i, in->code);
+				if (in->imm != 0)
+					return fail(err, errlen, "insn %zu: atomic op %d is newer than XADD (5.12)", i, in->imm);
+			} else if (BPF_MODE(in->code) != BPF_MEM) {
+				return fail(err, errlen, "insn %zu: store mode 0x%02x", i, in->code);
+			}
+			if (ctx >> in->dst_reg & 1)
+				return fail(err, errlen, "insn %zu: store into the context", i);
+			if (in->dst_reg == BPF_REG_10 && (in->off >= 0 || in->off < -512))
+				return fail(err, errlen, "insn %zu: stack offset %d", i, in->off);
+			break;
+		case BPF_LD:
+			if (in->code == (BPF_LD | BPF_IMM | BPF_DW)) {
+				if (in->src_reg != 0 && in->src_reg != BPF_PSEUDO_MAP_FD)
+					return fail(err, errlen, "insn %zu: 64-bit load kind %d not in 4.1", i, in->src_reg);
+				if (i + 1 >= n || p[i + 1].code || p[i + 1].dst_reg || p[i + 1].src_reg || p[i + 1].off)
+					return fail(err, errlen, "insn %zu: 64-bit load without its second half", i);
+				ctx &= (uint16_t)~(1u << in->dst_reg);
+				merge(state, i + 2, ctx);
+				i++;
+				continue;
+			}
+			if (BPF_MODE(in->code) != BPF_ABS && BPF_MODE(in->code) != BPF_IND)
+				return fail(err, errlen, "insn %zu: LD mode 0x%02x", i, in->code);
+			if (BPF_SIZE(in->code) == BPF_DW)
+				return fail(err, errlen, "insn %zu: 8-byte packet load", i);
+			if (!(ctx >> BPF_REG_6 & 1))
+				return fail(err, errlen, "insn %zu: packet load without the context in r6", i);
+			if (in->imm < 0)
+				return fail(err, errlen, "insn %zu: negative packet offset %d reaches linear data only", i, in->imm);
+			ctx &= (uint16_t)~0x3fu;	/* r0-r5 clobbered */
+			break;
+		case BPF_JMP:
+			if (!jmp_op_ok(op))
+				return fail(err, errlen, "insn %zu: jump op 0x%02x not in 4.1", i, in->code);
+			if (op == BPF_EXIT) {
+				falls = 0;
+				break;
+			}
+			if (op == BPF_CALL) {
+				if (in->src_reg != 0)
+					return fail(err, errlen, "insn %zu: bpf-to-bpf call (4.16)", i);
+				if (in->imm != BPF_FUNC_map_lookup_elem)
+					return fail(err, errlen, "insn %zu: helper %d (only map_lookup_elem)", i, in->imm);
+				ctx &= (uint16_t)~0x3fu;
+				break;
+			}
+			if (in->off < 0)
+				return fail(err, errlen, "insn %zu: backward jump (no loops before 5.3)", i);
+			if (i + 1 + (size_t)in->off >= n)
+				return fail(err, errlen, "insn %zu: jump past the end", i);
+			jumps = 1;
+			falls = op != BPF_JA;
+			break;
+		default:
+			return fail(err, errlen, "insn %zu: class 0x%02x not in 4.1 (JMP32 is 5.1)", i, cls);
+		}
+		if (jumps)
+			merge(state, i + 1 + (size_t)in->off, ctx);
+		if (falls) {
+			if (i + 1 >= n)
+				return fail(err, errlen, "insn %zu: falls off the end", i);
+			merge(state, i + 1, ctx);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The bpf() syscall layer, done as libbpf's src/bpf.c does it: zero the attr,
+ * pass the size up to the last field the command uses, keep errno.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "bpf.h"
+
+#define offsetofend(TYPE, FIELD) \
+	(offsetof(TYPE, FIELD) + sizeof(((TYPE *)0)->FIELD))
+
+#define ptr_to_u64(P) ((uint64_t)(uintptr_t)(P))
+
+/* -1 until the kernel has answered, then 0 or 1 */
+static int names_ok = -1;
+
+static int sys_bpf(int cmd, union bpf_attr *attr, size_t size)
+{
+	long ret = syscall(__NR_bpf, cmd, attr, (unsigned int)size);
+
+	return ret < 0 ? -errno : (int)ret;
+}
+
+static void set_name(char *dst, const char *name)
+{
+	size_t len;
+
+	if (!name || names_ok == 0)
+		return;
+	len = strlen(name);
+	if (len >= BPF_OBJ_NAME_LEN)
+		len = BPF_OBJ_NAME_LEN - 1;
+	memcpy(dst, name, len);
+}
+
+/*
+ * A kernel before 4.15 answers E2BIG to a non-zero name (past its attr), and
+ * some answer EINVAL: retry once without, and remember.
+ */
+static int with_name_retry(int cmd, union bpf_attr *attr, size_t size, char *name_field)
+{
+	int ret = sys_bpf(cmd, attr, size);
+
+	if (ret >= 0) {
+		if (name_field[0])
+			names_ok = 1;
+		return ret;
+	}
+	if ((ret == -E2BIG || ret == -EINVAL) && name_field[0] && names_ok != 1) {
+		memset(name_field, 0, BPF_OBJ_NAME_LEN);
+		ret = sys_bpf(cmd, attr, size);
+		if (ret >= 0)
+			names_ok = 0;
+	}
+	errno = -ret > 0 ? -ret : errno;
+	return ret;
+}
+
+int pc_bpf_names_supported(void)
+{
+	return names_ok == 1;
+}
+
+int pc_bpf_map_create(uint32_t type, uint32_t key_size, uint32_t value_size,
+		      uint32_t max_entries, const char *name)
+{
+	const size_t size = offsetofend(union bpf_attr, map_name);
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = type;
+	attr.key_size = key_size;
+	attr.value_size = value_size;
+	attr.max_entries = max_entries;
+	set_name(attr.map_name, name);
+	return with_name_retry(BPF_MAP_CREATE, &attr, size, attr.map_name);
+}
+
+int pc_bpf_map_lookup(int map_fd, const void *key, void *value)
+{
+	const size_t size = offsetofend(union bpf_attr, flags);
+	union bpf_attr attr;
+	int ret;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = (uint32_t)map_fd;
+	attr.key = ptr_to_u64(key);
+	attr.value = ptr_to_u64(value);
+	ret = sys_bpf(BPF_MAP_LOOKUP_ELEM, &attr, size);
+	if (ret < 0)
+		errno = -ret;
+	return ret;
+}
+
+int pc_bpf_map_update(int map_fd, const void *key, const void *value)
+{
+	const size_t size = offsetofend(union bpf_attr, flags);
+	union bpf_attr attr;
+	int ret;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = (uint32_t)map_fd;
+	attr.key = ptr_to_u64(key);
+	attr.value = ptr_to_u64(value);
+	attr.flags = 0;	/* BPF_ANY */
+	ret = sys_bpf(BPF_MAP_UPDATE_ELEM, &attr, size);
+	if (ret < 0)
+		errno = -ret;
+	return ret;
+}
+
+static int prog_load_once(uint32_t type, const struct bpf_insn *insns, size_t n,
+			  const char *name, char *log, size_t log_size)
+{
+	const size_t size = offsetofend(union bpf_attr, prog_name);
+	static const char license[] = "GPL";
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = type;
+	attr.insn_cnt = (uint32_t)n;
+	attr.insns = ptr_to_u64(insns);
+	attr.license = ptr_to_u64(license);
+	if (log) {
+		log[0] = '\0';
+		attr.log_level = 1;
+		attr.log_size = (uint32_t)log_size;
+		attr.log_buf = ptr_to_u64(log);
+	}
+	set_name(attr.prog_name, name);
+	return with_name_retry(BPF_PROG_LOAD, &attr, size, attr.prog_name);
+}
+
+int pc_bpf_prog_load(uint32_t type, const struct bpf_insn *insns, size_t n,
+		     const char *name, char **log)
+{
+	/* 64 KiB to 16 MiB: the kernel's log_size limit was 16 MiB before 5.2 */
+	size_t log_size = 64 * 1024;
+	char *buf = NULL;
+	int fd, err;
+
+	if (log)
+		*log = NULL;
+	fd = prog_load_once(type, insns, n, name, NULL, 0);
+	if (fd >= 0 || !log)
+		return fd;
+	err = fd;
+
+	for (; log_size <= 16u * 1024 * 1024; log_size *= 4) {
+		char *grown = realloc(buf, log_size);
+
+		if (!grown)
+			break;
+		buf = grown;
+		fd = prog_load_once(type, insns, n, name, buf, log_size);
+		if (fd >= 0) {
+			/* a flaky first failure (EAGAIN on old kernels): take the program */
+			free(buf);
+			return fd;
+		}
+		if (fd != -ENOSPC)
+			break;
+	}
+	if (buf && buf[0])
+		*log = buf;
+	else
+		free(buf);
+	errno = -err;
+	return err;
+}
+
+int pc_bpf_prog_test_run(int prog_fd, const void *data, uint32_t size,
+			 uint32_t *retval)
+{
+	const size_t size_attr = offsetofend(union bpf_attr, test.duration);
+	union bpf_attr attr;
+	int ret;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.test.prog_fd = (uint32_t)prog_fd;
+	attr.test.data_in = ptr_to_u64(data);
+	attr.test.data_size_in = size;
+	attr.test.repeat = 1;
+	ret = sys_bpf(BPF_PROG_TEST_RUN, &attr, size_attr);
+	if (ret < 0) {
+		errno = -ret;
+		return ret;
+	}
+	if (retval)
+		*retval = attr.test.retval;
+	return 0;
+}
+
+int pc_bpf_raise_memlock(void)
+{
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+
+	if (setrlimit(RLIMIT_MEMLOCK, &rl) == 0)
+		return 0;
+	/* unprivileged: as far as the hard limit allows */
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) < 0)
+		return -errno;
+	rl.rlim_cur = rl.rlim_max;
+	return setrlimit(RLIMIT_MEMLOCK, &rl) < 0 ? -errno : 0;
+}
+
+int pc_bpf_possible_cpus(void)
+{
+	static int cached;
+	char buf[256], *p;
+	FILE *f;
+	int n = 0;
+
+	if (cached > 0)
+		return cached;
+	f = fopen("/sys/devices/system/cpu/possible", "re");
+	if (!f)
+		return -errno;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	/* "0-3" or "0,2-5,7": count every CPU named, as the kernel does */
+	for (p = buf; *p && *p != '\n';) {
+		char *end;
+		long a = strtol(p, &end, 10), b;
+
+		if (end == p || a < 0)
+			return -EINVAL;
+		b = a;
+		if (*end == '-') {
+			p = end + 1;
+			b = strtol(p, &end, 10);
+			if (end == p || b < a)
+				return -EINVAL;
+		}
+		n += (int)(b - a + 1);
+		p = *end == ',' ? end + 1 : end;
+		if (*end != ',' && *end != '\n' && *end != '\0')
+			return -EINVAL;
+	}
+	if (n <= 0)
+		return -EINVAL;
+	cached = n;
+	return n;
+}

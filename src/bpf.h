@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The bpf() layer: the only code that makes the syscall.  Every function
+ * returns a file descriptor or 0 on success and -errno on failure, with errno
+ * left set to that error.
+ */
+#ifndef PKTCOUNT_BPF_H
+#define PKTCOUNT_BPF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bpf_abi.h"
+
+int pc_bpf_map_create(uint32_t type, uint32_t key_size, uint32_t value_size,
+		      uint32_t max_entries, const char *name);
+int pc_bpf_map_lookup(int map_fd, const void *key, void *value);
+int pc_bpf_map_update(int map_fd, const void *key, const void *value);
+
+/*
+ * Load a program.  The first load goes without a verifier log (cheap, and
+ * kernels before 6.4 refuse a log buffer under 128 bytes); when it fails and
+ * log is not NULL, the load is repeated with a log that grows on ENOSPC, and
+ * *log is set to that text (malloc'd, the caller frees it).
+ */
+int pc_bpf_prog_load(uint32_t type, const struct bpf_insn *insns, size_t n,
+		     const char *name, char **log);
+
+/* BPF_PROG_TEST_RUN once over data; 4.16+ for socket filters, root only. */
+int pc_bpf_prog_test_run(int prog_fd, const void *data, uint32_t size,
+			 uint32_t *retval);
+
+/* Whether the kernel took prog_name/map_name (4.15+); known after a create. */
+int pc_bpf_names_supported(void);
+
+/*
+ * 4.4-5.10 charge maps and programs to RLIMIT_MEMLOCK and say EPERM when it
+ * runs out: raise it (to the hard limit when unprivileged).  0 or -errno.
+ */
+int pc_bpf_raise_memlock(void);
+
+/* CPUs a per-CPU map holds values for: /sys/devices/system/cpu/possible. */
+int pc_bpf_possible_cpus(void);
+
+#endif /* PKTCOUNT_BPF_H */

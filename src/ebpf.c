@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The eBPF back end: one counter map and one counting program per interface,
+ * attached to an AF_PACKET socket that never queues a frame.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/if_ether.h>
+#include <netpacket/packet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bpf.h"
+#include "pc_prog.h"
+#include "pktcount.h"
+
+#ifndef ENOTSUPP
+#define ENOTSUPP 524	/* kernel-internal: a JIT that cannot do XADD, with JIT_ALWAYS_ON */
+#endif
+
+/* What the probe found; -1 before it ran. */
+static int have_percpu = -1;
+
+static int explain_bpf_error(const char *what, const char *obj, int err)
+{
+	pc_err("%s %s: %s", what, obj, strerror(err));
+	switch (err) {
+	case EPERM:
+		if (!pc_have_cap(PC_CAP_BPF) && !pc_have_cap(PC_CAP_SYS_ADMIN))
+			pc_err("hint: needs CAP_BPF (5.8+) or CAP_SYS_ADMIN; run as root");
+		else
+			pc_err("hint: on 4.4-5.10 kernels RLIMIT_MEMLOCK may be too low (ulimit -l)");
+		return PC_EXIT_PRIV;
+	case ENOSYS:
+		pc_err("hint: this kernel has no bpf() (CONFIG_BPF_SYSCALL off, or before 3.18)");
+		return PC_EXIT_UNSUPPORTED;
+	case EACCES:
+		return PC_EXIT_VERIFIER;
+	default:
+		return PC_EXIT_FAIL;
+	}
+}
+
+int pc_ebpf_probe(void)
+{
+	struct bpf_insn insns[PC_PROG_MAX_INSNS];
+	char err[160], *log = NULL;
+	int fd, n;
+
+	if (have_percpu >= 0)
+		return PC_EXIT_OK;
+	if (pc_bpf_raise_memlock() < 0)
+		pc_log("RLIMIT_MEMLOCK: %s (matters on 4.4-5.10 only)", strerror(errno));
+
+	fd = pc_bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(uint32_t),
+			       sizeof(struct pc_counter), 1, "pc_probe");
+	if (fd >= 0) {
+		have_percpu = 1;
+		close(fd);
+		pc_log("bpf(): ok; PERCPU_ARRAY: ok");
+	} else if (errno == EINVAL) {
+		/* 3.18-4.5: no per-CPU maps; fall back to one shared copy */
+		pc_log("bpf(): ok; PERCPU_ARRAY: EINVAL, using ARRAY+XADD");
+		fd = pc_bpf_map_create(BPF_MAP_TYPE_ARRAY, sizeof(uint32_t),
+				       sizeof(struct pc_counter), 1, "pc_probe");
+		if (fd < 0)
+			return explain_bpf_error("bpf(BPF_MAP_CREATE)", "ARRAY map", errno);
+		close(fd);
+		have_percpu = 0;
+	} else {
+		return explain_bpf_error("bpf(BPF_MAP_CREATE)", "PERCPU_ARRAY map", errno);
+	}
+	pc_log("prog_name/map_name: %s", pc_bpf_names_supported() ? "ok" : "not taken (before 4.15)");
+
+	n = pc_asm_link(&pc_progs[PC_PROG_EMPTY], -1, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
+	if (n < 0) {
+		pc_err("internal: %s", err);
+		return PC_EXIT_FAIL;
+	}
+	fd = pc_bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, insns, (size_t)n,
+			      pc_progs[PC_PROG_EMPTY].name, &log);
+	if (fd < 0) {
+		int e = errno;
+
+		if (log && pc_verbose)
+			pc_err("verifier log:\n%s", log);
+		free(log);
+		have_percpu = -1;
+		return explain_bpf_error("bpf(BPF_PROG_LOAD)", "socket filter", e);
+	}
+	close(fd);
+	pc_log("socket filter: ok");
+	return PC_EXIT_OK;
+}
+
+static int load_counter(struct pc_tap *tap)
+{
+	enum pc_prog_id id;
+	struct bpf_insn insns[PC_PROG_MAX_INSNS];
+	char err[160], *log = NULL;
+	int n;
+
+	if (tap->link == PC_LINK_ETH)
+		id = tap->percpu ? PC_PROG_ETH_PERCPU : PC_PROG_ETH_XADD;
+	else
+		id = tap->percpu ? PC_PROG_RAW_PERCPU : PC_PROG_RAW_XADD;
+
+	n = pc_asm_link(&pc_progs[id], tap->map_fd, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
+	if (n < 0) {
+		pc_err("internal: %s", err);
+		return PC_EXIT_FAIL;
+	}
+	tap->prog_fd = pc_bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, insns, (size_t)n,
+					pc_progs[id].name, &log);
+	if (tap->prog_fd < 0) {
+		int e = errno, code;
+
+		code = explain_bpf_error("bpf(BPF_PROG_LOAD)", pc_progs[id].name, e);
+		if (e == ENOTSUPP)
+			pc_err("hint: this kernel's JIT cannot run XADD and the interpreter is off");
+		if (log && pc_verbose)
+			pc_err("verifier log for %s:\n%s", pc_progs[id].name, log);
+		else if (log)
+			pc_err("hint: -v shows the verifier log");
+		free(log);
+		return code;
+	}
+	snprintf(tap->detail, sizeof(tap->detail), "%s, %d insns", pc_progs[id].name, n);
+	return PC_EXIT_OK;
+}
+
+static void ebpf_close(struct pc_tap *tap)
+{
+	if (tap->sock >= 0)
+		close(tap->sock);
+	if (tap->prog_fd >= 0)
+		close(tap->prog_fd);
+	if (tap->map_fd >= 0)
+		close(tap->map_fd);
+	free(tap->valbuf);
+	tap->sock = tap->prog_fd = tap->map_fd = -1;
+	tap->valbuf = NULL;
+}
+
+static int ebpf_open(struct pc_tap *tap)
+{
+	struct sockaddr_ll sll;
+	int code, ncpu = 1;
+
+	tap->sock = tap->prog_fd = tap->map_fd = -1;
+	tap->valbuf = NULL;
+	code = pc_ebpf_probe();
+	if (code)
+		return code;
+	tap->percpu = have_percpu;
+	if (tap->percpu) {
+		ncpu = pc_bpf_possible_cpus();
+		if (ncpu < 0) {
+			pc_err("/sys/devices/system/cpu/possible: %s", strerror(-ncpu));
+			return PC_EXIT_FAIL;
+		}
+	}
+	/* sizeof(struct pc_counter) is a multiple of 8: no per-CPU padding */
+	tap->valbuf = calloc((size_t)ncpu, sizeof(struct pc_counter));
+	if (!tap->valbuf) {
+		pc_err("%s: %s", tap->name, strerror(ENOMEM));
+		return PC_EXIT_FAIL;
+	}
+
+	tap->map_fd = pc_bpf_map_create(tap->percpu ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY,
+					sizeof(uint32_t), sizeof(struct pc_counter), PC_NKEYS,
+					"pktcount");
+	if (tap->map_fd < 0) {
+		code = explain_bpf_error("bpf(BPF_MAP_CREATE) for", tap->name, errno);
+		goto out_close;
+	}
+	code = load_counter(tap);
+	if (code)
+		goto out_close;
+
+	/*
+	 * Protocol 0 until bind: no frame reaches the socket before the filter
+	 * is in place.  Non-Ethernet links are opened SOCK_DGRAM so offset 0 is
+	 * the network header whatever link header the device has.
+	 */
+	tap->sock = socket(AF_PACKET, (tap->link == PC_LINK_ETH ? SOCK_RAW : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
+	if (tap->sock < 0) {
+		int e = errno;
+
+		pc_err("socket(AF_PACKET) for %s: %s", tap->name, strerror(e));
+		if (e == EPERM)
+			pc_err("hint: needs CAP_NET_RAW; run as root");
+		code = e == EPERM ? PC_EXIT_PRIV : e == EAFNOSUPPORT ? PC_EXIT_UNSUPPORTED : PC_EXIT_FAIL;
+		goto out_close;
+	}
+	if (setsockopt(tap->sock, SOL_SOCKET, SO_ATTACH_BPF, &tap->prog_fd, sizeof(tap->prog_fd)) < 0) {
+		int e = errno;
+
+		pc_err("setsockopt(SO_ATTACH_BPF) on %s: %s", tap->name, strerror(e));
+		code = e == ENOPROTOOPT ? PC_EXIT_UNSUPPORTED : PC_EXIT_FAIL;
+		goto out_close;
+	}
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ALL);
+	sll.sll_ifindex = tap->ifindex;
+	if (bind(tap->sock, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		int e = errno;
+
+		pc_err("bind(AF_PACKET) to %s: %s", tap->name, strerror(e));
+		code = e == ENODEV ? PC_EXIT_NOIFACE : PC_EXIT_FAIL;
+		goto out_close;
+	}
+	if (tap->promisc) {
+		struct packet_mreq mr;
+
+		memset(&mr, 0, sizeof(mr));
+		mr.mr_ifindex = tap->ifindex;
+		mr.mr_type = PACKET_MR_PROMISC;
+		if (setsockopt(tap->sock, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {
+			pc_err("setsockopt(PACKET_ADD_MEMBERSHIP promisc) on %s: %s",
+			       tap->name, strerror(errno));
+			code = PC_EXIT_FAIL;
+			goto out_close;
+		}
+	}
+	pc_log("%s: ebpf (%s, %s)", tap->name, tap->detail,
+	       tap->percpu ? "PERCPU_ARRAY" : "ARRAY+XADD");
+	return PC_EXIT_OK;
+
+out_close:
+	ebpf_close(tap);
+	return code;
+}
+
+static int ebpf_read(struct pc_tap *tap, struct pc_counter *out)
+{
+	const struct pc_counter *v = tap->valbuf;
+	int ncpu = tap->percpu ? pc_bpf_possible_cpus() : 1;
+	uint32_t key;
+
+	for (key = 0; key < PC_NKEYS; key++) {
+		uint64_t bytes = 0, packets = 0;
+		int c;
+
+		if (pc_bpf_map_lookup(tap->map_fd, &key, tap->valbuf) < 0)
+			return -errno;
+		for (c = 0; c < ncpu; c++) {
+			bytes += v[c].bytes;
+			packets += v[c].packets;
+		}
+		out[key].bytes = bytes;
+		out[key].packets = packets;
+	}
+	return 0;
+}
+
+const struct pc_backend pc_ebpf_backend = {
+	.name = "ebpf",
+	.open = ebpf_open,
+	.read = ebpf_read,
+	.close = ebpf_close,
+};

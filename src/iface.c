@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Interfaces: names to indexes and link types, the default one, all of them.
+ * Only /proc and ioctl(): these work from 2.6 on, inside any namespace, and
+ * need no netlink library.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "pktcount.h"
+
+/* Any socket serves for interface ioctls; AF_UNIX exists on every kernel. */
+static int ioctl_sock(void)
+{
+	return socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+}
+
+int pc_iface_lookup(struct pc_tap *tap, const char *name)
+{
+	struct ifreq ifr;
+	size_t len = strlen(name);
+	int s;
+
+	if (len == 0 || len >= IF_NAMESIZE) {
+		pc_err("interface name '%.*s%s': must be 1 to %d characters",
+		       32, name, len > 32 ? "..." : "", IF_NAMESIZE - 1);
+		return PC_EXIT_USAGE;
+	}
+	memcpy(tap->name, name, len + 1);
+	/* 0 would mean "every interface" to bind(): never let it through */
+	tap->ifindex = (int)if_nametoindex(name);
+	if (tap->ifindex == 0) {
+		pc_err("interface %s: %s", name, strerror(errno == ENXIO ? ENODEV : errno));
+		return PC_EXIT_NOIFACE;
+	}
+
+	s = ioctl_sock();
+	if (s < 0) {
+		pc_err("socket(AF_UNIX) for interface ioctls: %s", strerror(errno));
+		return PC_EXIT_FAIL;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, name, len);
+	if (ioctl(s, SIOCGIFHWADDR, &ifr) < 0) {
+		int e = errno;
+
+		close(s);
+		pc_err("ioctl(SIOCGIFHWADDR) on %s: %s", name, strerror(e));
+		return e == ENODEV ? PC_EXIT_NOIFACE : PC_EXIT_FAIL;
+	}
+	close(s);
+	tap->arphrd = ifr.ifr_hwaddr.sa_family;
+	/*
+	 * Ethernet and lo carry a 14-byte MAC header in every frame; every other
+	 * link type is counted from its network header and skb->protocol.
+	 */
+	tap->link = (tap->arphrd == ARPHRD_ETHER || tap->arphrd == ARPHRD_LOOPBACK)
+		? PC_LINK_ETH : PC_LINK_RAW;
+	return PC_EXIT_OK;
+}
+
+/* The device of the lowest-metric IPv4 default route, from /proc/net/route. */
+static int default_v4(char *name, size_t size)
+{
+	char line[256], dev[IF_NAMESIZE + 1];
+	unsigned long dst, gw, mask;
+	unsigned int flags, refcnt, use, metric, best_metric = ~0u;
+	int found = 0;
+	FILE *f = fopen("/proc/net/route", "re");
+
+	if (!f)
+		return 0;
+	if (!fgets(line, sizeof(line), f)) {	/* header */
+		fclose(f);
+		return 0;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%16s %lx %lx %x %u %u %u %lx", dev, &dst, &gw, &flags,
+			   &refcnt, &use, &metric, &mask) != 8)
+			continue;
+		if (dst != 0 || mask != 0 || !(flags & 0x1 /* RTF_UP */))
+			continue;
+		if (!found || metric < best_metric) {
+			snprintf(name, size, "%s", dev);
+			best_metric = metric;
+			found = 1;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* The device of an IPv6 default route (::/0), not the lo "unreachable" one. */
+static int default_v6(char *name, size_t size)
+{
+	char line[512], dst[33], src[33], hop[33], dev[IF_NAMESIZE + 1];
+	unsigned int dlen, slen, metric, refcnt, use, flags;
+	int found = 0;
+	FILE *f = fopen("/proc/net/ipv6_route", "re");
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%32s %x %32s %x %32s %x %x %x %x %16s", dst, &dlen, src, &slen,
+			   hop, &metric, &refcnt, &use, &flags, dev) != 10)
+			continue;
+		if (dlen != 0 || strspn(dst, "0") != 32 || strcmp(dev, "lo") == 0 ||
+		    !(flags & 0x1 /* RTF_UP */) || (flags & 0x0200 /* RTF_REJECT */))
+			continue;
+		snprintf(name, size, "%s", dev);
+		found = 1;
+	}
+	fclose(f);
+	return found;
+}
+
+int pc_iface_default(char *name, size_t size)
+{
+	struct if_nameindex *ifs, *i;
+	int s, found = 0;
+
+	if (default_v4(name, size) || default_v6(name, size)) {
+		pc_log("default interface %s: from the default route", name);
+		return PC_EXIT_OK;
+	}
+	/* no default route: the first interface that is up and not loopback */
+	ifs = if_nameindex();
+	if (!ifs) {
+		pc_err("listing interfaces: %s", strerror(errno));
+		return PC_EXIT_FAIL;
+	}
+	s = ioctl_sock();
+	for (i = ifs; s >= 0 && i->if_index && !found; i++) {
+		struct ifreq ifr;
+
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", i->if_name);
+		if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+			continue;
+		if ((ifr.ifr_flags & IFF_UP) && !(ifr.ifr_flags & IFF_LOOPBACK)) {
+			snprintf(name, size, "%s", i->if_name);
+			found = 1;
+		}
+	}
+	if (s >= 0)
+		close(s);
+	if_freenameindex(ifs);
+	if (!found) {
+		pc_err("no interface given, no default route, and no interface up but lo; name one");
+		return PC_EXIT_NOIFACE;
+	}
+	pc_log("default interface %s: the first one up (no default route)", name);
+	return PC_EXIT_OK;
+}
+
+int pc_iface_all(char (**names)[IF_NAMESIZE], int *n)
+{
+	struct if_nameindex *ifs, *i;
+	int count = 0;
+
+	ifs = if_nameindex();
+	if (!ifs) {
+		pc_err("listing interfaces: %s", strerror(errno));
+		return PC_EXIT_FAIL;
+	}
+	for (i = ifs; i->if_index; i++)
+		count++;
+	*names = calloc(count ? (size_t)count : 1, sizeof(**names));
+	if (!*names) {
+		if_freenameindex(ifs);
+		pc_err("listing interfaces: %s", strerror(ENOMEM));
+		return PC_EXIT_FAIL;
+	}
+	for (count = 0, i = ifs; i->if_index; i++, count++)
+		snprintf((*names)[count], IF_NAMESIZE, "%s", i->if_name);
+	if_freenameindex(ifs);
+	*n = count;
+	return count ? PC_EXIT_OK : PC_EXIT_NOIFACE;
+}
+
+int pc_have_cap(int cap)
+{
+	char line[256];
+	unsigned long long eff = 0;
+	int found = 0;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return 1;	/* cannot tell: do not claim it is missing */
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1) {
+			found = 1;
+			break;
+		}
+	fclose(f);
+	return !found || (eff >> cap & 1);
+}

@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pktcount: count bytes and packets per protocol and direction on network
+ * interfaces, inside the kernel.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "output.h"
+#include "pktcount.h"
+
+int pc_verbose;
+
+static volatile sig_atomic_t stop_signal;
+
+void pc_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!pc_verbose)
+		return;
+	va_start(ap, fmt);
+	fputs("pktcount: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+void pc_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("pktcount: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+struct opts {
+	double interval;
+	unsigned long long count;	/* 0: until a signal */
+	enum pc_mode mode;
+	int promisc, json, all;
+};
+
+static const char usage_text[] =
+	"Usage: pktcount [OPTIONS] [IFACE...]\n"
+	"Count bytes and packets per protocol and direction, inside the kernel.\n"
+	"With no IFACE, the interface of the default route.\n"
+	"\n"
+	"  -i, --interval SECONDS  print every SECONDS (fractions allowed; default 1)\n"
+	"  -c, --count N           stop after N intervals and print the totals\n"
+	"  -m, --mode MODE         auto (default), ebpf, classic or pcap\n"
+	"  -p, --promisc           put the interfaces in promiscuous mode\n"
+	"  -j, --json              JSON Lines: a record per interface per interval,\n"
+	"                          and one with \"type\":\"total\" at the end\n"
+	"  -a, --all               every interface\n"
+	"  -v, --verbose           say which mode was chosen and why\n"
+	"  -h, --help              this text\n"
+	"  -V, --version           version and the modes built in\n"
+	"\n"
+	"Exit status: 0 ok, 1 system error, 2 bad usage, 3 no such interface,\n"
+	"4 missing privilege, 5 mode not available, 6 program rejected by the kernel.\n";
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("pktcount: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputs(" (see pktcount --help)\n", stderr);
+	va_end(ap);
+	return PC_EXIT_USAGE;
+}
+
+/* 1 ms to a year, finite, nothing after the number */
+static int parse_interval(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end || errno || !isfinite(v) || v < 0.001 || v > 31536000.0)
+		return usage_error("bad interval '%s': want seconds from 0.001 to 31536000", s);
+	*out = v;
+	return 0;
+}
+
+static int parse_count(const char *s, unsigned long long *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (*s == '-' || *s == '+' || *s == ' ')
+		return usage_error("bad count '%s': want a whole number from 1", s);
+	v = strtoull(s, &end, 10);
+	if (end == s || *end || errno || v == 0)
+		return usage_error("bad count '%s': want a whole number from 1 to %llu", s,
+				   (unsigned long long)-1);
+	*out = v;
+	return 0;
+}
+
+static int parse_mode(const char *s, enum pc_mode *out)
+{
+	static const char *const names[] = { "auto", "ebpf", "classic", "pcap" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i]) == 0) {
+			*out = (enum pc_mode)i;
+			return 0;
+		}
+	return usage_error("bad mode '%s': want auto, ebpf, classic or pcap", s);
+}
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Sleep until the monotonic time t; returns early on a signal. */
+static void sleep_until(double t)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)t;
+	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	while (!stop_signal && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+static int report(const struct opts *o, struct pc_tap *taps, int ntaps, double secs, int final)
+{
+	double wall = wall_now();
+	int i, ret;
+
+	for (i = 0; i < ntaps; i++) {
+		ret = o->json ? pc_print_json(STDOUT_FILENO, &taps[i], secs, final, wall)
+			      : pc_print_table(STDOUT_FILENO, &taps[i], secs, final);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int read_all(struct pc_tap *taps, int ntaps)
+{
+	int i, ret;
+
+	for (i = 0; i < ntaps; i++) {
+		ret = taps[i].be->read(&taps[i], taps[i].total);
+		if (ret < 0) {
+			pc_err("reading the counters of %s: %s", taps[i].name, strerror(-ret));
+			return PC_EXIT_FAIL;
+		}
+	}
+	return PC_EXIT_OK;
+}
+
+/* The counting loop; returns the exit code. */
+static int run(const struct opts *o, struct pc_tap *taps, int ntaps)
+{
+	double start = mono_now(), last = start, next = start;
+	unsigned long long n = 0;
+	int code = PC_EXIT_OK, out_err = 0, i;
+
+	while (!stop_signal) {
+		double now;
+
+		next += o->interval;
+		sleep_until(next);
+		now = mono_now();
+		code = read_all(taps, ntaps);
+		if (code)
+			break;
+		if (stop_signal)
+			break;	/* a partial interval goes into the totals only */
+		out_err = report(o, taps, ntaps, now - last, 0);
+		if (out_err)
+			break;
+		for (i = 0; i < ntaps; i++)
+			memcpy(taps[i].prev, taps[i].total, sizeof(taps[i].total));
+		last = now;
+		if (o->count && ++n >= o->count)
+			break;
+		if (now > next + o->interval)
+			next = now;	/* suspended or starved: don't catch up in a burst */
+	}
+	if (stop_signal)
+		pc_log("signal %d: printing the totals", (int)stop_signal);
+	if (!code && !out_err) {
+		code = read_all(taps, ntaps);
+		if (!code)
+			out_err = report(o, taps, ntaps, mono_now() - start, 1);
+	}
+	if (out_err == -EPIPE)
+		return code;	/* the reader went away: not an error of ours */
+	if (out_err) {
+		pc_err("writing to standard output: %s", strerror(-out_err));
+		return PC_EXIT_FAIL;
+	}
+	return code;
+}
+
+static int add_iface(struct pc_tap **taps, int *ntaps, const char *name)
+{
+	struct pc_tap tap, *grown;
+	int code, i;
+
+	memset(&tap, 0, sizeof(tap));
+	tap.sock = tap.map_fd = tap.prog_fd = -1;
+	code = pc_iface_lookup(&tap, name);
+	if (code)
+		return code;
+	for (i = 0; i < *ntaps; i++)
+		if ((*taps)[i].ifindex == tap.ifindex)
+			return PC_EXIT_OK;	/* named twice: count once */
+	grown = realloc(*taps, (size_t)(*ntaps + 1) * sizeof(**taps));
+	if (!grown) {
+		pc_err("interface %s: %s", name, strerror(ENOMEM));
+		return PC_EXIT_FAIL;
+	}
+	*taps = grown;
+	(*taps)[(*ntaps)++] = tap;
+	return PC_EXIT_OK;
+}
+
+static int choose_backend(enum pc_mode mode, const struct pc_backend **be)
+{
+	int code;
+
+	switch (mode) {
+	case PC_MODE_AUTO:
+	case PC_MODE_EBPF:
+		code = pc_ebpf_probe();
+		if (code)
+			return code;
+		pc_log("mode ebpf: %s", mode == PC_MODE_AUTO ? "the kernel counts in eBPF" : "asked for");
+		*be = &pc_ebpf_backend;
+		return PC_EXIT_OK;
+	case PC_MODE_CLASSIC:
+	case PC_MODE_PCAP:
+	default:
+		pc_err("mode %s is not built into this pktcount (built in: ebpf)",
+		       mode == PC_MODE_CLASSIC ? "classic" : "pcap");
+		return PC_EXIT_UNSUPPORTED;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "interval", required_argument, NULL, 'i' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "promisc", no_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = { .interval = 1.0, .mode = PC_MODE_AUTO };
+	const struct pc_backend *be = NULL;
+	struct pc_tap *taps = NULL;
+	struct sigaction sa;
+	int ntaps = 0, opened = 0, code = PC_EXIT_OK, c, i;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":i:c:m:pjavhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if (parse_interval(optarg, &o.interval))
+				return PC_EXIT_USAGE;
+			break;
+		case 'c':
+			if (parse_count(optarg, &o.count))
+				return PC_EXIT_USAGE;
+			break;
+		case 'm':
+			if (parse_mode(optarg, &o.mode))
+				return PC_EXIT_USAGE;
+			break;
+		case 'p': o.promisc = 1; break;
+		case 'j': o.json = 1; break;
+		case 'a': o.all = 1; break;
+		case 'v': pc_verbose = 1; break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return fflush(stdout) ? PC_EXIT_FAIL : PC_EXIT_OK;
+		case 'V':
+			printf("pktcount %s\nmodes: ebpf\n", PC_VERSION);
+			return fflush(stdout) ? PC_EXIT_FAIL : PC_EXIT_OK;
+		case ':':
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
+		default:
+			if (optopt)
+				return usage_error("unknown option '-%c'", optopt);
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+
+	if (o.all && optind < argc)
+		return usage_error("-a counts every interface: name none with it");
+	if (o.all) {
+		char (*names)[IF_NAMESIZE] = NULL;
+		int n = 0;
+
+		code = pc_iface_all(&names, &n);
+		for (i = 0; !code && i < n; i++)
+			code = add_iface(&taps, &ntaps, names[i]);
+		free(names);
+	} else if (optind == argc) {
+		char name[IF_NAMESIZE];
+
+		code = pc_iface_default(name, sizeof(name));
+		if (!code)
+			code = add_iface(&taps, &ntaps, name);
+	} else {
+		for (i = optind; !code && i < argc; i++)
+			code = add_iface(&taps, &ntaps, argv[i]);
+	}
+	if (code)
+		goto out;
+
+	code = choose_backend(o.mode, &be);
+	if (code)
+		goto out;
+	for (opened = 0; opened < ntaps; opened++) {
+		taps[opened].be = be;
+		taps[opened].promisc = o.promisc;
+		code = be->open(&taps[opened]);
+		if (code)
+			goto out;
+	}
+
+	/* no SA_RESTART: a signal must end the sleep at once */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0 ||
+	    sigaction(SIGHUP, &sa, NULL) < 0) {
+		pc_err("sigaction: %s", strerror(errno));
+		code = PC_EXIT_FAIL;
+		goto out;
+	}
+	/* a closed reader shows up as EPIPE from write() */
+	signal(SIGPIPE, SIG_IGN);
+
+	code = run(&o, taps, ntaps);
+out:
+	for (i = 0; i < opened; i++)
+		taps[i].be->close(&taps[i]);
+	free(taps);
+	return code;
+}

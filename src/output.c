@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Output: the human table and JSON Lines.  Each record or table is built
+ * whole in memory and written with one write loop, so a reader never gets a
+ * partial record from us; a failed write is reported to the caller.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "output.h"
+
+struct buf {
+	char *p;
+	size_t len, cap;
+	int oom;
+};
+
+static void bprintf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void bprintf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		size_t room = b->cap - b->len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(b->p ? b->p + b->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->oom = 1;
+			return;
+		}
+		if ((size_t)n < room) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t cap = b->cap ? b->cap * 2 : 4096;
+		while (cap - b->len <= (size_t)n)
+			cap *= 2;
+		char *p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = 1;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+}
+
+/* 0, or -errno; EPIPE when the reader went away */
+static int bflush(struct buf *b, int fd)
+{
+	size_t off = 0;
+	int ret = 0;
+
+	if (b->oom)
+		ret = -ENOMEM;
+	while (!ret && off < b->len) {
+		ssize_t n = write(fd, b->p + off, b->len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			ret = -errno;
+		else
+			off += (size_t)n;
+	}
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+	return ret;
+}
+
+/* A JSON string: interface names may hold quotes and backslashes. */
+static void bjson_str(struct buf *b, const char *s)
+{
+	bprintf(b, "\"");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			bprintf(b, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			bprintf(b, "\\u%04x", c);
+		else
+			bprintf(b, "%c", c);
+	}
+	bprintf(b, "\"");
+}
+
+static void fmt_bytes(char *out, size_t size, uint64_t v)
+{
+	static const char *const unit[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	double d = (double)v;
+	int u = -1;
+
+	if (v < 1024) {
+		snprintf(out, size, "%" PRIu64 " B", v);
+		return;
+	}
+	while (d >= 1024 && u < 5) {
+		d /= 1024;
+		u++;
+	}
+	snprintf(out, size, d < 10 ? "%.2f %s" : d < 100 ? "%.1f %s" : "%.0f %s", d, unit[u]);
+}
+
+static void fmt_rate(char *out, size_t size, double bits)
+{
+	static const char *const unit[] = { "bit/s", "kbit/s", "Mbit/s", "Gbit/s", "Tbit/s" };
+	int u = 0;
+
+	while (bits >= 1000 && u < 4) {
+		bits /= 1000;
+		u++;
+	}
+	snprintf(out, size, u == 0 ? "%.0f %s" : "%.1f %s", bits, unit[u]);
+}
+
+static void row_name(char *out, size_t size, const struct pc_key_parts *k)
+{
+	const char *pn;
+
+	if (k->ipproto == PC_PROTO_NONE) {
+		snprintf(out, size, "%s", pc_l3_name(k->l3));
+	} else if (k->ipproto == PC_PROTO_UNKNOWN) {
+		snprintf(out, size, "%s unknown", pc_l3_name(k->l3));
+	} else if ((pn = pc_ipproto_name(k->ipproto))) {
+		snprintf(out, size, "%s %s", pc_l3_name(k->l3), pn);
+	} else {
+		snprintf(out, size, "%s %d", pc_l3_name(k->l3), k->ipproto);
+	}
+}
+
+static struct pc_counter diff(const struct pc_counter *now, const struct pc_counter *then)
+{
+	struct pc_counter d = { now->bytes - then->bytes, now->packets - then->packets };
+
+	return d;
+}
+
+static void cells(struct buf *b, struct pc_counter c, double secs)
+{
+	char bytes[24], rate[24];
+
+	fmt_bytes(bytes, sizeof(bytes), c.bytes);
+	fmt_rate(rate, sizeof(rate), secs > 0 ? (double)c.bytes * 8 / secs : 0);
+	bprintf(b, " %11s %9" PRIu64 " %12s %9.0f", bytes, c.packets, rate,
+		secs > 0 ? (double)c.packets / secs : 0);
+}
+
+int pc_print_table(int fd, const struct pc_tap *tap, double secs, int final)
+{
+	static const struct pc_counter zero;
+	struct pc_counter sum[PC_DIR_COUNT] = { { 0, 0 }, { 0, 0 } };
+	struct buf b = { 0 };
+	unsigned int slot;
+
+	bprintf(&b, "%s  %s  %s %.2f s\n", tap->name, tap->be->name,
+		final ? "total over" : "interval", secs);
+	bprintf(&b, "%-16s %11s %9s %12s %9s %11s %9s %12s %9s\n", "proto",
+		"rx bytes", "rx pkts", "rx rate", "rx pkt/s",
+		"tx bytes", "tx pkts", "tx rate", "tx pkt/s");
+	for (slot = 0; slot < PC_NSLOTS; slot++) {
+		struct pc_counter c[PC_DIR_COUNT];
+		struct pc_key_parts k = pc_key_split(slot);
+		char name[32];
+		int d;
+
+		for (d = 0; d < PC_DIR_COUNT; d++) {
+			unsigned int key = slot + (unsigned int)d * PC_NSLOTS;
+
+			c[d] = diff(&tap->total[key], final ? &zero : &tap->prev[key]);
+			sum[d].bytes += c[d].bytes;
+			sum[d].packets += c[d].packets;
+		}
+		if (!c[0].packets && !c[1].packets)
+			continue;	/* zero rows hidden */
+		row_name(name, sizeof(name), &k);
+		bprintf(&b, "%-16s", name);
+		cells(&b, c[PC_DIR_RX], secs);
+		cells(&b, c[PC_DIR_TX], secs);
+		bprintf(&b, "\n");
+	}
+	bprintf(&b, "%-16s", "total");
+	cells(&b, sum[PC_DIR_RX], secs);
+	cells(&b, sum[PC_DIR_TX], secs);
+	bprintf(&b, "\n\n");
+	return bflush(&b, fd);
+}
+
+int pc_print_json(int fd, const struct pc_tap *tap, double secs, int final, double wall)
+{
+	struct buf b = { 0 };
+	unsigned int key;
+	int first = 1;
+
+	bprintf(&b, "{\"type\":\"%s\",\"time\":%.3f,\"iface\":",
+		final ? "total" : "interval", wall);
+	bjson_str(&b, tap->name);
+	bprintf(&b, ",\"mode\":\"%s\",\"seconds\":%.3f,\"counts\":[", tap->be->name, secs);
+	for (key = 0; key < PC_NKEYS; key++) {
+		const struct pc_counter *t = &tap->total[key];
+		struct pc_key_parts k;
+		struct pc_counter c;
+
+		if (!t->packets)
+			continue;	/* never seen */
+		c = final ? *t : diff(t, &tap->prev[key]);
+		k = pc_key_split(key);
+		bprintf(&b, "%s{\"dir\":\"%s\",\"l3\":\"%s\"", first ? "" : ",",
+			pc_dir_name(k.dir), pc_l3_name(k.l3));
+		if (k.ipproto == PC_PROTO_UNKNOWN) {
+			bprintf(&b, ",\"ipproto\":null,\"proto\":\"unknown\"");
+		} else if (k.ipproto != PC_PROTO_NONE) {
+			const char *pn = pc_ipproto_name(k.ipproto);
+
+			if (pn)
+				bprintf(&b, ",\"ipproto\":%d,\"proto\":\"%s\"", k.ipproto, pn);
+			else
+				bprintf(&b, ",\"ipproto\":%d,\"proto\":\"%d\"", k.ipproto, k.ipproto);
+		}
+		bprintf(&b, ",\"bytes\":%" PRIu64 ",\"packets\":%" PRIu64, c.bytes, c.packets);
+		if (!final)
+			bprintf(&b, ",\"bytes_total\":%" PRIu64 ",\"packets_total\":%" PRIu64,
+				t->bytes, t->packets);
+		bprintf(&b, "}");
+		first = 0;
+	}
+	bprintf(&b, "]}\n");
+	return bflush(&b, fd);
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What the front end and the back ends share: taps, modes, exit codes. */
+#ifndef PKTCOUNT_H
+#define PKTCOUNT_H
+
+#include <net/if.h>
+#include <stdint.h>
+
+#include "pc_key.h"
+
+#ifndef PC_VERSION
+#define PC_VERSION "0.1"
+#endif
+
+/* Exit codes (README and pktcount.8 list them). */
+enum pc_exit {
+	PC_EXIT_OK = 0,
+	PC_EXIT_FAIL = 1,		/* a system call failed while counting */
+	PC_EXIT_USAGE = 2,		/* bad option or value */
+	PC_EXIT_NOIFACE = 3,		/* no such interface, or none to count */
+	PC_EXIT_PRIV = 4,		/* missing privilege (CAP_NET_RAW, CAP_BPF) */
+	PC_EXIT_UNSUPPORTED = 5,	/* the kernel or build lacks the mode asked for */
+	PC_EXIT_VERIFIER = 6,		/* the kernel's verifier rejected the program */
+};
+
+enum pc_mode { PC_MODE_AUTO, PC_MODE_EBPF, PC_MODE_CLASSIC, PC_MODE_PCAP };
+
+/* How a link's frames start: a MAC header, or the network header. */
+enum pc_link { PC_LINK_ETH, PC_LINK_RAW };
+
+struct pc_tap;
+
+struct pc_backend {
+	const char *name;	/* the JSON "mode" */
+	/* attach to tap->ifindex; prints its own error, returns a pc_exit */
+	int (*open)(struct pc_tap *tap);
+	/* cumulative counts since open into out[PC_NKEYS]; 0 or -errno */
+	int (*read)(struct pc_tap *tap, struct pc_counter *out);
+	void (*close)(struct pc_tap *tap);
+};
+
+struct pc_tap {
+	char name[IF_NAMESIZE];
+	int ifindex;
+	unsigned short arphrd;
+	enum pc_link link;
+	int promisc;
+	const struct pc_backend *be;
+	char detail[64];	/* the back end's variant, for -v */
+	/* eBPF */
+	int sock, map_fd, prog_fd, percpu;
+	void *valbuf;
+	/* counts: as last read, and as at the previous interval */
+	struct pc_counter total[PC_NKEYS];
+	struct pc_counter prev[PC_NKEYS];
+};
+
+extern int pc_verbose;
+
+void pc_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* -v only */
+void pc_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* always */
+
+/* eBPF back end (src/ebpf.c) */
+extern const struct pc_backend pc_ebpf_backend;
+/* Probe what eBPF counting needs; 0, or a pc_exit with the reason said. */
+int pc_ebpf_probe(void);
+
+/* Interfaces (src/iface.c); each returns a pc_exit and says why on failure */
+int pc_iface_lookup(struct pc_tap *tap, const char *name);
+int pc_iface_default(char *name, size_t size);
+/* every interface: names[] filled, *n set; the caller frees with free() */
+int pc_iface_all(char (**names)[IF_NAMESIZE], int *n);
+
+/* Privilege hints (src/iface.c) */
+int pc_have_cap(int cap);
+#define PC_CAP_NET_RAW 13
+#define PC_CAP_SYS_ADMIN 21
+#define PC_CAP_BPF 39
+
+#endif /* PKTCOUNT_H */
