@@ -136,6 +136,7 @@ enum pc_bpf_cmd {
 	BPF_PROG_LOAD = 5,
 	BPF_PROG_TEST_RUN = 10,		/* 4.12; socket filters 4.16 */
 	BPF_OBJ_GET_INFO_BY_FD = 15,	/* 4.13 */
+	BPF_MAP_LOOKUP_BATCH = 24,	/* 5.6 */
 };
 
 enum {
@@ -197,6 +198,16 @@ union bpf_attr {
 		uint32_t repeat;
 		uint32_t duration;
 	} test;
+	struct {			/* BPF_MAP_LOOKUP_BATCH */
+		pc_aligned_u64 in_batch;
+		pc_aligned_u64 out_batch;
+		pc_aligned_u64 keys;
+		pc_aligned_u64 values;
+		uint32_t count;
+		uint32_t map_fd;
+		pc_aligned_u64 elem_flags;
+		pc_aligned_u64 flags;
+	} batch;
 	struct {			/* BPF_OBJ_GET_INFO_BY_FD */
 		uint32_t bpf_fd;
 		uint32_t info_len;

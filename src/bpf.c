@@ -115,6 +115,60 @@ int pc_bpf_map_update(int map_fd, const void *key, const void *value)
 	return ret;
 }
 
+/* -1 until tried, then whether BPF_MAP_LOOKUP_BATCH works here */
+static int batch_ok = -1;
+
+int pc_bpf_array_read(int map_fd, uint32_t n, uint32_t *keys, void *values,
+		      size_t value_size)
+{
+	const size_t size = offsetofend(union bpf_attr, batch.flags);
+	uint32_t done = 0, token = 0, i;
+	union bpf_attr attr;
+	int ret;
+
+	while (batch_ok != 0 && done < n) {
+		memset(&attr, 0, sizeof(attr));
+		attr.batch.in_batch = done ? ptr_to_u64(&token) : 0;
+		attr.batch.out_batch = ptr_to_u64(&token);
+		attr.batch.keys = ptr_to_u64(keys + done);
+		attr.batch.values = ptr_to_u64((char *)values + (size_t)done * value_size);
+		attr.batch.count = n - done;
+		attr.batch.map_fd = (uint32_t)map_fd;
+		ret = sys_bpf(BPF_MAP_LOOKUP_BATCH, &attr, size);
+		if (ret < 0 && ret != -ENOENT) {
+			if (batch_ok == 1 || done) {
+				errno = -ret;
+				return ret;
+			}
+			batch_ok = 0;	/* before 5.6: EINVAL; fall back for good */
+			break;
+		}
+		batch_ok = 1;
+		/* an array map hands back its keys in order, 0 to n-1 */
+		for (i = 0; i < attr.batch.count; i++)
+			if (keys[done + i] != done + i) {
+				errno = EPROTO;
+				return -EPROTO;
+			}
+		done += attr.batch.count;
+		if (ret == -ENOENT || attr.batch.count == 0)
+			break;
+	}
+	if (batch_ok == 1) {
+		if (done != n) {
+			errno = EPROTO;
+			return -EPROTO;
+		}
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		ret = pc_bpf_map_lookup(map_fd, &i, (char *)values + (size_t)i * value_size);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
 static int prog_load_once(uint32_t type, const struct bpf_insn *insns, size_t n,
 			  const char *name, char *log, size_t log_size)
 {

@@ -18,6 +18,14 @@ int pc_bpf_map_lookup(int map_fd, const void *key, void *value);
 int pc_bpf_map_update(int map_fd, const void *key, const void *value);
 
 /*
+ * Every element of an array map with n keys, in as few syscalls as the kernel
+ * allows: BPF_MAP_LOOKUP_BATCH (5.6+), else one lookup per key.  values holds
+ * n values (n * possible CPUs for per-CPU maps); keys is scratch for n keys.
+ */
+int pc_bpf_array_read(int map_fd, uint32_t n, uint32_t *keys, void *values,
+		      size_t value_size);
+
+/*
  * Load a program.  The first load goes without a verifier log (cheap, and
  * kernels before 6.4 refuse a log buffer under 128 bytes); when it fails and
  * log is not NULL, the load is repeated with a log that grows on ENOSPC, and

@@ -141,8 +141,10 @@ static void ebpf_close(struct pc_tap *tap)
 	if (tap->map_fd >= 0)
 		close(tap->map_fd);
 	free(tap->valbuf);
+	free(tap->keybuf);
 	tap->sock = tap->prog_fd = tap->map_fd = -1;
 	tap->valbuf = NULL;
+	tap->keybuf = NULL;
 }
 
 static int ebpf_open(struct pc_tap *tap)
@@ -152,6 +154,7 @@ static int ebpf_open(struct pc_tap *tap)
 
 	tap->sock = tap->prog_fd = tap->map_fd = -1;
 	tap->valbuf = NULL;
+	tap->keybuf = NULL;
 	code = pc_ebpf_probe();
 	if (code)
 		return code;
@@ -163,9 +166,11 @@ static int ebpf_open(struct pc_tap *tap)
 			return PC_EXIT_FAIL;
 		}
 	}
+	tap->ncpu = ncpu;
 	/* sizeof(struct pc_counter) is a multiple of 8: no per-CPU padding */
-	tap->valbuf = calloc((size_t)ncpu, sizeof(struct pc_counter));
-	if (!tap->valbuf) {
+	tap->valbuf = calloc((size_t)PC_NKEYS * (size_t)ncpu, sizeof(struct pc_counter));
+	tap->keybuf = calloc(PC_NKEYS, sizeof(uint32_t));
+	if (!tap->valbuf || !tap->keybuf) {
 		pc_err("%s: %s", tap->name, strerror(ENOMEM));
 		return PC_EXIT_FAIL;
 	}
@@ -239,16 +244,16 @@ out_close:
 static int ebpf_read(struct pc_tap *tap, struct pc_counter *out)
 {
 	const struct pc_counter *v = tap->valbuf;
-	int ncpu = tap->percpu ? pc_bpf_possible_cpus() : 1;
 	uint32_t key;
+	int c;
 
-	for (key = 0; key < PC_NKEYS; key++) {
+	if (pc_bpf_array_read(tap->map_fd, PC_NKEYS, tap->keybuf, tap->valbuf,
+			      (size_t)tap->ncpu * sizeof(struct pc_counter)) < 0)
+		return -errno;
+	for (key = 0; key < PC_NKEYS; key++, v += tap->ncpu) {
 		uint64_t bytes = 0, packets = 0;
-		int c;
 
-		if (pc_bpf_map_lookup(tap->map_fd, &key, tap->valbuf) < 0)
-			return -errno;
-		for (c = 0; c < ncpu; c++) {
+		for (c = 0; c < tap->ncpu; c++) {
 			bytes += v[c].bytes;
 			packets += v[c].packets;
 		}

@@ -17,33 +17,7 @@
 #include "output.h"
 #include "pktcount.h"
 
-int pc_verbose;
-
 static volatile sig_atomic_t stop_signal;
-
-void pc_log(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!pc_verbose)
-		return;
-	va_start(ap, fmt);
-	fputs("pktcount: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-void pc_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("pktcount: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
 
 struct opts {
 	double interval;

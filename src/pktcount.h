@@ -48,8 +48,9 @@ struct pc_tap {
 	const struct pc_backend *be;
 	char detail[64];	/* the back end's variant, for -v */
 	/* eBPF */
-	int sock, map_fd, prog_fd, percpu;
-	void *valbuf;
+	int sock, map_fd, prog_fd, percpu, ncpu;
+	void *valbuf;		/* PC_NKEYS values, ncpu counters each */
+	uint32_t *keybuf;	/* PC_NKEYS keys, for batch reads */
 	/* counts: as last read, and as at the previous interval */
 	struct pc_counter total[PC_NKEYS];
 	struct pc_counter prev[PC_NKEYS];

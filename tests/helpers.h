@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What the tests share: privileges, loaded programs, namespaces, the binary. */
+#ifndef PKTCOUNT_TEST_HELPERS_H
+#define PKTCOUNT_TEST_HELPERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "pc_key.h"
+#include "pc_prog.h"
+
+/* Skip the calling test, saying why, unless we are root. */
+#define NEED_ROOT(WHY) do {						\
+	if (geteuid() != 0)						\
+		cr_skip_test("SKIP: needs root (%s)", WHY);		\
+} while (0)
+
+/* A counting program with its own map, loaded. */
+struct loaded {
+	int map_fd, prog_fd, percpu, ncpu;
+	int ninsns;
+};
+
+/* 0, or -errno with a message in err */
+int prog_load_with_map(enum pc_prog_id id, struct loaded *l, char *err, size_t errlen);
+void prog_unload(struct loaded *l);
+/* every key's counts, summed over CPUs */
+int map_snapshot(const struct loaded *l, struct pc_counter *out);
+
+/* Run a command line through sh; returns its exit status, -1 if it did not run. */
+int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Like sh(), failing the test with the command line when it exits non-zero. */
+void sh_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Run fn(arg) in a child that has joined network namespace ns; its exit code. */
+int in_netns(const char *ns, int (*fn)(void *), void *arg);
+
+/* An interface's kernel counters, read inside namespace ns (sysfs). */
+struct link_stats {
+	uint64_t rx_bytes, rx_packets, tx_bytes, tx_packets;
+};
+int link_stats(const char *ns, const char *ifname, struct link_stats *st);
+
+/* A pktcount started in the background (inside ns when ns is not NULL). */
+struct pktcount_proc {
+	pid_t pid;
+	int out_fd;		/* its stdout */
+	char *out;		/* all it printed, once reaped */
+	size_t out_len;
+	int status;
+};
+/* argv is NULL-terminated and does not include the program */
+int pktcount_start(struct pktcount_proc *p, const char *ns, const char *const argv[]);
+/* Wait for one whole line of its output (up to timeout_ms); 0 on success. */
+int pktcount_wait_line(struct pktcount_proc *p, int timeout_ms);
+/* Send sig (0: none), read everything, reap; returns the exit status or -1. */
+int pktcount_finish(struct pktcount_proc *p, int sig, int timeout_ms);
+
+/* The path of the binary under test: $PKTCOUNT or ./pktcount */
+const char *pktcount_path(void);
+
+#endif
