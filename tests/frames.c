@@ -189,7 +189,8 @@ static void ext(struct fb *b, uint8_t type, uint8_t nh, uint8_t hdrlen)
 
 	put8(b, nh);
 	put8(b, hdrlen);
-	fill(b, total - 2, type == 0 || type == 60 ? 0x01 : 0);	/* PadN-ish filler */
+	/* 59 (no next header): a walk that lands in a body by a wrong length stops on it */
+	fill(b, total - 2, 59);
 }
 
 static void l4(struct fb *b, uint8_t proto, uint32_t payload)
@@ -304,6 +305,14 @@ size_t frames_build(struct frame_case **out)
 	CASE("ipv6 chain of 6: stops after 4", KEY(IPV6, 51),
 	     (eth(b, 0x86dd), ipv6(b, 0, 64), ext(b, 0, 0, 0), ext(b, 0, 0, 0),
 	      ext(b, 0, 0, 0), ext(b, 0, 51, 0), ext(b, 51, 6, 2), l4(b, 6, 0)));
+	CASE("ipv6 ah (hdrlen 4) then dest options then udp", KEY(IPV6, 17),
+	     (eth(b, 0x86dd), ipv6(b, 51, 24 + 16 + 8), ext(b, 51, 60, 4), ext(b, 60, 17, 1), l4(b, 17, 0)));
+	CASE("ipv6 hop-by-hop (hdrlen 1) then routing (hdrlen 2) then tcp", KEY(IPV6, 6),
+	     (eth(b, 0x86dd), ipv6(b, 0, 16 + 24 + 20), ext(b, 0, 43, 1), ext(b, 43, 6, 2), l4(b, 6, 0)));
+	CASE("ipv6 fragment (hdrlen byte 0xff) then dest options then udp", KEY(IPV6, 17),
+	     (eth(b, 0x86dd), ipv6(b, 44, 8 + 8 + 8), ext(b, 44, 60, 0xff), ext(b, 60, 17, 0), l4(b, 17, 0)));
+	CASE("ipv6 dest options (hdrlen 3) then ah (hdrlen 1) then icmpv6", KEY(IPV6, 58),
+	     (eth(b, 0x86dd), ipv6(b, 60, 32 + 12 + 8), ext(b, 60, 51, 3), ext(b, 51, 58, 1), l4(b, 58, 0)));
 	CASE("ipv6 hop-by-hop, long (hdrlen 255)", KEY(IPV6, 17),
 	     (eth(b, 0x86dd), ipv6(b, 0, 2048 + 8), ext(b, 0, 17, 255), l4(b, 17, 0)));
 	CASE("ipv6 ends before next header", KEY(IPV6, UNKNOWN),
