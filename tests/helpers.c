@@ -122,7 +122,7 @@ void sh_ok(const char *fmt, ...)
 	cr_assert_eq(ret, 0, "command failed (%d): %s", ret, cmd);
 }
 
-static int join_netns(const char *ns)
+int join_netns(const char *ns)
 {
 	char path[256];
 	int fd, ret;
@@ -295,4 +295,284 @@ int pktcount_finish(struct pktcount_proc *p, int sig, int timeout_ms)
 		p->out_len = 0;
 	}
 	return p->status;
+}
+
+static void read_mac(const char *ns, const char *dev, char *out)
+{
+	char cmd[256];
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s cat /sys/class/net/%s/address", ns, dev);
+	f = popen(cmd, "r");
+	cr_assert_not_null(f, "%s", cmd);
+	cr_assert_not_null(fgets(out, 18, f), "%s: no output", cmd);
+	pclose(f);
+	out[17] = '\0';
+}
+
+/* Remove namespaces that earlier runs of the tests left behind (their pid is gone). */
+static void remove_stale(void)
+{
+	FILE *f = popen("ip netns list 2>/dev/null", "r");
+	char line[256];
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		int pid;
+		char side;
+
+		if (sscanf(line, "pct%d%c", &pid, &side) == 2 && kill(pid, 0) < 0 && errno == ESRCH)
+			sh("ip netns del pct%d%c 2>/dev/null", pid, side);
+	}
+	pclose(f);
+}
+
+void topo_up(struct topo *t, int with_addrs, int with_ipv6)
+{
+	const char *ns[2] = { t->a, t->b }, *dev[2] = { "va", "vb" };
+	int i;
+
+	remove_stale();
+	snprintf(t->a, sizeof(t->a), "pct%da", (int)getpid());
+	snprintf(t->b, sizeof(t->b), "pct%db", (int)getpid());
+	t->up = 1;
+	sh_ok("ip netns add %s && ip netns add %s", t->a, t->b);
+	for (i = 0; i < 2; i++)
+		sh_ok("ip netns exec %s sysctl -qw net.ipv6.conf.default.disable_ipv6=%d "
+		      "net.ipv6.conf.all.disable_ipv6=%d net.ipv6.conf.default.accept_dad=0 "
+		      "net.ipv6.conf.default.router_solicitations=0 && ip -n %s link set lo up",
+		      ns[i], !with_ipv6, !with_ipv6, ns[i]);
+	sh_ok("ip -n %s link add va mtu 9000 type veth peer name vb netns %s mtu 9000", t->a, t->b);
+	read_mac(t->a, "va", t->mac_a);
+	read_mac(t->b, "vb", t->mac_b);
+	if (with_addrs) {
+		sh_ok("ip -n %s addr add 192.0.2.1/24 dev va && ip -n %s addr add 192.0.2.2/24 dev vb",
+		      t->a, t->b);
+		sh_ok("ip -n %s neigh add 192.0.2.2 lladdr %s dev va nud permanent && "
+		      "ip -n %s neigh add 192.0.2.1 lladdr %s dev vb nud permanent",
+		      t->a, t->mac_b, t->b, t->mac_a);
+		if (with_ipv6) {
+			sh_ok("ip -n %s addr add 2001:db8::1/64 dev va nodad && "
+			      "ip -n %s addr add 2001:db8::2/64 dev vb nodad", t->a, t->b);
+			sh_ok("ip -n %s neigh add 2001:db8::2 lladdr %s dev va nud permanent && "
+			      "ip -n %s neigh add 2001:db8::1 lladdr %s dev vb nud permanent",
+			      t->a, t->mac_b, t->b, t->mac_a);
+		}
+	}
+	for (i = 0; i < 2; i++)
+		sh_ok("ip -n %s link set %s up", ns[i], dev[i]);
+}
+
+void topo_down(struct topo *t)
+{
+	if (!t->up)
+		return;
+	/* deleting one namespace deletes the veth pair with it */
+	sh("ip netns del %s 2>/dev/null", t->a);
+	sh("ip netns del %s 2>/dev/null", t->b);
+	t->up = 0;
+}
+
+void topo_wait_quiet(const struct topo *t, int quiet_ms, int max_ms)
+{
+	struct link_stats last = { 0 }, now;
+	int waited = 0, still = 0;
+
+	cr_assert_eq(link_stats(t->a, "va", &last), 0);
+	while (still < quiet_ms) {
+		usleep(100 * 1000);
+		waited += 100;
+		cr_assert_eq(link_stats(t->a, "va", &now), 0);
+		if (memcmp(&now, &last, sizeof(now)) == 0) {
+			still += 100;
+		} else {
+			still = 0;
+			last = now;
+		}
+		cr_assert_lt(waited, max_ms, "the veth pair never went quiet (%d ms)", max_ms);
+	}
+}
+
+uint64_t snmp_get(const char *ns, const char *proto, const char *field)
+{
+	char cmd[256], names[4096], vals[4096];
+	size_t plen = strlen(proto);
+	int six = strchr(proto, '6') != NULL;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s cat /proc/net/%s", ns, six ? "snmp6" : "snmp");
+	f = popen(cmd, "r");
+	cr_assert_not_null(f);
+	while (fgets(names, sizeof(names), f)) {
+		if (six) {
+			char name[128];
+			unsigned long long v;
+
+			if (sscanf(names, "%127s %llu", name, &v) == 2 &&
+			    strncmp(name, proto, plen) == 0 && strcmp(name + plen, field) == 0) {
+				pclose(f);
+				return v;
+			}
+			continue;
+		}
+		/* "Tcp: A B C" then "Tcp: 1 2 3" */
+		if (strncmp(names, proto, plen) != 0 || names[plen] != ':')
+			continue;
+		cr_assert_not_null(fgets(vals, sizeof(vals), f));
+		char *sn, *sv, *n = strtok_r(names + plen + 1, " \n", &sn);
+		char *v = strtok_r(vals + plen + 1, " \n", &sv);
+
+		for (; n && v; n = strtok_r(NULL, " \n", &sn), v = strtok_r(NULL, " \n", &sv))
+			if (strcmp(n, field) == 0) {
+				pclose(f);
+				return strtoull(v, NULL, 10);
+			}
+	}
+	pclose(f);
+	cr_assert_fail("no %s %s in /proc/net/snmp of %s", proto, field, ns);
+	return 0;
+}
+
+#include <cjson/cJSON.h>
+
+static int l3_from_name(const char *s)
+{
+	int l3;
+
+	for (l3 = 0; l3 < PC_L3_COUNT; l3++)
+		if (strcmp(pc_l3_name((enum pc_l3)l3), s) == 0)
+			return l3;
+	return -1;
+}
+
+#define BAD(...) do { snprintf(err, errlen, __VA_ARGS__); goto fail; } while (0)
+
+static int parse_count(cJSON *c, unsigned int *key, uint64_t *bytes, uint64_t *packets,
+		       char *err, size_t errlen)
+{
+	cJSON *dir = cJSON_GetObjectItemCaseSensitive(c, "dir");
+	cJSON *l3 = cJSON_GetObjectItemCaseSensitive(c, "l3");
+	cJSON *ipp = cJSON_GetObjectItemCaseSensitive(c, "ipproto");
+	cJSON *proto = cJSON_GetObjectItemCaseSensitive(c, "proto");
+	cJSON *b = cJSON_GetObjectItemCaseSensitive(c, "bytes");
+	cJSON *p = cJSON_GetObjectItemCaseSensitive(c, "packets");
+	int l, d, ip;
+
+	if (!cJSON_IsString(dir) || (strcmp(dir->valuestring, "rx") && strcmp(dir->valuestring, "tx")))
+		BAD("count without dir rx|tx");
+	d = strcmp(dir->valuestring, "tx") == 0;
+	if (!cJSON_IsString(l3) || (l = l3_from_name(l3->valuestring)) < 0)
+		BAD("count with bad l3");
+	if (l == PC_L3_IPV4 || l == PC_L3_IPV6) {
+		if (!cJSON_IsString(proto))
+			BAD("ip count without proto");
+		if (cJSON_IsNull(ipp)) {
+			if (strcmp(proto->valuestring, "unknown"))
+				BAD("null ipproto with proto %s", proto->valuestring);
+			ip = PC_PROTO_UNKNOWN;
+		} else if (cJSON_IsNumber(ipp) && ipp->valueint >= 0 && ipp->valueint <= 255 &&
+			   (double)ipp->valueint == ipp->valuedouble) {
+			const char *name = pc_ipproto_name(ipp->valueint);
+			char num[8];
+
+			snprintf(num, sizeof(num), "%d", ipp->valueint);
+			if (strcmp(proto->valuestring, name ? name : num))
+				BAD("ipproto %d named %s", ipp->valueint, proto->valuestring);
+			ip = ipp->valueint;
+		} else {
+			BAD("ip count with bad ipproto");
+		}
+	} else {
+		if (ipp || proto)
+			BAD("non-IP count %s with ipproto/proto", l3->valuestring);
+		ip = PC_PROTO_NONE;
+	}
+	if (!cJSON_IsNumber(b) || !cJSON_IsNumber(p) || b->valuedouble < 0 || p->valuedouble < 0)
+		BAD("count without bytes/packets");
+	*key = pc_key_make(d ? PC_DIR_TX : PC_DIR_RX, (enum pc_l3)l, ip);
+	*bytes = (uint64_t)b->valuedouble;
+	*packets = (uint64_t)p->valuedouble;
+	return 0;
+fail:
+	return -1;
+}
+
+int parse_output(const char *out, const char *iface, struct run_output *r,
+		 char *err, size_t errlen)
+{
+	static struct pc_counter last_total[PC_NKEYS];
+	const char *line = out;
+	cJSON *j = NULL;
+
+	memset(r, 0, sizeof(*r));
+	memset(last_total, 0, sizeof(last_total));
+	while (*line) {
+		const char *nl = strchr(line, '\n');
+		cJSON *type, *name, *mode, *counts, *c, *t, *s;
+		int total;
+
+		if (!nl)
+			BAD("a partial line at the end: '%.80s'", line);
+		j = cJSON_ParseWithLength(line, (size_t)(nl - line));
+		if (!j || !cJSON_IsObject(j))
+			BAD("not a JSON object: '%.80s'", line);
+		type = cJSON_GetObjectItemCaseSensitive(j, "type");
+		name = cJSON_GetObjectItemCaseSensitive(j, "iface");
+		mode = cJSON_GetObjectItemCaseSensitive(j, "mode");
+		counts = cJSON_GetObjectItemCaseSensitive(j, "counts");
+		t = cJSON_GetObjectItemCaseSensitive(j, "time");
+		s = cJSON_GetObjectItemCaseSensitive(j, "seconds");
+		if (!cJSON_IsString(type) || !cJSON_IsString(name) || !cJSON_IsString(mode) ||
+		    !cJSON_IsArray(counts) || !cJSON_IsNumber(t) || !cJSON_IsNumber(s))
+			BAD("record lacks type/iface/mode/counts/time/seconds: '%.80s'", line);
+		total = strcmp(type->valuestring, "total") == 0;
+		if (!total && strcmp(type->valuestring, "interval"))
+			BAD("record type %s", type->valuestring);
+		if (strcmp(name->valuestring, iface) == 0) {
+			snprintf(r->mode, sizeof(r->mode), "%s", mode->valuestring);
+			if (total)
+				r->total_records++;
+			else
+				r->intervals++;
+			if (total && r->total_records > 1)
+				BAD("two total records for %s", iface);
+			cJSON_ArrayForEach(c, counts) {
+				unsigned int key;
+				uint64_t bytes, packets;
+
+				if (parse_count(c, &key, &bytes, &packets, err, errlen))
+					goto fail;
+				if (total) {
+					r->totals[key].bytes = bytes;
+					r->totals[key].packets = packets;
+					if (bytes < last_total[key].bytes || packets < last_total[key].packets)
+						BAD("total below an interval's running total");
+				} else {
+					cJSON *bt = cJSON_GetObjectItemCaseSensitive(c, "bytes_total");
+					cJSON *pt = cJSON_GetObjectItemCaseSensitive(c, "packets_total");
+
+					if (!cJSON_IsNumber(bt) || !cJSON_IsNumber(pt))
+						BAD("interval count without bytes_total/packets_total");
+					if ((uint64_t)bt->valuedouble < last_total[key].bytes ||
+					    (uint64_t)pt->valuedouble < last_total[key].packets)
+						BAD("running total went backwards");
+					if ((uint64_t)bt->valuedouble - last_total[key].bytes != bytes ||
+					    (uint64_t)pt->valuedouble - last_total[key].packets != packets)
+						BAD("interval counts are not the step of the running total");
+					last_total[key].bytes = (uint64_t)bt->valuedouble;
+					last_total[key].packets = (uint64_t)pt->valuedouble;
+				}
+			}
+		}
+		cJSON_Delete(j);
+		j = NULL;
+		line = nl + 1;
+	}
+	if (r->total_records != 1)
+		BAD("%d total records for %s", r->total_records, iface);
+	return 0;
+fail:
+	cJSON_Delete(j);
+	return -1;
 }

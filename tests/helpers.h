@@ -33,6 +33,8 @@ int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Like sh(), failing the test with the command line when it exits non-zero. */
 void sh_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Join network namespace ns (this process); 0 or -errno. */
+int join_netns(const char *ns);
 /* Run fn(arg) in a child that has joined network namespace ns; its exit code. */
 int in_netns(const char *ns, int (*fn)(void *), void *arg);
 
@@ -61,3 +63,38 @@ int pktcount_finish(struct pktcount_proc *p, int sig, int timeout_ms);
 const char *pktcount_path(void);
 
 #endif
+
+/*
+ * Two namespaces joined by a veth pair: a.ns/va and b.ns/vb.  Addresses,
+ * when asked for, are documentation ones (192.0.2.0/24, 2001:db8::/64) that
+ * exist only inside the pair, with static neighbours so no ARP or ND is
+ * sent.  IPv6 is off unless asked for, so the link carries nothing but
+ * what a test sends.  topo_down() removes everything, and runs from the
+ * fixture's fini on every exit path; topo_up() first removes what a crashed
+ * run may have left.
+ */
+struct topo {
+	char a[32], b[32];
+	char mac_a[18], mac_b[18];
+	int up;
+};
+void topo_up(struct topo *t, int with_addrs, int with_ipv6);
+void topo_down(struct topo *t);
+/* Wait until neither end has sent or received anything for quiet_ms. */
+void topo_wait_quiet(const struct topo *t, int quiet_ms, int max_ms);
+
+/* A counter from /proc/net/snmp ("Tcp", "OutSegs") or snmp6 ("Udp6OutDatagrams"). */
+uint64_t snmp_get(const char *ns, const char *proto, const char *field);
+
+/*
+ * pktcount's JSON Lines, checked against the documented schema line by line;
+ * the totals of the "total" record for iface go into totals[].  0, or -1
+ * with the reason in err.
+ */
+struct run_output {
+	struct pc_counter totals[PC_NKEYS];
+	int intervals, total_records;
+	char mode[16];
+};
+int parse_output(const char *out, const char *iface, struct run_output *r,
+		 char *err, size_t errlen);
