@@ -24,24 +24,35 @@
 /* What the probe found; -1 before it ran. */
 static int have_percpu = -1;
 
+/* One line naming the call, the object and the errno text, with a hint where one helps. */
 static int explain_bpf_error(const char *what, const char *obj, int err)
 {
-	pc_err("%s %s: %s", what, obj, strerror(err));
+	const char *hint = "";
+	int code = PC_EXIT_FAIL;
+
 	switch (err) {
 	case EPERM:
 		if (!pc_have_cap(PC_CAP_BPF) && !pc_have_cap(PC_CAP_SYS_ADMIN))
-			pc_err("hint: needs CAP_BPF (5.8+) or CAP_SYS_ADMIN; run as root");
+			hint = " (needs CAP_BPF, 5.8+, or CAP_SYS_ADMIN: run as root)";
 		else
-			pc_err("hint: on 4.4-5.10 kernels RLIMIT_MEMLOCK may be too low (ulimit -l)");
-		return PC_EXIT_PRIV;
+			hint = " (on 4.4-5.10 kernels RLIMIT_MEMLOCK may be too low: ulimit -l)";
+		code = PC_EXIT_PRIV;
+		break;
 	case ENOSYS:
-		pc_err("hint: this kernel has no bpf() (CONFIG_BPF_SYSCALL off, or before 3.18)");
-		return PC_EXIT_UNSUPPORTED;
+		hint = " (this kernel has no bpf(): CONFIG_BPF_SYSCALL off, or before 3.18)";
+		code = PC_EXIT_UNSUPPORTED;
+		break;
 	case EACCES:
-		return PC_EXIT_VERIFIER;
-	default:
-		return PC_EXIT_FAIL;
+		hint = pc_verbose ? " (verifier log follows)" : " (the verifier refused it; -v shows why)";
+		code = PC_EXIT_VERIFIER;
+		break;
+	case ENOTSUPP:
+		hint = " (this kernel's JIT cannot run XADD and its interpreter is off)";
+		code = PC_EXIT_UNSUPPORTED;
+		break;
 	}
+	pc_err("%s %s: %s%s", what, obj, err == ENOTSUPP ? "Operation not supported" : strerror(err), hint);
+	return code;
 }
 
 int pc_ebpf_probe(void)
@@ -85,11 +96,12 @@ int pc_ebpf_probe(void)
 	if (fd < 0) {
 		int e = errno;
 
-		if (log && pc_verbose)
-			pc_err("verifier log:\n%s", log);
-		free(log);
 		have_percpu = -1;
-		return explain_bpf_error("bpf(BPF_PROG_LOAD)", "socket filter", e);
+		e = explain_bpf_error("bpf(BPF_PROG_LOAD)", "socket filter", e);
+		if (log && pc_verbose)
+			fprintf(stderr, "%s", log);
+		free(log);
+		return e;
 	}
 	close(fd);
 	pc_log("socket filter: ok");
@@ -119,12 +131,8 @@ static int load_counter(struct pc_tap *tap)
 		int e = errno, code;
 
 		code = explain_bpf_error("bpf(BPF_PROG_LOAD)", pc_progs[id].name, e);
-		if (e == ENOTSUPP)
-			pc_err("hint: this kernel's JIT cannot run XADD and the interpreter is off");
 		if (log && pc_verbose)
-			pc_err("verifier log for %s:\n%s", pc_progs[id].name, log);
-		else if (log)
-			pc_err("hint: -v shows the verifier log");
+			fprintf(stderr, "%s", log);
 		free(log);
 		return code;
 	}
@@ -195,9 +203,8 @@ static int ebpf_open(struct pc_tap *tap)
 	if (tap->sock < 0) {
 		int e = errno;
 
-		pc_err("socket(AF_PACKET) for %s: %s", tap->name, strerror(e));
-		if (e == EPERM)
-			pc_err("hint: needs CAP_NET_RAW; run as root");
+		pc_err("socket(AF_PACKET) for %s: %s%s", tap->name, strerror(e),
+		       e == EPERM ? " (needs CAP_NET_RAW: run as root)" : "");
 		code = e == EPERM ? PC_EXIT_PRIV : e == EAFNOSUPPORT ? PC_EXIT_UNSUPPORTED : PC_EXIT_FAIL;
 		goto out_close;
 	}

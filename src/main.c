@@ -333,6 +333,13 @@ int main(int argc, char **argv)
 	if (code)
 		goto out;
 
+	/* every mode opens AF_PACKET sockets: say so before anything else fails */
+	if (!pc_have_cap(PC_CAP_NET_RAW)) {
+		pc_err("missing CAP_NET_RAW, which packet sockets need: run as root, "
+		       "or setcap cap_net_raw,cap_bpf+ep on the binary");
+		code = PC_EXIT_PRIV;
+		goto out;
+	}
 	code = choose_backend(o.mode, &be);
 	if (code)
 		goto out;

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The binary as a user meets it: -c 3 -j against known traffic, the table,
+ * and every kind of bad input giving one clear line and its exit code.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netpacket/packet.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <grp.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+static struct topo topo;
+
+static void down(void)
+{
+	topo_down(&topo);
+}
+
+struct ran {
+	int status;
+	char out[65536], err[65536];
+};
+
+/* Run pktcount with argv (in ns when not NULL, as uid when >= 0), collecting both streams. */
+static void run(struct ran *r, const char *ns, int uid, const char *const argv[])
+{
+	int o[2], e[2], st;
+	const char *args[64];
+	size_t n = 0, ol = 0, el = 0;
+	pid_t pid;
+
+	args[n++] = pktcount_path();
+	for (; argv[n - 1]; n++)
+		args[n] = argv[n - 1];
+	args[n] = NULL;
+	cr_assert_eq(pipe(o), 0);
+	cr_assert_eq(pipe(e), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		if (ns && join_netns(ns) < 0)
+			_exit(126);
+		if (uid >= 0 && (setgroups(0, NULL) || setgid((gid_t)uid) || setuid((uid_t)uid)))
+			_exit(125);
+		dup2(o[1], 1);
+		dup2(e[1], 2);
+		close(o[0]);
+		close(e[0]);
+		execv(args[0], (char *const *)args);
+		_exit(127);
+	}
+	close(o[1]);
+	close(e[1]);
+	for (;;) {
+		ssize_t a = read(o[0], r->out + ol, sizeof(r->out) - 1 - ol);
+		ssize_t b = a > 0 ? 0 : read(e[0], r->err + el, sizeof(r->err) - 1 - el);
+
+		if (a > 0)
+			ol += (size_t)a;
+		if (b > 0)
+			el += (size_t)b;
+		if (a <= 0 && b <= 0)
+			break;
+	}
+	r->out[ol] = r->err[el] = '\0';
+	close(o[0]);
+	close(e[0]);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+struct bad_input {
+	const char *argv[8];
+	int code;
+	const char *says;	/* a piece of the one stderr line */
+};
+
+/* Needs no privileges: every one of these fails before anything is opened. */
+Test(cli, bad_input_one_line_and_exit_code)
+{
+	static char long_name[64];
+	static const struct bad_input bad[] = {
+		{ { "-i", "0", "lo", NULL }, 2, "bad interval '0'" },
+		{ { "-i", "-1", "lo", NULL }, 2, "bad interval" },
+		{ { "-i", "abc", "lo", NULL }, 2, "bad interval 'abc'" },
+		{ { "-i", "", "lo", NULL }, 2, "bad interval" },
+		{ { "-i", "1e999", "lo", NULL }, 2, "bad interval" },
+		{ { "-i", "nan", "lo", NULL }, 2, "bad interval" },
+		{ { "-i", "0.0001", "lo", NULL }, 2, "bad interval" },
+		{ { "-i", "1s", "lo", NULL }, 2, "bad interval '1s'" },
+		{ { "-c", "0", "lo", NULL }, 2, "bad count '0'" },
+		{ { "-c", "-3", "lo", NULL }, 2, "bad count" },
+		{ { "-c", "99999999999999999999999", "lo", NULL }, 2, "bad count" },
+		{ { "-c", "x", "lo", NULL }, 2, "bad count" },
+		{ { "-m", "turbo", "lo", NULL }, 2, "bad mode 'turbo'" },
+		{ { "--bogus", NULL }, 2, "unknown option '--bogus'" },
+		{ { "-q", NULL }, 2, "unknown option '-q'" },
+		{ { "-i", NULL }, 2, "needs a value" },
+		{ { "-a", "lo", NULL }, 2, "-a counts every interface" },
+		{ { "nosuchif0", NULL }, 3, "interface nosuchif0: No such device" },
+		{ { "", NULL }, 2, "interface name ''" },
+		{ { long_name, NULL }, 2, "must be 1 to 15 characters" },
+	};
+	struct ran *r = malloc(sizeof(*r));
+
+	memset(long_name, 'x', 40);
+	cr_assert_not_null(r);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		run(r, NULL, -1, bad[i].argv);
+		cr_expect_eq(r->status, bad[i].code, "%s %s: exit %d, want %d (stderr: %s)",
+			     bad[i].argv[0], bad[i].argv[1] ? bad[i].argv[1] : "", r->status,
+			     bad[i].code, r->err);
+		cr_expect(strstr(r->err, bad[i].says) != NULL, "%s: stderr '%s' lacks '%s'",
+			  bad[i].argv[0], r->err, bad[i].says);
+		cr_expect_eq(count_lines(r->err), 1, "%s: want one line, got: %s", bad[i].argv[0], r->err);
+		cr_expect_str_eq(r->out, "", "%s: printed to stdout: %s", bad[i].argv[0], r->out);
+	}
+	free(r);
+}
+
+Test(cli, help_and_version)
+{
+	static const char *const help[] = { "--help", NULL }, *const ver[] = { "-V", NULL };
+	static const char *const opts[] = { "--interval", "--count", "--mode", "--promisc", "--json",
+					    "--all", "--verbose", "--help", "--version" };
+	struct ran *r = malloc(sizeof(*r));
+
+	cr_assert_not_null(r);
+	run(r, NULL, -1, help);
+	cr_expect_eq(r->status, 0);
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		cr_expect(strstr(r->out, opts[i]) != NULL, "--help lacks %s", opts[i]);
+	run(r, NULL, -1, ver);
+	cr_expect_eq(r->status, 0);
+	cr_expect(strstr(r->out, "modes: ebpf") != NULL, "%s", r->out);
+	free(r);
+}
+
+/* Without CAP_NET_RAW and CAP_BPF: say which is missing, exit 4, print no record. */
+Test(cli, unprivileged_says_what_is_missing)
+{
+	static const char *const argv[] = { "-j", "-c", "1", "lo", NULL };
+	struct passwd *nobody = getpwnam("nobody");
+	struct ran *r = malloc(sizeof(*r));
+
+	NEED_ROOT("to become nobody");
+	cr_assert_not_null(nobody);
+	cr_assert_not_null(r);
+	run(r, NULL, (int)nobody->pw_uid, argv);
+	cr_expect_eq(r->status, 4, "exit %d: %s", r->status, r->err);
+	cr_expect(strstr(r->err, "missing CAP_NET_RAW") != NULL, "%s", r->err);
+	cr_expect_eq(count_lines(r->err), 1, "%s", r->err);
+	cr_expect_str_eq(r->out, "");
+	free(r);
+}
+
+Test(cli, classic_and_pcap_not_built_in_yet)
+{
+	static const char *const argv[] = { "-m", "classic", "lo", NULL };
+	struct ran *r = malloc(sizeof(*r));
+
+	cr_assert_not_null(r);
+	run(r, NULL, -1, argv);
+	cr_expect_eq(r->status, 5, "exit %d: %s", r->status, r->err);
+	cr_expect(strstr(r->err, "not built into this pktcount") != NULL, "%s", r->err);
+	free(r);
+}
+
+/* ---- -c 3 -j against known traffic ---- */
+
+#define N_UDP 20
+#define N_ARP 3
+
+static int send_known(void *arg)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	unsigned char udp[60] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00, 0x45 };
+	unsigned char arp[42] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06 };
+	int s = socket(AF_PACKET, SOCK_RAW, 0), i;
+
+	(void)arg;
+	udp[14 + 9] = 17;
+	sll.sll_ifindex = (int)if_nametoindex("va");
+	if (s < 0 || !sll.sll_ifindex)
+		return 10;
+	for (i = 0; i < N_UDP; i++)
+		if (sendto(s, udp, sizeof(udp), 0, (void *)&sll, sizeof(sll)) != sizeof(udp))
+			return 11;
+	for (i = 0; i < N_ARP; i++)
+		if (sendto(s, arp, sizeof(arp), 0, (void *)&sll, sizeof(sll)) != sizeof(arp))
+			return 12;
+	return 0;
+}
+
+Test(cli, count_3_json_exact, .fini = down, .timeout = 60)
+{
+	static const char *const argv[] = { "-c", "3", "-i", "0.5", "-j", "vb", NULL };
+	struct pktcount_proc p;
+	struct run_output r;
+	char err[256];
+	unsigned int udp = pc_key_make(PC_DIR_RX, PC_L3_IPV4, 17);
+	unsigned int arp = pc_key_make(PC_DIR_RX, PC_L3_ARP, PC_PROTO_NONE);
+	unsigned int k;
+
+	NEED_ROOT("network namespaces");
+	topo_up(&topo, 0, 0);
+	topo_wait_quiet(&topo, 300, 5000);
+	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
+	cr_assert_eq(pktcount_wait_line(&p, 5000), 0, "no first interval");
+	cr_assert_eq(in_netns(topo.a, send_known, NULL), 0);
+	cr_assert_eq(pktcount_finish(&p, 0, 10000), 0, "exit %d", p.status);
+	cr_assert_eq(parse_output(p.out, "vb", &r, err, sizeof(err)), 0, "%s\n%s", err, p.out);
+	cr_expect_eq(r.intervals, 3, "%d interval records", r.intervals);
+	cr_expect_str_eq(r.mode, "ebpf");
+	cr_expect_eq(r.totals[udp].packets, N_UDP);
+	cr_expect_eq(r.totals[udp].bytes, N_UDP * 60);
+	cr_expect_eq(r.totals[arp].packets, N_ARP);
+	cr_expect_eq(r.totals[arp].bytes, N_ARP * 42);
+	for (k = 0; k < PC_NKEYS; k++)
+		if (k != udp && k != arp)
+			cr_expect_eq(r.totals[k].packets, 0, "key %u counted %llu", k,
+				     (unsigned long long)r.totals[k].packets);
+	free(p.out);
+}
+
+/* The human table: protocol rows, zero rows hidden, a total row. */
+Test(cli, table_output, .fini = down, .timeout = 60)
+{
+	static const char *const argv[] = { "-c", "2", "-i", "0.5", "vb", NULL };
+	struct pktcount_proc p;
+	const char *tot;
+
+	NEED_ROOT("network namespaces");
+	topo_up(&topo, 0, 0);
+	topo_wait_quiet(&topo, 300, 5000);
+	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
+	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
+	cr_assert_eq(in_netns(topo.a, send_known, NULL), 0);
+	cr_assert_eq(pktcount_finish(&p, 0, 10000), 0);
+	tot = strstr(p.out, "vb  ebpf  total over");
+	cr_assert_not_null(tot, "%s", p.out);
+	cr_expect(strstr(tot, "ipv4 udp") && strstr(tot, "1.17 KiB"), "%s", tot);
+	cr_expect(strstr(tot, "\narp ") != NULL, "%s", tot);
+	cr_expect(strstr(tot, "ipv6") == NULL, "a zero row shown: %s", tot);
+	cr_expect(strstr(tot, "\ntotal ") != NULL, "%s", tot);
+	free(p.out);
+}
+
+/* SIGINT ends the run with the totals and exit 0. */
+Test(cli, sigint_prints_totals, .fini = down, .timeout = 60)
+{
+	static const char *const argv[] = { "-j", "-i", "0.2", "vb", NULL };
+	struct pktcount_proc p;
+	struct run_output r;
+	char err[256];
+
+	NEED_ROOT("network namespaces");
+	topo_up(&topo, 0, 0);
+	topo_wait_quiet(&topo, 300, 5000);
+	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
+	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
+	cr_assert_eq(in_netns(topo.a, send_known, NULL), 0);
+	cr_assert_eq(pktcount_finish(&p, SIGINT, 5000), 0, "exit %d", p.status);
+	cr_assert_eq(parse_output(p.out, "vb", &r, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(r.totals[pc_key_make(PC_DIR_RX, PC_L3_IPV4, 17)].packets, N_UDP);
+	free(p.out);
+}
