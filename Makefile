@@ -107,3 +107,8 @@ uninstall:
 
 clean:
 	rm -rf $(OBJDIR) pktcount pktcount-static tests/pktcount-tests
+
+BENCH_SRCS := src/log.c src/bpf.c src/asm.c src/key.c insn/count.c
+bench/tap: bench/tap.c $(BENCH_SRCS) $(wildcard include/*.h src/*.h)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -o $@ bench/tap.c $(BENCH_SRCS) $(LDLIBS)

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench/tap: attach one of pktcount's programs to an interface and hold it
+ * until SIGTERM, then print what it counted.  The benchmark uses it for the
+ * taps pktcount itself does not offer (the empty program, a forced XADD).
+ *
+ *   tap empty|eth_percpu|eth_xadd IFACE
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/if_ether.h>
+#include <netpacket/packet.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bpf.h"
+#include "pc_key.h"
+#include "pc_prog.h"
+
+static volatile sig_atomic_t done;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	done = 1;
+}
+
+static int die(const char *what)
+{
+	fprintf(stderr, "tap: %s: %s\n", what, strerror(errno));
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct { const char *name; enum pc_prog_id id; } progs[] = {
+		{ "empty", PC_PROG_EMPTY }, { "eth_percpu", PC_PROG_ETH_PERCPU },
+		{ "eth_xadd", PC_PROG_ETH_XADD },
+	};
+	struct bpf_insn insns[PC_PROG_MAX_INSNS];
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
+	struct sigaction sa = { .sa_handler = on_term };
+	char err[160], *log = NULL;
+	int i, id = -1, map = -1, prog, s, n, percpu;
+
+	for (i = 0; argc == 3 && i < 3; i++)
+		if (strcmp(argv[1], progs[i].name) == 0)
+			id = (int)progs[i].id;
+	if (id < 0) {
+		fprintf(stderr, "usage: tap empty|eth_percpu|eth_xadd IFACE\n");
+		return 2;
+	}
+	percpu = id == PC_PROG_ETH_PERCPU;
+	pc_bpf_raise_memlock();
+	if (id != PC_PROG_EMPTY) {
+		map = pc_bpf_map_create(percpu ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY,
+					4, sizeof(struct pc_counter), PC_NKEYS, "pc_bench");
+		if (map < 0)
+			return die("map");
+	}
+	n = pc_asm_link(&pc_progs[id], map, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
+	if (n < 0) {
+		fprintf(stderr, "tap: %s\n", err);
+		return 1;
+	}
+	prog = pc_bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, insns, (size_t)n, pc_progs[id].name, &log);
+	if (prog < 0)
+		return die(log ? log : "load");
+	sll.sll_ifindex = (int)if_nametoindex(argv[2]);
+	if (!sll.sll_ifindex)
+		return die(argv[2]);
+	s = socket(AF_PACKET, SOCK_RAW, 0);
+	if (s < 0)
+		return die("socket");
+	if (setsockopt(s, SOL_SOCKET, SO_ATTACH_BPF, &prog, sizeof(prog)) < 0)
+		return die("SO_ATTACH_BPF");
+	if (bind(s, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+		return die("bind");
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	printf("ready %s %d insns\n", pc_progs[id].name, n);
+	fflush(stdout);
+	while (!done)
+		pause();
+	if (map >= 0) {
+		static struct pc_counter v[PC_NKEYS * 256];
+		static uint32_t keys[PC_NKEYS];
+		int ncpu = percpu ? pc_bpf_possible_cpus() : 1;
+		unsigned long long pk = 0;
+
+		if (pc_bpf_array_read(map, PC_NKEYS, keys, v, (size_t)ncpu * sizeof(*v)) < 0)
+			return die("read");
+		for (i = 0; i < PC_NKEYS * ncpu; i++)
+			pk += v[i].packets;
+		printf("counted %llu\n", pk);
+	}
+	return 0;
+}
