@@ -90,12 +90,13 @@ run: deps pktcount
 	./pktcount $(ARGS)
 
 test: tests/pktcount-tests pktcount
-	./tests/pktcount-tests $(TEST_ARGS)
+	./tests/pktcount-tests --verbose $(TEST_ARGS)
 
 # The static binary must count too: rerun the end-to-end JSON test with it.
 check: deps-test
-	$(MAKE) test static
+	$(MAKE) static tests/pktcount-tests pktcount
 	PKTCOUNT=$(CURDIR)/pktcount-static ./tests/pktcount-tests --filter 'cli/count_3_json_exact'
+	$(MAKE) test
 
 install: pktcount
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8

@@ -247,12 +247,8 @@ static int choose_backend(enum pc_mode mode, const struct pc_backend **be)
 		pc_log("mode ebpf: %s", mode == PC_MODE_AUTO ? "the kernel counts in eBPF" : "asked for");
 		*be = &pc_ebpf_backend;
 		return PC_EXIT_OK;
-	case PC_MODE_CLASSIC:
-	case PC_MODE_PCAP:
 	default:
-		pc_err("mode %s is not built into this pktcount (built in: ebpf)",
-		       mode == PC_MODE_CLASSIC ? "classic" : "pcap");
-		return PC_EXIT_UNSUPPORTED;
+		return PC_EXIT_UNSUPPORTED;	/* refused in main() already */
 	}
 }
 
@@ -333,6 +329,12 @@ int main(int argc, char **argv)
 	if (code)
 		goto out;
 
+	if (o.mode == PC_MODE_CLASSIC || o.mode == PC_MODE_PCAP) {
+		pc_err("mode %s is not built into this pktcount (built in: ebpf)",
+		       o.mode == PC_MODE_CLASSIC ? "classic" : "pcap");
+		code = PC_EXIT_UNSUPPORTED;
+		goto out;
+	}
 	/* every mode opens AF_PACKET sockets: say so before anything else fails */
 	if (!pc_have_cap(PC_CAP_NET_RAW)) {
 		pc_err("missing CAP_NET_RAW, which packet sockets need: run as root, "

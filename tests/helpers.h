@@ -13,7 +13,7 @@
 /* Skip the calling test, saying why, unless we are root. */
 #define NEED_ROOT(WHY) do {						\
 	if (geteuid() != 0)						\
-		cr_skip_test("SKIP: needs root (%s)", WHY);		\
+		cr_skip_test("needs root (%s)", WHY);		\
 } while (0)
 
 /* A counting program with its own map, loaded. */
