@@ -16,6 +16,9 @@
 #include <sys/socket.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -35,6 +38,24 @@ struct ran {
 	int status;
 	char out[65536], err[65536];
 };
+
+/* A kernel without bpf(), as many embedded ones are: bpf() fails with ENOSYS. */
+static int no_bpf_syscall(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_bpf, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+static int block_bpf;
 
 /* Become uid (and its group) keeping only CAP_NET_RAW when net_raw is set; 0 or -1. */
 static int become(int uid, int net_raw)
@@ -79,6 +100,8 @@ static void run_as(struct ran *r, const char *ns, int uid, int net_raw, const ch
 			_exit(126);
 		if (uid >= 0 && become(uid, net_raw))
 			_exit(125);
+		if (block_bpf && no_bpf_syscall())
+			_exit(124);
 		dup2(o[1], 1);
 		dup2(e[1], 2);
 		close(o[0]);
@@ -110,6 +133,7 @@ static void run(struct ran *r, const char *ns, int uid, const char *const argv[]
 {
 	run_as(r, ns, uid, 0, argv);
 }
+
 
 static int count_lines(const char *s)
 {
@@ -260,6 +284,23 @@ Test(cli, net_raw_without_cap_bpf)
 	free(r);
 }
 
+Test(cli, ebpf_without_bpf_syscall)
+{
+	static const char *const argv[] = { "-m", "ebpf", "-c", "1", "lo", NULL };
+	struct ran *r = malloc(sizeof(*r));
+
+	NEED_ROOT("to get past the privilege checks");
+	cr_assert_not_null(r);
+	block_bpf = 1;
+	run(r, NULL, -1, argv);
+	block_bpf = 0;
+	cr_expect_eq(r->status, 5, "exit %d: %s", r->status, r->err);
+	cr_expect(strstr(r->err, "Function not implemented") && strstr(r->err, "no bpf()"), "%s", r->err);
+	cr_expect_eq(count_lines(r->err), 1, "%s", r->err);
+	cr_expect_str_eq(r->out, "");
+	free(r);
+}
+
 Test(cli, classic_and_pcap_not_built_in_yet)
 {
 	static const char *const argv[] = { "-m", "classic", "lo", NULL };
@@ -370,4 +411,42 @@ Test(cli, sigint_prints_totals, .fini = down, .timeout = 60)
 	cr_assert_eq(parse_output(p.out, "vb", &r, err, sizeof(err)), 0, "%s", err);
 	cr_expect_eq(r.totals[pc_key_make(PC_DIR_RX, PC_L3_IPV4, 17)].packets, N_UDP);
 	free(p.out);
+}
+
+/* -a: every interface of the namespace, lo included, each with its own records. */
+Test(cli, all_interfaces, .fini = down, .timeout = 60)
+{
+	static const char *const argv[] = { "-a", "-j", "-c", "1", "-i", "0.2", NULL };
+	struct run_output r;
+	struct ran *out = malloc(sizeof(*out));
+	char err[256];
+
+	NEED_ROOT("network namespaces");
+	cr_assert_not_null(out);
+	topo_up(&topo, 0, 0);
+	run(out, topo.b, -1, argv);
+	cr_expect_eq(out->status, 0, "%s", out->err);
+	cr_expect_eq(parse_output(out->out, "lo", &r, err, sizeof(err)), 0, "lo: %s", err);
+	cr_expect_eq(parse_output(out->out, "vb", &r, err, sizeof(err)), 0, "vb: %s", err);
+	cr_expect_eq(r.intervals, 1);
+	free(out);
+}
+
+/* No interface named: the default route's. */
+Test(cli, default_route_interface, .fini = down, .timeout = 60)
+{
+	static const char *const argv[] = { "-v", "-j", "-c", "1", "-i", "0.2", NULL };
+	struct run_output r;
+	struct ran *out = malloc(sizeof(*out));
+	char err[256];
+
+	NEED_ROOT("network namespaces");
+	cr_assert_not_null(out);
+	topo_up(&topo, 1, 0);
+	sh_ok("ip -n %s route add default via 192.0.2.1 dev vb", topo.b);
+	run(out, topo.b, -1, argv);
+	cr_expect_eq(out->status, 0, "%s", out->err);
+	cr_expect(strstr(out->err, "default interface vb: from the default route") != NULL, "%s", out->err);
+	cr_expect_eq(parse_output(out->out, "vb", &r, err, sizeof(err)), 0, "%s", err);
+	free(out);
 }

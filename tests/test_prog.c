@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "bpf.h"
+#include "bpf_insn.h"
 #include "frames.h"
 #include "helpers.h"
 
@@ -123,4 +124,24 @@ Test(prog, counts_accumulate)
 	cr_expect_eq(snap[key].packets, 1000);
 	cr_expect_eq(snap[key].bytes, 60000);
 	prog_unload(&l);
+}
+
+/* A rejected program: EACCES, and the second pass brings the verifier's words. */
+Test(bpf, verifier_log_on_rejection)
+{
+	static const struct bpf_insn bad[] = {
+		BPF_MOV64_REG(BPF_REG_0, BPF_REG_2),	/* r2 was never written */
+		BPF_EXIT_INSN(),
+	};
+	char *log = NULL;
+	int fd;
+
+	NEED_ROOT("BPF_PROG_LOAD");
+	fd = pc_bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, bad, 2, "pc_bad", &log);
+	cr_assert_lt(fd, 0);
+	cr_expect_eq(errno, EACCES, "errno %d", errno);
+	cr_expect_eq(fd, -EACCES);
+	cr_assert_not_null(log, "no verifier log");
+	cr_expect(strstr(log, "R2 !read_ok") != NULL, "log: %s", log);
+	free(log);
 }
