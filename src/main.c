@@ -358,13 +358,12 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0 ||
-	    sigaction(SIGHUP, &sa, NULL) < 0) {
+	    sigaction(SIGHUP, &sa, NULL) < 0 || signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+		/* (a closed reader then shows up as EPIPE from write()) */
 		pc_err("sigaction: %s", strerror(errno));
 		code = PC_EXIT_FAIL;
 		goto out;
 	}
-	/* a closed reader shows up as EPIPE from write() */
-	signal(SIGPIPE, SIG_IGN);
 
 	code = run(&o, taps, ntaps);
 out:
