@@ -21,7 +21,8 @@ ALL_CFLAGS   := -std=gnu11 $(WARNFLAGS) $(CFLAGS)
 LDLIBS    += -lm
 
 # Everything but main(): the tests link the same objects.
-LIB_SRCS  := src/log.c src/bpf.c src/asm.c src/key.c src/ebpf.c src/iface.c src/output.c insn/count.c
+LIB_SRCS  := src/log.c src/bpf.c src/asm.c src/key.c src/classify.c src/ebpf.c src/classic.c src/iface.c \
+             src/output.c insn/count.c insn/classic.c
 SRCS      := src/main.c $(LIB_SRCS)
 TEST_SRCS := tests/helpers.c tests/frames.c tests/test_prog.c tests/test_lint.c \
              tests/test_live.c tests/test_cli.c

@@ -229,7 +229,33 @@ struct __sk_buff {
 	uint32_t vlan_tci;
 };
 
-/* Classic BPF (SO_ATTACH_FILTER) */
+/* ---- classic BPF (SO_ATTACH_FILTER, seccomp), as linux/filter.h has it ---- */
+struct sock_filter {
+	uint16_t code;
+	uint8_t jt;
+	uint8_t jf;
+	uint32_t k;
+};
+
+struct sock_fprog {
+	unsigned short len;
+	const struct sock_filter *filter;
+};
+
+#define BPF_RET		0x06
+#define BPF_LEN		0x80
+#define BPF_A		0x10
+#define BPF_STMT(CODE, K)		{ (uint16_t)(CODE), 0, 0, (uint32_t)(K) }
+#define BPF_JUMP(CODE, K, JT, JF)	{ (uint16_t)(CODE), JT, JF, (uint32_t)(K) }
+
+#ifndef SO_ATTACH_FILTER
+# if defined(__hppa__)
+#  define SO_ATTACH_FILTER 0x401a
+# else
+#  define SO_ATTACH_FILTER 26
+# endif
+#endif
+
 #define SKF_AD_OFF	(-0x1000)
 #define SKF_NET_OFF	(-0x100000)
 #define SKF_LL_OFF	(-0x200000)

@@ -69,6 +69,20 @@ enum pc_l3 {
 #define PC_ETHERTYPE_EAPOL	0x888e
 #define PC_ETHERTYPE_LLDP	0x88cc
 
+/*
+ * The ethertypes that name a non-IP class, as X(ETHERTYPE, L3) pairs: the
+ * eBPF program and the userspace classifier both expand this one list.
+ */
+#define PC_NONIP_ETHERTYPES(X)			\
+	X(PC_ETHERTYPE_ARP, PC_L3_ARP)		\
+	X(PC_ETHERTYPE_RARP, PC_L3_RARP)	\
+	X(PC_ETHERTYPE_LLDP, PC_L3_LLDP)	\
+	X(PC_ETHERTYPE_EAPOL, PC_L3_EAPOL)	\
+	X(PC_ETHERTYPE_PPPOE_DISC, PC_L3_PPPOE_DISC) \
+	X(PC_ETHERTYPE_PPPOE_SESS, PC_L3_PPPOE_SESS) \
+	X(PC_ETHERTYPE_MPLS_UC, PC_L3_MPLS)	\
+	X(PC_ETHERTYPE_MPLS_MC, PC_L3_MPLS)
+
 /* IPv4 and IPv6 header facts the program and the classifiers use. */
 #define PC_IPV4_PROTO_OFF	9
 #define PC_IPV6_NEXTHDR_OFF	6
@@ -127,6 +141,17 @@ static inline struct pc_key_parts pc_key_split(unsigned int key)
 	}
 	return p;
 }
+
+/*
+ * The userspace classifier (src/classify.c), for every mode that sees frames
+ * in userspace: f holds the first caplen bytes of a frame of len bytes (as
+ * the tap saw it); vlan_moved says the kernel took a tag out of it; for
+ * PC_LINK_RAW, protocol is the skb's protocol (host order).  Returns the key
+ * and sets *bytes.  Reads nothing past caplen or len; allocates nothing.
+ */
+enum pc_link { PC_LINK_ETH, PC_LINK_RAW };
+unsigned int pc_classify(const uint8_t *f, uint32_t caplen, uint32_t len, enum pc_link link,
+			 uint16_t protocol, int vlan_moved, int outgoing, uint64_t *bytes);
 
 /* Names, in src/key.c: the spec's class names and IANA protocol keywords. */
 const char *pc_dir_name(enum pc_dir dir);

@@ -33,25 +33,26 @@ static int explain_bpf_error(const char *what, const char *obj, int err)
 	switch (err) {
 	case EPERM:
 		if (!pc_have_cap(PC_CAP_BPF) && !pc_have_cap(PC_CAP_SYS_ADMIN))
-			hint = " (needs CAP_BPF, 5.8+, or CAP_SYS_ADMIN: run as root)";
+			hint = ": needs CAP_BPF (5.8+) or CAP_SYS_ADMIN; run as root";
 		else
-			hint = " (on 4.4-5.10 kernels RLIMIT_MEMLOCK may be too low: ulimit -l)";
+			hint = ": on 4.4-5.10 kernels RLIMIT_MEMLOCK may be too low (ulimit -l)";
 		code = PC_EXIT_PRIV;
 		break;
 	case ENOSYS:
-		hint = " (this kernel has no bpf(): CONFIG_BPF_SYSCALL off, or before 3.18)";
+		hint = ": this kernel has no bpf() (CONFIG_BPF_SYSCALL off, or before 3.18)";
 		code = PC_EXIT_UNSUPPORTED;
 		break;
 	case EACCES:
-		hint = pc_verbose ? " (verifier log follows)" : " (the verifier refused it; -v shows why)";
+		hint = pc_verbose ? ": the verifier's log follows" : ": the verifier refused it; -v shows why";
 		code = PC_EXIT_VERIFIER;
 		break;
 	case ENOTSUPP:
-		hint = " (this kernel's JIT cannot run XADD and its interpreter is off)";
+		hint = ": this kernel's JIT cannot run XADD and its interpreter is off";
 		code = PC_EXIT_UNSUPPORTED;
 		break;
 	}
-	pc_err("%s %s: %s%s", what, obj, err == ENOTSUPP ? "Operation not supported" : strerror(err), hint);
+	pc_err("%s %s: %s (%s)%s", what, obj, err == ENOTSUPP ? "Operation not supported" : strerror(err),
+	       pc_errno_name(err), hint);
 	return code;
 }
 
@@ -211,7 +212,7 @@ static int ebpf_open(struct pc_tap *tap)
 	if (setsockopt(tap->sock, SOL_SOCKET, SO_ATTACH_BPF, &tap->prog_fd, sizeof(tap->prog_fd)) < 0) {
 		int e = errno;
 
-		pc_err("setsockopt(SO_ATTACH_BPF) on %s: %s", tap->name, strerror(e));
+		pc_err("setsockopt(SO_ATTACH_BPF) on %s: %s (%s)", tap->name, strerror(e), pc_errno_name(e));
 		code = e == ENOPROTOOPT ? PC_EXIT_UNSUPPORTED : PC_EXIT_FAIL;
 		goto out_close;
 	}

@@ -6,11 +6,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -123,19 +125,53 @@ static double wall_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Sleep until the monotonic time t; returns early on a signal. */
-static void sleep_until(double t)
+/*
+ * Until the monotonic time t (or a signal), take in what the userspace taps
+ * have ready.  With none, poll() is just the sleep.  Returns a pc_exit.
+ */
+static int wait_until(double t, struct pc_tap *taps, int ntaps, struct pollfd *pfd)
 {
-	struct timespec ts;
+	int i, n = 0;
 
-	ts.tv_sec = (time_t)t;
-	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
+	for (i = 0; i < ntaps; i++)
+		if (taps[i].be->drain)
+			pfd[n++] = (struct pollfd){ .fd = taps[i].sock, .events = POLLIN };
+	while (!stop_signal) {
+		double left = t - mono_now();
+		int ready, k;
+
+		if (left <= 0)
+			return PC_EXIT_OK;
+		ready = poll(pfd, (nfds_t)n, (int)ceil(left * 1000));
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready < 0) {
+			pc_err("poll: %s", strerror(errno));
+			return PC_EXIT_FAIL;
+		}
+		for (i = 0, k = 0; ready > 0 && i < ntaps; i++) {
+			int ret;
+
+			if (!taps[i].be->drain)
+				continue;
+			if (pfd[k].revents & POLLERR) {
+				int err = 0;
+				socklen_t len = sizeof(err);
+
+				/* the interface went down: clear the error, keep counting */
+				if (getsockopt(taps[i].sock, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err)
+					pc_log("%s: %s", taps[i].name, strerror(err));
+			}
+			if (pfd[k++].revents & POLLIN) {
+				ret = taps[i].be->drain(&taps[i]);
+				if (ret < 0 && ret != -ENETDOWN) {
+					pc_err("reading frames on %s: %s", taps[i].name, strerror(-ret));
+					return PC_EXIT_FAIL;
+				}
+			}
+		}
 	}
-	while (!stop_signal && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
+	return PC_EXIT_OK;
 }
 
 static int report(const struct opts *o, struct pc_tap *taps, int ntaps, double secs, int final)
@@ -158,8 +194,12 @@ static int read_all(struct pc_tap *taps, int ntaps)
 
 	for (i = 0; i < ntaps; i++) {
 		ret = taps[i].be->read(&taps[i], taps[i].total);
-		if (ret < 0) {
+		if (ret < 0 && ret != -ENETDOWN) {
 			pc_err("reading the counters of %s: %s", taps[i].name, strerror(-ret));
+			return PC_EXIT_FAIL;
+		}
+		if (taps[i].be->drops && (ret = taps[i].be->drops(&taps[i], &taps[i].drops)) < 0) {
+			pc_err("getsockopt(PACKET_STATISTICS) on %s: %s", taps[i].name, strerror(-ret));
 			return PC_EXIT_FAIL;
 		}
 	}
@@ -171,13 +211,23 @@ static int run(const struct opts *o, struct pc_tap *taps, int ntaps)
 {
 	double start = mono_now(), last = start, next = start;
 	unsigned long long n = 0;
-	int code = PC_EXIT_OK, out_err = 0, i;
+	int code = PC_EXIT_OK, out_err = 0, settle = 0, i;
+	struct pollfd *pfd = calloc((size_t)ntaps, sizeof(*pfd));
 
+	if (!pfd) {
+		pc_err("%s", strerror(ENOMEM));
+		return PC_EXIT_FAIL;
+	}
+	for (i = 0; i < ntaps; i++)
+		if (taps[i].settle_ms > settle)
+			settle = taps[i].settle_ms;
 	while (!stop_signal) {
 		double now;
 
 		next += o->interval;
-		sleep_until(next);
+		code = wait_until(next, taps, ntaps, pfd);
+		if (code)
+			break;
 		now = mono_now();
 		code = read_all(taps, ntaps);
 		if (code)
@@ -187,8 +237,10 @@ static int run(const struct opts *o, struct pc_tap *taps, int ntaps)
 		out_err = report(o, taps, ntaps, now - last, 0);
 		if (out_err)
 			break;
-		for (i = 0; i < ntaps; i++)
+		for (i = 0; i < ntaps; i++) {
 			memcpy(taps[i].prev, taps[i].total, sizeof(taps[i].total));
+			taps[i].prev_drops = taps[i].drops;
+		}
 		last = now;
 		if (o->count && ++n >= o->count)
 			break;
@@ -198,10 +250,17 @@ static int run(const struct opts *o, struct pc_tap *taps, int ntaps)
 	if (stop_signal)
 		pc_log("signal %d: printing the totals", (int)stop_signal);
 	if (!code && !out_err) {
-		code = read_all(taps, ntaps);
+		/* frames still on their way to userspace (a ring block not yet handed over) */
+		if (settle) {
+			stop_signal = 0;
+			code = wait_until(mono_now() + settle / 1000.0, taps, ntaps, pfd);
+		}
+		if (!code)
+			code = read_all(taps, ntaps);
 		if (!code)
 			out_err = report(o, taps, ntaps, mono_now() - start, 1);
 	}
+	free(pfd);
 	if (out_err == -EPIPE)
 		return code;	/* the reader went away: not an error of ours */
 	if (out_err) {
@@ -234,22 +293,56 @@ static int add_iface(struct pc_tap **taps, int *ntaps, const char *name)
 	return PC_EXIT_OK;
 }
 
+/* The mode for every tap: eBPF where the kernel has it, else (auto) classic. */
 static int choose_backend(enum pc_mode mode, const struct pc_backend **be)
 {
 	int code;
 
 	switch (mode) {
-	case PC_MODE_AUTO:
+	case PC_MODE_CLASSIC:
+		pc_log("mode classic: asked for");
+		*be = &pc_classic_backend;
+		return PC_EXIT_OK;
 	case PC_MODE_EBPF:
 		code = pc_ebpf_probe();
 		if (code)
 			return code;
-		pc_log("mode ebpf: %s", mode == PC_MODE_AUTO ? "the kernel counts in eBPF" : "asked for");
+		pc_log("mode ebpf: asked for");
 		*be = &pc_ebpf_backend;
+		return PC_EXIT_OK;
+	case PC_MODE_AUTO:
+		pc_soft_errors = 1;
+		code = pc_ebpf_probe();
+		pc_soft_errors = 0;
+		if (code) {
+			pc_log("mode auto: classic, because %s", pc_last_error);
+			*be = &pc_classic_backend;
+		} else {
+			pc_log("mode auto: ebpf, the kernel counts in eBPF");
+			*be = &pc_ebpf_backend;
+		}
 		return PC_EXIT_OK;
 	default:
 		return PC_EXIT_UNSUPPORTED;	/* refused in main() already */
 	}
+}
+
+/* Open a tap; in auto mode an eBPF failure falls back to classic for it. */
+static int open_tap(struct pc_tap *tap, enum pc_mode mode, const struct pc_backend *be)
+{
+	int code;
+
+	tap->be = be;
+	if (mode != PC_MODE_AUTO || be != &pc_ebpf_backend)
+		return be->open(tap);
+	pc_soft_errors = 1;
+	code = be->open(tap);
+	pc_soft_errors = 0;
+	if (code == PC_EXIT_OK || code == PC_EXIT_NOIFACE)
+		return code;
+	pc_log("mode auto: %s: classic, because %s", tap->name, pc_last_error);
+	tap->be = &pc_classic_backend;
+	return tap->be->open(tap);
 }
 
 int main(int argc, char **argv)
@@ -295,7 +388,7 @@ int main(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return fflush(stdout) ? PC_EXIT_FAIL : PC_EXIT_OK;
 		case 'V':
-			printf("pktcount %s\nmodes: ebpf\n", PC_VERSION);
+			printf("pktcount %s\nmodes: ebpf classic\n", PC_VERSION);
 			return fflush(stdout) ? PC_EXIT_FAIL : PC_EXIT_OK;
 		case ':':
 			return usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -329,9 +422,8 @@ int main(int argc, char **argv)
 	if (code)
 		goto out;
 
-	if (o.mode == PC_MODE_CLASSIC || o.mode == PC_MODE_PCAP) {
-		pc_err("mode %s is not built into this pktcount (built in: ebpf)",
-		       o.mode == PC_MODE_CLASSIC ? "classic" : "pcap");
+	if (o.mode == PC_MODE_PCAP) {
+		pc_err("mode pcap is not built into this pktcount (built in: ebpf, classic)");
 		code = PC_EXIT_UNSUPPORTED;
 		goto out;
 	}
@@ -346,9 +438,8 @@ int main(int argc, char **argv)
 	if (code)
 		goto out;
 	for (opened = 0; opened < ntaps; opened++) {
-		taps[opened].be = be;
 		taps[opened].promisc = o.promisc;
-		code = be->open(&taps[opened]);
+		code = open_tap(&taps[opened], o.mode, be);
 		if (code)
 			goto out;
 	}

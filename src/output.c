@@ -194,7 +194,12 @@ int pc_print_table(int fd, const struct pc_tap *tap, double secs, int final)
 	bprintf(&b, "%-16s", "total");
 	cells(&b, sum[PC_DIR_RX], secs);
 	cells(&b, sum[PC_DIR_TX], secs);
-	bprintf(&b, "\n\n");
+	bprintf(&b, "\n");
+	if (tap->drops)
+		bprintf(&b, "%-16s %11" PRIu64 " frames the kernel dropped before counting (%" PRIu64
+			" since start): the counts are a lower bound\n", "drops",
+			final ? tap->drops : tap->drops - tap->prev_drops, tap->drops);
+	bprintf(&b, "\n");
 	return bflush(&b, fd);
 }
 
@@ -207,7 +212,12 @@ int pc_print_json(int fd, const struct pc_tap *tap, double secs, int final, doub
 	bprintf(&b, "{\"type\":\"%s\",\"time\":%.3f,\"iface\":",
 		final ? "total" : "interval", wall);
 	bjson_str(&b, tap->name);
-	bprintf(&b, ",\"mode\":\"%s\",\"seconds\":%.3f,\"counts\":[", tap->be->name, secs);
+	bprintf(&b, ",\"mode\":\"%s\",\"seconds\":%.3f,\"drops\":%" PRIu64, tap->be->name, secs,
+		final ? tap->drops : tap->drops - tap->prev_drops);
+	if (!final)
+		bprintf(&b, ",\"drops_total\":%" PRIu64, tap->drops);
+	/* a count that missed frames the kernel dropped says so */
+	bprintf(&b, ",\"lower_bound\":%s,\"counts\":[", tap->drops ? "true" : "false");
 	for (key = 0; key < PC_NKEYS; key++) {
 		const struct pc_counter *t = &tap->total[key];
 		struct pc_key_parts k;

@@ -25,9 +25,6 @@ enum pc_exit {
 
 enum pc_mode { PC_MODE_AUTO, PC_MODE_EBPF, PC_MODE_CLASSIC, PC_MODE_PCAP };
 
-/* How a link's frames start: a MAC header, or the network header. */
-enum pc_link { PC_LINK_ETH, PC_LINK_RAW };
-
 struct pc_tap;
 
 struct pc_backend {
@@ -36,6 +33,13 @@ struct pc_backend {
 	int (*open)(struct pc_tap *tap);
 	/* cumulative counts since open into out[PC_NKEYS]; 0 or -errno */
 	int (*read)(struct pc_tap *tap, struct pc_counter *out);
+	/*
+	 * Userspace modes: take in what tap->sock has ready (NULL for eBPF,
+	 * which counts in the kernel); 0 or -errno.
+	 */
+	int (*drain)(struct pc_tap *tap);
+	/* frames the kernel dropped before we saw them, since open; 0 or -errno */
+	int (*drops)(struct pc_tap *tap, uint64_t *total);
 	void (*close)(struct pc_tap *tap);
 };
 
@@ -51,20 +55,38 @@ struct pc_tap {
 	int sock, map_fd, prog_fd, percpu, ncpu;
 	void *valbuf;		/* PC_NKEYS values, ncpu counters each */
 	uint32_t *keybuf;	/* PC_NKEYS keys, for batch reads */
+	/* classic: a TPACKET_V3 ring, or a buffer for recvmsg() */
+	uint8_t *ring;
+	size_t ring_len;
+	unsigned int block_size, block_nr, block;
+	uint8_t *rxbuf;
+	int settle_ms;		/* how long frames may take to reach userspace */
 	/* counts: as last read, and as at the previous interval */
 	struct pc_counter total[PC_NKEYS];
 	struct pc_counter prev[PC_NKEYS];
+	uint64_t drops, prev_drops;
 };
 
 extern int pc_verbose;
 
 void pc_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* -v only */
 void pc_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* always */
+/*
+ * While set (auto mode trying eBPF), pc_err() messages are -v notes, kept in
+ * pc_last_error for the fallback to name.
+ */
+extern int pc_soft_errors;
+extern char pc_last_error[256];
+/* "ENOSYS" for ENOSYS: the reasons -v gives name the errno */
+const char *pc_errno_name(int err);
 
 /* eBPF back end (src/ebpf.c) */
 extern const struct pc_backend pc_ebpf_backend;
 /* Probe what eBPF counting needs; 0, or a pc_exit with the reason said. */
 int pc_ebpf_probe(void);
+
+/* classic back end (src/classic.c) */
+extern const struct pc_backend pc_classic_backend;
 
 /* Interfaces (src/iface.c); each returns a pc_exit and says why on failure */
 int pc_iface_lookup(struct pc_tap *tap, const char *name);
