@@ -24,8 +24,8 @@ LDLIBS    += -lm
 LIB_SRCS  := src/log.c src/bpf.c src/asm.c src/key.c src/classify.c src/ebpf.c src/classic.c src/iface.c \
              src/output.c insn/count.c insn/classic.c
 SRCS      := src/main.c $(LIB_SRCS)
-TEST_SRCS := tests/helpers.c tests/frames.c tests/test_prog.c tests/test_lint.c \
-             tests/test_live.c tests/test_cli.c
+TEST_SRCS := tests/helpers.c tests/frames.c tests/fuzz_check.c tests/test_prog.c \
+             tests/test_lint.c tests/test_classify.c tests/test_live.c tests/test_cli.c
 
 OBJDIR    := build
 OBJS      := $(SRCS:%.c=$(OBJDIR)/%.o)
@@ -34,7 +34,7 @@ TEST_OBJS := $(TEST_SRCS:%.c=$(OBJDIR)/%.o)
 
 # Debian packages `make check` and `make run` install when missing.
 DEB_BUILD := gcc make libc6-dev
-DEB_TEST  := libcriterion-dev libcjson-dev iproute2 ethtool
+DEB_TEST  := libcriterion-dev libcjson-dev iproute2 ethtool tcpdump clang libclang-rt-14-dev
 DEB_STATIC := musl-tools
 
 ifeq ($(V),1)
@@ -43,7 +43,7 @@ else
 Q := @
 endif
 
-.PHONY: all static run check test deps deps-test install uninstall clean
+.PHONY: all static run check test deps deps-test install uninstall clean fuzz classic-gen
 
 all: pktcount
 
@@ -97,7 +97,30 @@ test: tests/pktcount-tests pktcount
 check: deps-test
 	$(MAKE) static tests/pktcount-tests pktcount
 	PKTCOUNT=$(CURDIR)/pktcount-static ./tests/pktcount-tests --filter 'cli/count_3_json_exact'
+	$(MAKE) fuzz FUZZ_SECONDS=30
 	$(MAKE) test
+
+# The classic filters, from tcpdump -dd (the output is committed).
+classic-gen:
+	sh insn/gen-classic.sh > insn/classic.c.new && mv insn/classic.c.new insn/classic.c
+
+# The classifier under libFuzzer with ASan and UBSan, against the reference
+# model; FUZZ_SECONDS long.  A crash is copied to tests/fuzz-regressions/.
+FUZZ_SECONDS ?= 300
+FUZZ_SRCS := tests/fuzz_classify.c tests/fuzz_check.c tests/frames.c src/classify.c src/key.c
+tests/fuzz-classify: $(FUZZ_SRCS) $(wildcard include/*.h src/*.h tests/*.h)
+	@echo "  FUZZ-CC $@"
+	$(Q)clang $(ALL_CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -o $@ $(FUZZ_SRCS)
+
+fuzz: tests/fuzz-classify
+	@mkdir -p build/fuzz-corpus build/fuzz-crashes
+	@cp tests/fuzz-regressions/seed-* build/fuzz-corpus/ 2>/dev/null || true
+	@./tests/fuzz-classify -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=1 \
+		-artifact_prefix=build/fuzz-crashes/ build/fuzz-corpus 2>build/fuzz.log; rc=$$?; \
+	tail -n 12 build/fuzz.log; \
+	for c in build/fuzz-crashes/*; do [ -e "$$c" ] && cp "$$c" tests/fuzz-regressions/; done; \
+	if [ $$rc -ne 0 ]; then echo "fuzz: libFuzzer found a failing input (kept in tests/fuzz-regressions/)"; exit 1; fi
 
 install: pktcount
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
@@ -108,7 +131,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/pktcount $(DESTDIR)$(MANDIR)/man8/pktcount.8
 
 clean:
-	rm -rf $(OBJDIR) pktcount pktcount-static tests/pktcount-tests
+	rm -rf $(OBJDIR) pktcount pktcount-static tests/pktcount-tests tests/fuzz-classify bench/tap
 
 BENCH_SRCS := src/log.c src/bpf.c src/asm.c src/key.c insn/count.c
 bench/tap: bench/tap.c $(BENCH_SRCS) $(wildcard include/*.h src/*.h)
