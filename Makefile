@@ -69,6 +69,11 @@ tests/pktcount-tests: $(TEST_OBJS) $(LIB_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJS) $(LIB_OBJS) -lcriterion -lcjson $(LDLIBS)
 
+# Runs a command with one kernel feature failing, as on older kernels.
+tests/seccomp-run: tests/seccomp_run.c $(wildcard include/*.h)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
+
 # Install the Debian packages that are missing (root only; others are told).
 define apt_install
 	@missing=""; for p in $(1); do \
@@ -90,12 +95,12 @@ deps-test: deps
 run: deps pktcount
 	./pktcount $(ARGS)
 
-test: tests/pktcount-tests pktcount
+test: tests/pktcount-tests tests/seccomp-run pktcount
 	./tests/pktcount-tests --verbose $(TEST_ARGS)
 
 # The static binary must count too: rerun the end-to-end JSON test with it.
 check: deps-test
-	$(MAKE) static tests/pktcount-tests pktcount
+	$(MAKE) static tests/pktcount-tests tests/seccomp-run pktcount
 	PKTCOUNT=$(CURDIR)/pktcount-static ./tests/pktcount-tests --filter 'cli/count_3_json_exact'
 	$(MAKE) fuzz FUZZ_SECONDS=30
 	$(MAKE) test
@@ -131,7 +136,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/pktcount $(DESTDIR)$(MANDIR)/man8/pktcount.8
 
 clean:
-	rm -rf $(OBJDIR) pktcount pktcount-static tests/pktcount-tests tests/fuzz-classify bench/tap
+	rm -rf $(OBJDIR) pktcount pktcount-static tests/pktcount-tests tests/fuzz-classify tests/seccomp-run bench/tap
 
 BENCH_SRCS := src/log.c src/bpf.c src/asm.c src/key.c insn/count.c
 bench/tap: bench/tap.c $(BENCH_SRCS) $(wildcard include/*.h src/*.h)

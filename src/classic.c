@@ -159,11 +159,13 @@ static int setup_ring(struct pc_tap *tap)
 	void *ring;
 
 	if (setsockopt(tap->sock, SOL_PACKET, PC_PACKET_VERSION, &v, sizeof(v)) < 0) {
-		pc_log("%s: PACKET_VERSION TPACKET_V3: %s, using recvmsg()", tap->name, strerror(errno));
+		pc_log("%s: PACKET_VERSION TPACKET_V3: %s (%s), using recvmsg()", tap->name,
+		       strerror(errno), pc_errno_name(errno));
 		return -errno;
 	}
 	if (setsockopt(tap->sock, SOL_PACKET, PC_PACKET_RX_RING, &req, sizeof(req)) < 0) {
-		pc_log("%s: PACKET_RX_RING: %s, using recvmsg()", tap->name, strerror(errno));
+		pc_log("%s: PACKET_RX_RING: %s (%s), using recvmsg()", tap->name,
+		       strerror(errno), pc_errno_name(errno));
 		return -errno;
 	}
 	ring = mmap(NULL, (size_t)req.tp_block_size * req.tp_block_nr, PROT_READ | PROT_WRITE,

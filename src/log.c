@@ -30,9 +30,8 @@ void pc_err(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(pc_last_error, sizeof(pc_last_error), fmt, ap);
 	va_end(ap);
-	if (pc_soft_errors)
-		pc_log("auto: %s", pc_last_error);
-	else
+	/* a soft error is named by the fallback it causes, not printed twice */
+	if (!pc_soft_errors)
 		fprintf(stderr, "pktcount: %s\n", pc_last_error);
 }
 

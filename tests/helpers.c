@@ -200,19 +200,23 @@ const char *pktcount_path(void)
 	return path;
 }
 
+const char *pktcount_sim;
+
 int pktcount_start(struct pktcount_proc *p, const char *ns, const char *const argv[])
 {
 	const char *args[64];
-	int fds[2], n = 0;
+	int fds[2], efds[2], n = 0, i;
 
 	memset(p, 0, sizeof(*p));
-	args[n++] = pktcount_path();
-	while (argv[n - 1] && n < 63) {
-		args[n] = argv[n - 1];
-		n++;
+	if (pktcount_sim) {
+		args[n++] = "./tests/seccomp-run";
+		args[n++] = pktcount_sim;
 	}
+	args[n++] = pktcount_path();
+	for (i = 0; argv[i] && n < 63; i++)
+		args[n++] = argv[i];
 	args[n] = NULL;
-	if (pipe2(fds, O_CLOEXEC) < 0)
+	if (pipe2(fds, O_CLOEXEC) < 0 || pipe2(efds, O_CLOEXEC) < 0)
 		return -errno;
 	p->pid = fork();
 	if (p->pid < 0)
@@ -221,11 +225,14 @@ int pktcount_start(struct pktcount_proc *p, const char *ns, const char *const ar
 		if (ns && join_netns(ns) < 0)
 			_exit(126);
 		dup2(fds[1], STDOUT_FILENO);
+		dup2(efds[1], STDERR_FILENO);
 		execv(args[0], (char *const *)args);
 		_exit(127);
 	}
 	close(fds[1]);
+	close(efds[1]);
 	p->out_fd = fds[0];
+	p->err_fd = efds[0];
 	return 0;
 }
 
@@ -287,6 +294,16 @@ int pktcount_finish(struct pktcount_proc *p, int sig, int timeout_ms)
 		}
 	}
 	close(p->out_fd);
+	/* stderr is a few lines at most: it never fills its pipe */
+	p->err = calloc(1, 65536);
+	if (p->err) {
+		ssize_t n;
+
+		while (p->err_len < 65535 &&
+		       (n = read(p->err_fd, p->err + p->err_len, 65535 - p->err_len)) > 0)
+			p->err_len += (size_t)n;
+	}
+	close(p->err_fd);
 	if (waitpid(p->pid, &st, 0) < 0)
 		return -1;
 	p->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);

@@ -47,11 +47,16 @@ int link_stats(const char *ns, const char *ifname, struct link_stats *st);
 /* A pktcount started in the background (inside ns when ns is not NULL). */
 struct pktcount_proc {
 	pid_t pid;
-	int out_fd;		/* its stdout */
-	char *out;		/* all it printed, once reaped */
-	size_t out_len;
+	int out_fd, err_fd;	/* its stdout and stderr */
+	char *out, *err;	/* all it printed, once reaped */
+	size_t out_len, err_len;
 	int status;
 };
+/*
+ * When set, pktcount runs under tests/seccomp-run with this mode (nobpf,
+ * noattach, nov3): a kernel without that feature.
+ */
+extern const char *pktcount_sim;
 /* argv is NULL-terminated and does not include the program */
 int pktcount_start(struct pktcount_proc *p, const char *ns, const char *const argv[]);
 /* Wait for one whole line of its output (up to timeout_ms); 0 on success. */

@@ -375,6 +375,7 @@ Test(cli, count_3_json_exact, .fini = down, .timeout = 60)
 			cr_expect_eq(r.totals[k].packets, 0, "key %u counted %llu", k,
 				     (unsigned long long)r.totals[k].packets);
 	free(p.out);
+	free(p.err);
 }
 
 /* The human table: protocol rows, zero rows hidden, a total row. */
@@ -398,6 +399,7 @@ Test(cli, table_output, .fini = down, .timeout = 60)
 	cr_expect(strstr(tot, "ipv6") == NULL, "a zero row shown: %s", tot);
 	cr_expect(strstr(tot, "\ntotal ") != NULL, "%s", tot);
 	free(p.out);
+	free(p.err);
 }
 
 /* SIGINT ends the run with the totals and exit 0. */
@@ -418,6 +420,7 @@ Test(cli, sigint_prints_totals, .fini = down, .timeout = 60)
 	cr_assert_eq(parse_output(p.out, "vb", &r, err, sizeof(err)), 0, "%s", err);
 	cr_expect_eq(r.totals[pc_key_make(PC_DIR_RX, PC_L3_IPV4, 17)].packets, N_UDP);
 	free(p.out);
+	free(p.err);
 }
 
 /* -a: every interface of the namespace, lo included, each with its own records. */

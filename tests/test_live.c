@@ -16,6 +16,7 @@
 #include <netpacket/packet.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -64,19 +65,24 @@ static struct pc_counter dir_sum(const struct pc_counter *c, enum pc_dir dir)
 /* Start pktcount on dev in ns and wait until it has attached (its first line). */
 static void start_on(struct pktcount_proc *p, const char *ns, const char *dev, const char *mode)
 {
-	const char *argv[] = { "-j", "-i", "0.2", "-m", mode, dev, NULL };
+	const char *argv[] = { "-v", "-j", "-i", "0.2", "-m", mode, dev, NULL };
 
 	cr_assert_eq(pktcount_start(p, ns, argv), 0);
 	cr_assert_eq(pktcount_wait_line(p, 5000), 0, "pktcount on %s/%s printed nothing", ns, dev);
 }
 
-static void finish(struct pktcount_proc *p, const char *dev, struct run_output *r)
+/* Stop it, check its output, and keep the -v lines in log (when not NULL). */
+static void finish(struct pktcount_proc *p, const char *dev, struct run_output *r, char *log, size_t size)
 {
 	char err[256];
 
-	cr_assert_eq(pktcount_finish(p, SIGTERM, 5000), 0, "pktcount on %s exited %d", dev, p->status);
+	cr_assert_eq(pktcount_finish(p, SIGTERM, 5000), 0, "pktcount on %s exited %d: %s", dev,
+		     p->status, p->err ? p->err : "");
 	cr_assert_eq(parse_output(p->out, dev, r, err, sizeof(err)), 0, "%s: %s", dev, err);
+	if (log)
+		snprintf(log, size, "%s", p->err ? p->err : "");
 	free(p->out);
+	free(p->err);
 }
 
 /* ---- crafted frames through an AF_PACKET socket ---- */
@@ -119,8 +125,14 @@ static int inject_frames(void *arg)
 	return 0;
 }
 
-static void frames_test(const char *mode)
+/*
+ * mode: the -m given; sim: a tests/seccomp-run mode or NULL; want_mode: the
+ * JSON "mode" that must result; why: a piece of the -v text that must say
+ * why (or NULL).
+ */
+static void frames_test(const char *mode, const char *sim, const char *want_mode, const char *why)
 {
+	static char log[8192];
 	static struct pc_counter want[PC_NKEYS];
 	static uint8_t jumbo[14 + 9000];
 	struct frame_case *cases;
@@ -166,17 +178,22 @@ static void frames_test(const char *mode)
 		want[send[i].key + PC_NSLOTS].packets += (uint64_t)times(i);
 	}
 
+	pktcount_sim = sim;
 	start_on(&pa, topo.a, "va", mode);
 	start_on(&pb, topo.b, "vb", mode);
+	pktcount_sim = NULL;
 	cr_assert_eq(link_stats(topo.a, "va", &a0), 0);
 	cr_assert_eq(link_stats(topo.b, "vb", &b0), 0);
 	cr_assert_eq(in_netns(topo.a, inject_frames, &in), 0, "injecting frames failed");
 	topo_wait_quiet(&topo, 300, 5000);
 	cr_assert_eq(link_stats(topo.a, "va", &a1), 0);
 	cr_assert_eq(link_stats(topo.b, "vb", &b1), 0);
-	finish(&pa, "va", &ra);
-	finish(&pb, "vb", &rb);
-	cr_expect_str_eq(ra.mode, mode);
+	finish(&pa, "va", &ra, NULL, 0);
+	finish(&pb, "vb", &rb, log, sizeof(log));
+	cr_expect_str_eq(ra.mode, want_mode);
+	cr_expect_str_eq(rb.mode, want_mode);
+	if (why)
+		cr_expect(strstr(log, why) != NULL, "-v does not say '%s':\n%s", why, log);
 	cr_expect_geq(rb.intervals, 1);
 
 	/* tx on va: the tx half of want; rx on vb: the rx half */
@@ -209,7 +226,33 @@ static void frames_test(const char *mode)
 
 Test(live, ebpf_crafted_frames, .fini = down, .timeout = 60)
 {
-	frames_test("ebpf");
+	frames_test("ebpf", NULL, "ebpf", "pc_eth_percpu");
+}
+
+Test(live, classic_crafted_frames, .fini = down, .timeout = 60)
+{
+	frames_test("classic", NULL, "classic", "TPACKET_V3 ring");
+}
+
+/* Old kernels, simulated: auto mode falls back and the counts stay exact. */
+Test(live, auto_without_bpf_syscall, .fini = down, .timeout = 60)
+{
+	frames_test("auto", "nobpf", "classic", "mode auto: classic, because bpf(BPF_MAP_CREATE) PERCPU_ARRAY map: Function not implemented (ENOSYS)");
+}
+
+Test(live, auto_without_so_attach_bpf, .fini = down, .timeout = 60)
+{
+	frames_test("auto", "noattach", "classic", "vb: classic, because setsockopt(SO_ATTACH_BPF) on vb: Protocol not available (ENOPROTOOPT)");
+}
+
+Test(live, classic_without_tpacket_v3, .fini = down, .timeout = 60)
+{
+	frames_test("classic", "nov3", "classic", "PACKET_VERSION TPACKET_V3: Invalid argument (EINVAL), using recvmsg()");
+}
+
+Test(live, auto_without_bpf_and_tpacket_v3, .fini = down, .timeout = 60)
+{
+	frames_test("auto", "nov3", "ebpf", "mode auto: ebpf");
 }
 
 /* ---- the kernel's own stack: UDP, TCP, ICMP over IPv4 and IPv6 ---- */
@@ -431,8 +474,29 @@ static void check_side(const char *dev, const struct pc_counter *c, const struct
 	cr_expect_eq(c[tx + K6(6)].packets, s2->tcp_out - s1->tcp_out, "%s tx ipv6 tcp", dev);
 }
 
-static void stack_test(const char *mode)
+/* Identical totals, key by key, from two modes that watched the same link. */
+static void same_totals(const char *dev, const struct run_output *x, const struct run_output *y)
 {
+	char name[48];
+	unsigned int k;
+	int bad = 0;
+
+	for (k = 0; k < PC_NKEYS; k++)
+		if (x->totals[k].bytes != y->totals[k].bytes || x->totals[k].packets != y->totals[k].packets) {
+			cr_log_error("%s %s: %s %llu/%llu, %s %llu/%llu", dev, frames_key_str(k, name, sizeof(name)),
+				     x->mode, (unsigned long long)x->totals[k].bytes,
+				     (unsigned long long)x->totals[k].packets, y->mode,
+				     (unsigned long long)y->totals[k].bytes, (unsigned long long)y->totals[k].packets);
+			bad++;
+		}
+	cr_expect_eq(bad, 0, "%s: %s and %s disagree on %d keys", dev, x->mode, y->mode, bad);
+}
+
+/* mode counts; also, when not NULL, counts the same links at the same time. */
+static void stack_test(const char *mode, const char *also)
+{
+	struct pktcount_proc qa, qb;
+	struct run_output sa, sb;
 	struct snmp a0, a1, a2, b0, b1, b2;
 	struct link_stats la0, la1, lb0, lb1;
 	struct pktcount_proc pa, pb;
@@ -459,6 +523,10 @@ static void stack_test(const char *mode)
 
 	start_on(&pa, topo.a, "va", mode);
 	start_on(&pb, topo.b, "vb", mode);
+	if (also) {
+		start_on(&qa, topo.a, "va", also);
+		start_on(&qb, topo.b, "vb", also);
+	}
 	snmp_read(topo.a, &a0);
 	snmp_read(topo.b, &b0);
 	cr_assert_eq(link_stats(topo.a, "va", &la0), 0);
@@ -476,8 +544,16 @@ static void stack_test(const char *mode)
 	snmp_read(topo.b, &b2);
 	cr_assert_eq(link_stats(topo.a, "va", &la1), 0);
 	cr_assert_eq(link_stats(topo.b, "vb", &lb1), 0);
-	finish(&pa, "va", &ra);
-	finish(&pb, "vb", &rb);
+	finish(&pa, "va", &ra, NULL, 0);
+	finish(&pb, "vb", &rb, NULL, 0);
+	cr_expect_str_eq(ra.mode, mode);
+	if (also) {
+		finish(&qa, "va", &sa, NULL, 0);
+		finish(&qb, "vb", &sb, NULL, 0);
+		cr_expect_str_eq(sa.mode, also);
+		same_totals("va", &ra, &sa);
+		same_totals("vb", &rb, &sb);
+	}
 
 	/* what the test itself sent, to the byte */
 	cr_expect_eq(ra.totals[tx + K4(17)].packets, UDP4_N);
@@ -512,7 +588,18 @@ static void stack_test(const char *mode)
 
 Test(live, ebpf_stack_traffic, .fini = down, .timeout = 90)
 {
-	stack_test("ebpf");
+	stack_test("ebpf", NULL);
+}
+
+Test(live, classic_stack_traffic, .fini = down, .timeout = 90)
+{
+	stack_test("classic", NULL);
+}
+
+/* Both modes on the same links at once: the same JSON totals, key by key. */
+Test(live, ebpf_and_classic_agree, .fini = down, .timeout = 90)
+{
+	stack_test("ebpf", "classic");
 }
 
 /* ---- lo: every packet seen once each way ---- */
@@ -552,7 +639,7 @@ Test(live, ebpf_lo_both_directions, .fini = down, .timeout = 60)
 	cr_assert_eq(link_stats(topo.a, "lo", &l0), 0);
 	cr_assert_eq(in_netns(topo.a, lo_traffic, NULL), 0);
 	cr_assert_eq(link_stats(topo.a, "lo", &l1), 0);
-	finish(&p, "lo", &r);
+	finish(&p, "lo", &r, NULL, 0);
 	cr_expect_eq(r.totals[k].packets, LO_N, "rx on lo");
 	cr_expect_eq(r.totals[k].bytes, LO_N * frame);
 	cr_expect_eq(r.totals[PC_NSLOTS + k].packets, LO_N, "tx on lo");
