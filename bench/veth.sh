@@ -17,7 +17,7 @@ N=${2:-2000000}
 A=pcb$$a
 B=pcb$$b
 TAP=./bench/tap
-MODES=(none empty eth_percpu eth_xadd pktcount)
+MODES=(none empty eth_percpu eth_xadd pktcount classic)
 RES=$(mktemp -d)
 tap_pid=
 
@@ -58,12 +58,13 @@ start_tap() {
 	case "$mode" in
 	none) tap_pid= ; return ;;
 	pktcount) ip netns exec "$B" ./pktcount -m ebpf -j -i 3600 vb > "$RES/tap.out" & ;;
+	classic) ip netns exec "$B" ./pktcount -m classic -j -i 3600 vb > "$RES/tap.out" & ;;
 	*) ip netns exec "$B" "$TAP" "$mode" vb > "$RES/tap.out" & ;;
 	esac
 	tap_pid=$!
 	# attached once it says so (tap) or has an open socket (pktcount)
 	for _ in $(seq 100); do
-		if [ "$mode" = pktcount ]; then
+		if [ "$mode" = pktcount ] || [ "$mode" = classic ]; then
 			ls -l /proc/$tap_pid/fd 2>/dev/null | grep -q socket && break
 		else
 			grep -q ready "$RES/tap.out" 2>/dev/null && break
@@ -97,10 +98,15 @@ for r in $(seq 0 $((ROUNDS - 1))); do
 		ns=$(send "$N")
 		stop_tap
 		echo "$r $mode $ns" >> "$RES/raw"
-		if [ "$mode" = eth_percpu ] || [ "$mode" = eth_xadd ]; then
-			got=$(sed -n 's/^counted //p' "$RES/tap.out")
-			[ "$got" = "$N" ] || echo "  round $r $mode: counted $got of $N" >&2
-		fi
+		case "$mode" in
+		eth_percpu|eth_xadd) got=$(sed -n 's/^counted //p' "$RES/tap.out") ;;
+		pktcount|classic) got=$(tail -n 1 "$RES/tap.out" | grep -o '"packets":[0-9]*' |
+			cut -d: -f2 | awk '{ s += $1 } END { print s + 0 }')
+			drops=$(tail -n 1 "$RES/tap.out" | grep -o '"drops":[0-9]*' | cut -d: -f2)
+			[ "${drops:-0}" = 0 ] || echo "  round $r $mode: $drops kernel drops" >&2 ;;
+		*) got=$N ;;
+		esac
+		[ "$got" = "$N" ] || echo "  round $r $mode: counted $got of $N" >&2
 	done
 	echo "  round $r: $(awk -v r="$r" '$1 == r { printf "%s %s  ", $2, $3 }' "$RES/raw")"
 done

@@ -132,7 +132,6 @@ struct bpf_insn {
 enum pc_bpf_cmd {
 	BPF_MAP_CREATE = 0,
 	BPF_MAP_LOOKUP_ELEM = 1,
-	BPF_MAP_UPDATE_ELEM = 2,
 	BPF_PROG_LOAD = 5,
 	BPF_PROG_TEST_RUN = 10,		/* 4.12; socket filters 4.16 */
 	BPF_OBJ_GET_INFO_BY_FD = 15,	/* 4.13 */

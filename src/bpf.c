@@ -98,23 +98,6 @@ int pc_bpf_map_lookup(int map_fd, const void *key, void *value)
 	return ret;
 }
 
-int pc_bpf_map_update(int map_fd, const void *key, const void *value)
-{
-	const size_t size = offsetofend(union bpf_attr, flags);
-	union bpf_attr attr;
-	int ret;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.map_fd = (uint32_t)map_fd;
-	attr.key = ptr_to_u64(key);
-	attr.value = ptr_to_u64(value);
-	attr.flags = 0;	/* BPF_ANY */
-	ret = sys_bpf(BPF_MAP_UPDATE_ELEM, &attr, size);
-	if (ret < 0)
-		errno = -ret;
-	return ret;
-}
-
 /* -1 until tried, then whether BPF_MAP_LOOKUP_BATCH works here */
 static int batch_ok = -1;
 

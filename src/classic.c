@@ -9,7 +9,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/if_ether.h>
 #include <netpacket/packet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,15 +187,10 @@ static int new_socket(struct pc_tap *tap)
 	const struct sock_fprog prog = tap->link == PC_LINK_ETH
 		? (struct sock_fprog){ (unsigned short)pc_classic_eth_len, pc_classic_eth }
 		: (struct sock_fprog){ (unsigned short)pc_classic_raw_len, pc_classic_raw };
-	int one = 1, e;
+	int one = 1, code = pc_tap_socket(tap);
 
-	tap->sock = socket(AF_PACKET, (tap->link == PC_LINK_ETH ? SOCK_RAW : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
-	if (tap->sock < 0) {
-		e = errno;
-		pc_err("socket(AF_PACKET) for %s: %s%s", tap->name, strerror(e),
-		       e == EPERM ? " (needs CAP_NET_RAW: run as root)" : "");
-		return e == EPERM ? PC_EXIT_PRIV : PC_EXIT_FAIL;
-	}
+	if (code)
+		return code;
 	/* the filter before bind: no frame arrives unfiltered */
 	if (setsockopt(tap->sock, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0) {
 		pc_err("setsockopt(SO_ATTACH_FILTER) on %s: %s", tap->name, strerror(errno));
@@ -211,7 +205,6 @@ static int new_socket(struct pc_tap *tap)
 
 static int classic_open(struct pc_tap *tap)
 {
-	struct sockaddr_ll sll;
 	int code;
 
 	tap->sock = -1;
@@ -232,30 +225,9 @@ static int classic_open(struct pc_tap *tap)
 		}
 	}
 
-	memset(&sll, 0, sizeof(sll));
-	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(ETH_P_ALL);
-	sll.sll_ifindex = tap->ifindex;
-	if (bind(tap->sock, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
-		int e = errno;
-
-		pc_err("bind(AF_PACKET) to %s: %s", tap->name, strerror(e));
-		code = e == ENODEV ? PC_EXIT_NOIFACE : PC_EXIT_FAIL;
+	code = pc_tap_bind(tap);
+	if (code)
 		goto out_close;
-	}
-	if (tap->promisc) {
-		struct packet_mreq mr;
-
-		memset(&mr, 0, sizeof(mr));
-		mr.mr_ifindex = tap->ifindex;
-		mr.mr_type = PACKET_MR_PROMISC;
-		if (setsockopt(tap->sock, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {
-			pc_err("setsockopt(PACKET_ADD_MEMBERSHIP promisc) on %s: %s",
-			       tap->name, strerror(errno));
-			code = PC_EXIT_FAIL;
-			goto out_close;
-		}
-	}
 	tap->settle_ms = tap->ring ? 2 * RING_RETIRE_MS : 0;
 	snprintf(tap->detail, sizeof(tap->detail), "%s, snap %d/%d",
 		 tap->ring ? "TPACKET_V3 ring" : "recvmsg+PACKET_AUXDATA",

@@ -3,10 +3,7 @@
  * The eBPF back end: one counter map and one counting program per interface,
  * attached to an AF_PACKET socket that never queues a frame.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/if_ether.h>
-#include <netpacket/packet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,7 +155,6 @@ static void ebpf_close(struct pc_tap *tap)
 
 static int ebpf_open(struct pc_tap *tap)
 {
-	struct sockaddr_ll sll;
 	int code, ncpu = 1;
 
 	tap->sock = tap->prog_fd = tap->map_fd = -1;
@@ -195,20 +191,9 @@ static int ebpf_open(struct pc_tap *tap)
 	if (code)
 		goto out_close;
 
-	/*
-	 * Protocol 0 until bind: no frame reaches the socket before the filter
-	 * is in place.  Non-Ethernet links are opened SOCK_DGRAM so offset 0 is
-	 * the network header whatever link header the device has.
-	 */
-	tap->sock = socket(AF_PACKET, (tap->link == PC_LINK_ETH ? SOCK_RAW : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
-	if (tap->sock < 0) {
-		int e = errno;
-
-		pc_err("socket(AF_PACKET) for %s: %s%s", tap->name, strerror(e),
-		       e == EPERM ? " (needs CAP_NET_RAW: run as root)" : "");
-		code = e == EPERM ? PC_EXIT_PRIV : e == EAFNOSUPPORT ? PC_EXIT_UNSUPPORTED : PC_EXIT_FAIL;
+	code = pc_tap_socket(tap);
+	if (code)
 		goto out_close;
-	}
 	if (setsockopt(tap->sock, SOL_SOCKET, SO_ATTACH_BPF, &tap->prog_fd, sizeof(tap->prog_fd)) < 0) {
 		int e = errno;
 
@@ -216,30 +201,9 @@ static int ebpf_open(struct pc_tap *tap)
 		code = e == ENOPROTOOPT ? PC_EXIT_UNSUPPORTED : PC_EXIT_FAIL;
 		goto out_close;
 	}
-	memset(&sll, 0, sizeof(sll));
-	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(ETH_P_ALL);
-	sll.sll_ifindex = tap->ifindex;
-	if (bind(tap->sock, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
-		int e = errno;
-
-		pc_err("bind(AF_PACKET) to %s: %s", tap->name, strerror(e));
-		code = e == ENODEV ? PC_EXIT_NOIFACE : PC_EXIT_FAIL;
+	code = pc_tap_bind(tap);
+	if (code)
 		goto out_close;
-	}
-	if (tap->promisc) {
-		struct packet_mreq mr;
-
-		memset(&mr, 0, sizeof(mr));
-		mr.mr_ifindex = tap->ifindex;
-		mr.mr_type = PACKET_MR_PROMISC;
-		if (setsockopt(tap->sock, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {
-			pc_err("setsockopt(PACKET_ADD_MEMBERSHIP promisc) on %s: %s",
-			       tap->name, strerror(errno));
-			code = PC_EXIT_FAIL;
-			goto out_close;
-		}
-	}
 	pc_log("%s: ebpf (%s, %s)", tap->name, tap->detail,
 	       tap->percpu ? "PERCPU_ARRAY" : "ARRAY+XADD");
 	return PC_EXIT_OK;

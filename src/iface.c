@@ -4,9 +4,12 @@
  * Only /proc and ioctl(): these work from 2.6 on, inside any namespace, and
  * need no netlink library.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
 #include <net/if_arp.h>
+#include <netinet/if_ether.h>
+#include <netpacket/packet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +66,51 @@ int pc_iface_lookup(struct pc_tap *tap, const char *name)
 	 */
 	tap->link = (tap->arphrd == ARPHRD_ETHER || tap->arphrd == ARPHRD_LOOPBACK)
 		? PC_LINK_ETH : PC_LINK_RAW;
+	return PC_EXIT_OK;
+}
+
+int pc_tap_socket(struct pc_tap *tap)
+{
+	int e;
+
+	/*
+	 * Protocol 0 until bind: no frame reaches the socket before its filter
+	 * is in place.  Non-Ethernet links are opened SOCK_DGRAM so offset 0 is
+	 * the network header whatever link header the device has.
+	 */
+	tap->sock = socket(AF_PACKET, (tap->link == PC_LINK_ETH ? SOCK_RAW : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
+	if (tap->sock >= 0)
+		return PC_EXIT_OK;
+	e = errno;
+	pc_err("socket(AF_PACKET) for %s: %s%s", tap->name, strerror(e),
+	       e == EPERM ? " (needs CAP_NET_RAW: run as root)" : "");
+	return e == EPERM ? PC_EXIT_PRIV : e == EAFNOSUPPORT ? PC_EXIT_UNSUPPORTED : PC_EXIT_FAIL;
+}
+
+int pc_tap_bind(struct pc_tap *tap)
+{
+	struct sockaddr_ll sll;
+	struct packet_mreq mr;
+
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ALL);
+	sll.sll_ifindex = tap->ifindex;
+	if (bind(tap->sock, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		int e = errno;
+
+		pc_err("bind(AF_PACKET) to %s: %s", tap->name, strerror(e));
+		return e == ENODEV ? PC_EXIT_NOIFACE : PC_EXIT_FAIL;
+	}
+	if (!tap->promisc)
+		return PC_EXIT_OK;
+	memset(&mr, 0, sizeof(mr));
+	mr.mr_ifindex = tap->ifindex;
+	mr.mr_type = PACKET_MR_PROMISC;
+	if (setsockopt(tap->sock, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {
+		pc_err("setsockopt(PACKET_ADD_MEMBERSHIP promisc) on %s: %s", tap->name, strerror(errno));
+		return PC_EXIT_FAIL;
+	}
 	return PC_EXIT_OK;
 }
 

@@ -94,6 +94,15 @@ int pc_iface_default(char *name, size_t size);
 /* every interface: names[] filled, *n set; the caller frees with free() */
 int pc_iface_all(char (**names)[IF_NAMESIZE], int *n);
 
+/*
+ * The packet socket of a tap: opened with protocol 0 (SOCK_RAW on Ethernet-
+ * like links, SOCK_DGRAM on the others), then, once its filter is attached,
+ * bound to the interface for every protocol (and made promiscuous when
+ * asked).  Each returns a pc_exit and says why on failure.
+ */
+int pc_tap_socket(struct pc_tap *tap);
+int pc_tap_bind(struct pc_tap *tap);
+
 /* Privilege hints (src/iface.c) */
 int pc_have_cap(int cap);
 #define PC_CAP_NET_RAW 13
