@@ -95,6 +95,15 @@ enum pc_l3 {
 #define PC_IPPROTO_DSTOPTS	60
 #define PC_IPV6_FRAG_HLEN	8
 
+/*
+ * Bytes of a frame a userspace tap must keep for its key (see
+ * insn/gen-classic.sh): up to the IPv4 protocol byte behind two tags, or, for
+ * IPv6 with extension headers, the fourth one's first two bytes behind three
+ * of the largest (2048 bytes) size.
+ */
+#define PC_CLASSIC_SNAP		(PC_ETH_HLEN + PC_VLAN_MAX * PC_VLAN_HLEN + PC_IPV4_PROTO_OFF + 1)
+#define PC_CLASSIC_SNAP_EXT	(PC_ETH_HLEN + PC_VLAN_MAX * PC_VLAN_HLEN + PC_IPV6_HLEN + 3 * 2048 + 2)
+
 /* packet type of a frame the host sent (linux/if_packet.h) */
 #define PC_PACKET_OUTGOING	4
 

@@ -142,6 +142,7 @@ static void classic_close(struct pc_tap *tap)
 	tap->ring = NULL;
 	tap->rxbuf = NULL;
 	tap->sock = -1;
+	tap->nfds = 0;
 }
 
 /* 0 with a ring set up, or -errno: the caller falls back to recvmsg(). */
@@ -229,6 +230,8 @@ static int classic_open(struct pc_tap *tap)
 	if (code)
 		goto out_close;
 	tap->settle_ms = tap->ring ? 2 * RING_RETIRE_MS : 0;
+	tap->fds[0] = tap->sock;
+	tap->nfds = 1;
 	snprintf(tap->detail, sizeof(tap->detail), "%s, snap %d/%d",
 		 tap->ring ? "TPACKET_V3 ring" : "recvmsg+PACKET_AUXDATA",
 		 PC_CLASSIC_SNAP, PC_CLASSIC_SNAP_EXT);

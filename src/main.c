@@ -36,6 +36,7 @@ static const char usage_text[] =
 	"  -i, --interval SECONDS  print every SECONDS (fractions allowed; default 1)\n"
 	"  -c, --count N           stop after N intervals and print the totals\n"
 	"  -m, --mode MODE         auto (default), ebpf, classic or pcap\n"
+	"                          (pcap when built with libpcap: see --version)\n"
 	"  -p, --promisc           put the interfaces in promiscuous mode\n"
 	"  -j, --json              JSON Lines: a record per interface per interval,\n"
 	"                          and one with \"type\":\"total\" at the end\n"
@@ -131,11 +132,11 @@ static double wall_now(void)
  */
 static int wait_until(double t, struct pc_tap *taps, int ntaps, struct pollfd *pfd)
 {
-	int i, n = 0;
+	int i, j, n = 0;
 
 	for (i = 0; i < ntaps; i++)
-		if (taps[i].be->drain)
-			pfd[n++] = (struct pollfd){ .fd = taps[i].sock, .events = POLLIN };
+		for (j = 0; j < taps[i].nfds; j++)
+			pfd[n++] = (struct pollfd){ .fd = taps[i].fds[j], .events = POLLIN };
 	while (!stop_signal) {
 		double left = t - mono_now();
 		int ready, k;
@@ -150,24 +151,22 @@ static int wait_until(double t, struct pc_tap *taps, int ntaps, struct pollfd *p
 			return PC_EXIT_FAIL;
 		}
 		for (i = 0, k = 0; ready > 0 && i < ntaps; i++) {
-			int ret;
+			int in = 0, ret;
 
-			if (!taps[i].be->drain)
-				continue;
-			if (pfd[k].revents & POLLERR) {
-				int err = 0;
-				socklen_t len = sizeof(err);
+			for (j = 0; j < taps[i].nfds; j++, k++) {
+				if (pfd[k].revents & POLLERR) {
+					int err = 0;
+					socklen_t len = sizeof(err);
 
-				/* the interface went down: clear the error, keep counting */
-				if (getsockopt(taps[i].sock, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err)
-					pc_log("%s: %s", taps[i].name, strerror(err));
-			}
-			if (pfd[k++].revents & POLLIN) {
-				ret = taps[i].be->drain(&taps[i]);
-				if (ret < 0 && ret != -ENETDOWN) {
-					pc_err("reading frames on %s: %s", taps[i].name, strerror(-ret));
-					return PC_EXIT_FAIL;
+					/* the interface went down: clear the error, keep counting */
+					if (getsockopt(pfd[k].fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err)
+						pc_log("%s: %s", taps[i].name, strerror(err));
 				}
+				in |= pfd[k].revents & POLLIN;
+			}
+			if (in && (ret = taps[i].be->drain(&taps[i])) < 0 && ret != -ENETDOWN) {
+				pc_err("reading frames on %s: %s", taps[i].name, strerror(-ret));
+				return PC_EXIT_FAIL;
 			}
 		}
 	}
@@ -212,7 +211,7 @@ static int run(const struct opts *o, struct pc_tap *taps, int ntaps)
 	double start = mono_now(), last = start, next = start;
 	unsigned long long n = 0;
 	int code = PC_EXIT_OK, out_err = 0, settle = 0, i;
-	struct pollfd *pfd = calloc((size_t)ntaps, sizeof(*pfd));
+	struct pollfd *pfd = calloc((size_t)ntaps * PC_TAP_MAX_FDS, sizeof(*pfd));
 
 	if (!pfd) {
 		pc_err("%s", strerror(ENOMEM));
@@ -303,6 +302,12 @@ static int choose_backend(enum pc_mode mode, const struct pc_backend **be)
 		pc_log("mode classic: asked for");
 		*be = &pc_classic_backend;
 		return PC_EXIT_OK;
+#ifdef PC_HAVE_PCAP
+	case PC_MODE_PCAP:
+		pc_log("mode pcap: asked for");
+		*be = &pc_pcap_backend;
+		return PC_EXIT_OK;
+#endif
 	case PC_MODE_EBPF:
 		code = pc_ebpf_probe();
 		if (code)
@@ -388,7 +393,7 @@ int main(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return fflush(stdout) ? PC_EXIT_FAIL : PC_EXIT_OK;
 		case 'V':
-			printf("pktcount %s\nmodes: ebpf classic\n", PC_VERSION);
+			printf("pktcount %s\nmodes: " PC_MODES "\n", PC_VERSION);
 			return fflush(stdout) ? PC_EXIT_FAIL : PC_EXIT_OK;
 		case ':':
 			return usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -422,11 +427,14 @@ int main(int argc, char **argv)
 	if (code)
 		goto out;
 
+#ifndef PC_HAVE_PCAP
 	if (o.mode == PC_MODE_PCAP) {
-		pc_err("mode pcap is not built into this pktcount (built in: ebpf, classic)");
+		pc_err("mode pcap is not built into this pktcount (built in: " PC_MODES
+		       "): it was built without libpcap");
 		code = PC_EXIT_UNSUPPORTED;
 		goto out;
 	}
+#endif
 	/* every mode opens AF_PACKET sockets: say so before anything else fails */
 	if (!pc_have_cap(PC_CAP_NET_RAW)) {
 		pc_err("missing CAP_NET_RAW, which packet sockets need: run as root, "

@@ -51,10 +51,15 @@ struct pc_tap {
 	int promisc;
 	const struct pc_backend *be;
 	char detail[64];	/* the back end's variant, for -v */
+	/* what the main loop polls, calling be->drain when one is readable */
+#define PC_TAP_MAX_FDS 2
+	int fds[PC_TAP_MAX_FDS], nfds;
 	/* eBPF */
 	int sock, map_fd, prog_fd, percpu, ncpu;
 	void *valbuf;		/* PC_NKEYS values, ncpu counters each */
 	uint32_t *keybuf;	/* PC_NKEYS keys, for batch reads */
+	/* pcap: one handle per direction */
+	void *pcap[2];
 	/* classic: a TPACKET_V3 ring, or a buffer for recvmsg() */
 	uint8_t *ring;
 	size_t ring_len;
@@ -87,6 +92,13 @@ int pc_ebpf_probe(void);
 
 /* classic back end (src/classic.c) */
 extern const struct pc_backend pc_classic_backend;
+#ifdef PC_HAVE_PCAP
+/* pcap back end (src/pcap.c), when libpcap was found at build time */
+extern const struct pc_backend pc_pcap_backend;
+#define PC_MODES "ebpf classic pcap"
+#else
+#define PC_MODES "ebpf classic"
+#endif
 
 /* Interfaces (src/iface.c); each returns a pc_exit and says why on failure */
 int pc_iface_lookup(struct pc_tap *tap, const char *name);

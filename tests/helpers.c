@@ -202,6 +202,27 @@ const char *pktcount_path(void)
 
 const char *pktcount_sim;
 
+int mode_built_in(const char *mode)
+{
+	char cmd[4200], line[256];
+	FILE *f;
+	int found = 0;
+
+	snprintf(cmd, sizeof(cmd), "'%s' --version", pktcount_path());
+	f = popen(cmd, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "modes:", 6)) {
+			char *tok, *save;
+
+			for (tok = strtok_r(line + 6, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
+				found |= !strcmp(tok, mode);
+		}
+	pclose(f);
+	return found;
+}
+
 int pktcount_start(struct pktcount_proc *p, const char *ns, const char *const argv[])
 {
 	const char *args[64];

@@ -66,6 +66,8 @@ int pktcount_finish(struct pktcount_proc *p, int sig, int timeout_ms);
 
 /* The path of the binary under test: $PKTCOUNT or ./pktcount */
 const char *pktcount_path(void);
+/* Whether its --version lists mode */
+int mode_built_in(const char *mode);
 
 #endif
 

@@ -234,6 +234,13 @@ Test(live, classic_crafted_frames, .fini = down, .timeout = 60)
 	frames_test("classic", NULL, "classic", "TPACKET_V3 ring");
 }
 
+Test(live, pcap_crafted_frames, .fini = down, .timeout = 60)
+{
+	if (!mode_built_in("pcap"))
+		cr_skip_test("this pktcount was built without libpcap");
+	frames_test("pcap", NULL, "pcap", "pcap (libpcap");
+}
+
 /* Old kernels, simulated: auto mode falls back and the counts stay exact. */
 Test(live, auto_without_bpf_syscall, .fini = down, .timeout = 60)
 {
@@ -600,6 +607,13 @@ Test(live, classic_stack_traffic, .fini = down, .timeout = 90)
 Test(live, ebpf_and_classic_agree, .fini = down, .timeout = 90)
 {
 	stack_test("ebpf", "classic");
+}
+
+Test(live, pcap_stack_traffic_agrees_with_ebpf, .fini = down, .timeout = 90)
+{
+	if (!mode_built_in("pcap"))
+		cr_skip_test("this pktcount was built without libpcap");
+	stack_test("pcap", "ebpf");
 }
 
 /* ---- lo: every packet seen once each way ---- */

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The pcap back end: the baseline every other tool stands on.  libpcap
+ * copies frames to userspace and the userspace classifier counts them.
+ *
+ * libpcap reports no direction per frame, so each interface gets two
+ * handles, one per pcap_setdirection() direction.  libpcap sorts the
+ * directions in userspace, after the kernel copied every frame into both
+ * rings: pcap mode pays two copies a frame, as `tcpdump -Q in` plus `-Q out`
+ * would.  (A kernel filter on SKF_AD_PKTTYPE would spare the second copy,
+ * but after pcap_setfilter() libpcap re-runs the filter in userspace on the
+ * first frames, its interpreter has no SKF_AD loads, and those frames would
+ * be lost.)  The snaplen is PC_CLASSIC_SNAP_EXT, enough for the IPv6
+ * extension-header walk, so frames up to that size are copied whole, as
+ * libpcap tools do.  libpcap puts a tag the kernel moved out back into the
+ * frame and adds 4 to its length, so the classifier sees it in-band.
+ *
+ * One libpcap behaviour shows in the counts: on lo it drops the outgoing
+ * copy of every packet (it would otherwise see each twice), so pcap mode
+ * counts lo's packets as rx only.
+ */
+#include <errno.h>
+#include <net/if_arp.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pktcount.h"
+
+struct dispatch {
+	struct pc_tap *tap;
+	int outgoing;
+	int dlt;
+};
+
+static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *p)
+{
+	struct dispatch *d = (struct dispatch *)user;
+	struct pc_tap *tap = d->tap;
+	uint64_t bytes;
+	unsigned int key;
+
+	if (d->dlt == DLT_LINUX_SLL) {
+		/* cooked: 16-byte header, protocol at 14, then the network header */
+		uint16_t proto = h->caplen >= 16 ? (uint16_t)(p[14] << 8 | p[15]) : 0;
+
+		key = pc_classify(p + 16, h->caplen >= 16 ? h->caplen - 16 : 0,
+				  h->len >= 16 ? h->len - 16 : 0, PC_LINK_RAW, proto, 0, d->outgoing, &bytes);
+	} else {
+		key = pc_classify(p, h->caplen, h->len, PC_LINK_ETH, 0, 0, d->outgoing, &bytes);
+	}
+	tap->total[key].bytes += bytes;
+	tap->total[key].packets++;
+}
+
+static int pcap_drain(struct pc_tap *tap)
+{
+	int dir;
+
+	for (dir = 0; dir < 2; dir++) {
+		struct dispatch d = { tap, dir, pcap_datalink(tap->pcap[dir]) };
+
+		if (pcap_dispatch(tap->pcap[dir], -1, on_frame, (u_char *)&d) < 0) {
+			pc_err("pcap_dispatch on %s: %s", tap->name, pcap_geterr(tap->pcap[dir]));
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+static int pcap_read(struct pc_tap *tap, struct pc_counter *out)
+{
+	int ret = pcap_drain(tap);
+
+	if (out != tap->total)
+		memcpy(out, tap->total, sizeof(tap->total));
+	return ret;
+}
+
+static int pcap_drops(struct pc_tap *tap, uint64_t *total)
+{
+	uint64_t sum = 0;
+	int dir;
+
+	for (dir = 0; dir < 2; dir++) {
+		struct pcap_stat st;
+
+		if (pcap_stats(tap->pcap[dir], &st) < 0) {
+			pc_err("pcap_stats on %s: %s", tap->name, pcap_geterr(tap->pcap[dir]));
+			return -EIO;
+		}
+		/* 32-bit and cumulative in libpcap (its #1733): good for 4 G drops */
+		sum += st.ps_drop;
+	}
+	*total = sum;
+	return 0;
+}
+
+static void pcap_close_tap(struct pc_tap *tap)
+{
+	int dir;
+
+	for (dir = 0; dir < 2; dir++) {
+		if (tap->pcap[dir])
+			pcap_close(tap->pcap[dir]);
+		tap->pcap[dir] = NULL;
+	}
+	tap->nfds = 0;
+}
+
+/* One direction's handle: activated, non-blocking. */
+static int open_handle(struct pc_tap *tap, int outgoing)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	pcap_t *p;
+	int ret, fd;
+
+	p = tap->pcap[outgoing] = pcap_create(tap->name, errbuf);
+	if (!p) {
+		pc_err("pcap_create on %s: %s", tap->name, errbuf);
+		return PC_EXIT_FAIL;
+	}
+	if (pcap_set_snaplen(p, PC_CLASSIC_SNAP_EXT) || pcap_set_promisc(p, tap->promisc) ||
+	    pcap_set_immediate_mode(p, 1) || pcap_set_buffer_size(p, 4 << 20)) {
+		pc_err("pcap settings on %s: %s", tap->name, pcap_geterr(p));
+		return PC_EXIT_FAIL;
+	}
+	ret = pcap_activate(p);
+	if (ret < 0) {
+		pc_err("pcap_activate on %s: %s", tap->name, pcap_geterr(p));
+		return ret == PCAP_ERROR_PERM_DENIED ? PC_EXIT_PRIV :
+		       ret == PCAP_ERROR_NO_SUCH_DEVICE ? PC_EXIT_NOIFACE : PC_EXIT_FAIL;
+	}
+	if (tap->link == PC_LINK_RAW && pcap_set_datalink(p, DLT_LINUX_SLL) < 0) {
+		pc_err("pcap_set_datalink(LINUX_SLL) on %s: %s", tap->name, pcap_geterr(p));
+		return PC_EXIT_UNSUPPORTED;
+	}
+	if (tap->link == PC_LINK_ETH && pcap_datalink(p) != DLT_EN10MB) {
+		pc_err("pcap on %s: link type %d, not Ethernet", tap->name, pcap_datalink(p));
+		return PC_EXIT_UNSUPPORTED;
+	}
+	if (pcap_setdirection(p, outgoing ? PCAP_D_OUT : PCAP_D_IN) < 0) {
+		pc_err("pcap_setdirection on %s: %s", tap->name, pcap_geterr(p));
+		return PC_EXIT_UNSUPPORTED;
+	}
+	if (pcap_setnonblock(p, 1, errbuf) < 0) {
+		pc_err("pcap_setnonblock on %s: %s", tap->name, errbuf);
+		return PC_EXIT_FAIL;
+	}
+	fd = pcap_get_selectable_fd(p);
+	if (fd < 0) {
+		pc_err("pcap on %s: no descriptor to poll", tap->name);
+		return PC_EXIT_FAIL;
+	}
+	tap->fds[tap->nfds++] = fd;
+	return PC_EXIT_OK;
+}
+
+static int pcap_open_tap(struct pc_tap *tap)
+{
+	int code, dir;
+
+	tap->pcap[0] = tap->pcap[1] = NULL;
+	tap->nfds = 0;
+	for (dir = 0; dir < 2; dir++) {
+		code = open_handle(tap, dir);
+		if (code) {
+			pcap_close_tap(tap);
+			return code;
+		}
+	}
+	snprintf(tap->detail, sizeof(tap->detail), "%s, snaplen %d", pcap_lib_version(),
+		 PC_CLASSIC_SNAP_EXT);
+	pc_log("%s: pcap (%s)", tap->name, tap->detail);
+	return PC_EXIT_OK;
+}
+
+const struct pc_backend pc_pcap_backend = {
+	.name = "pcap",
+	.open = pcap_open_tap,
+	.read = pcap_read,
+	.drain = pcap_drain,
+	.drops = pcap_drops,
+	.close = pcap_close_tap,
+};
