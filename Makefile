@@ -48,6 +48,7 @@ TEST_OBJS := $(TEST_SRCS:%.c=$(OBJDIR)/%.o)
 DEB_BUILD := gcc make libc6-dev
 DEB_TEST  := libcriterion-dev libcjson-dev iproute2 ethtool tcpdump clang libclang-rt-14-dev libpcap-dev
 DEB_STATIC := musl-tools
+DEB_BENCH := netsniff-ng bpftool tcpdump gnuplot-nox libpcap-dev iproute2 util-linux
 
 ifeq ($(V),1)
 Q :=
@@ -55,7 +56,7 @@ else
 Q := @
 endif
 
-.PHONY: all static run check test deps deps-test install uninstall clean fuzz classic-gen
+.PHONY: all static run check test deps deps-test deps-bench bench install uninstall clean fuzz classic-gen
 
 all: pktcount
 	@echo "  pktcount: modes ebpf classic$(if $(PCAP_SRCS), pcap, (no pcap: libpcap not found))"
@@ -111,6 +112,14 @@ deps:
 
 deps-test: deps
 	$(call apt_install,$(DEB_TEST) $(DEB_STATIC))
+
+deps-bench: deps
+	$(call apt_install,$(DEB_BENCH))
+
+# Every tap side by side on a veth pair (bench/run.sh; about 8 minutes).
+bench: deps-bench
+	$(MAKE) pktcount bench/tap
+	bash bench/run.sh
 
 run: deps pktcount
 	./pktcount $(ARGS)

@@ -27,6 +27,8 @@
 
 #include "pktcount.h"
 
+#define PCAP_TIMEOUT_MS 10
+
 struct dispatch {
 	struct pc_tap *tap;
 	int outgoing;
@@ -120,8 +122,12 @@ static int open_handle(struct pc_tap *tap, int outgoing)
 		pc_err("pcap_create on %s: %s", tap->name, errbuf);
 		return PC_EXIT_FAIL;
 	}
+	/*
+	 * Not immediate mode: libpcap then takes a TPACKET_V3 ring whose blocks
+	 * are handed over when full or PCAP_TIMEOUT_MS after their first frame.
+	 */
 	if (pcap_set_snaplen(p, PC_CLASSIC_SNAP_EXT) || pcap_set_promisc(p, tap->promisc) ||
-	    pcap_set_immediate_mode(p, 1) || pcap_set_buffer_size(p, 4 << 20)) {
+	    pcap_set_timeout(p, PCAP_TIMEOUT_MS) || pcap_set_buffer_size(p, 8 << 20)) {
 		pc_err("pcap settings on %s: %s", tap->name, pcap_geterr(p));
 		return PC_EXIT_FAIL;
 	}
@@ -169,6 +175,7 @@ static int pcap_open_tap(struct pc_tap *tap)
 			return code;
 		}
 	}
+	tap->settle_ms = 2 * PCAP_TIMEOUT_MS;
 	snprintf(tap->detail, sizeof(tap->detail), "%s, snaplen %d", pcap_lib_version(),
 		 PC_CLASSIC_SNAP_EXT);
 	pc_log("%s: pcap (%s)", tap->name, tap->detail);

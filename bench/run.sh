@@ -1,0 +1,287 @@
+#!/usr/bin/env bash
+# make bench: what each way of counting costs per frame, on this machine.
+#
+# A veth pair in two namespaces made here; trafgen, pinned to one CPU, sends
+# frames to a destination MAC the receiver does not own (its IP stack drops
+# them early, so the tap's share of the cost stands out); the tap under test
+# sits on the receiving end.  veth runs the receiver's path in the sender's
+# softirq, so the sender's time per frame includes the tap.  For each tap:
+#
+#   - added ns per frame against no tap: modes in rotating order, ROUNDS
+#     rounds, median of the paired differences and their spread, at 64, 512
+#     and 1500-byte frames and with 16 flows;
+#   - CPU time of all CPUs (/proc/stat) and of the counting process itself
+#     (/proc/PID/stat) per frame at RATE frames/s, below saturation;
+#   - frames counted against frames sent, and the kernel's drops;
+#   - the eBPF programs' own run time (kernel.bpf_stats_enabled).
+#
+# Writes bench/results/bench.md and bench/results/bench.png.
+#   bench/run.sh            as root; ROUNDS, N, RATE from the environment
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS=${ROUNDS:-8}
+N=${N:-400000}
+RATE=${RATE:-100000}
+RATE_SECS=${RATE_SECS:-3}
+A=pcb$$a
+B=pcb$$b
+OUT=bench/results
+TMP=$(mktemp -d)
+MODES=(none empty ebpf-percpu ebpf-xadd classic pcap tcpdump)
+tap_pid=
+tap_mode=
+
+cleanup() {
+	stop_tap
+	ip netns del "$A" 2>/dev/null || true
+	ip netns del "$B" 2>/dev/null || true
+	sysctl -qw kernel.bpf_stats_enabled=0 2>/dev/null || true
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "needs root (namespaces, packet sockets, bpf)"
+for t in trafgen bpftool tcpdump gnuplot taskset; do
+	command -v "$t" >/dev/null || die "$t missing (make bench installs it)"
+done
+[ -x ./pktcount ] && [ -x ./bench/tap ] || die "build first: make pktcount bench/tap"
+./pktcount --version | grep -q pcap || die "this pktcount has no pcap mode (libpcap-dev missing)"
+mkdir -p "$OUT"
+
+# a tap left behind by anything else skews every figure; our own last one
+# is freed after an RCU grace period, so give it a moment
+check_no_bpf() {
+	local i
+	for i in $(seq 50); do
+		bpftool prog show 2>/dev/null | grep -q socket_filter || return 0
+		sleep 0.05
+	done
+	if bpftool prog show 2>/dev/null | grep -q socket_filter; then
+		bpftool prog show | grep -A2 socket_filter >&2
+		die "a socket filter is already loaded: stop whatever loaded it"
+	fi
+}
+
+ip netns add "$A"
+ip netns add "$B"
+ip -n "$A" link add va mtu 1500 type veth peer name vb netns "$B"
+for ns in "$A" "$B"; do ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1; done
+ip -n "$A" link set va up
+ip -n "$B" link set vb up
+
+# trafgen config: SIZE bytes of IPv4 UDP to 02:..:99 (not vb); FLOWS source ports
+make_cfg() {	# size flows
+	local pay=$(( $1 - 42 )) sport
+	if [ "$2" -gt 1 ]; then sport="0x10, dinc(0, $(( $2 - 1 )), 1)"; else sport="c16(4096)"; fi
+	cat <<CFG
+{ 0x02, 0x00, 0x00, 0x00, 0x00, 0x99,  0x02, 0x00, 0x00, 0x00, 0x00, 0x01,  c16(0x0800),
+  0x45, 0x00, c16($(( $1 - 14 ))), c16(0), c16(0), 64, 17, c16(0), 192, 0, 2, 1, 192, 0, 2, 2,
+  $sport, c16(9), c16($(( pay + 8 ))), c16(0), fill(0x00, $pay) }
+CFG
+}
+
+start_tap() {	# mode
+	tap_mode=$1
+	: > "$TMP/tap.out"
+	: > "$TMP/tap.err"
+	case "$1" in
+	none) tap_pid=; return ;;
+	empty) ip netns exec "$B" ./bench/tap empty vb > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
+	ebpf-percpu) ip netns exec "$B" ./bench/tap eth_percpu vb > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
+	ebpf-xadd) ip netns exec "$B" ./bench/tap eth_xadd vb > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
+	classic|pcap) ip netns exec "$B" ./pktcount -m "$1" -j -i 3600 vb > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
+	tcpdump) ip netns exec "$B" tcpdump -i vb -s 96 -w /dev/null > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
+	esac
+	tap_pid=$!
+	for _ in $(seq 200); do	# attached: its socket exists (and for tcpdump, it says so)
+		if ls -l "/proc/$tap_pid/fd" 2>/dev/null | grep -q socket; then
+			[ "$1" != tcpdump ] || grep -q listening "$TMP/tap.err" && break
+		fi
+		sleep 0.02
+	done
+	sleep 0.3
+}
+
+# Stop with SIGTERM; "counted drops" into $TMP/stopped ("- -" where the tap says nothing)
+stop_tap() {
+	local pid=$tap_pid
+	echo "- -" > "$TMP/stopped"
+	[ -n "$pid" ] || return 0
+	tap_pid=
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	case "$tap_mode" in
+	ebpf-percpu|ebpf-xadd) echo "$(sed -n 's/^counted //p' "$TMP/tap.out") 0" > "$TMP/stopped" ;;
+	classic|pcap)
+		tail -n 1 "$TMP/tap.out" | tr ',' '\n' | awk -F: '
+			/"packets"/ { p += $2 } /"drops"/ { d = $2 } END { print p + 0, d + 0 }' > "$TMP/stopped" ;;
+	tcpdump) awk '/received by filter/ { c = $1 } /dropped by kernel/ { d = $1 }
+		END { print c + 0, d + 0 }' "$TMP/tap.err" > "$TMP/stopped" ;;
+	esac
+}
+
+rx_packets() { ip netns exec "$B" cat /proc/net/dev | awk '/vb:/ { print $3 }'; }
+
+send() {	# cfg n [rate] -> ns per frame
+	local t0 t1 rate=()
+	[ -n "${3:-}" ] && rate=(-b "${3}pps")
+	t0=$(date +%s%N)
+	ip netns exec "$A" taskset -c 1 trafgen -i "$1" -o va -n "$2" -P 1 -C -Q "${rate[@]}" >/dev/null 2>&1 ||
+		die "trafgen failed"
+	t1=$(date +%s%N)
+	echo $(( (t1 - t0) / $2 ))
+}
+
+median() { sort -n | awk '{ a[NR] = $1 } END { if (NR) print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2); else print "-" }'; }
+
+# One series: ROUNDS rounds of every mode, rotating.  Rows "series round mode ns counted drops rx".
+series() {	# name size flows
+	local cfg="$TMP/$1.cfg" r i n=${#MODES[@]} mode ns cnt rx0 rx1
+	make_cfg "$2" "$3" > "$cfg"
+	for r in $(seq 0 $(( ROUNDS - 1 ))); do
+		for i in $(seq 0 $(( n - 1 ))); do
+			mode=${MODES[$(( (i + r) % n ))]}
+			check_no_bpf
+			start_tap "$mode"
+			rx0=$(rx_packets)
+			ns=$(send "$cfg" "$N")
+			sleep 0.05
+			rx1=$(rx_packets)
+			stop_tap
+			echo "$1 $r $mode $ns $(cat "$TMP/stopped") $(( rx1 - rx0 ))" >> "$TMP/raw"
+		done
+		echo "  $1 round $r: $(awk -v s="$1" -v r="$r" '$1 == s && $2 == r { printf "%s %s  ", $3, $4 }' "$TMP/raw")"
+	done
+}
+
+# CPU per frame at a fixed rate: all CPUs (/proc/stat) and the tap process alone.
+cpu_row() {	# mode cfg
+	local j0 j1 p0=0 p1=0 frames=$(( RATE * RATE_SECS )) hz
+	hz=$(getconf CLK_TCK)
+	check_no_bpf
+	start_tap "$1"
+	j0=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat)
+	[ -n "$tap_pid" ] && p0=$(awk '{ print $14 + $15 }' "/proc/$tap_pid/stat")
+	send "$2" "$frames" "$RATE" > /dev/null
+	sleep 0.05
+	j1=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat)
+	[ -n "$tap_pid" ] && p1=$(awk '{ print $14 + $15 }' "/proc/$tap_pid/stat")
+	stop_tap
+	echo "$1 $(( (j1 - j0) * 1000000000 / hz / frames )) $(( (p1 - p0) * 1000000000 / hz / frames ))" >> "$TMP/cpu"
+}
+
+echo "bench: $(uname -r), $(nproc) CPUs, $ROUNDS rounds of $N frames per mode and series"
+series 64B 64 1
+series 512B 512 1
+series 1500B 1500 1
+series 64B-16flows 64 16
+
+echo "bench: CPU at $RATE frames/s for ${RATE_SECS} s"
+make_cfg 64 1 > "$TMP/cpu.cfg"
+for mode in "${MODES[@]}"; do cpu_row "$mode" "$TMP/cpu.cfg"; done
+
+echo "bench: program run time (kernel.bpf_stats_enabled)"
+sysctl -qw kernel.bpf_stats_enabled=1
+for mode in empty ebpf-percpu ebpf-xadd; do
+	check_no_bpf
+	start_tap "$mode"
+	send "$TMP/cpu.cfg" 1000000 > /dev/null
+	name=$(sed -n 's/^ready \([^ ]*\).*/\1/p' "$TMP/tap.out")
+	insns=$(sed -n 's/^ready [^ ]* \([0-9]*\) insns/\1/p' "$TMP/tap.out")
+	bpftool prog show name "$name" |
+		sed -n 's/.*run_time_ns \([0-9]*\) run_cnt \([0-9]*\).*/\1 \2/p' |
+		awk -v m="$mode" -v i="$insns" '{ printf "%s %s %d %.1f\n", m, i, $2, $1 / $2 }' >> "$TMP/stats"
+	stop_tap
+done
+sysctl -qw kernel.bpf_stats_enabled=0
+
+# ---- the report ----
+added() {	# series mode -> "median lo hi"
+	awk -v s="$1" -v m="$2" '$1 == s && $3 == "none" { b[$2] = $4 } $1 == s && $3 == m { v[$2] = $4 }
+		END { for (r in v) print v[r] - b[r] }' "$TMP/raw" | sort -n | awk '
+		{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2); print m, a[1], a[NR] }'
+}
+abs() { awk -v s="$1" -v m="$2" '$1 == s && $3 == m { print $4 }' "$TMP/raw" | median; }
+counted() {	# series mode -> "counted/sent, drops" over all rounds
+	awk -v s="$1" -v m="$2" -v n="$N" '$1 == s && $3 == m {
+			if ($5 == "-") { na = 1 } else { c += $5; d += $6 } sent += n; rx += $7 }
+		END { if (na) printf "- (rx %d/%d)", rx, sent; else printf "%d/%d, %d drops", c, sent, d }' "$TMP/raw"
+}
+
+MD="$OUT/bench.md"
+{
+	echo "# pktcount benchmark"
+	echo
+	echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(uname -srm); $(nproc) CPUs; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')."
+	echo "veth pair in two namespaces, trafgen on CPU 1 to a foreign MAC, the tap on the receiver;"
+	echo "$ROUNDS rounds of $N frames per mode, modes rotating; medians of paired differences against no tap."
+	for s in 64B 512B 1500B 64B-16flows; do
+		echo
+		echo "## $s frames"
+		echo
+		echo "| tap | ns/frame | added ns/frame, median | spread | counted/sent, drops |"
+		echo "|---|---|---|---|---|"
+		for m in "${MODES[@]}"; do
+			read -r med lo hi <<< "$(added "$s" "$m")"
+			printf "| %s | %s | %+d | %+d..%+d | %s |\n" "$m" "$(abs "$s" "$m")" "$med" "$lo" "$hi" "$(counted "$s" "$m")"
+		done
+	done
+	echo
+	echo "## CPU at $RATE frames/s (64 B)"
+	echo
+	echo "| tap | all CPUs, ns/frame | counting process, ns/frame |"
+	echo "|---|---|---|"
+	awk '{ printf "| %s | %d | %s |\n", $1, $2, $1 == "none" ? "-" : $3 }' "$TMP/cpu"
+	echo
+	echo "## eBPF programs' own run time (kernel.bpf_stats_enabled, 1,000,000 frames)"
+	echo
+	echo "| program | insns | runs | ns/run | above the empty program |"
+	echo "|---|---|---|---|---|"
+	awk 'NR == 1 { e = $4 } { printf "| %s | %s | %d | %.1f | %+.1f |\n", $1, $2, $3, $4, $4 - e }' "$TMP/stats"
+	echo
+	echo "## Targets"
+	echo
+	read -r eb _ _ <<< "$(added 64B ebpf-percpu)"
+	read -r pc _ _ <<< "$(added 64B pcap)"
+	read -r cl _ _ <<< "$(added 64B classic)"
+	own=$(awk 'NR == 1 { e = $4 } $1 == "ebpf-percpu" { printf "%.1f", $4 - e }' "$TMP/stats")
+	proc=$(awk '$1 == "ebpf-percpu" { print $3 }' "$TMP/cpu")
+	verdict() { if [ "$1" = 1 ]; then echo "met"; else echo "**missed**"; fi; }
+	echo "| target | measured | |"
+	echo "|---|---|---|"
+	echo "| eBPF program's own cost <= 60 ns above the empty program | $own ns | $(verdict "$(awk -v o="$own" 'BEGIN { print (o <= 60) }')") |"
+	echo "| eBPF tap adds <= 100 ns per frame | $eb ns | $(verdict "$(( eb <= 100 ))") |"
+	echo "| eBPF tap adds <= 1/4 of what pcap adds | $eb vs $pc/4 = $(( pc / 4 )) ns | $(verdict "$(( eb * 4 <= pc ))") |"
+	echo "| classic no more expensive than pcap | $cl vs $pc ns | $(verdict "$(( cl <= pc ))") |"
+	echo "| every frame counted, no drops (eBPF, 64 B) | $(counted 64B ebpf-percpu) | $(verdict "$(counted 64B ebpf-percpu | awk -F'[/, ]' '{ print ($1 == $2 && $4 == 0) }')") |"
+	echo "| counting process CPU in eBPF mode | $proc ns/frame | $(verdict "$(( proc <= 5 ))") |"
+} > "$MD"
+
+# chart: added ns per frame, per series and mode
+for s in 64B 512B 1500B 64B-16flows; do
+	for m in "${MODES[@]}"; do
+		[ "$m" = none ] && continue
+		read -r med _ _ <<< "$(added "$s" "$m")"
+		echo "$s $m $med"
+	done
+done > "$TMP/chart.dat"
+gnuplot <<GP
+set terminal pngcairo size 1000,520 font ",10"
+set output "$OUT/bench.png"
+set title "pktcount: added ns per frame against no tap (median of $ROUNDS rounds), $(uname -r)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set ylabel "ns per frame"
+set grid ytics
+set key outside right
+set xtics nomirror
+plot for [m in "empty ebpf-percpu ebpf-xadd classic pcap tcpdump"] \
+	"< awk -v m=" . m . " '\$2 == m' $TMP/chart.dat" using 3:xtic(1) title m
+GP
+cat "$MD"
+echo
+echo "bench: wrote $MD and $OUT/bench.png"
