@@ -37,7 +37,8 @@ CORE_SRCS := src/log.c src/bpf.c src/asm.c src/key.c src/classify.c src/ebpf.c s
 LIB_SRCS  := $(CORE_SRCS) $(PCAP_SRCS)
 SRCS      := src/main.c $(LIB_SRCS)
 TEST_SRCS := tests/helpers.c tests/frames.c tests/fuzz_check.c tests/test_prog.c \
-             tests/test_lint.c tests/test_classify.c tests/test_live.c tests/test_cli.c
+             tests/test_lint.c tests/test_classify.c tests/test_live.c tests/test_cli.c \
+             tests/test_prom.c
 
 OBJDIR    := build
 OBJS      := $(SRCS:%.c=$(OBJDIR)/%.o)
@@ -46,7 +47,8 @@ TEST_OBJS := $(TEST_SRCS:%.c=$(OBJDIR)/%.o)
 
 # Debian packages `make check` and `make run` install when missing.
 DEB_BUILD := gcc make libc6-dev
-DEB_TEST  := libcriterion-dev libcjson-dev iproute2 ethtool tcpdump clang libclang-rt-14-dev libpcap-dev
+DEB_TEST  := libcriterion-dev libcjson-dev iproute2 ethtool tcpdump clang libclang-rt-14-dev libpcap-dev \
+             prometheus
 DEB_STATIC := musl-tools
 DEB_BENCH := netsniff-ng bpftool tcpdump gnuplot-nox libpcap-dev iproute2 util-linux
 
@@ -103,7 +105,7 @@ define apt_install
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" != 0 ]; then echo "missing packages:$$missing (install them as root)"; exit 1; fi; \
 		echo "  APT    $$missing"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 endef
 

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,11 +23,17 @@
 
 static volatile sig_atomic_t stop_signal;
 
+enum pc_format { PC_FORMAT_TABLE, PC_FORMAT_JSON, PC_FORMAT_PROM };
+
 struct opts {
 	double interval;
 	unsigned long long count;	/* 0: until a signal */
 	enum pc_mode mode;
-	int promisc, json, all;
+	enum pc_format format;
+	int promisc, all;
+	const char *prom_file;
+	int prom_failed;		/* a write of prom_file failed: exit 1 at the end */
+	char kernel[65];		/* uname -r, for pktcount_info */
 };
 
 static const char usage_text[] =
@@ -40,6 +48,10 @@ static const char usage_text[] =
 	"  -p, --promisc           put the interfaces in promiscuous mode\n"
 	"  -j, --json              JSON Lines: a record per interface per interval,\n"
 	"                          and one with \"type\":\"total\" at the end\n"
+	"  -f, --format FORMAT     table (default), json (as -j) or prom (Prometheus\n"
+	"                          text, a page per interval)\n"
+	"      --prom-file PATH    also rewrite PATH every interval, atomically, for\n"
+	"                          node_exporter's textfile collector\n"
 	"  -a, --all               every interface\n"
 	"  -v, --verbose           say which mode was chosen and why\n"
 	"  -h, --help              this text\n"
@@ -94,6 +106,53 @@ static int parse_count(const char *s, unsigned long long *out)
 		return usage_error("bad count '%s': want a whole number from 1 to %llu", s,
 				   (unsigned long long)-1);
 	*out = v;
+	return 0;
+}
+
+static int parse_format(const char *s, enum pc_format *out)
+{
+	static const char *const names[] = { "table", "json", "prom" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i]) == 0) {
+			*out = (enum pc_format)i;
+			return 0;
+		}
+	return usage_error("bad format '%s': want table, json or prom", s);
+}
+
+/*
+ * --prom-file must name a regular file (or none yet) in a directory that
+ * exists: a symlink or a directory there is refused, before anything runs.
+ */
+static int check_prom_file(const char *path)
+{
+	struct stat st;
+	char *dir = strdup(path), *slash;
+
+	if (!dir)
+		return usage_error("--prom-file %s: %s", path, strerror(ENOMEM));
+	if (!*path) {
+		free(dir);
+		return usage_error("--prom-file: empty path");
+	}
+	slash = strrchr(dir, '/');
+	if (slash)
+		slash[slash == dir ? 1 : 0] = '\0';
+	if (stat(slash ? dir : ".", &st) < 0 || !S_ISDIR(st.st_mode)) {
+		int e = errno;
+
+		e = usage_error("--prom-file %s: directory %s: %s", path, slash ? dir : ".",
+				strerror(S_ISDIR(st.st_mode) || !e ? ENOTDIR : e));
+		free(dir);
+		return e;
+	}
+	free(dir);
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return usage_error("--prom-file %s: is %s, not a regular file", path,
+				   S_ISLNK(st.st_mode) ? "a symbolic link" : S_ISDIR(st.st_mode) ? "a directory" :
+				   "something else");
 	return 0;
 }
 
@@ -173,18 +232,32 @@ static int wait_until(double t, struct pc_tap *taps, int ntaps, struct pollfd *p
 	return PC_EXIT_OK;
 }
 
-static int report(const struct opts *o, struct pc_tap *taps, int ntaps, double secs, int final)
+/* --prom-file: a failed write is said every time, and counting goes on */
+static void write_prom_file(struct opts *o, const struct pc_tap *taps, int ntaps)
+{
+	int ret;
+
+	if (!o->prom_file)
+		return;
+	ret = pc_write_prom_file(o->prom_file, taps, ntaps, o->kernel);
+	if (ret < 0) {
+		pc_err("--prom-file %s: %s (still counting)", o->prom_file, strerror(-ret));
+		o->prom_failed = 1;
+	}
+}
+
+static int report(struct opts *o, struct pc_tap *taps, int ntaps, double secs, int final)
 {
 	double wall = wall_now();
-	int i, ret;
+	int i, ret = 0;
 
-	for (i = 0; i < ntaps; i++) {
-		ret = o->json ? pc_print_json(STDOUT_FILENO, &taps[i], secs, final, wall)
-			      : pc_print_table(STDOUT_FILENO, &taps[i], secs, final);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
+	write_prom_file(o, taps, ntaps);
+	if (o->format == PC_FORMAT_PROM)
+		return pc_print_prom(STDOUT_FILENO, taps, ntaps, o->kernel);
+	for (i = 0; i < ntaps && !ret; i++)
+		ret = o->format == PC_FORMAT_JSON ? pc_print_json(STDOUT_FILENO, &taps[i], secs, final, wall)
+						  : pc_print_table(STDOUT_FILENO, &taps[i], secs, final);
+	return ret;
 }
 
 static int read_all(struct pc_tap *taps, int ntaps)
@@ -206,7 +279,7 @@ static int read_all(struct pc_tap *taps, int ntaps)
 }
 
 /* The counting loop; returns the exit code. */
-static int run(const struct opts *o, struct pc_tap *taps, int ntaps)
+static int run(struct opts *o, struct pc_tap *taps, int ntaps)
 {
 	double start = mono_now(), last = start, next = start;
 	unsigned long long n = 0;
@@ -256,17 +329,18 @@ static int run(const struct opts *o, struct pc_tap *taps, int ntaps)
 		}
 		if (!code)
 			code = read_all(taps, ntaps);
-		if (!code)
+		/* a prom page is cumulative: after -c N the last one printed is current */
+		if (!code && o->format == PC_FORMAT_PROM && o->count && n >= o->count)
+			write_prom_file(o, taps, ntaps);
+		else if (!code)
 			out_err = report(o, taps, ntaps, mono_now() - start, 1);
 	}
 	free(pfd);
-	if (out_err == -EPIPE)
-		return code;	/* the reader went away: not an error of ours */
-	if (out_err) {
+	if (out_err && out_err != -EPIPE) {	/* EPIPE: the reader went away, not our error */
 		pc_err("writing to standard output: %s", strerror(-out_err));
 		return PC_EXIT_FAIL;
 	}
-	return code;
+	return code ? code : o->prom_failed ? PC_EXIT_FAIL : PC_EXIT_OK;
 }
 
 static int add_iface(struct pc_tap **taps, int *ntaps, const char *name)
@@ -358,20 +432,23 @@ int main(int argc, char **argv)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "promisc", no_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "prom-file", required_argument, NULL, 'P' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .interval = 1.0, .mode = PC_MODE_AUTO };
+	struct opts o = { .interval = 1.0, .mode = PC_MODE_AUTO, .format = PC_FORMAT_TABLE };
+	struct utsname uts;
 	const struct pc_backend *be = NULL;
 	struct pc_tap *taps = NULL;
 	struct sigaction sa;
 	int ntaps = 0, opened = 0, code = PC_EXIT_OK, c, i;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:c:m:pjavhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:c:m:f:pjavhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (parse_interval(optarg, &o.interval))
@@ -385,8 +462,15 @@ int main(int argc, char **argv)
 			if (parse_mode(optarg, &o.mode))
 				return PC_EXIT_USAGE;
 			break;
+		case 'f':
+			if (parse_format(optarg, &o.format))
+				return PC_EXIT_USAGE;
+			break;
+		case 'P':
+			o.prom_file = optarg;
+			break;
 		case 'p': o.promisc = 1; break;
-		case 'j': o.json = 1; break;
+		case 'j': o.format = PC_FORMAT_JSON; break;
 		case 'a': o.all = 1; break;
 		case 'v': pc_verbose = 1; break;
 		case 'h':
@@ -406,6 +490,9 @@ int main(int argc, char **argv)
 
 	if (o.all && optind < argc)
 		return usage_error("-a counts every interface: name none with it");
+	if (o.prom_file && check_prom_file(o.prom_file))
+		return PC_EXIT_USAGE;
+	snprintf(o.kernel, sizeof(o.kernel), "%s", uname(&uts) == 0 ? uts.release : "unknown");
 	if (o.all) {
 		char (*names)[IF_NAMESIZE] = NULL;
 		int n = 0;
@@ -464,6 +551,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
+	/* the file exists from the start, counts at zero: a first scrape is never absent */
+	if (o.prom_file && (code = pc_write_prom_file(o.prom_file, taps, ntaps, o.kernel)) < 0) {
+		pc_err("--prom-file %s: %s", o.prom_file, strerror(-code));
+		code = PC_EXIT_USAGE;
+		goto out;
+	}
 	code = run(&o, taps, ntaps);
 out:
 	for (i = 0; i < opened; i++)

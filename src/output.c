@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "output.h"
@@ -248,4 +249,119 @@ int pc_print_json(int fd, const struct pc_tap *tap, double secs, int final, doub
 	}
 	bprintf(&b, "]}\n");
 	return bflush(&b, fd);
+}
+
+/* A Prometheus label value: backslash, double quote and newline escaped. */
+static void bprom_str(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			bprintf(b, "\\%c", *s);
+		else if (*s == '\n')
+			bprintf(b, "\\n");
+		else
+			bprintf(b, "%c", *s);
+	}
+}
+
+static void prom_counters(struct buf *b, const struct pc_tap *taps, int ntaps, int bytes)
+{
+	int i;
+
+	bprintf(b, bytes ? "# HELP pktcount_bytes_total Bytes on the link, link-layer header included, "
+			   "per interface, direction, link-layer class and IP protocol.\n"
+			   "# TYPE pktcount_bytes_total counter\n"
+			 : "# HELP pktcount_packets_total Frames per interface, direction, link-layer "
+			   "class and IP protocol.\n"
+			   "# TYPE pktcount_packets_total counter\n");
+	for (i = 0; i < ntaps; i++) {
+		unsigned int key;
+
+		for (key = 0; key < PC_NKEYS; key++) {
+			const struct pc_counter *c = &taps[i].total[key];
+			struct pc_key_parts k;
+			const char *pn;
+
+			if (!c->packets)
+				continue;
+			k = pc_key_split(key);
+			bprintf(b, "pktcount_%s_total{iface=\"", bytes ? "bytes" : "packets");
+			bprom_str(b, taps[i].name);
+			bprintf(b, "\",direction=\"%s\",l3=\"%s\",proto=\"", pc_dir_name(k.dir), pc_l3_name(k.l3));
+			if (k.ipproto == PC_PROTO_UNKNOWN)
+				bprintf(b, "unknown");
+			else if (k.ipproto != PC_PROTO_NONE && (pn = pc_ipproto_name(k.ipproto)))
+				bprintf(b, "%s", pn);
+			else if (k.ipproto != PC_PROTO_NONE)
+				bprintf(b, "%d", k.ipproto);
+			bprintf(b, "\"} %" PRIu64 "\n", bytes ? c->bytes : c->packets);
+		}
+	}
+}
+
+/* One exposition page for every tap: counters since start, families contiguous. */
+static void prom_page(struct buf *b, const struct pc_tap *taps, int ntaps, const char *kernel)
+{
+	int i;
+
+	prom_counters(b, taps, ntaps, 1);
+	prom_counters(b, taps, ntaps, 0);
+	bprintf(b, "# HELP pktcount_drops_total Frames the kernel dropped before they were counted "
+		   "(classic and pcap modes); above 0 the counts are a lower bound.\n"
+		   "# TYPE pktcount_drops_total counter\n");
+	for (i = 0; i < ntaps; i++) {
+		bprintf(b, "pktcount_drops_total{iface=\"");
+		bprom_str(b, taps[i].name);
+		bprintf(b, "\"} %" PRIu64 "\n", taps[i].drops);
+	}
+	bprintf(b, "# HELP pktcount_info The mode counting each interface, pktcount's version and the kernel's.\n"
+		   "# TYPE pktcount_info gauge\n");
+	for (i = 0; i < ntaps; i++) {
+		bprintf(b, "pktcount_info{iface=\"");
+		bprom_str(b, taps[i].name);
+		bprintf(b, "\",mode=\"%s\",version=\"%s\",kernel=\"", taps[i].be->name, PC_VERSION);
+		bprom_str(b, kernel);
+		bprintf(b, "\"} 1\n");
+	}
+}
+
+int pc_print_prom(int fd, const struct pc_tap *taps, int ntaps, const char *kernel)
+{
+	struct buf b = { 0 };
+
+	prom_page(&b, taps, ntaps, kernel);
+	bprintf(&b, "\n");	/* pages on a stream are parted by an empty line */
+	return bflush(&b, fd);
+}
+
+int pc_write_prom_file(const char *path, const struct pc_tap *taps, int ntaps, const char *kernel)
+{
+	struct buf b = { 0 };
+	size_t len = strlen(path);
+	char *tmp = malloc(len + 8);
+	int fd, ret;
+
+	if (!tmp)
+		return -ENOMEM;
+	/* a temporary file in the same directory, renamed over: readers see old or new, whole */
+	memcpy(tmp, path, len);
+	memcpy(tmp + len, ".XXXXXX", 8);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		ret = -errno;
+		free(tmp);
+		return ret;
+	}
+	prom_page(&b, taps, ntaps, kernel);
+	ret = bflush(&b, fd);
+	if (!ret && fchmod(fd, 0644) < 0)
+		ret = -errno;
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path) < 0)
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	free(tmp);
+	return ret;
 }

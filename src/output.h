@@ -11,4 +11,12 @@
 int pc_print_table(int fd, const struct pc_tap *tap, double secs, int final);
 int pc_print_json(int fd, const struct pc_tap *tap, double secs, int final, double wall);
 
+/*
+ * Prometheus text exposition of every tap's counters since start: to fd as
+ * one page followed by an empty line, or into path through a temporary file
+ * renamed over it (readers see a whole page, never part of one).  0 or -errno.
+ */
+int pc_print_prom(int fd, const struct pc_tap *taps, int ntaps, const char *kernel);
+int pc_write_prom_file(const char *path, const struct pc_tap *taps, int ntaps, const char *kernel);
+
 #endif /* PKTCOUNT_OUTPUT_H */

@@ -173,11 +173,19 @@ Test(cli, bad_input_one_line_and_exit_code)
 		{ { "-a", "lo", NULL }, 2, "-a counts every interface" },
 		{ { "nosuchif0", NULL }, 3, "interface nosuchif0: No such device" },
 		{ { "", NULL }, 2, "interface name ''" },
+		{ { "-f", "xml", "lo", NULL }, 2, "bad format 'xml'" },
+		{ { "--prom-file", "/nonexistent-dir/x.prom", "lo", NULL }, 2, "directory /nonexistent-dir: No such file" },
+		{ { "--prom-file", "/tmp", "lo", NULL }, 2, "is a directory, not a regular file" },
+		{ { "--prom-file", "/etc/passwd/x", "lo", NULL }, 2, "Not a directory" },
+		{ { "--prom-file", "", "lo", NULL }, 2, "--prom-file: empty path" },
 		{ { long_name, NULL }, 2, "must be 1 to 15 characters" },
 	};
 	struct ran *r = malloc(sizeof(*r));
 
 	memset(long_name, 'x', 40);
+	/* a symbolic link is refused too, whatever it points at */
+	unlink("/tmp/pktcount-test-link.prom");
+	cr_assert_eq(symlink("/tmp/pktcount-test-target.prom", "/tmp/pktcount-test-link.prom"), 0);
 	cr_assert_not_null(r);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		run(r, NULL, -1, bad[i].argv);
@@ -189,6 +197,15 @@ Test(cli, bad_input_one_line_and_exit_code)
 		cr_expect_eq(count_lines(r->err), 1, "%s: want one line, got: %s", bad[i].argv[0], r->err);
 		cr_expect_str_eq(r->out, "", "%s: printed to stdout: %s", bad[i].argv[0], r->out);
 	}
+	{
+		static const char *const link_argv[] = { "--prom-file", "/tmp/pktcount-test-link.prom", "lo", NULL };
+
+		run(r, NULL, -1, link_argv);
+		cr_expect_eq(r->status, 2, "symlink: exit %d", r->status);
+		cr_expect(strstr(r->err, "is a symbolic link") != NULL, "%s", r->err);
+		cr_expect_eq(count_lines(r->err), 1, "%s", r->err);
+	}
+	unlink("/tmp/pktcount-test-link.prom");
 	free(r);
 }
 
@@ -196,7 +213,8 @@ Test(cli, help_and_version)
 {
 	static const char *const help[] = { "--help", NULL }, *const ver[] = { "-V", NULL };
 	static const char *const opts[] = { "--interval", "--count", "--mode", "--promisc", "--json",
-					    "--all", "--verbose", "--help", "--version" };
+					    "--format", "--prom-file", "--all", "--verbose", "--help",
+					    "--version" };
 	struct ran *r = malloc(sizeof(*r));
 
 	cr_assert_not_null(r);

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Prometheus output: every page pktcount prints or writes passes promtool,
+ * carries exactly the counts of the traffic the test sent, and a reader of
+ * --prom-file never sees part of a page while it is being rewritten.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netpacket/packet.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+static struct topo topo;
+
+static void down(void)
+{
+	topo_down(&topo);
+}
+
+#define N_UDP 30
+#define N_ARP 4
+
+static int send_known(void *arg)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	unsigned char udp[60] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00, 0x45 };
+	unsigned char arp[42] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06 };
+	int s = socket(AF_PACKET, SOCK_RAW, 0), i;
+
+	(void)arg;
+	udp[14 + 9] = 17;
+	sll.sll_ifindex = (int)if_nametoindex("va");
+	if (s < 0 || !sll.sll_ifindex)
+		return 10;
+	for (i = 0; i < N_UDP; i++) {
+		if (sendto(s, udp, sizeof(udp), 0, (void *)&sll, sizeof(sll)) != sizeof(udp))
+			return 11;
+		usleep(2000);	/* spread over several rewrites of the file */
+	}
+	for (i = 0; i < N_ARP; i++)
+		if (sendto(s, arp, sizeof(arp), 0, (void *)&sll, sizeof(sll)) != sizeof(arp))
+			return 12;
+	return 0;
+}
+
+static void need_promtool(void)
+{
+	if (system("command -v promtool >/dev/null 2>&1") != 0)
+		cr_assert_fail("promtool missing: make check installs it (Debian package prometheus)");
+}
+
+/* promtool check metrics on one page; its verdict as an exit status */
+static int promtool_ok(const char *page, size_t len)
+{
+	char path[] = "/tmp/pktcount-prom-XXXXXX";
+	int fd = mkstemp(path), ret;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, page, len), (ssize_t)len);
+	close(fd);
+	ret = sh("promtool check metrics < %s > /dev/null 2>&1", path);
+	if (ret)
+		sh("echo '--- promtool on this page:' >&2; promtool check metrics < %s >&2; cat %s >&2", path, path);
+	unlink(path);
+	return ret;
+}
+
+/* The value of one sample in a page, or -1 when the page lacks it. */
+static long long sample(const char *page, const char *series)
+{
+	const char *p = page;
+	size_t n = strlen(series);
+
+	while ((p = strstr(p, series))) {
+		if ((p == page || p[-1] == '\n') && p[n] == ' ')
+			return strtoll(p + n + 1, NULL, 10);
+		p += n;
+	}
+	return -1;
+}
+
+static void check_counts(const char *page)
+{
+	cr_expect_eq(sample(page, "pktcount_packets_total{iface=\"vb\",direction=\"rx\",l3=\"ipv4\",proto=\"udp\"}"),
+		     N_UDP, "%s", page);
+	cr_expect_eq(sample(page, "pktcount_bytes_total{iface=\"vb\",direction=\"rx\",l3=\"ipv4\",proto=\"udp\"}"),
+		     N_UDP * 60);
+	cr_expect_eq(sample(page, "pktcount_packets_total{iface=\"vb\",direction=\"rx\",l3=\"arp\",proto=\"\"}"),
+		     N_ARP);
+	cr_expect_eq(sample(page, "pktcount_bytes_total{iface=\"vb\",direction=\"rx\",l3=\"arp\",proto=\"\"}"),
+		     N_ARP * 42);
+	cr_expect_eq(sample(page, "pktcount_drops_total{iface=\"vb\"}"), 0);
+	cr_expect(strstr(page, "pktcount_info{iface=\"vb\",mode=\"ebpf\",version=") != NULL, "%s", page);
+}
+
+/* --format prom: a page per interval, each one valid, the last one exact */
+Test(prom, stdout_pages_valid_and_exact, .fini = down, .timeout = 60)
+{
+	static const char *const argv[] = { "-f", "prom", "-c", "3", "-i", "0.3", "vb", NULL };
+	struct pktcount_proc p;
+	char *page, *end, *last = NULL;
+	int pages = 0;
+
+	NEED_ROOT("network namespaces");
+	need_promtool();
+	topo_up(&topo, 0, 0);
+	topo_wait_quiet(&topo, 300, 5000);
+	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
+	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
+	cr_assert_eq(in_netns(topo.a, send_known, NULL), 0);
+	cr_assert_eq(pktcount_finish(&p, 0, 10000), 0, "exit %d: %s", p.status, p.err);
+	for (page = p.out; *page; page = end + 2) {
+		end = strstr(page, "\n\n");
+		cr_assert_not_null(end, "a page without its closing empty line: %s", page);
+		cr_expect_eq(promtool_ok(page, (size_t)(end - page) + 1), 0, "page %d rejected", pages);
+		last = page;
+		pages++;
+		end[1] = '\0';
+	}
+	cr_expect_eq(pages, 3, "%d pages for -c 3", pages);
+	cr_assert_not_null(last);
+	check_counts(last);
+	free(p.out);
+	free(p.err);
+}
+
+/* --prom-file rewritten every 50 ms while a reader reads it as fast as it can */
+Test(prom, file_rewrites_are_atomic, .fini = down, .timeout = 90)
+{
+	char dir[] = "/tmp/pktcount-promdir-XXXXXX", path[128], buf[65536];
+	const char *argv[] = { "-j", "-i", "0.05", "--prom-file", path, "vb", NULL };
+	struct pktcount_proc p;
+	int reads = 0, partial = 0, i;
+	pid_t sender;
+
+	NEED_ROOT("network namespaces");
+	need_promtool();
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/pktcount.prom", dir);
+	topo_up(&topo, 0, 0);
+	topo_wait_quiet(&topo, 300, 5000);
+	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
+	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
+
+	sender = fork();
+	cr_assert_geq(sender, 0);
+	if (sender == 0)
+		_exit(in_netns(topo.a, send_known, NULL));
+	for (i = 0; i < 2000; i++) {
+		FILE *f = fopen(path, "r");
+		size_t n;
+
+		cr_assert_not_null(f, "%s vanished while being rewritten: %s", path, strerror(errno));
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		reads++;
+		/* whole: ends in a newline, and the last family (pktcount_info) is there */
+		if (n == 0 || buf[n - 1] != '\n' || !strstr(buf, "pktcount_info{iface=\"vb\""))
+			partial++;
+		if (i % 400 == 0)
+			cr_expect_eq(promtool_ok(buf, n), 0, "read %d rejected", i);
+	}
+	cr_assert_eq(waitpid(sender, &i, 0), sender);
+	cr_assert(WIFEXITED(i) && WEXITSTATUS(i) == 0);
+	usleep(300 * 1000);
+	cr_assert_eq(pktcount_finish(&p, SIGTERM, 5000), 0, "exit %d: %s", p.status, p.err);
+	cr_expect_eq(partial, 0, "%d of %d reads saw part of a page", partial, reads);
+
+	{
+		FILE *f = fopen(path, "r");
+		size_t n;
+
+		cr_assert_not_null(f);
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		cr_expect_eq(promtool_ok(buf, n), 0);
+		check_counts(buf);
+	}
+	sh("rm -rf '%s'", dir);
+	free(p.out);
+	free(p.err);
+}
