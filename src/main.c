@@ -4,7 +4,10 @@
  * interfaces, inside the kernel.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
+#include <sched.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -32,6 +35,7 @@ struct opts {
 	enum pc_format format;
 	int promisc, all;
 	const char *prom_file;
+	const char *netns;
 	int prom_failed;		/* a write of prom_file failed: exit 1 at the end */
 	char kernel[65];		/* uname -r, for pktcount_info */
 };
@@ -53,6 +57,8 @@ static const char usage_text[] =
 	"      --prom-file PATH    also rewrite PATH every interval, atomically, for\n"
 	"                          node_exporter's textfile collector\n"
 	"  -a, --all               every interface\n"
+	"  -n, --netns NAME        count inside network namespace NAME (ip netns) or\n"
+	"                          the one at a path such as /proc/PID/ns/net\n"
 	"  -v, --verbose           say which mode was chosen and why\n"
 	"  -h, --help              this text\n"
 	"  -V, --version           version and the modes built in\n"
@@ -154,6 +160,39 @@ static int check_prom_file(const char *path)
 				   S_ISLNK(st.st_mode) ? "a symbolic link" : S_ISDIR(st.st_mode) ? "a directory" :
 				   "something else");
 	return 0;
+}
+
+/*
+ * Join a network namespace before any socket exists: every socket, /proc/net
+ * file and interface name from then on is that namespace's.
+ */
+static int enter_netns(const char *name)
+{
+	char path[PATH_MAX];
+	int fd, e;
+
+	if (!*name)
+		return usage_error("--netns: empty name");
+	if (strchr(name, '/'))
+		snprintf(path, sizeof(path), "%s", name);
+	else if (snprintf(path, sizeof(path), "/run/netns/%s", name) >= (int)sizeof(path))
+		return usage_error("--netns %.40s...: name too long", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		pc_err("--netns %s: %s: %s", name, path, strerror(e));
+		return e == EACCES || e == EPERM ? PC_EXIT_PRIV : PC_EXIT_NOIFACE;
+	}
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		e = errno;
+		close(fd);
+		pc_err("setns(%s): %s%s", path, strerror(e),
+		       e == EPERM ? " (needs CAP_SYS_ADMIN)" : e == EINVAL ? " (not a network namespace)" : "");
+		return e == EPERM ? PC_EXIT_PRIV : PC_EXIT_USAGE;
+	}
+	close(fd);
+	pc_log("counting inside network namespace %s", path);
+	return PC_EXIT_OK;
 }
 
 static int parse_mode(const char *s, enum pc_mode *out)
@@ -435,6 +474,7 @@ int main(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "prom-file", required_argument, NULL, 'P' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "netns", required_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -448,7 +488,7 @@ int main(int argc, char **argv)
 	int ntaps = 0, opened = 0, code = PC_EXIT_OK, c, i;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:c:m:f:pjavhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:c:m:f:n:pjavhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (parse_interval(optarg, &o.interval))
@@ -468,6 +508,9 @@ int main(int argc, char **argv)
 			break;
 		case 'P':
 			o.prom_file = optarg;
+			break;
+		case 'n':
+			o.netns = optarg;
 			break;
 		case 'p': o.promisc = 1; break;
 		case 'j': o.format = PC_FORMAT_JSON; break;
@@ -490,8 +533,11 @@ int main(int argc, char **argv)
 
 	if (o.all && optind < argc)
 		return usage_error("-a counts every interface: name none with it");
+	/* the --prom-file path is the caller's, checked before leaving its namespace */
 	if (o.prom_file && check_prom_file(o.prom_file))
 		return PC_EXIT_USAGE;
+	if (o.netns && (code = enter_netns(o.netns)))
+		return code;
 	snprintf(o.kernel, sizeof(o.kernel), "%s", uname(&uts) == 0 ? uts.release : "unknown");
 	if (o.all) {
 		char (*names)[IF_NAMESIZE] = NULL;

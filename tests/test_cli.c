@@ -178,6 +178,8 @@ Test(cli, bad_input_one_line_and_exit_code)
 		{ { "--prom-file", "/tmp", "lo", NULL }, 2, "is a directory, not a regular file" },
 		{ { "--prom-file", "/etc/passwd/x", "lo", NULL }, 2, "Not a directory" },
 		{ { "--prom-file", "", "lo", NULL }, 2, "--prom-file: empty path" },
+		{ { "--netns", "pktcount-no-such-ns", "lo", NULL }, 3, "--netns pktcount-no-such-ns: /run/netns/pktcount-no-such-ns: No such file" },
+		{ { "--netns", "", "lo", NULL }, 2, "--netns: empty name" },
 		{ { long_name, NULL }, 2, "must be 1 to 15 characters" },
 	};
 	struct ran *r = malloc(sizeof(*r));
@@ -213,8 +215,8 @@ Test(cli, help_and_version)
 {
 	static const char *const help[] = { "--help", NULL }, *const ver[] = { "-V", NULL };
 	static const char *const opts[] = { "--interval", "--count", "--mode", "--promisc", "--json",
-					    "--format", "--prom-file", "--all", "--verbose", "--help",
-					    "--version" };
+					    "--format", "--prom-file", "--all", "--netns", "--verbose",
+					    "--help", "--version" };
 	struct ran *r = malloc(sizeof(*r));
 
 	cr_assert_not_null(r);
@@ -492,4 +494,46 @@ Test(cli, default_route_interface, .fini = down, .timeout = 60)
 	cr_expect(strstr(out->err, "default interface vb: from the default route") != NULL, "%s", out->err);
 	cr_expect_eq(parse_output(out->out, "vb", &r, err, sizeof(err)), 0, "%s", err);
 	free(out);
+}
+
+/* --netns: counted from the host namespace, by name and by /proc/PID/ns/net */
+Test(cli, netns_by_name_and_path, .fini = down, .timeout = 60)
+{
+	struct pktcount_proc p;
+	struct run_output r;
+	char err[256], nspath[64];
+	unsigned int udp = pc_key_make(PC_DIR_RX, PC_L3_IPV4, 17);
+	pid_t holder;
+	int pass;
+
+	NEED_ROOT("network namespaces");
+	topo_up(&topo, 0, 0);
+	topo_wait_quiet(&topo, 300, 5000);
+	/* a process that lives in the namespace, for the /proc path */
+	holder = fork();
+	cr_assert_geq(holder, 0);
+	if (holder == 0) {
+		if (join_netns(topo.b) < 0)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	snprintf(nspath, sizeof(nspath), "/proc/%d/ns/net", (int)holder);
+	usleep(100 * 1000);
+	for (pass = 0; pass < 2; pass++) {
+		const char *argv[] = { "-n", pass ? nspath : topo.b, "-j", "-i", "0.2", "vb", NULL };
+
+		cr_assert_eq(pktcount_start(&p, NULL, argv), 0);	/* started in the host namespace */
+		cr_assert_eq(pktcount_wait_line(&p, 5000), 0, "no first line (pass %d)", pass);
+		cr_assert_eq(in_netns(topo.a, send_known, NULL), 0);
+		usleep(100 * 1000);
+		cr_assert_eq(pktcount_finish(&p, SIGTERM, 5000), 0, "exit %d: %s", p.status, p.err);
+		cr_assert_eq(parse_output(p.out, "vb", &r, err, sizeof(err)), 0, "%s", err);
+		cr_expect_eq(r.totals[udp].packets, N_UDP, "pass %d", pass);
+		cr_expect_eq(r.totals[udp].bytes, N_UDP * 60, "pass %d", pass);
+		free(p.out);
+		free(p.err);
+	}
+	kill(holder, SIGKILL);
+	waitpid(holder, NULL, 0);
 }
