@@ -229,8 +229,9 @@ static int ebpf_read(struct pc_tap *tap, struct pc_counter *out)
 			bytes += v[c].bytes;
 			packets += v[c].packets;
 		}
-		out[key].bytes = bytes;
-		out[key].packets = packets;
+		/* on top of what earlier attachments of this interface counted */
+		out[key].bytes = tap->base[key].bytes + bytes;
+		out[key].packets = tap->base[key].packets + packets;
 	}
 	return 0;
 }

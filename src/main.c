@@ -224,48 +224,169 @@ static double wall_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* What the counting loop works on. */
+struct ctx {
+	struct opts *o;
+	struct pc_tap *taps;
+	int ntaps;
+	const struct pc_backend *be;	/* the mode chosen, for interfaces that come */
+	int nl_fd;			/* link events, or -1 */
+	struct pollfd *pfd;
+	int pfd_cap;
+};
+
+static int add_iface(struct pc_tap **taps, int *ntaps, const char *name);
+static int open_tap(struct pc_tap *tap, enum pc_mode mode, const struct pc_backend *be);
+
+/* An event line: on stderr always, and as a JSON record when that is the format. */
+static int say_event(struct ctx *c, const struct pc_tap *tap, const char *event, const char *why)
+{
+	pc_err("%s: %s (%s)", tap->name, event, why);
+	if (c->o->format != PC_FORMAT_JSON)
+		return 0;
+	return pc_print_event(STDOUT_FILENO, tap, event, why, wall_now());
+}
+
+/* The interface went away: keep what it counted, let go of the socket. */
+static int detach(struct ctx *c, struct pc_tap *tap)
+{
+	int ret = tap->be->read(tap, tap->total);
+
+	if (ret < 0 && ret != -ENETDOWN)
+		pc_err("reading the last counts of %s: %s", tap->name, strerror(-ret));
+	if (tap->be->drops)
+		tap->be->drops(tap, &tap->drops);
+	tap->be->close(tap);
+	tap->attached = 0;
+	tap->ifindex = 0;
+	/* what the next attachment counts comes on top (eBPF maps and pcap stats start at 0) */
+	memcpy(tap->base, tap->total, sizeof(tap->base));
+	tap->drops_base = tap->drops;
+	return say_event(c, tap, "detached", "the interface was deleted; totals kept");
+}
+
+/* An interface appeared: a detached tap of that name takes it, or with -a a new tap. */
+static int attach(struct ctx *c, const char *name)
+{
+	struct pc_tap *tap = NULL;
+	int i, code;
+
+	for (i = 0; i < c->ntaps; i++)
+		if (!strcmp(c->taps[i].name, name)) {
+			if (c->taps[i].attached)
+				return 0;	/* a change of flags, or our own tap: nothing to do */
+			tap = &c->taps[i];
+		}
+	if (!tap) {
+		if (!c->o->all)
+			return 0;
+		if (add_iface(&c->taps, &c->ntaps, name))
+			return 0;	/* gone again already, or not one we can count */
+		tap = &c->taps[c->ntaps - 1];
+		tap->promisc = c->o->promisc;
+	} else {
+		struct pc_tap fresh;
+
+		memset(&fresh, 0, sizeof(fresh));
+		if (pc_iface_lookup(&fresh, name))
+			return 0;
+		tap->ifindex = fresh.ifindex;
+		tap->arphrd = fresh.arphrd;
+		tap->link = fresh.link;
+	}
+	code = open_tap(tap, c->o->mode, c->be);
+	if (code) {
+		pc_err("%s: could not attach again (exit code %d); will try when it changes next", name, code);
+		return 0;
+	}
+	tap->attached = 1;
+	return say_event(c, tap, "attached", "the interface appeared; counting goes on from the totals");
+}
+
+static int handle_link_events(struct ctx *c)
+{
+	struct pc_link_event ev[32];
+	int n, i, j, ret = 0;
+
+	while ((n = pc_nl_read_events(c->nl_fd, ev, 32)) > 0) {
+		for (i = 0; i < n && !ret; i++) {
+			if (ev[i].deleted) {
+				for (j = 0; j < c->ntaps && !ret; j++)
+					if (c->taps[j].attached && c->taps[j].ifindex == ev[i].ifindex)
+						ret = detach(c, &c->taps[j]);
+			} else {
+				ret = attach(c, ev[i].name);
+			}
+		}
+	}
+	if (n == -ENOBUFS)
+		pc_err("link events overflowed: some were lost");	/* rare; next change corrects */
+	else if (n < 0)
+		pc_err("reading link events: %s", strerror(-n));
+	return ret;
+}
+
 /*
  * Until the monotonic time t (or a signal), take in what the userspace taps
- * have ready.  With none, poll() is just the sleep.  Returns a pc_exit.
+ * have ready and follow links that come and go.  With nothing to poll,
+ * poll() is just the sleep.  Returns a pc_exit, or -errno from writing.
  */
-static int wait_until(double t, struct pc_tap *taps, int ntaps, struct pollfd *pfd)
+static int wait_until(struct ctx *c, double t)
 {
-	int i, j, n = 0;
-
-	for (i = 0; i < ntaps; i++)
-		for (j = 0; j < taps[i].nfds; j++)
-			pfd[n++] = (struct pollfd){ .fd = taps[i].fds[j], .events = POLLIN };
 	while (!stop_signal) {
 		double left = t - mono_now();
-		int ready, k;
+		int i, j, n = 0, ready, k;
 
 		if (left <= 0)
 			return PC_EXIT_OK;
-		ready = poll(pfd, (nfds_t)n, (int)ceil(left * 1000));
+		/* rebuilt every time: taps come, go and move (realloc) with link events */
+		if (c->pfd_cap < c->ntaps * PC_TAP_MAX_FDS + 1) {
+			struct pollfd *grown = realloc(c->pfd, (size_t)(c->ntaps * PC_TAP_MAX_FDS + 1) * sizeof(*grown));
+
+			if (!grown) {
+				pc_err("%s", strerror(ENOMEM));
+				return PC_EXIT_FAIL;
+			}
+			c->pfd = grown;
+			c->pfd_cap = c->ntaps * PC_TAP_MAX_FDS + 1;
+		}
+		for (i = 0; i < c->ntaps; i++)
+			for (j = 0; c->taps[i].attached && j < c->taps[i].nfds; j++)
+				c->pfd[n++] = (struct pollfd){ .fd = c->taps[i].fds[j], .events = POLLIN };
+		if (c->nl_fd >= 0)
+			c->pfd[n++] = (struct pollfd){ .fd = c->nl_fd, .events = POLLIN };
+		ready = poll(c->pfd, (nfds_t)n, (int)ceil(left * 1000));
 		if (ready < 0 && errno == EINTR)
 			continue;
 		if (ready < 0) {
 			pc_err("poll: %s", strerror(errno));
 			return PC_EXIT_FAIL;
 		}
-		for (i = 0, k = 0; ready > 0 && i < ntaps; i++) {
+		for (i = 0, k = 0; ready > 0 && i < c->ntaps; i++) {
+			struct pc_tap *tap = &c->taps[i];
 			int in = 0, ret;
 
-			for (j = 0; j < taps[i].nfds; j++, k++) {
-				if (pfd[k].revents & POLLERR) {
+			for (j = 0; tap->attached && j < tap->nfds; j++, k++) {
+				if (c->pfd[k].revents & POLLERR) {
 					int err = 0;
 					socklen_t len = sizeof(err);
 
 					/* the interface went down: clear the error, keep counting */
-					if (getsockopt(pfd[k].fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err)
-						pc_log("%s: %s", taps[i].name, strerror(err));
+					if (getsockopt(c->pfd[k].fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err)
+						pc_log("%s: %s", tap->name, strerror(err));
 				}
-				in |= pfd[k].revents & POLLIN;
+				in |= c->pfd[k].revents & POLLIN;
 			}
-			if (in && (ret = taps[i].be->drain(&taps[i])) < 0 && ret != -ENETDOWN) {
-				pc_err("reading frames on %s: %s", taps[i].name, strerror(-ret));
+			if (in && (ret = tap->be->drain(tap)) < 0 && ret != -ENETDOWN) {
+				pc_err("reading frames on %s: %s", tap->name, strerror(-ret));
 				return PC_EXIT_FAIL;
 			}
+		}
+		if (c->nl_fd >= 0 && (c->pfd[k].revents & POLLIN)) {
+			int ret = handle_link_events(c);
+
+			if (ret < 0)
+				return ret;
 		}
 	}
 	return PC_EXIT_OK;
@@ -285,32 +406,38 @@ static void write_prom_file(struct opts *o, const struct pc_tap *taps, int ntaps
 	}
 }
 
-static int report(struct opts *o, struct pc_tap *taps, int ntaps, double secs, int final)
+static int report(struct ctx *c, double secs, int final)
 {
 	double wall = wall_now();
 	int i, ret = 0;
 
-	write_prom_file(o, taps, ntaps);
-	if (o->format == PC_FORMAT_PROM)
-		return pc_print_prom(STDOUT_FILENO, taps, ntaps, o->kernel);
-	for (i = 0; i < ntaps && !ret; i++)
-		ret = o->format == PC_FORMAT_JSON ? pc_print_json(STDOUT_FILENO, &taps[i], secs, final, wall)
-						  : pc_print_table(STDOUT_FILENO, &taps[i], secs, final);
+	write_prom_file(c->o, c->taps, c->ntaps);
+	if (c->o->format == PC_FORMAT_PROM)
+		return pc_print_prom(STDOUT_FILENO, c->taps, c->ntaps, c->o->kernel);
+	for (i = 0; i < c->ntaps && !ret; i++)
+		ret = c->o->format == PC_FORMAT_JSON
+			? pc_print_json(STDOUT_FILENO, &c->taps[i], secs, final, wall)
+			: pc_print_table(STDOUT_FILENO, &c->taps[i], secs, final);
 	return ret;
 }
 
-static int read_all(struct pc_tap *taps, int ntaps)
+/* Every attached tap's counts; a detached one keeps what it had. */
+static int read_all(struct ctx *c)
 {
 	int i, ret;
 
-	for (i = 0; i < ntaps; i++) {
-		ret = taps[i].be->read(&taps[i], taps[i].total);
+	for (i = 0; i < c->ntaps; i++) {
+		struct pc_tap *tap = &c->taps[i];
+
+		if (!tap->attached)
+			continue;
+		ret = tap->be->read(tap, tap->total);
 		if (ret < 0 && ret != -ENETDOWN) {
-			pc_err("reading the counters of %s: %s", taps[i].name, strerror(-ret));
+			pc_err("reading the counters of %s: %s", tap->name, strerror(-ret));
 			return PC_EXIT_FAIL;
 		}
-		if (taps[i].be->drops && (ret = taps[i].be->drops(&taps[i], &taps[i].drops)) < 0) {
-			pc_err("getsockopt(PACKET_STATISTICS) on %s: %s", taps[i].name, strerror(-ret));
+		if (tap->be->drops && (ret = tap->be->drops(tap, &tap->drops)) < 0) {
+			pc_err("reading the drop counter of %s: %s", tap->name, strerror(-ret));
 			return PC_EXIT_FAIL;
 		}
 	}
@@ -318,44 +445,44 @@ static int read_all(struct pc_tap *taps, int ntaps)
 }
 
 /* The counting loop; returns the exit code. */
-static int run(struct opts *o, struct pc_tap *taps, int ntaps)
+static int run(struct ctx *c)
 {
 	double start = mono_now(), last = start, next = start;
 	unsigned long long n = 0;
 	int code = PC_EXIT_OK, out_err = 0, settle = 0, i;
-	struct pollfd *pfd = calloc((size_t)ntaps * PC_TAP_MAX_FDS, sizeof(*pfd));
 
-	if (!pfd) {
-		pc_err("%s", strerror(ENOMEM));
-		return PC_EXIT_FAIL;
-	}
-	for (i = 0; i < ntaps; i++)
-		if (taps[i].settle_ms > settle)
-			settle = taps[i].settle_ms;
+	for (i = 0; i < c->ntaps; i++)
+		if (c->taps[i].settle_ms > settle)
+			settle = c->taps[i].settle_ms;
 	while (!stop_signal) {
 		double now;
 
-		next += o->interval;
-		code = wait_until(next, taps, ntaps, pfd);
+		next += c->o->interval;
+		code = wait_until(c, next);
+		if (code < 0) {
+			out_err = code;
+			code = PC_EXIT_OK;
+			break;
+		}
 		if (code)
 			break;
 		now = mono_now();
-		code = read_all(taps, ntaps);
+		code = read_all(c);
 		if (code)
 			break;
 		if (stop_signal)
 			break;	/* a partial interval goes into the totals only */
-		out_err = report(o, taps, ntaps, now - last, 0);
+		out_err = report(c, now - last, 0);
 		if (out_err)
 			break;
-		for (i = 0; i < ntaps; i++) {
-			memcpy(taps[i].prev, taps[i].total, sizeof(taps[i].total));
-			taps[i].prev_drops = taps[i].drops;
+		for (i = 0; i < c->ntaps; i++) {
+			memcpy(c->taps[i].prev, c->taps[i].total, sizeof(c->taps[i].total));
+			c->taps[i].prev_drops = c->taps[i].drops;
 		}
 		last = now;
-		if (o->count && ++n >= o->count)
+		if (c->o->count && ++n >= c->o->count)
 			break;
-		if (now > next + o->interval)
+		if (now > next + c->o->interval)
 			next = now;	/* suspended or starved: don't catch up in a burst */
 	}
 	if (stop_signal)
@@ -364,22 +491,25 @@ static int run(struct opts *o, struct pc_tap *taps, int ntaps)
 		/* frames still on their way to userspace (a ring block not yet handed over) */
 		if (settle) {
 			stop_signal = 0;
-			code = wait_until(mono_now() + settle / 1000.0, taps, ntaps, pfd);
+			code = wait_until(c, mono_now() + settle / 1000.0);
+			if (code < 0) {
+				out_err = code;
+				code = PC_EXIT_OK;
+			}
 		}
-		if (!code)
-			code = read_all(taps, ntaps);
+		if (!code && !out_err)
+			code = read_all(c);
 		/* a prom page is cumulative: after -c N the last one printed is current */
-		if (!code && o->format == PC_FORMAT_PROM && o->count && n >= o->count)
-			write_prom_file(o, taps, ntaps);
-		else if (!code)
-			out_err = report(o, taps, ntaps, mono_now() - start, 1);
+		if (!code && !out_err && c->o->format == PC_FORMAT_PROM && c->o->count && n >= c->o->count)
+			write_prom_file(c->o, c->taps, c->ntaps);
+		else if (!code && !out_err)
+			out_err = report(c, mono_now() - start, 1);
 	}
-	free(pfd);
 	if (out_err && out_err != -EPIPE) {	/* EPIPE: the reader went away, not our error */
 		pc_err("writing to standard output: %s", strerror(-out_err));
 		return PC_EXIT_FAIL;
 	}
-	return code ? code : o->prom_failed ? PC_EXIT_FAIL : PC_EXIT_OK;
+	return code ? code : c->o->prom_failed ? PC_EXIT_FAIL : PC_EXIT_OK;
 }
 
 static int add_iface(struct pc_tap **taps, int *ntaps, const char *name)
@@ -583,6 +713,7 @@ int main(int argc, char **argv)
 		code = open_tap(&taps[opened], o.mode, be);
 		if (code)
 			goto out;
+		taps[opened].attached = 1;
 	}
 
 	/* no SA_RESTART: a signal must end the sleep at once */
@@ -603,10 +734,24 @@ int main(int argc, char **argv)
 		code = PC_EXIT_USAGE;
 		goto out;
 	}
-	code = run(&o, taps, ntaps);
+	{
+		struct ctx cx = { .o = &o, .taps = taps, .ntaps = ntaps, .be = be, .nl_fd = pc_nl_open_events() };
+
+		/* without link events pktcount still counts; it cannot follow interfaces then */
+		if (cx.nl_fd < 0)
+			pc_err("rtnetlink: %s: interfaces that are deleted will not be followed",
+			       strerror(-cx.nl_fd));
+		code = run(&cx);
+		taps = cx.taps;
+		ntaps = opened = cx.ntaps;
+		if (cx.nl_fd >= 0)
+			close(cx.nl_fd);
+		free(cx.pfd);
+	}
 out:
 	for (i = 0; i < opened; i++)
-		taps[i].be->close(&taps[i]);
+		if (taps[i].attached)
+			taps[i].be->close(&taps[i]);
 	free(taps);
 	return code;
 }

@@ -365,3 +365,17 @@ int pc_write_prom_file(const char *path, const struct pc_tap *taps, int ntaps, c
 	free(tmp);
 	return ret;
 }
+
+int pc_print_event(int fd, const struct pc_tap *tap, const char *event, const char *reason, double wall)
+{
+	struct buf b = { 0 };
+
+	bprintf(&b, "{\"type\":\"event\",\"time\":%.3f,\"iface\":", wall);
+	bjson_str(&b, tap->name);
+	bprintf(&b, ",\"mode\":\"%s\",\"event\":", tap->be->name);
+	bjson_str(&b, event);
+	bprintf(&b, ",\"reason\":");
+	bjson_str(&b, reason);
+	bprintf(&b, "}\n");
+	return bflush(&b, fd);
+}

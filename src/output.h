@@ -19,4 +19,7 @@ int pc_print_json(int fd, const struct pc_tap *tap, double secs, int final, doub
 int pc_print_prom(int fd, const struct pc_tap *taps, int ntaps, const char *kernel);
 int pc_write_prom_file(const char *path, const struct pc_tap *taps, int ntaps, const char *kernel);
 
+/* A JSON event record ("detached", "attached") for tap. 0 or -errno. */
+int pc_print_event(int fd, const struct pc_tap *tap, const char *event, const char *reason, double wall);
+
 #endif /* PKTCOUNT_OUTPUT_H */

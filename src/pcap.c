@@ -94,7 +94,7 @@ static int pcap_drops(struct pc_tap *tap, uint64_t *total)
 		/* 32-bit and cumulative in libpcap (its #1733): good for 4 G drops */
 		sum += st.ps_drop;
 	}
-	*total = sum;
+	*total = tap->drops_base + sum;
 	return 0;
 }
 

@@ -49,6 +49,7 @@ struct pc_tap {
 	unsigned short arphrd;
 	enum pc_link link;
 	int promisc;
+	int attached;		/* 0 once its interface was deleted, until one of its name returns */
 	const struct pc_backend *be;
 	char detail[64];	/* the back end's variant, for -v */
 	/* what the main loop polls, calling be->drain when one is readable */
@@ -69,7 +70,8 @@ struct pc_tap {
 	/* counts: as last read, and as at the previous interval */
 	struct pc_counter total[PC_NKEYS];
 	struct pc_counter prev[PC_NKEYS];
-	uint64_t drops, prev_drops;
+	struct pc_counter base[PC_NKEYS];	/* eBPF: what earlier attachments counted */
+	uint64_t drops, prev_drops, drops_base;
 };
 
 extern int pc_verbose;
@@ -114,6 +116,22 @@ int pc_iface_all(char (**names)[IF_NAMESIZE], int *n);
  */
 int pc_tap_socket(struct pc_tap *tap);
 int pc_tap_bind(struct pc_tap *tap);
+
+/* Link events and counters (src/netlink.c, plain rtnetlink) */
+struct pc_link_stats {
+	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
+};
+struct pc_link_event {
+	int ifindex, deleted, up, have_stats;
+	char name[IF_NAMESIZE];
+	struct pc_link_stats stats;
+};
+/* A non-blocking socket subscribed to link changes; fd or -errno. */
+int pc_nl_open_events(void);
+/* Up to max events that are waiting; their number, or -errno (ENOBUFS: some lost). */
+int pc_nl_read_events(int fd, struct pc_link_event *ev, int max);
+/* An interface's own counters (IFLA_STATS64); 0 or -errno. */
+int pc_nl_link_stats(int ifindex, struct pc_link_stats *st);
 
 /* Privilege hints (src/iface.c) */
 int pc_have_cap(int cap);

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Link events and link counters over a plain rtnetlink socket.  libnl would
+ * do the same in more code and would have to be compiled out of the static
+ * binary (no static libnl fits musl), taking interface following away from
+ * exactly the devices whose ppp0 and wwan0 come and go all day.  The few
+ * messages needed here are stable since 2.6.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "netlink_abi.h"
+#include "pktcount.h"
+
+/* Walk messages and attributes, checking every length against what is left. */
+static const struct pc_nlmsghdr *nl_next(const char *buf, size_t len, size_t *off)
+{
+	const struct pc_nlmsghdr *nh = (const void *)(buf + *off);
+
+	if (len - *off < sizeof(*nh) || nh->nlmsg_len < sizeof(*nh) || nh->nlmsg_len > len - *off)
+		return NULL;
+	*off += PC_NLMSG_ALIGN(nh->nlmsg_len);
+	if (*off > len)
+		*off = len;
+	return nh;
+}
+
+int pc_nl_open_events(void)
+{
+	struct pc_sockaddr_nl sa;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, PC_NETLINK_ROUTE);
+
+	if (fd < 0)
+		return -errno;
+	memset(&sa, 0, sizeof(sa));
+	sa.nl_family = AF_NETLINK;
+	sa.nl_groups = PC_RTMGRP_LINK;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+/* One RTM_NEWLINK/DELLINK message into ev; 0 when it is not one. */
+static int parse_link(const struct pc_nlmsghdr *nh, struct pc_link_event *ev)
+{
+	const struct pc_ifinfomsg *ifi = PC_NLMSG_DATA(nh);
+	size_t off = PC_NLMSG_LENGTH(PC_NLMSG_ALIGN(sizeof(*ifi)));
+
+	if ((nh->nlmsg_type != PC_RTM_NEWLINK && nh->nlmsg_type != PC_RTM_DELLINK) ||
+	    nh->nlmsg_len < off)
+		return 0;
+	memset(ev, 0, sizeof(*ev));
+	ev->deleted = nh->nlmsg_type == PC_RTM_DELLINK;
+	ev->ifindex = ifi->ifi_index;
+	ev->up = !!(ifi->ifi_flags & IFF_UP);
+	while (nh->nlmsg_len - off >= sizeof(struct pc_rtattr)) {
+		const struct pc_rtattr *rta = (const void *)((const char *)nh + off);
+
+		if (rta->rta_len < sizeof(*rta) || rta->rta_len > nh->nlmsg_len - off)
+			break;
+		if (rta->rta_type == PC_IFLA_IFNAME) {
+			size_t n = PC_RTA_PAYLOAD(rta);
+
+			if (n > IF_NAMESIZE - 1)
+				n = IF_NAMESIZE - 1;
+			memcpy(ev->name, PC_RTA_DATA(rta), n);
+			ev->name[n] = '\0';
+		} else if (rta->rta_type == PC_IFLA_STATS64 && PC_RTA_PAYLOAD(rta) >= sizeof(ev->stats)) {
+			/* struct rtnl_link_stats64 starts rx_packets, tx_packets, rx_bytes, tx_bytes */
+			memcpy(&ev->stats, PC_RTA_DATA(rta), sizeof(ev->stats));
+			ev->have_stats = 1;
+		}
+		off += PC_RTA_ALIGN(rta->rta_len);
+	}
+	return ev->name[0] != '\0';
+}
+
+int pc_nl_read_events(int fd, struct pc_link_event *ev, int max)
+{
+	char buf[16384] __attribute__((aligned(4)));
+	int n = 0;
+
+	while (n < max) {
+		ssize_t len = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		const struct pc_nlmsghdr *nh;
+		size_t off = 0;
+
+		if (len < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			/* ENOBUFS: events were lost; the caller rescans the links */
+			return -errno;
+		}
+		while (n < max && (nh = nl_next(buf, (size_t)len, &off)))
+			n += parse_link(nh, &ev[n]);
+	}
+	return n;
+}
+
+int pc_nl_link_stats(int ifindex, struct pc_link_stats *st)
+{
+	struct {
+		struct pc_nlmsghdr nh;
+		struct pc_ifinfomsg ifi;
+	} req;
+	char buf[16384] __attribute__((aligned(4)));
+	struct pc_sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	const struct pc_nlmsghdr *nh;
+	struct pc_link_event ev;
+	int fd, ret = -ENOENT;
+	size_t off = 0;
+	ssize_t len;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, PC_NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = sizeof(req);
+	req.nh.nlmsg_type = PC_RTM_GETLINK;
+	req.nh.nlmsg_flags = PC_NLM_F_REQUEST;
+	req.nh.nlmsg_seq = 1;
+	req.ifi.ifi_family = AF_UNSPEC;
+	req.ifi.ifi_index = ifindex;
+	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	len = recv(fd, buf, sizeof(buf), 0);
+	if (len < 0) {
+		ret = -errno;
+		goto out;
+	}
+	while ((nh = nl_next(buf, (size_t)len, &off))) {
+		if (nh->nlmsg_type == PC_NLMSG_ERROR) {
+			const struct pc_nlmsgerr *e = PC_NLMSG_DATA(nh);
+
+			ret = nh->nlmsg_len >= PC_NLMSG_LENGTH(sizeof(*e)) && e->error ? e->error : -ENOENT;
+			break;
+		}
+		if (parse_link(nh, &ev) && ev.have_stats) {
+			*st = ev.stats;
+			ret = 0;
+			break;
+		}
+	}
+out:
+	close(fd);
+	return ret;
+}
