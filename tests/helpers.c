@@ -292,6 +292,32 @@ int pktcount_wait_line(struct pktcount_proc *p, int timeout_ms)
 	return 0;
 }
 
+static int occurrences(const char *s, const char *what)
+{
+	int n = 0;
+
+	for (; s && (s = strstr(s, what)); s += strlen(what))
+		n++;
+	return n;
+}
+
+int pktcount_wait_for(struct pktcount_proc *p, const char *what, int times, int timeout_ms)
+{
+	int waited = 0;
+
+	while (occurrences(p->out, what) < times) {
+		int r = read_some(p, 100);
+
+		if (r == 0)
+			return -EPIPE;
+		if (r == -ETIMEDOUT && (waited += 100) >= timeout_ms)
+			return -ETIMEDOUT;
+		if (r < 0 && r != -ETIMEDOUT)
+			return r;
+	}
+	return 0;
+}
+
 int pktcount_finish(struct pktcount_proc *p, int sig, int timeout_ms)
 {
 	struct timespec t0, t1;
@@ -400,6 +426,17 @@ void topo_up(struct topo *t, int with_addrs, int with_ipv6)
 	}
 	for (i = 0; i < 2; i++)
 		sh_ok("ip -n %s link set %s up", ns[i], dev[i]);
+}
+
+void topo_unlink(struct topo *t)
+{
+	sh_ok("ip -n %s link del va", t->a);
+}
+
+void topo_relink(struct topo *t)
+{
+	sh_ok("ip -n %s link add va mtu 9000 type veth peer name vb netns %s mtu 9000 && "
+	      "ip -n %s link set va up && ip -n %s link set vb up", t->a, t->b, t->a, t->b);
 }
 
 void topo_down(struct topo *t)
@@ -556,6 +593,17 @@ int parse_output(const char *out, const char *iface, struct run_output *r,
 		if (!j || !cJSON_IsObject(j))
 			BAD("not a JSON object: '%.80s'", line);
 		type = cJSON_GetObjectItemCaseSensitive(j, "type");
+		if (cJSON_IsString(type) && !strcmp(type->valuestring, "event")) {
+			cJSON *ev = cJSON_GetObjectItemCaseSensitive(j, "event");
+
+			if (!cJSON_IsString(ev) || (strcmp(ev->valuestring, "attached") &&
+						    strcmp(ev->valuestring, "detached")))
+				BAD("event record without attached/detached: '%.80s'", line);
+			cJSON_Delete(j);
+			j = NULL;
+			line = nl + 1;
+			continue;
+		}
 		name = cJSON_GetObjectItemCaseSensitive(j, "iface");
 		mode = cJSON_GetObjectItemCaseSensitive(j, "mode");
 		counts = cJSON_GetObjectItemCaseSensitive(j, "counts");

@@ -61,6 +61,8 @@ extern const char *pktcount_sim;
 int pktcount_start(struct pktcount_proc *p, const char *ns, const char *const argv[]);
 /* Wait for one whole line of its output (up to timeout_ms); 0 on success. */
 int pktcount_wait_line(struct pktcount_proc *p, int timeout_ms);
+/* Wait until its stdout holds what, times times (up to timeout_ms); 0 on success. */
+int pktcount_wait_for(struct pktcount_proc *p, const char *what, int times, int timeout_ms);
 /* Send sig (0: none), read everything, reap; returns the exit status or -1. */
 int pktcount_finish(struct pktcount_proc *p, int sig, int timeout_ms);
 
@@ -86,6 +88,9 @@ struct topo {
 	int up;
 };
 void topo_up(struct topo *t, int with_addrs, int with_ipv6);
+/* Delete the veth pair (both ends go), or make it again, up, as topo_up did. */
+void topo_unlink(struct topo *t);
+void topo_relink(struct topo *t);
 void topo_down(struct topo *t);
 /* Wait until neither end has sent or received anything for quiet_ms. */
 void topo_wait_quiet(const struct topo *t, int quiet_ms, int max_ms);

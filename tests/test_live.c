@@ -672,3 +672,178 @@ Test(live, ebpf_lo_both_directions, .fini = down, .timeout = 60)
 	cr_expect_eq(tx.bytes - 14 * tx.packets, l1.tx_bytes - l0.tx_bytes, "lo tx %llu, kernel %llu",
 		     (unsigned long long)tx.bytes, (unsigned long long)(l1.tx_bytes - l0.tx_bytes));
 }
+
+/* ---- interfaces that come and go ---- */
+
+#define FOLLOW_N 25
+
+static int send_udp(void *arg)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	unsigned char udp[60] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00, 0x45 };
+	int s = socket(AF_PACKET, SOCK_RAW, 0), i;
+
+	(void)arg;
+	udp[14 + 9] = 17;
+	sll.sll_ifindex = (int)if_nametoindex("va");
+	if (s < 0 || !sll.sll_ifindex)
+		return 10;
+	for (i = 0; i < FOLLOW_N; i++)
+		if (sendto(s, udp, sizeof(udp), 0, (void *)&sll, sizeof(sll)) != sizeof(udp))
+			return 11;
+	close(s);
+	return 0;
+}
+
+static int count_str(const char *s, const char *what)
+{
+	int n = 0;
+
+	for (; (s = strstr(s, what)); s += strlen(what))
+		n++;
+	return n;
+}
+
+/*
+ * The veth deleted and made again three times while pktcount counts on vb:
+ * the totals are everything sent, and the JSON says each detach and attach.
+ */
+static void follow_test(const char *mode)
+{
+	const char *argv[] = { "-j", "-i", "0.1", "-m", mode, "vb", NULL };
+	const unsigned int udp = pc_key_make(PC_DIR_RX, PC_L3_IPV4, 17);
+	struct pktcount_proc p;
+	struct run_output r;
+	char err[256];
+	int k;
+
+	NEED_ROOT("network namespaces");
+	topo_up(&topo, 0, 0);
+	topo_wait_quiet(&topo, 300, 5000);
+	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
+	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
+	for (k = 0; k < 4; k++) {
+		cr_assert_eq(in_netns(topo.a, send_udp, NULL), 0, "sending, round %d", k);
+		usleep(200 * 1000);
+		if (k == 3)
+			break;
+		topo_unlink(&topo);
+		cr_assert_eq(pktcount_wait_for(&p, "\"event\":\"detached\"", k + 1, 5000), 0,
+			     "no detach event, round %d:\n%s", k, p.out);
+		topo_relink(&topo);
+		cr_assert_eq(pktcount_wait_for(&p, "\"event\":\"attached\"", k + 1, 5000), 0,
+			     "no attach event, round %d:\n%s", k, p.out);
+		topo_wait_quiet(&topo, 200, 5000);
+	}
+	cr_assert_eq(pktcount_finish(&p, SIGTERM, 5000), 0, "exit %d: %s", p.status, p.err);
+	cr_expect_eq(count_str(p.out, "\"event\":\"detached\""), 3, "%s", p.out);
+	cr_expect_eq(count_str(p.out, "\"event\":\"attached\""), 3);
+	/* parse_output skips event records: they are no interval or total */
+	cr_assert_eq(parse_output(p.out, "vb", &r, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(r.totals[udp].packets, 4 * FOLLOW_N, "%s: %llu of %d frames", mode,
+		     (unsigned long long)r.totals[udp].packets, 4 * FOLLOW_N);
+	cr_expect_eq(r.totals[udp].bytes, 4 * FOLLOW_N * 60);
+	cr_expect_str_eq(r.mode, mode);
+	free(p.out);
+	free(p.err);
+}
+
+Test(live, ebpf_follows_a_deleted_interface, .fini = down, .timeout = 90)
+{
+	follow_test("ebpf");
+}
+
+Test(live, classic_follows_a_deleted_interface, .fini = down, .timeout = 90)
+{
+	follow_test("classic");
+}
+
+Test(live, pcap_follows_a_deleted_interface, .fini = down, .timeout = 90)
+{
+	if (!mode_built_in("pcap"))
+		cr_skip_test("this pktcount was built without libpcap");
+	follow_test("pcap");
+}
+
+/* Down and up again: counting goes on, nothing sent while down is claimed. */
+Test(live, down_and_up, .fini = down, .timeout = 60)
+{
+	const char *argv[] = { "-j", "-i", "0.1", "-m", "classic", "vb", NULL };
+	const unsigned int udp = pc_key_make(PC_DIR_RX, PC_L3_IPV4, 17);
+	struct pktcount_proc p[2];
+	struct run_output r;
+	char err[256];
+	int i;
+
+	NEED_ROOT("network namespaces");
+	topo_up(&topo, 0, 0);
+	topo_wait_quiet(&topo, 300, 5000);
+	for (i = 0; i < 2; i++) {
+		argv[4] = i ? "classic" : "ebpf";
+		cr_assert_eq(pktcount_start(&p[i], topo.b, argv), 0);
+		cr_assert_eq(pktcount_wait_line(&p[i], 5000), 0);
+	}
+	cr_assert_eq(in_netns(topo.a, send_udp, NULL), 0);
+	usleep(100 * 1000);
+	sh_ok("ip -n %s link set vb down", topo.b);
+	usleep(200 * 1000);
+	sh_ok("ip -n %s link set vb up", topo.b);
+	usleep(300 * 1000);
+	cr_assert_eq(in_netns(topo.a, send_udp, NULL), 0);
+	usleep(200 * 1000);
+	for (i = 0; i < 2; i++) {
+		cr_assert_eq(pktcount_finish(&p[i], SIGTERM, 5000), 0, "exit %d: %s", p[i].status, p[i].err);
+		cr_assert_eq(parse_output(p[i].out, "vb", &r, err, sizeof(err)), 0, "%s", err);
+		cr_expect_eq(r.totals[udp].packets, 2 * FOLLOW_N, "%s: %llu", r.mode,
+			     (unsigned long long)r.totals[udp].packets);
+		free(p[i].out);
+		free(p[i].err);
+	}
+}
+
+static int send_udp_vd(void *arg)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	unsigned char udp[60] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00, 0x45 };
+	int s = socket(AF_PACKET, SOCK_RAW, 0), i;
+
+	(void)arg;
+	udp[14 + 9] = 17;
+	sll.sll_ifindex = (int)if_nametoindex("vd");
+	if (s < 0 || !sll.sll_ifindex)
+		return 10;
+	for (i = 0; i < FOLLOW_N; i++)
+		if (sendto(s, udp, sizeof(udp), 0, (void *)&sll, sizeof(sll)) != sizeof(udp))
+			return 11;
+	close(s);
+	return 0;
+}
+
+/* -a: an interface that appears while counting is counted from then on. */
+Test(live, all_picks_up_new_interfaces, .fini = down, .timeout = 60)
+{
+	const char *argv[] = { "-a", "-j", "-i", "0.1", NULL };
+	const unsigned int udp = pc_key_make(PC_DIR_RX, PC_L3_IPV4, 17);
+	struct pktcount_proc p;
+	struct run_output r;
+	char err[256];
+
+	NEED_ROOT("network namespaces");
+	topo_up(&topo, 0, 0);
+	topo_wait_quiet(&topo, 300, 5000);
+	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
+	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
+	sh_ok("ip -n %s link add vd type veth peer name vc netns %s && ip -n %s link set vd up && "
+	      "ip -n %s link set vc up", topo.a, topo.b, topo.a, topo.b);
+	cr_assert_eq(pktcount_wait_for(&p, "\"iface\":\"vc\",\"mode\":\"ebpf\",\"event\":\"attached\"", 1, 5000), 0,
+		     "%s", p.out);
+	usleep(300 * 1000);	/* IPv6 is off: nothing else crosses vc */
+	cr_assert_eq(in_netns(topo.a, send_udp_vd, NULL), 0);
+	usleep(200 * 1000);
+	cr_assert_eq(pktcount_finish(&p, SIGTERM, 5000), 0, "exit %d: %s", p.status, p.err);
+	cr_assert_eq(parse_output(p.out, "vc", &r, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(r.totals[udp].packets, FOLLOW_N);
+	cr_expect_eq(r.totals[udp].bytes, FOLLOW_N * 60);
+	free(p.out);
+	free(p.err);
+}
