@@ -177,7 +177,8 @@ static int prog_load_once(uint32_t type, const struct bpf_insn *insns, size_t n,
 int pc_bpf_prog_load(uint32_t type, const struct bpf_insn *insns, size_t n,
 		     const char *name, char **log)
 {
-	/* 64 KiB to 16 MiB: the kernel's log_size limit was 16 MiB before 5.2 */
+	/* 64 KiB up to UINT_MAX >> 8, the kernel's log_size limit before 5.2 */
+	const size_t log_max = 0xffffffu;
 	size_t log_size = 64 * 1024;
 	char *buf = NULL;
 	int fd, err;
@@ -189,7 +190,7 @@ int pc_bpf_prog_load(uint32_t type, const struct bpf_insn *insns, size_t n,
 		return fd;
 	err = fd;
 
-	for (; log_size <= 16u * 1024 * 1024; log_size *= 4) {
+	for (;; log_size = log_size * 4 > log_max ? log_max : log_size * 4) {
 		char *grown = realloc(buf, log_size);
 
 		if (!grown)
@@ -201,8 +202,8 @@ int pc_bpf_prog_load(uint32_t type, const struct bpf_insn *insns, size_t n,
 			free(buf);
 			return fd;
 		}
-		if (fd != -ENOSPC)
-			break;
+		if (fd != -ENOSPC || log_size == log_max)
+			break;	/* a log cut short by ENOSPC still says most of it */
 	}
 	if (buf && buf[0])
 		*log = buf;

@@ -45,7 +45,9 @@ static void count(struct pc_tap *tap, const uint8_t *data, uint32_t caplen, uint
 
 static int drain_ring(struct pc_tap *tap)
 {
-	for (;;) {
+	unsigned int frames = 0;
+
+	while (frames < PC_DRAIN_MAX) {
 		struct pc_tpacket_block_desc *bd =
 			(void *)(tap->ring + (size_t)tap->block * tap->block_size);
 		const uint8_t *p;
@@ -63,14 +65,18 @@ static int drain_ring(struct pc_tap *tap)
 			count(tap, p + h->tp_mac, h->tp_snaplen, h->tp_len, sll, vlan);
 			p += h->tp_next_offset;
 		}
+		frames += bd->bh1.num_pkts;
 		__atomic_store_n(&bd->bh1.block_status, PC_TP_STATUS_KERNEL, __ATOMIC_RELEASE);
 		tap->block = (tap->block + 1) % tap->block_nr;
 	}
+	return 0;
 }
 
 static int drain_recvmsg(struct pc_tap *tap)
 {
-	for (;;) {
+	unsigned int frames;
+
+	for (frames = 0; frames < PC_DRAIN_MAX; frames++) {
 		union {
 			struct cmsghdr h;
 			uint8_t buf[CMSG_SPACE(sizeof(struct pc_tpacket_auxdata))];
@@ -102,6 +108,7 @@ static int drain_recvmsg(struct pc_tap *tap)
 		count(tap, tap->rxbuf, (uint32_t)n, aux->tp_len, &sll,
 		      (aux->tp_status & PC_TP_STATUS_VLAN_VALID) || aux->tp_vlan_tci);
 	}
+	return 0;
 }
 
 static int classic_drain(struct pc_tap *tap)
@@ -218,6 +225,17 @@ static int classic_open(struct pc_tap *tap)
 		code = new_socket(tap);
 		if (code)
 			goto out_close;
+		/*
+		 * A frame cut to 32 bytes still costs its whole truesize against the
+		 * receive buffer: make it as large as the ring would have been.
+		 */
+		{
+			int size = (int)(RING_BLOCK_SIZE * RING_BLOCK_NR);
+
+			if (setsockopt(tap->sock, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0 &&
+			    setsockopt(tap->sock, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
+				pc_log("%s: SO_RCVBUF: %s", tap->name, strerror(errno));
+		}
 		tap->rxbuf = malloc(PC_CLASSIC_SNAP_EXT);
 		if (!tap->rxbuf) {
 			pc_err("%s: %s", tap->name, strerror(ENOMEM));

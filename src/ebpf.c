@@ -168,7 +168,8 @@ static int ebpf_open(struct pc_tap *tap)
 		ncpu = pc_bpf_possible_cpus();
 		if (ncpu < 0) {
 			pc_err("/sys/devices/system/cpu/possible: %s", strerror(-ncpu));
-			return PC_EXIT_FAIL;
+			code = PC_EXIT_FAIL;
+			goto out_close;
 		}
 	}
 	tap->ncpu = ncpu;
@@ -177,7 +178,8 @@ static int ebpf_open(struct pc_tap *tap)
 	tap->keybuf = calloc(PC_NKEYS, sizeof(uint32_t));
 	if (!tap->valbuf || !tap->keybuf) {
 		pc_err("%s: %s", tap->name, strerror(ENOMEM));
-		return PC_EXIT_FAIL;
+		code = PC_EXIT_FAIL;
+		goto out_close;
 	}
 
 	tap->map_fd = pc_bpf_map_create(tap->percpu ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY,

@@ -25,6 +25,8 @@
 #include "pktcount.h"
 
 static volatile sig_atomic_t stop_signal;
+/* the signal mask while waiting: SIGINT, SIGTERM and SIGHUP are blocked elsewhere */
+static sigset_t wait_mask;
 
 enum pc_format { PC_FORMAT_TABLE, PC_FORMAT_JSON, PC_FORMAT_PROM };
 
@@ -33,7 +35,7 @@ struct opts {
 	unsigned long long count;	/* 0: until a signal */
 	enum pc_mode mode;
 	enum pc_format format;
-	int promisc, all;
+	int promisc, all, check;
 	const char *prom_file;
 	const char *netns;
 	int prom_failed;		/* a write of prom_file failed: exit 1 at the end */
@@ -57,6 +59,8 @@ static const char usage_text[] =
 	"      --prom-file PATH    also rewrite PATH every interval, atomically, for\n"
 	"                          node_exporter's textfile collector\n"
 	"  -a, --all               every interface\n"
+	"      --check             show the interfaces' own counters and the share of\n"
+	"                          them pktcount counted (coverage)\n"
 	"  -n, --netns NAME        count inside network namespace NAME (ip netns) or\n"
 	"                          the one at a path such as /proc/PID/ns/net\n"
 	"  -v, --verbose           say which mode was chosen and why\n"
@@ -136,6 +140,7 @@ static int check_prom_file(const char *path)
 {
 	struct stat st;
 	char *dir = strdup(path), *slash;
+	int failed;
 
 	if (!dir)
 		return usage_error("--prom-file %s: %s", path, strerror(ENOMEM));
@@ -146,11 +151,11 @@ static int check_prom_file(const char *path)
 	slash = strrchr(dir, '/');
 	if (slash)
 		slash[slash == dir ? 1 : 0] = '\0';
-	if (stat(slash ? dir : ".", &st) < 0 || !S_ISDIR(st.st_mode)) {
-		int e = errno;
+	failed = stat(slash ? dir : ".", &st) < 0;
+	if (failed || !S_ISDIR(st.st_mode)) {
+		int e = failed ? errno : ENOTDIR;
 
-		e = usage_error("--prom-file %s: directory %s: %s", path, slash ? dir : ".",
-				strerror(S_ISDIR(st.st_mode) || !e ? ENOTDIR : e));
+		e = usage_error("--prom-file %s: directory %s: %s", path, slash ? dir : ".", strerror(e));
 		free(dir);
 		return e;
 	}
@@ -247,6 +252,40 @@ static int say_event(struct ctx *c, const struct pc_tap *tap, const char *event,
 	return pc_print_event(STDOUT_FILENO, tap, event, why, wall_now());
 }
 
+/* --check: the interface's counters now, as the start of what it is compared with */
+static void check_start(struct pc_tap *tap, int check)
+{
+	int ret;
+
+	if (!check)
+		return;
+	ret = pc_nl_link_stats(tap->ifindex, &tap->k_at_attach);
+	tap->check = ret == 0;
+	if (ret < 0)
+		pc_err("%s: reading its own counters (IFLA_STATS64, 2.6.35+): %s; no --check for it",
+		       tap->name, strerror(-ret));
+	tap->k_now = tap->k_before;
+}
+
+/* --check: the interface's counters since pktcount began counting it */
+static void check_read(struct pc_tap *tap)
+{
+	struct pc_link_stats st;
+	int ret;
+
+	if (!tap->check)
+		return;
+	ret = pc_nl_link_stats(tap->ifindex, &st);
+	if (ret < 0) {
+		pc_log("%s: reading its own counters: %s", tap->name, strerror(-ret));
+		return;
+	}
+	tap->k_now.rx_packets = tap->k_before.rx_packets + st.rx_packets - tap->k_at_attach.rx_packets;
+	tap->k_now.tx_packets = tap->k_before.tx_packets + st.tx_packets - tap->k_at_attach.tx_packets;
+	tap->k_now.rx_bytes = tap->k_before.rx_bytes + st.rx_bytes - tap->k_at_attach.rx_bytes;
+	tap->k_now.tx_bytes = tap->k_before.tx_bytes + st.tx_bytes - tap->k_at_attach.tx_bytes;
+}
+
 /* The interface went away: keep what it counted, let go of the socket. */
 static int detach(struct ctx *c, struct pc_tap *tap)
 {
@@ -262,6 +301,8 @@ static int detach(struct ctx *c, struct pc_tap *tap)
 	/* what the next attachment counts comes on top (eBPF maps and pcap stats start at 0) */
 	memcpy(tap->base, tap->total, sizeof(tap->base));
 	tap->drops_base = tap->drops;
+	/* the kernel's counters died with the device: keep them as last read */
+	tap->k_before = tap->k_now;
 	return say_event(c, tap, "detached", "the interface was deleted; totals kept");
 }
 
@@ -300,6 +341,7 @@ static int attach(struct ctx *c, const char *name)
 		return 0;
 	}
 	tap->attached = 1;
+	check_start(tap, c->o->check);
 	return say_event(c, tap, "attached", "the interface appeared; counting goes on from the totals");
 }
 
@@ -355,7 +397,16 @@ static int wait_until(struct ctx *c, double t)
 				c->pfd[n++] = (struct pollfd){ .fd = c->taps[i].fds[j], .events = POLLIN };
 		if (c->nl_fd >= 0)
 			c->pfd[n++] = (struct pollfd){ .fd = c->nl_fd, .events = POLLIN };
-		ready = poll(c->pfd, (nfds_t)n, (int)ceil(left * 1000));
+		/*
+		 * ppoll with the signals unblocked only here: a signal that came
+		 * since the check above ends this wait at once instead of being
+		 * noticed an interval later.  A timespec also takes any interval.
+		 */
+		{
+			struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
+
+			ready = ppoll(c->pfd, (nfds_t)n, &ts, &wait_mask);
+		}
 		if (ready < 0 && errno == EINTR)
 			continue;
 		if (ready < 0) {
@@ -436,10 +487,22 @@ static int read_all(struct ctx *c)
 			pc_err("reading the counters of %s: %s", tap->name, strerror(-ret));
 			return PC_EXIT_FAIL;
 		}
+		/*
+		 * Totals never go backwards.  On 32-bit systems the kernel copies a
+		 * 64-bit counter out in two halves, and a read can catch it half
+		 * updated; the next read is whole again.
+		 */
+		for (int k = 0; k < PC_NKEYS; k++) {
+			if (tap->total[k].bytes < tap->prev[k].bytes)
+				tap->total[k].bytes = tap->prev[k].bytes;
+			if (tap->total[k].packets < tap->prev[k].packets)
+				tap->total[k].packets = tap->prev[k].packets;
+		}
 		if (tap->be->drops && (ret = tap->be->drops(tap, &tap->drops)) < 0) {
 			pc_err("reading the drop counter of %s: %s", tap->name, strerror(-ret));
 			return PC_EXIT_FAIL;
 		}
+		check_read(tap);
 	}
 	return PC_EXIT_OK;
 }
@@ -604,6 +667,7 @@ int main(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "prom-file", required_argument, NULL, 'P' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "check", no_argument, NULL, 'K' },
 		{ "netns", required_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -642,6 +706,7 @@ int main(int argc, char **argv)
 		case 'n':
 			o.netns = optarg;
 			break;
+		case 'K': o.check = 1; break;
 		case 'p': o.promisc = 1; break;
 		case 'j': o.format = PC_FORMAT_JSON; break;
 		case 'a': o.all = 1; break;
@@ -714,9 +779,27 @@ int main(int argc, char **argv)
 		if (code)
 			goto out;
 		taps[opened].attached = 1;
+		check_start(&taps[opened], o.check);
 	}
 
 	/* no SA_RESTART: a signal must end the sleep at once */
+	{
+		sigset_t block;
+
+		sigemptyset(&block);
+		sigaddset(&block, SIGINT);
+		sigaddset(&block, SIGTERM);
+		sigaddset(&block, SIGHUP);
+		/* delivered only inside ppoll() (see wait_until) */
+		if (sigprocmask(SIG_BLOCK, &block, &wait_mask) < 0) {
+			pc_err("sigprocmask: %s", strerror(errno));
+			code = PC_EXIT_FAIL;
+			goto out;
+		}
+		sigdelset(&wait_mask, SIGINT);
+		sigdelset(&wait_mask, SIGTERM);
+		sigdelset(&wait_mask, SIGHUP);
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);

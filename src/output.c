@@ -90,7 +90,7 @@ static void bjson_str(struct buf *b, const char *s)
 
 		if (c == '"' || c == '\\')
 			bprintf(b, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
+		else if (c < 0x20 || c >= 0x7f)	/* control, and bytes that need not be UTF-8 */
 			bprintf(b, "\\u%04x", c);
 		else
 			bprintf(b, "%c", c);
@@ -125,6 +125,24 @@ static void fmt_rate(char *out, size_t size, double bits)
 		u++;
 	}
 	snprintf(out, size, u == 0 ? "%.0f %s" : "%.1f %s", bits, unit[u]);
+}
+
+/* Every key's counts since start, summed per direction. */
+static void pc_totals(const struct pc_tap *tap, struct pc_counter *all)
+{
+	unsigned int key;
+
+	memset(all, 0, PC_DIR_COUNT * sizeof(*all));
+	for (key = 0; key < PC_NKEYS; key++) {
+		all[key / PC_NSLOTS].bytes += tap->total[key].bytes;
+		all[key / PC_NSLOTS].packets += tap->total[key].packets;
+	}
+}
+
+/* ours as a percentage of the kernel's; 100 when both are 0 */
+static double pc_share(uint64_t ours, uint64_t kernel)
+{
+	return kernel ? 100.0 * (double)ours / (double)kernel : ours ? 0 : 100.0;
 }
 
 static void row_name(char *out, size_t size, const struct pc_key_parts *k)
@@ -196,6 +214,18 @@ int pc_print_table(int fd, const struct pc_tap *tap, double secs, int final)
 	cells(&b, sum[PC_DIR_RX], secs);
 	cells(&b, sum[PC_DIR_TX], secs);
 	bprintf(&b, "\n");
+	if (tap->check) {
+		struct pc_counter all[PC_DIR_COUNT];
+		const struct pc_link_stats *k = &tap->k_now;
+
+		/* since start: the interface's counters beside ours, and our share of them */
+		pc_totals(tap, all);
+		bprintf(&b, "%-16s %11" PRIu64 " %9" PRIu64 " %22s %11" PRIu64 " %9" PRIu64 "\n",
+			"kernel (total)", k->rx_bytes, k->rx_packets, "", k->tx_bytes, k->tx_packets);
+		bprintf(&b, "%-16s %10.1f%% %8.1f%% %22s %10.1f%% %8.1f%%\n", "coverage",
+			pc_share(all[PC_DIR_RX].bytes, k->rx_bytes), pc_share(all[PC_DIR_RX].packets, k->rx_packets), "",
+			pc_share(all[PC_DIR_TX].bytes, k->tx_bytes), pc_share(all[PC_DIR_TX].packets, k->tx_packets));
+	}
 	if (tap->drops)
 		bprintf(&b, "%-16s %11" PRIu64 " frames the kernel dropped before counting (%" PRIu64
 			" since start): the counts are a lower bound\n", "drops",
@@ -247,7 +277,23 @@ int pc_print_json(int fd, const struct pc_tap *tap, double secs, int final, doub
 		bprintf(&b, "}");
 		first = 0;
 	}
-	bprintf(&b, "]}\n");
+	bprintf(&b, "]");
+	if (tap->check) {
+		struct pc_counter all[PC_DIR_COUNT];
+		const struct pc_link_stats *k = &tap->k_now;
+
+		pc_totals(tap, all);
+		bprintf(&b, ",\"check\":{\"rx_bytes\":%" PRIu64 ",\"rx_packets\":%" PRIu64
+			",\"tx_bytes\":%" PRIu64 ",\"tx_packets\":%" PRIu64
+			",\"rx_bytes_coverage\":%.4f,\"rx_packets_coverage\":%.4f"
+			",\"tx_bytes_coverage\":%.4f,\"tx_packets_coverage\":%.4f}",
+			k->rx_bytes, k->rx_packets, k->tx_bytes, k->tx_packets,
+			pc_share(all[PC_DIR_RX].bytes, k->rx_bytes) / 100,
+			pc_share(all[PC_DIR_RX].packets, k->rx_packets) / 100,
+			pc_share(all[PC_DIR_TX].bytes, k->tx_bytes) / 100,
+			pc_share(all[PC_DIR_TX].packets, k->tx_packets) / 100);
+	}
+	bprintf(&b, "}\n");
 	return bflush(&b, fd);
 }
 
@@ -259,6 +305,8 @@ static void bprom_str(struct buf *b, const char *s)
 			bprintf(b, "\\%c", *s);
 		else if (*s == '\n')
 			bprintf(b, "\\n");
+		else if ((unsigned char)*s >= 0x80)
+			bprintf(b, "?");	/* label values are UTF-8; a name need not be */
 		else
 			bprintf(b, "%c", *s);
 	}

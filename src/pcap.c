@@ -48,6 +48,12 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *p)
 
 		key = pc_classify(p + 16, h->caplen >= 16 ? h->caplen - 16 : 0,
 				  h->len >= 16 ? h->len - 16 : 0, PC_LINK_RAW, proto, 0, d->outgoing, &bytes);
+	} else if (d->dlt == DLT_RAW) {
+		/* tun, wireguard, raw-IP modems: libpcap gives no protocol, the version nibble tells */
+		unsigned int v = h->caplen ? p[0] >> 4 : 0;
+		uint16_t proto = v == 4 ? PC_ETHERTYPE_IPV4 : v == 6 ? PC_ETHERTYPE_IPV6 : 0;
+
+		key = pc_classify(p, h->caplen, h->len, PC_LINK_RAW, proto, 0, d->outgoing, &bytes);
 	} else {
 		key = pc_classify(p, h->caplen, h->len, PC_LINK_ETH, 0, 0, d->outgoing, &bytes);
 	}
@@ -62,7 +68,8 @@ static int pcap_drain(struct pc_tap *tap)
 	for (dir = 0; dir < 2; dir++) {
 		struct dispatch d = { tap, dir, pcap_datalink(tap->pcap[dir]) };
 
-		if (pcap_dispatch(tap->pcap[dir], -1, on_frame, (u_char *)&d) < 0) {
+		/* bounded: a flood must not keep the loop from its deadline or a signal */
+		if (pcap_dispatch(tap->pcap[dir], PC_DRAIN_MAX, on_frame, (u_char *)&d) < 0) {
 			pc_err("pcap_dispatch on %s: %s", tap->name, pcap_geterr(tap->pcap[dir]));
 			return -EIO;
 		}
@@ -137,12 +144,11 @@ static int open_handle(struct pc_tap *tap, int outgoing)
 		return ret == PCAP_ERROR_PERM_DENIED ? PC_EXIT_PRIV :
 		       ret == PCAP_ERROR_NO_SUCH_DEVICE ? PC_EXIT_NOIFACE : PC_EXIT_FAIL;
 	}
-	if (tap->link == PC_LINK_RAW && pcap_set_datalink(p, DLT_LINUX_SLL) < 0) {
-		pc_err("pcap_set_datalink(LINUX_SLL) on %s: %s", tap->name, pcap_geterr(p));
-		return PC_EXIT_UNSUPPORTED;
-	}
-	if (tap->link == PC_LINK_ETH && pcap_datalink(p) != DLT_EN10MB) {
-		pc_err("pcap on %s: link type %d, not Ethernet", tap->name, pcap_datalink(p));
+	/* whatever libpcap chose for the device: Ethernet, raw IP, or cooked */
+	if (pcap_datalink(p) != DLT_EN10MB && pcap_datalink(p) != DLT_RAW &&
+	    pcap_datalink(p) != DLT_LINUX_SLL) {
+		pc_err("pcap on %s: link type %s is not one pcap mode reads (EN10MB, RAW, LINUX_SLL)",
+		       tap->name, pcap_datalink_val_to_name(pcap_datalink(p)));
 		return PC_EXIT_UNSUPPORTED;
 	}
 	if (pcap_setdirection(p, outgoing ? PCAP_D_OUT : PCAP_D_IN) < 0) {

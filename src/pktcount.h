@@ -25,7 +25,15 @@ enum pc_exit {
 
 enum pc_mode { PC_MODE_AUTO, PC_MODE_EBPF, PC_MODE_CLASSIC, PC_MODE_PCAP };
 
+/* An interface's own counters (IFLA_STATS64). */
+struct pc_link_stats {
+	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
+};
+
 struct pc_tap;
+
+/* Frames a drain takes at most before the loop looks at its clock and signals again. */
+#define PC_DRAIN_MAX 4096
 
 struct pc_backend {
 	const char *name;	/* the JSON "mode" */
@@ -34,8 +42,9 @@ struct pc_backend {
 	/* cumulative counts since open into out[PC_NKEYS]; 0 or -errno */
 	int (*read)(struct pc_tap *tap, struct pc_counter *out);
 	/*
-	 * Userspace modes: take in what tap->sock has ready (NULL for eBPF,
-	 * which counts in the kernel); 0 or -errno.
+	 * Userspace modes: take in what tap->sock has ready, at most
+	 * PC_DRAIN_MAX frames (NULL for eBPF, which counts in the kernel);
+	 * 0 or -errno.
 	 */
 	int (*drain)(struct pc_tap *tap);
 	/* frames the kernel dropped before we saw them, since open; 0 or -errno */
@@ -72,6 +81,9 @@ struct pc_tap {
 	struct pc_counter prev[PC_NKEYS];
 	struct pc_counter base[PC_NKEYS];	/* eBPF: what earlier attachments counted */
 	uint64_t drops, prev_drops, drops_base;
+	/* --check: the interface's own counters since pktcount started counting it */
+	int check;
+	struct pc_link_stats k_at_attach, k_before, k_now;	/* k_before: earlier attachments */
 };
 
 extern int pc_verbose;
@@ -118,9 +130,7 @@ int pc_tap_socket(struct pc_tap *tap);
 int pc_tap_bind(struct pc_tap *tap);
 
 /* Link events and counters (src/netlink.c, plain rtnetlink) */
-struct pc_link_stats {
-	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
-};
+
 struct pc_link_event {
 	int ifindex, deleted, up, have_stats;
 	char name[IF_NAMESIZE];
