@@ -24,6 +24,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "helpers.h"
 
 static struct topo topo;
@@ -215,8 +217,8 @@ Test(cli, help_and_version)
 {
 	static const char *const help[] = { "--help", NULL }, *const ver[] = { "-V", NULL };
 	static const char *const opts[] = { "--interval", "--count", "--mode", "--promisc", "--json",
-					    "--format", "--prom-file", "--all", "--netns", "--verbose",
-					    "--help", "--version" };
+					    "--format", "--prom-file", "--all", "--netns", "--check",
+					    "--verbose", "--help", "--version" };
 	struct ran *r = malloc(sizeof(*r));
 
 	cr_assert_not_null(r);
@@ -536,4 +538,56 @@ Test(cli, netns_by_name_and_path, .fini = down, .timeout = 60)
 	}
 	kill(holder, SIGKILL);
 	waitpid(holder, NULL, 0);
+}
+
+/* --check: the interface's own counters beside ours; on a veth, 100% both ways */
+Test(cli, check_coverage_is_complete, .fini = down, .timeout = 60)
+{
+	static const char *const argv_b[] = { "--check", "-j", "-c", "3", "-i", "0.3", "vb", NULL };
+	static const char *const argv_a[] = { "--check", "-j", "-c", "3", "-i", "0.3", "va", NULL };
+	struct pktcount_proc pa, pb;
+	int side;
+
+	NEED_ROOT("network namespaces");
+	topo_up(&topo, 0, 0);
+	topo_wait_quiet(&topo, 300, 5000);
+	cr_assert_eq(pktcount_start(&pb, topo.b, argv_b), 0);
+	cr_assert_eq(pktcount_start(&pa, topo.a, argv_a), 0);
+	cr_assert_eq(pktcount_wait_line(&pb, 5000), 0);
+	cr_assert_eq(pktcount_wait_line(&pa, 5000), 0);
+	cr_assert_eq(in_netns(topo.a, send_known, NULL), 0);
+	cr_assert_eq(pktcount_finish(&pb, 0, 10000), 0, "%s", pb.err);
+	cr_assert_eq(pktcount_finish(&pa, 0, 10000), 0, "%s", pa.err);
+	for (side = 0; side < 2; side++) {
+		const char *out = side ? pa.out : pb.out, *dir = side ? "tx" : "rx";
+		const char *last = strstr(out, "\"type\":\"total\"");
+		char field[64];
+		cJSON *j, *check, *v;
+
+		cr_assert_not_null(last, "%s", out);
+		while (last > out && last[-1] != '\n')
+			last--;
+		j = cJSON_Parse(last);
+		cr_assert_not_null(j, "%s", last);
+		check = cJSON_GetObjectItemCaseSensitive(j, "check");
+		cr_assert(cJSON_IsObject(check), "no check object: %s", last);
+		snprintf(field, sizeof(field), "%s_bytes", dir);
+		v = cJSON_GetObjectItemCaseSensitive(check, field);
+		cr_expect(cJSON_IsNumber(v) && v->valuedouble == N_UDP * 60 + N_ARP * 42,
+			  "%s %s: %s", side ? "va" : "vb", field, last);
+		snprintf(field, sizeof(field), "%s_packets", dir);
+		v = cJSON_GetObjectItemCaseSensitive(check, field);
+		cr_expect(cJSON_IsNumber(v) && v->valuedouble == N_UDP + N_ARP, "%s: %s", field, last);
+		snprintf(field, sizeof(field), "%s_bytes_coverage", dir);
+		v = cJSON_GetObjectItemCaseSensitive(check, field);
+		cr_expect(cJSON_IsNumber(v) && v->valuedouble == 1.0, "%s: %s", field, last);
+		snprintf(field, sizeof(field), "%s_packets_coverage", dir);
+		v = cJSON_GetObjectItemCaseSensitive(check, field);
+		cr_expect(cJSON_IsNumber(v) && v->valuedouble == 1.0, "%s: %s", field, last);
+		cJSON_Delete(j);
+	}
+	free(pa.out);
+	free(pa.err);
+	free(pb.out);
+	free(pb.err);
 }
