@@ -591,3 +591,46 @@ Test(cli, check_coverage_is_complete, .fini = down, .timeout = 60)
 	free(pb.out);
 	free(pb.err);
 }
+
+/* man ./pktcount.8 documents every option --help lists. */
+Test(cli, man_page_documents_every_option)
+{
+	static const char *const argv[] = { "--help", NULL };
+	struct ran *r = malloc(sizeof(*r));
+	char *man, *p;
+	FILE *f = fopen("pktcount.8", "r");
+	long len;
+	int options = 0;
+
+	cr_assert_not_null(r);
+	cr_assert_not_null(f, "pktcount.8 missing");
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	man = calloc(1, (size_t)len + 1);
+	cr_assert_eq(fread(man, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	run(r, NULL, -1, argv);
+	for (p = r->out; (p = strstr(p, "--")); ) {
+		char opt[64], roff[160];
+		size_t n = strspn(p + 2, "abcdefghijklmnopqrstuvwxyz-");
+		size_t i, k = 0;
+
+		snprintf(opt, sizeof(opt), "%.*s", (int)n, p + 2);
+		p += 2 + n;
+		if (!n)
+			continue;
+		/* in roff every - of the name is written \- */
+		for (i = 0; i < n && k + 3 < sizeof(roff); i++) {
+			if (opt[i] == '-')
+				roff[k++] = '\\';
+			roff[k++] = opt[i];
+		}
+		roff[k] = '\0';
+		cr_expect(strstr(man, roff) != NULL, "--%s is in --help but not in pktcount.8", opt);
+		options++;
+	}
+	cr_expect_geq(options, 12, "--help lists only %d long options", options);
+	free(man);
+	free(r);
+}
