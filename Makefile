@@ -134,6 +134,9 @@ check: deps-test
 	$(MAKE) static tests/pktcount-tests tests/seccomp-run pktcount
 	PKTCOUNT=$(CURDIR)/pktcount-static ./tests/pktcount-tests --filter 'cli/@(count_3_json_exact|modes_listed_by_version_work)'
 	$(MAKE) fuzz FUZZ_SECONDS=30
+	rm -rf build/destdir && $(MAKE) -s install DESTDIR=$(CURDIR)/build/destdir PREFIX=/usr && \
+		test -x build/destdir/usr/sbin/pktcount && test -f build/destdir/usr/share/man/man8/pktcount.8 && \
+		echo "  install: DESTDIR and PREFIX honoured"
 	$(MAKE) test
 
 # The classic filters, from tcpdump -dd (the output is committed).

@@ -715,7 +715,9 @@ int main(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return fflush(stdout) ? PC_EXIT_FAIL : PC_EXIT_OK;
 		case 'V':
-			printf("pktcount %s\nmodes: " PC_MODES "\n", PC_VERSION);
+			printf("pktcount %s\nmodes: " PC_MODES "\n"
+			       "features: rtnetlink (following interfaces, --check) prometheus netns\n",
+			       PC_VERSION);
 			return fflush(stdout) ? PC_EXIT_FAIL : PC_EXIT_OK;
 		case ':':
 			return usage_error("option '%s' needs a value", argv[optind - 1]);
