@@ -58,7 +58,8 @@ else
 Q := @
 endif
 
-.PHONY: all static run check test deps deps-test deps-bench bench install uninstall clean fuzz classic-gen
+.PHONY: all static run check test deps deps-test deps-bench bench install uninstall clean fuzz classic-gen \
+	deps-vm vm-test
 
 all: pktcount
 	@echo "  pktcount: modes ebpf classic$(if $(PCAP_SRCS), pcap, (no pcap: libpcap not found))"
@@ -123,6 +124,19 @@ bench: deps-bench
 	$(MAKE) pktcount bench/tap
 	bash bench/run.sh
 
+# Real Debian kernels under qemu, the static binary inside (tests/vm/run.sh).
+DEB_VM := qemu-system-x86 busybox-static cpio gzip xz-utils
+VM_CACHE ?= build/vm-cache
+deps-vm: deps
+	$(call apt_install,$(DEB_VM) $(DEB_STATIC))
+
+tests/vm/vmtest-x86_64: tests/vm/vmtest.c
+	@echo "  STATIC  $@"
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+vm-test: deps-vm static tests/vm/vmtest-x86_64
+	VM_CACHE=$(VM_CACHE) bash tests/vm/run.sh x86_64
+
 run: deps pktcount
 	./pktcount $(ARGS)
 
@@ -170,7 +184,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/pktcount $(DESTDIR)$(MANDIR)/man8/pktcount.8
 
 clean:
-	rm -rf $(OBJDIR) pktcount pktcount-static tests/pktcount-tests tests/fuzz-classify tests/seccomp-run bench/tap
+	rm -rf $(OBJDIR) pktcount pktcount-static tests/pktcount-tests tests/fuzz-classify tests/seccomp-run bench/tap tests/vm/vmtest-*
 
 BENCH_SRCS := src/log.c src/bpf.c src/asm.c src/key.c insn/count.c
 bench/tap: bench/tap.c $(BENCH_SRCS) $(wildcard include/*.h src/*.h)

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmtest: the live counting test inside a VM booted by `make vm-test`, as a
+ * static binary beside pktcount-static in the initramfs.
+ *
+ *   vmtest PKTCOUNT MODE [nobpf]
+ *
+ * Runs PKTCOUNT -m MODE -j on both ends of a veth pair (va sends, veth0
+ * receives; the VM is the isolation, so both ends live in its one
+ * namespace), sends known frames on va, stops pktcount with SIGTERM and
+ * compares its total records with what was sent, key by key.  With nobpf,
+ * pktcount runs under a seccomp filter that makes bpf() fail with ENOSYS,
+ * as a kernel without CONFIG_BPF_SYSCALL would.  Prints one line:
+ *   vmtest: PASS kernel=... arch=... mode=... counted-by=... rx=... tx=...
+ * or FAIL with the first difference, and exits 0 or 1.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <net/if.h>
+#include <netpacket/packet.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct frame {
+	const char *key;	/* as pktcount's JSON names it */
+	unsigned char data[128];
+	unsigned int len, copies;
+};
+
+static struct frame frames[] = {
+	/* IPv4 UDP, 60 bytes */
+	{ "\"l3\":\"ipv4\",\"ipproto\":17,", { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00, 0x45,
+	  [14 + 9] = 17 }, 60, 100 },
+	/* IPv6 + hop-by-hop + TCP, 94 bytes */
+	{ "\"l3\":\"ipv6\",\"ipproto\":6,", { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x86, 0xdd, 0x60,
+	  [14 + 6] = 0, [14 + 40] = 6, [14 + 41] = 0 }, 94, 50 },
+	/* ARP, 42 bytes */
+	{ "\"l3\":\"arp\",", { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06 }, 42, 20 },
+	/* 802.1Q-tagged IPv4 ICMP, 64 bytes: the receiver's kernel moves the tag out */
+	{ "\"l3\":\"ipv4\",\"ipproto\":1,", { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x81, 0x00, 0x00, 0x0a,
+	  0x08, 0x00, 0x45, [18 + 9] = 1 }, 64, 10 },
+};
+#define NFRAMES (sizeof(frames) / sizeof(frames[0]))
+
+static int no_bpf(void)
+{
+#if defined(__x86_64__)
+# define ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+# define ARCH AUDIT_ARCH_AARCH64
+#elif defined(__arm__)
+# define ARCH AUDIT_ARCH_ARM
+#endif
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_bpf, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+struct run {
+	pid_t pid;
+	int fd;
+	char out[65536];
+	size_t len;
+};
+
+static int start(struct run *r, const char *pktcount, const char *mode, const char *dev, int nobpf)
+{
+	int p[2];
+
+	memset(r, 0, sizeof(*r));
+	if (pipe(p))
+		return -1;
+	r->pid = fork();
+	if (r->pid < 0)
+		return -1;
+	if (r->pid == 0) {
+		dup2(p[1], 1);
+		close(p[0]);
+		if (nobpf && no_bpf())
+			_exit(126);
+		execl(pktcount, pktcount, "-v", "-j", "-i", "0.2", "-m", mode, dev, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	r->fd = p[0];
+	return 0;
+}
+
+/* read until a newline arrives (first == 1) or EOF; 0, or -1 on timeout */
+static int collect(struct run *r, int first)
+{
+	for (;;) {
+		struct pollfd pfd = { r->fd, POLLIN, 0 };
+		ssize_t n;
+
+		if (first && memchr(r->out, '\n', r->len))
+			return 0;
+		if (poll(&pfd, 1, 20000) <= 0)
+			return -1;
+		n = read(r->fd, r->out + r->len, sizeof(r->out) - 1 - r->len);
+		if (n <= 0)
+			return first ? -1 : 0;
+		r->len += (size_t)n;
+		r->out[r->len] = '\0';
+	}
+}
+
+/* packets and bytes of key in dir, from the total record */
+static void total_of(const char *out, const char *dir, const char *key, unsigned long long *pk,
+		     unsigned long long *by)
+{
+	const char *t = strstr(out, "\"type\":\"total\""), *p;
+	char want[128];
+
+	*pk = *by = 0;
+	if (!t)
+		return;
+	snprintf(want, sizeof(want), "{\"dir\":\"%s\",%s", dir, key);
+	p = strstr(t, want);
+	if (!p)
+		return;
+	if ((p = strstr(p, "\"bytes\":")))
+		*by = strtoull(p + 8, NULL, 10);
+	if ((p = strstr(p, "\"packets\":")))
+		*pk = strtoull(p + 10, NULL, 10);
+}
+
+static const char *field(const char *out, const char *name, char *buf, size_t size)
+{
+	const char *p = strstr(out, name);
+	size_t n;
+
+	if (!p)
+		return "?";
+	p += strlen(name);
+	n = strcspn(p, "\"");
+	snprintf(buf, size, "%.*s", (int)(n < size ? n : size - 1), p);
+	return buf;
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	struct run rx, tx;
+	struct utsname u;
+	char mode_seen[32];
+	unsigned long long sent_pk = 0, sent_by = 0;
+	int s, nobpf = argc > 3 && !strcmp(argv[3], "nobpf"), bad = 0;
+	unsigned int i, k;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: vmtest PKTCOUNT MODE [nobpf]\n");
+		return 2;
+	}
+	uname(&u);
+	if (start(&rx, argv[1], argv[2], "veth0", nobpf) || start(&tx, argv[1], argv[2], "va", nobpf) ||
+	    collect(&rx, 1) || collect(&tx, 1)) {
+		printf("vmtest: FAIL kernel=%s arch=%s mode=%s%s: pktcount did not start\n",
+		       u.release, u.machine, argv[2], nobpf ? "+nobpf" : "");
+		return 1;
+	}
+	s = socket(AF_PACKET, SOCK_RAW, 0);
+	sll.sll_ifindex = (int)if_nametoindex("va");
+	for (i = 0; i < NFRAMES; i++)
+		for (k = 0; k < frames[i].copies; k++)
+			if (sendto(s, frames[i].data, frames[i].len, 0, (struct sockaddr *)&sll, sizeof(sll)) ==
+			    (ssize_t)frames[i].len) {
+				sent_pk++;
+				sent_by += frames[i].len;
+			}
+	usleep(500 * 1000);
+	kill(rx.pid, SIGTERM);
+	kill(tx.pid, SIGTERM);
+	collect(&rx, 0);
+	collect(&tx, 0);
+	waitpid(rx.pid, NULL, 0);
+	waitpid(tx.pid, NULL, 0);
+
+	for (i = 0; i < NFRAMES && !bad; i++) {
+		unsigned long long pk, by, want_by = (unsigned long long)frames[i].len * frames[i].copies;
+
+		total_of(tx.out, "tx", frames[i].key, &pk, &by);
+		if (pk != frames[i].copies || by != want_by) {
+			printf("vmtest: FAIL kernel=%s arch=%s mode=%s%s: tx %s %llu/%llu, want %u/%llu\n",
+			       u.release, u.machine, argv[2], nobpf ? "+nobpf" : "", frames[i].key, pk, by,
+			       frames[i].copies, want_by);
+			bad = 1;
+		}
+		total_of(rx.out, "rx", frames[i].key, &pk, &by);
+		if (!bad && (pk != frames[i].copies || by != want_by)) {
+			printf("vmtest: FAIL kernel=%s arch=%s mode=%s%s: rx %s %llu/%llu, want %u/%llu\n",
+			       u.release, u.machine, argv[2], nobpf ? "+nobpf" : "", frames[i].key, pk, by,
+			       frames[i].copies, want_by);
+			bad = 1;
+		}
+	}
+	if (!bad)
+		printf("vmtest: PASS kernel=%s arch=%s mode=%s%s counted-by=%s frames=%llu bytes=%llu each way\n",
+		       u.release, u.machine, argv[2], nobpf ? "+nobpf" : "",
+		       field(rx.out, "\"mode\":\"", mode_seen, sizeof(mode_seen)), sent_pk, sent_by);
+	else
+		fprintf(stderr, "rx output:\n%s\ntx output:\n%s\n", rx.out, tx.out);
+	return bad;
+}
