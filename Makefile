@@ -75,14 +75,24 @@ $(OBJDIR)/%.o: %.c $(wildcard include/*.h src/*.h tests/*.h)
 
 # A static binary for devices with no libraries: musl when we have it, and
 # no libpcap (no static libpcap fits musl): eBPF and classic modes.
-STATIC_CC := $(shell command -v musl-gcc 2>/dev/null || echo $(CC))
+# make static CROSS=aarch64-linux-gnu- (or arm-linux-gnueabihf-) builds
+# pktcount-static-ARCH with Debian's cross compiler and static glibc: no
+# musl cross toolchain is packaged.
 STATIC_SRCS := src/main.c $(CORE_SRCS)
-static: pktcount-static
-pktcount-static: $(STATIC_SRCS) $(wildcard include/*.h src/*.h)
+ifeq ($(CROSS),)
+STATIC_CC := $(shell command -v musl-gcc 2>/dev/null || echo $(CC))
+STATIC_BIN := pktcount-static
+else
+STATIC_CC := $(CROSS)gcc
+STATIC_BIN := pktcount-static-$(firstword $(subst -, ,$(CROSS)))
+endif
+static: $(STATIC_BIN)
+$(STATIC_BIN): $(STATIC_SRCS) $(wildcard include/*.h src/*.h)
 	@echo "  STATIC  $@ ($(notdir $(STATIC_CC)); modes ebpf classic)"
 	$(Q)$(STATIC_CC) $(BASE_CPPFLAGS) -std=gnu11 $(WARNFLAGS) -Os -static $(LDFLAGS) \
 		-o $@ $(STATIC_SRCS) -lm
-	$(Q)strip $@
+	$(Q)$(CROSS)strip $@
+	@echo "  SIZE    $@: $$(wc -c < $@) bytes"
 
 tests/pktcount-tests: $(TEST_OBJS) $(LIB_OBJS)
 	@echo "  LD      $@"
@@ -125,17 +135,29 @@ bench: deps-bench
 	bash bench/run.sh
 
 # Real Debian kernels under qemu, the static binary inside (tests/vm/run.sh).
-DEB_VM := qemu-system-x86 busybox-static cpio gzip xz-utils
+DEB_VM := qemu-system-x86 qemu-system-arm busybox-static cpio gzip xz-utils \
+	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 VM_CACHE ?= build/vm-cache
+# arm64 packages are fetched with apt-get download, never installed: the
+# architecture must be known to apt for that.
 deps-vm: deps
 	$(call apt_install,$(DEB_VM) $(DEB_STATIC))
+	@dpkg --print-foreign-architectures | grep -qx arm64 || \
+		{ dpkg --add-architecture arm64 && apt-get update -qq; }
 
 tests/vm/vmtest-x86_64: tests/vm/vmtest.c
 	@echo "  STATIC  $@"
 	$(Q)$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
 
-vm-test: deps-vm static tests/vm/vmtest-x86_64
-	VM_CACHE=$(VM_CACHE) bash tests/vm/run.sh x86_64
+tests/vm/vmtest-aarch64: tests/vm/vmtest.c
+	@echo "  STATIC  $@"
+	$(Q)aarch64-linux-gnu-gcc -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+# x86_64 and aarch64; VM_ARCHES=x86_64 for one
+VM_ARCHES ?= x86_64 aarch64
+vm-test: deps-vm static $(foreach a,$(VM_ARCHES),tests/vm/vmtest-$(a))
+	$(if $(filter aarch64,$(VM_ARCHES)),$(MAKE) static CROSS=aarch64-linux-gnu-)
+	@rc=0; for a in $(VM_ARCHES); do VM_CACHE=$(VM_CACHE) bash tests/vm/run.sh $$a || rc=1; done; exit $$rc
 
 run: deps pktcount
 	./pktcount $(ARGS)
@@ -184,7 +206,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/pktcount $(DESTDIR)$(MANDIR)/man8/pktcount.8
 
 clean:
-	rm -rf $(OBJDIR) pktcount pktcount-static tests/pktcount-tests tests/fuzz-classify tests/seccomp-run bench/tap tests/vm/vmtest-*
+	rm -rf $(OBJDIR) pktcount pktcount-static pktcount-static-* tests/pktcount-tests tests/fuzz-classify tests/seccomp-run bench/tap tests/vm/vmtest-*
 
 BENCH_SRCS := src/log.c src/bpf.c src/asm.c src/key.c insn/count.c
 bench/tap: bench/tap.c $(BENCH_SRCS) $(wildcard include/*.h src/*.h)

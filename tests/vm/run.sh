@@ -12,28 +12,44 @@ CACHE=${VM_CACHE:-build/vm-cache}/$ARCH
 TIMEOUT=${VM_TIMEOUT:-600}
 
 case "$ARCH" in
-x86_64) DEBARCH=amd64; QEMU=qemu-system-x86_64; CONSOLE=ttyS0; MACHINE=() ;;
+x86_64) DEBARCH=amd64; QEMU=qemu-system-x86_64; CONSOLE=ttyS0; MACHINE=(); BIN=pktcount-static ;;
+aarch64) DEBARCH=arm64; QEMU=qemu-system-aarch64; CONSOLE=ttyAMA0; MACHINE=(-M virt -cpu cortex-a57)
+	BIN=pktcount-static-aarch64 ;;
 *) echo "vm-test: $ARCH: not set up" >&2; exit 2 ;;
 esac
+[ -x "$BIN" ] || { echo "vm-test: $BIN missing (make static${ARCH:+ CROSS=...})" >&2; exit 1; }
 
 mkdir -p "$CACHE"
-meta=linux-image-cloud-$DEBARCH
+# fetch a package of this architecture into the cache once; print its .deb
+fetch() {	# package
+	local name=${1%%:*} deb
+	deb=$(ls "$CACHE/$name"_*_"$DEBARCH".deb 2>/dev/null | head -1)
+	if [ -z "$deb" ]; then
+		echo "vm-test: downloading $1" >&2
+		(cd "$CACHE" && apt-get download "$1" >/dev/null 2>&1) ||
+			{ echo "vm-test: apt-get download $1 failed" >&2; exit 1; }
+		deb=$(ls "$CACHE/$name"_*_"$DEBARCH".deb | head -1)
+	fi
+	echo "$deb"
+}
+meta=linux-image-cloud-$DEBARCH:$DEBARCH
 pkg=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
-[ -n "$pkg" ] || { echo "vm-test: cannot resolve $meta (apt-get update?)" >&2; exit 1; }
-if ! ls "$CACHE/$pkg"_*.deb >/dev/null 2>&1; then
-	echo "vm-test: downloading $pkg"
-	(cd "$CACHE" && apt-get download "$pkg" >/dev/null 2>&1) || { echo "vm-test: apt-get download $pkg failed" >&2; exit 1; }
-fi
-rm -rf "$CACHE/kernel" "$CACHE/initrd"
-dpkg -x "$CACHE/$pkg"_*.deb "$CACHE/kernel"
+[ -n "$pkg" ] || { echo "vm-test: cannot resolve $meta (apt-get update? dpkg --add-architecture?)" >&2; exit 1; }
+rm -rf "$CACHE/kernel" "$CACHE/initrd" "$CACHE/busybox"
+dpkg -x "$(fetch "$pkg")" "$CACHE/kernel"
 vmlinuz=$(ls "$CACHE"/kernel/boot/vmlinuz-*)
 veth=$(find "$CACHE/kernel/lib/modules" -name 'veth.ko*' | head -1)
 
 # the initramfs
 root="$CACHE/initrd"
 mkdir -p "$root"/{bin,proc,sys,dev}
-cp "$(command -v busybox)" "$root/bin/busybox"
-cp pktcount-static "$root/pktcount"
+if [ "$ARCH" = "$(uname -m)" ]; then
+	cp "$(command -v busybox)" "$root/bin/busybox"
+else
+	dpkg -x "$(fetch "busybox-static:$DEBARCH")" "$CACHE/busybox"
+	cp "$CACHE/busybox/bin/busybox" "$root/bin/busybox"
+fi
+cp "$BIN" "$root/pktcount"
 cp "tests/vm/vmtest-$ARCH" "$root/vmtest"
 cp tests/vm/init "$root/init"
 chmod +x "$root/init"
