@@ -4,7 +4,7 @@
 # live counting test inside, in every mode.  Kernel packages come from
 # Debian's registry with apt-get download into VM_CACHE (nothing is
 # installed on the host); TCG unless VM_ACCEL=kvm.
-#   tests/vm/run.sh ARCH     (x86_64)
+#   tests/vm/run.sh ARCH     (x86_64, aarch64, armhf)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ARCH=${1:-x86_64}
@@ -12,9 +12,12 @@ CACHE=${VM_CACHE:-build/vm-cache}/$ARCH
 TIMEOUT=${VM_TIMEOUT:-600}
 
 case "$ARCH" in
-x86_64) DEBARCH=amd64; QEMU=qemu-system-x86_64; CONSOLE=ttyS0; MACHINE=(); BIN=pktcount-static ;;
+x86_64) DEBARCH=amd64; QEMU=qemu-system-x86_64; CONSOLE=ttyS0; MACHINE=(); BIN=pktcount-static
+	META=linux-image-cloud-amd64 ;;
 aarch64) DEBARCH=arm64; QEMU=qemu-system-aarch64; CONSOLE=ttyAMA0; MACHINE=(-M virt -cpu cortex-a57)
-	BIN=pktcount-static-aarch64 ;;
+	BIN=pktcount-static-aarch64; META=linux-image-cloud-arm64 ;;
+armhf) DEBARCH=armhf; QEMU=qemu-system-arm; CONSOLE=ttyAMA0; MACHINE=(-M virt -cpu cortex-a15)
+	BIN=pktcount-static-arm; META=linux-image-armmp-lpae ;;
 *) echo "vm-test: $ARCH: not set up" >&2; exit 2 ;;
 esac
 [ -x "$BIN" ] || { echo "vm-test: $BIN missing (make static${ARCH:+ CROSS=...})" >&2; exit 1; }
@@ -32,7 +35,7 @@ fetch() {	# package
 	fi
 	echo "$deb"
 }
-meta=linux-image-cloud-$DEBARCH:$DEBARCH
+meta=$META:$DEBARCH
 pkg=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
 [ -n "$pkg" ] || { echo "vm-test: cannot resolve $meta (apt-get update? dpkg --add-architecture?)" >&2; exit 1; }
 rm -rf "$CACHE/kernel" "$CACHE/initrd" "$CACHE/busybox"
@@ -43,7 +46,7 @@ veth=$(find "$CACHE/kernel/lib/modules" -name 'veth.ko*' | head -1)
 # the initramfs
 root="$CACHE/initrd"
 mkdir -p "$root"/{bin,proc,sys,dev}
-if [ "$ARCH" = "$(uname -m)" ]; then
+if [ "$DEBARCH" = "$(dpkg --print-architecture)" ]; then
 	cp "$(command -v busybox)" "$root/bin/busybox"
 else
 	dpkg -x "$(fetch "busybox-static:$DEBARCH")" "$CACHE/busybox"
