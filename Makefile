@@ -38,7 +38,7 @@ LIB_SRCS  := $(CORE_SRCS) $(PCAP_SRCS)
 SRCS      := src/main.c $(LIB_SRCS)
 TEST_SRCS := tests/helpers.c tests/frames.c tests/fuzz_check.c tests/test_prog.c \
              tests/test_lint.c tests/test_classify.c tests/test_live.c tests/test_cli.c \
-             tests/test_prom.c
+             tests/test_prom.c tests/test_faults.c
 
 OBJDIR    := build
 OBJS      := $(SRCS:%.c=$(OBJDIR)/%.o)
@@ -48,7 +48,7 @@ TEST_OBJS := $(TEST_SRCS:%.c=$(OBJDIR)/%.o)
 # Debian packages `make check` and `make run` install when missing.
 DEB_BUILD := gcc make libc6-dev
 DEB_TEST  := libcriterion-dev libcjson-dev iproute2 ethtool tcpdump clang libclang-rt-14-dev libpcap-dev \
-             prometheus
+             prometheus valgrind
 DEB_STATIC := musl-tools
 DEB_BENCH := netsniff-ng bpftool tcpdump gnuplot-nox libpcap-dev iproute2 util-linux
 

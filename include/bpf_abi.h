@@ -212,6 +212,12 @@ union bpf_attr {
 		uint32_t info_len;
 		pc_aligned_u64 info;
 	} info;
+	/*
+	 * Room as large as today's kernels' attr, zeroed with the rest: the
+	 * kernel reads only the size passed, but checkers such as valgrind read
+	 * every field they know of.
+	 */
+	uint8_t pad[160];
 } __attribute__((aligned(8)));
 
 /*

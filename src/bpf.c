@@ -109,6 +109,9 @@ int pc_bpf_array_read(int map_fd, uint32_t n, uint32_t *keys, void *values,
 	union bpf_attr attr;
 	int ret;
 
+	/* zeroed first: the kernel fills it, and tools that do not know the
+	 * command (valgrind) then see defined bytes */
+	memset(values, 0, (size_t)n * value_size);
 	while (batch_ok != 0 && done < n) {
 		memset(&attr, 0, sizeof(attr));
 		attr.batch.in_batch = done ? ptr_to_u64(&token) : 0;
