@@ -38,6 +38,7 @@ struct opts {
 	int promisc, all, check;
 	const char *prom_file;
 	const char *netns;
+	const char *user;		/* -Z */
 	int prom_failed;		/* a write of prom_file failed: exit 1 at the end */
 	char kernel[65];		/* uname -r, for pktcount_info */
 };
@@ -63,6 +64,8 @@ static const char usage_text[] =
 	"                          them pktcount counted (coverage)\n"
 	"  -n, --netns NAME        count inside network namespace NAME (ip netns) or\n"
 	"                          the one at a path such as /proc/PID/ns/net\n"
+	"  -Z, --user USER         once counting, run as USER (default nobody when\n"
+	"                          started as root; -Z root keeps root)\n"
 	"  -v, --verbose           say which mode was chosen and why\n"
 	"  -h, --help              this text\n"
 	"  -V, --version           version and the modes built in\n"
@@ -669,6 +672,7 @@ int main(int argc, char **argv)
 		{ "all", no_argument, NULL, 'a' },
 		{ "check", no_argument, NULL, 'K' },
 		{ "netns", required_argument, NULL, 'n' },
+		{ "user", required_argument, NULL, 'Z' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -682,7 +686,7 @@ int main(int argc, char **argv)
 	int ntaps = 0, opened = 0, code = PC_EXIT_OK, c, i;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:c:m:f:n:pjavhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:c:m:f:n:Z:pjavhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (parse_interval(optarg, &o.interval))
@@ -705,6 +709,9 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			o.netns = optarg;
+			break;
+		case 'Z':
+			o.user = optarg;
 			break;
 		case 'K': o.check = 1; break;
 		case 'p': o.promisc = 1; break;
@@ -813,9 +820,25 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
+	/*
+	 * Everything that needs privilege is open: give it up.  The prom file is
+	 * written after, as the user that will rewrite it, so a directory that
+	 * user cannot write is a startup error, not a failure an interval later.
+	 */
+	if (geteuid() == 0 || o.user) {
+		int ebpf = 0;
+
+		for (i = 0; i < ntaps; i++)
+			ebpf |= taps[i].be == &pc_ebpf_backend;
+		code = pc_privs_drop(o.user ? o.user : "nobody", pc_privs_needed(ebpf || o.mode == PC_MODE_AUTO));
+		if (code)
+			goto out;
+	}
 	/* the file exists from the start, counts at zero: a first scrape is never absent */
 	if (o.prom_file && (code = pc_write_prom_file(o.prom_file, taps, ntaps, o.kernel)) < 0) {
-		pc_err("--prom-file %s: %s", o.prom_file, strerror(-code));
+		pc_err("--prom-file %s: %s%s", o.prom_file, strerror(-code),
+		       code == -EACCES && geteuid() ? " (pktcount no longer runs as root: make the "
+						       "directory writable for its -Z user, nobody by default)" : "");
 		code = PC_EXIT_USAGE;
 		goto out;
 	}

@@ -143,6 +143,12 @@ int pc_nl_read_events(int fd, struct pc_link_event *ev, int max);
 /* An interface's own counters (IFLA_STATS64); 0 or -errno. */
 int pc_nl_link_stats(int ifindex, struct pc_link_stats *st);
 
+/* Privileges (src/privs.c) */
+/* The capabilities attaching again needs, as a bit set. */
+uint64_t pc_privs_needed(int uses_ebpf);
+/* Become user keeping only the capabilities in keep; a pc_exit, said why. */
+int pc_privs_drop(const char *user, uint64_t keep);
+
 /* Privilege hints (src/iface.c) */
 int pc_have_cap(int cap);
 #define PC_CAP_NET_RAW 13

@@ -134,3 +134,111 @@ Test(faults, valgrind_clean, .timeout = 240)
 			     "valgrind found errors in %s mode (above)", modes[i]);
 	}
 }
+
+/* The capability set pktcount should keep here, as /proc/PID/status prints it. */
+static unsigned long long expected_caps(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/unprivileged_bpf_disabled", "r");
+	int disabled = 1;
+
+	if (f) {
+		if (fscanf(f, "%d", &disabled) != 1)
+			disabled = 1;
+		fclose(f);
+	}
+	/* CAP_NET_RAW (13), and CAP_BPF (39) where unprivileged bpf() is off (5.8+ kernels here) */
+	return (1ull << 13) | (disabled ? 1ull << 39 : 0);
+}
+
+static void status_of(pid_t pid, const char *field, char *out, size_t size)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	cr_assert_not_null(f, "%s", path);
+	out[0] = '\0';
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, strlen(field)) && line[strlen(field)] == ':') {
+			snprintf(out, size, "%s", line + strlen(field) + 1);
+			out[strcspn(out, "\n")] = '\0';
+		}
+	fclose(f);
+}
+
+/* Started as root, it runs as nobody with only what re-attaching needs, and counts. */
+Test(faults, drops_root, .timeout = 60)
+{
+	static const char *const argv[] = { "-j", "-i", "0.2", "lo", NULL };
+	struct pktcount_proc p;
+	char v[128];
+	unsigned long long eff = 0, bnd = 0;
+
+	NEED_ROOT("to start as root");
+	cr_assert_eq(pktcount_start(&p, NULL, argv), 0);
+	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
+	status_of(p.pid, "Uid", v, sizeof(v));
+	cr_expect(!strncmp(v, "\t65534\t65534\t65534\t65534", 24), "Uid:%s", v);
+	status_of(p.pid, "Gid", v, sizeof(v));
+	cr_expect(!strncmp(v, "\t65534\t65534\t65534\t65534", 24), "Gid:%s", v);
+	status_of(p.pid, "CapEff", v, sizeof(v));
+	eff = strtoull(v, NULL, 16);
+	cr_expect_eq(eff, expected_caps(), "CapEff %llx, want %llx", eff, expected_caps());
+	status_of(p.pid, "CapBnd", v, sizeof(v));
+	bnd = strtoull(v, NULL, 16);
+	cr_expect_eq(bnd, expected_caps(), "CapBnd %llx", bnd);
+	status_of(p.pid, "NoNewPrivs", v, sizeof(v));
+	cr_expect_str_eq(v, "\t1");
+	/* and it still counts: traffic on lo after the drop */
+	cr_assert_eq(sh("bash -c 'exec 3<>/dev/udp/127.0.0.1/9; for i in 1 2 3 4 5; do printf x >&3; done'"), 0);
+	usleep(300 * 1000);
+	cr_assert_eq(pktcount_finish(&p, SIGTERM, 5000), 0, "exit %d: %s", p.status, p.err);
+	cr_expect(strstr(p.out, "\"type\":\"total\"") && strstr(p.out, "\"l3\":\"ipv4\",\"ipproto\":17"),
+		  "%s", p.out);
+	free(p.out);
+	free(p.err);
+}
+
+/* -Z root keeps root; -Z for a user that does not exist is bad usage. */
+Test(faults, user_option)
+{
+	static const char *const keep[] = { "-Z", "root", "-j", "-i", "0.2", "lo", NULL };
+	static const char *const bad[] = { "-Z", "pktcount-no-such-user", "-j", "-c", "1", "lo", NULL };
+	struct pktcount_proc p;
+	char v[128];
+
+	NEED_ROOT("to start as root");
+	cr_assert_eq(pktcount_start(&p, NULL, keep), 0);
+	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
+	status_of(p.pid, "Uid", v, sizeof(v));
+	cr_expect(!strncmp(v, "\t0\t0\t0\t0", 8), "Uid:%s", v);
+	cr_assert_eq(pktcount_finish(&p, SIGTERM, 5000), 0);
+	free(p.out);
+	free(p.err);
+	cr_assert_eq(pktcount_start(&p, NULL, bad), 0);
+	cr_expect_eq(pktcount_finish(&p, 0, 5000), 2, "exit %d: %s", p.status, p.err);
+	cr_expect(strstr(p.err, "-Z pktcount-no-such-user: no such user") != NULL, "%s", p.err);
+	cr_expect_str_eq(p.out, "");
+	free(p.out);
+	free(p.err);
+}
+
+/* A --prom-file directory the dropped user cannot write: said at start, exit 2. */
+Test(faults, prom_dir_not_writable_after_drop)
+{
+	char dir[] = "/tmp/pktcount-rootonly-XXXXXX", path[96];
+	const char *argv[] = { "--prom-file", path, "-c", "1", "lo", NULL };
+	struct pktcount_proc p;
+
+	NEED_ROOT("to start as root");
+	cr_assert_not_null(mkdtemp(dir));	/* 0700, root's */
+	snprintf(path, sizeof(path), "%s/pktcount.prom", dir);
+	cr_assert_eq(pktcount_start(&p, NULL, argv), 0);
+	cr_expect_eq(pktcount_finish(&p, 0, 5000), 2, "exit %d: %s", p.status, p.err);
+	cr_expect(strstr(p.err, "Permission denied") != NULL, "%s", p.err);
+	cr_expect_str_eq(p.out, "");
+	rmdir(dir);
+	free(p.out);
+	free(p.err);
+}

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -144,6 +145,8 @@ Test(prom, file_rewrites_are_atomic, .fini = down, .timeout = 90)
 	NEED_ROOT("network namespaces");
 	need_promtool();
 	cr_assert_not_null(mkdtemp(dir));
+	/* pktcount rewrites it as nobody once it has dropped root */
+	cr_assert_eq(chmod(dir, 01777), 0);
 	snprintf(path, sizeof(path), "%s/pktcount.prom", dir);
 	topo_up(&topo, 0, 0);
 	topo_wait_quiet(&topo, 300, 5000);
