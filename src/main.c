@@ -830,7 +830,8 @@ int main(int argc, char **argv)
 
 		for (i = 0; i < ntaps; i++)
 			ebpf |= taps[i].be == &pc_ebpf_backend;
-		code = pc_privs_drop(o.user ? o.user : "nobody", pc_privs_needed(ebpf || o.mode == PC_MODE_AUTO));
+		code = pc_privs_drop(o.user ? o.user : "nobody", o.user != NULL,
+				     pc_privs_needed(ebpf || o.mode == PC_MODE_AUTO));
 		if (code)
 			goto out;
 	}

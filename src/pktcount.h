@@ -146,8 +146,11 @@ int pc_nl_link_stats(int ifindex, struct pc_link_stats *st);
 /* Privileges (src/privs.c) */
 /* The capabilities attaching again needs, as a bit set. */
 uint64_t pc_privs_needed(int uses_ebpf);
-/* Become user keeping only the capabilities in keep; a pc_exit, said why. */
-int pc_privs_drop(const char *user, uint64_t keep);
+/*
+ * Become user keeping only the capabilities in keep; a pc_exit, said why.
+ * asked: the user was named with -Z (else nobody, or uid 65534 without one).
+ */
+int pc_privs_drop(const char *user, int asked, uint64_t keep);
 
 /* Privilege hints (src/iface.c) */
 int pc_have_cap(int cap);

@@ -74,7 +74,7 @@ uint64_t pc_privs_needed(int uses_ebpf)
 	return caps;
 }
 
-int pc_privs_drop(const char *user, uint64_t keep)
+int pc_privs_drop(const char *user, int asked, uint64_t keep)
 {
 	struct cap_header h = { PC_CAPABILITY_VERSION_3, 0 };
 	struct cap_data d[2];
@@ -85,12 +85,17 @@ int pc_privs_drop(const char *user, uint64_t keep)
 
 	errno = 0;
 	pw = getpwnam(user);
-	if (!pw) {
-		pc_err("-Z %s: %s", user, errno ? strerror(errno) : "no such user");
+	if (pw) {
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+	} else if (!asked) {
+		/* a device with no /etc/passwd (a busybox initramfs): nobody's usual ids */
+		uid = gid = 65534;
+		pc_log("no user nobody here: using uid and gid 65534");
+	} else {
+		pc_err("-Z %s: %s", user, errno && errno != ENOENT ? strerror(errno) : "no such user");
 		return PC_EXIT_USAGE;
 	}
-	uid = pw->pw_uid;
-	gid = pw->pw_gid;
 	if (uid == 0) {
 		pc_log("-Z %s: keeping root", user);
 		return PC_EXIT_OK;
