@@ -39,6 +39,7 @@ struct opts {
 	const char *prom_file;
 	const char *netns;
 	const char *user;		/* -Z */
+	int no_seccomp;
 	int prom_failed;		/* a write of prom_file failed: exit 1 at the end */
 	char kernel[65];		/* uname -r, for pktcount_info */
 };
@@ -66,6 +67,7 @@ static const char usage_text[] =
 	"                          the one at a path such as /proc/PID/ns/net\n"
 	"  -Z, --user USER         once counting, run as USER (default nobody when\n"
 	"                          started as root; -Z root keeps root)\n"
+	"      --no-seccomp        no seccomp allowlist (for valgrind, strace, gdb)\n"
 	"  -v, --verbose           say which mode was chosen and why\n"
 	"  -h, --help              this text\n"
 	"  -V, --version           version and the modes built in\n"
@@ -673,6 +675,7 @@ int main(int argc, char **argv)
 		{ "check", no_argument, NULL, 'K' },
 		{ "netns", required_argument, NULL, 'n' },
 		{ "user", required_argument, NULL, 'Z' },
+		{ "no-seccomp", no_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -712,6 +715,9 @@ int main(int argc, char **argv)
 			break;
 		case 'Z':
 			o.user = optarg;
+			break;
+		case 'S':
+			o.no_seccomp = 1;
 			break;
 		case 'K': o.check = 1; break;
 		case 'p': o.promisc = 1; break;
@@ -835,6 +841,9 @@ int main(int argc, char **argv)
 		if (code)
 			goto out;
 	}
+	/* from here on, only the system calls the counting loop makes */
+	if (!o.no_seccomp && (code = pc_seccomp_install()))
+		goto out;
 	/* the file exists from the start, counts at zero: a first scrape is never absent */
 	if (o.prom_file && (code = pc_write_prom_file(o.prom_file, taps, ntaps, o.kernel)) < 0) {
 		pc_err("--prom-file %s: %s%s", o.prom_file, strerror(-code),

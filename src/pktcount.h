@@ -152,6 +152,9 @@ uint64_t pc_privs_needed(int uses_ebpf);
  */
 int pc_privs_drop(const char *user, int asked, uint64_t keep);
 
+/* The seccomp allowlist of the counting loop (src/seccomp.c); a pc_exit. */
+int pc_seccomp_install(void);
+
 /* Privilege hints (src/iface.c) */
 int pc_have_cap(int cap);
 #define PC_CAP_NET_RAW 13

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The seccomp allowlist installed once privileges are gone: the system
+ * calls the counting loop makes, re-attaching to an interface included, and
+ * bpf() only for what that needs (map lookups, and a new map and program
+ * when an interface comes back).  Anything else fails with EPERM rather
+ * than killing the process: a path missed here degrades one feature, it
+ * does not end months of counting.  A classic BPF program, assembled here
+ * with its jumps computed, not counted.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include "bpf_abi.h"
+#include "pktcount.h"
+
+/* linux/seccomp.h and linux/audit.h, which musl does not ship */
+#define PC_SECCOMP_MODE_FILTER	2
+#define PC_SECCOMP_RET_ALLOW	0x7fff0000u
+#define PC_SECCOMP_RET_ERRNO	0x00050000u
+struct pc_seccomp_data {
+	int nr;
+	uint32_t arch;
+	uint64_t instruction_pointer;
+	uint64_t args[6];
+};
+#if defined(__x86_64__)
+#define PC_AUDIT_ARCH 0xc000003eu	/* AUDIT_ARCH_X86_64 */
+#elif defined(__aarch64__)
+#define PC_AUDIT_ARCH 0xc00000b7u	/* AUDIT_ARCH_AARCH64 */
+#elif defined(__arm__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define PC_AUDIT_ARCH 0x40000028u	/* AUDIT_ARCH_ARM */
+#elif defined(__i386__)
+#define PC_AUDIT_ARCH 0x40000003u	/* AUDIT_ARCH_I386 */
+#endif
+
+#ifndef PR_SET_NO_NEW_PRIVS
+#define PR_SET_NO_NEW_PRIVS 38
+#endif
+
+/* Every name that exists on this architecture; the 32-bit ones have *64 twins. */
+static const int allowed[] = {
+	SYS_read, SYS_write, SYS_close, SYS_exit, SYS_exit_group, SYS_rt_sigreturn,
+#ifdef SYS_sigreturn
+	SYS_sigreturn,	/* 32-bit ARM returns from a plain handler with it: the totals at SIGTERM */
+#endif
+	SYS_rt_sigprocmask, SYS_brk, SYS_munmap, SYS_madvise, SYS_mremap,
+#ifdef SYS_mmap
+	SYS_mmap,
+#endif
+#ifdef SYS_mmap2
+	SYS_mmap2,
+#endif
+	SYS_ppoll,
+#ifdef SYS_ppoll_time64
+	SYS_ppoll_time64,
+#endif
+#ifdef SYS_poll
+	SYS_poll,
+#endif
+	SYS_clock_gettime,
+#ifdef SYS_clock_gettime64
+	SYS_clock_gettime64,
+#endif
+	SYS_clock_nanosleep,
+#ifdef SYS_clock_nanosleep_time64
+	SYS_clock_nanosleep_time64,
+#endif
+#ifdef SYS_nanosleep
+	SYS_nanosleep,
+#endif
+	SYS_getpid, SYS_gettid, SYS_getuid, SYS_geteuid, SYS_getrandom,
+	/* packet, netlink and ioctl sockets: reading, and attaching again */
+	SYS_socket, SYS_bind, SYS_setsockopt, SYS_getsockopt, SYS_sendto, SYS_recvfrom,
+	SYS_recvmsg, SYS_ioctl, SYS_getsockname,
+	/* --prom-file, /proc and /sys reads */
+	SYS_openat, SYS_fchmod, SYS_renameat, SYS_unlinkat, SYS_lseek, SYS_fcntl,
+#ifdef SYS_open
+	SYS_open,
+#endif
+#ifdef SYS_rename
+	SYS_rename,
+#endif
+#ifdef SYS_renameat2
+	SYS_renameat2,
+#endif
+#ifdef SYS_unlink
+	SYS_unlink,
+#endif
+#ifdef SYS_fcntl64
+	SYS_fcntl64,
+#endif
+#ifdef SYS__llseek
+	SYS__llseek,
+#endif
+#ifdef SYS_fstat
+	SYS_fstat,
+#endif
+#ifdef SYS_fstat64
+	SYS_fstat64,
+#endif
+#ifdef SYS_newfstatat
+	SYS_newfstatat,
+#endif
+#ifdef SYS_fstatat64
+	SYS_fstatat64,
+#endif
+#ifdef SYS_statx
+	SYS_statx,
+#endif
+#ifdef SYS_readv
+	SYS_readv,
+#endif
+	SYS_writev, SYS_uname, SYS_faccessat, SYS_readlinkat, SYS_getdents64,
+#ifdef SYS_access
+	SYS_access,
+#endif
+#ifdef SYS_readlink
+	SYS_readlink,
+#endif
+#ifdef SYS_stat
+	SYS_stat,
+#endif
+#ifdef SYS_lstat
+	SYS_lstat,
+#endif
+};
+
+/* bpf() commands: lookups, and a map and program for an interface that returns */
+static const uint32_t bpf_cmds[] = {
+	BPF_MAP_CREATE, BPF_MAP_LOOKUP_ELEM, BPF_PROG_LOAD, BPF_MAP_LOOKUP_BATCH,
+};
+
+#define NALLOWED (sizeof(allowed) / sizeof(allowed[0]))
+#define NCMDS (sizeof(bpf_cmds) / sizeof(bpf_cmds[0]))
+
+int pc_seccomp_install(void)
+{
+#ifndef PC_AUDIT_ARCH
+	pc_log("seccomp: no allowlist for this architecture");
+	return PC_EXIT_OK;
+#else
+	/*
+	 *   0  A = arch;  if (A != ARCH) deny
+	 *   3  A = nr;    if (A == allowed[i]) allow   (for each i)
+	 *      if (A == bpf) goto bpf_args
+	 *      deny: return EPERM
+	 *      allow: return ALLOW
+	 *      bpf_args: A = args[0]; if (A == cmd[j]) allow (for each j); deny
+	 */
+	struct sock_filter f[16 + NALLOWED + 2 * NCMDS];
+	unsigned int n = 0, i, deny, allow, bpf_args, bpf_jump;
+	struct sock_fprog prog;
+
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct pc_seccomp_data, arch));
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PC_AUDIT_ARCH, 1, 0);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, PC_SECCOMP_RET_ERRNO | EPERM);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct pc_seccomp_data, nr));
+	/* the list; jt filled in below, once allow's place is known */
+	for (i = 0; i < NALLOWED; i++)
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)allowed[i], 0, 0);
+	bpf_jump = n++;
+	deny = n++;
+	allow = n++;
+	bpf_args = n;
+	f[deny] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, PC_SECCOMP_RET_ERRNO | EPERM);
+	f[allow] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, PC_SECCOMP_RET_ALLOW);
+	f[bpf_jump] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_bpf,
+						   (uint8_t)(bpf_args - bpf_jump - 1), 0);
+	for (i = 0; i < NALLOWED; i++)
+		f[4 + i].jt = (uint8_t)(allow - (4 + i) - 1);
+	/* the command, the low half of args[0] on a little-endian machine */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct pc_seccomp_data, args[0]));
+#else
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct pc_seccomp_data, args[0]) + 4);
+#endif
+	for (i = 0; i < NCMDS; i++) {
+		/* backward jumps do not exist: allow and deny are before, so each command has its own return */
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, bpf_cmds[i], 0, 1);
+		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, PC_SECCOMP_RET_ALLOW);
+	}
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, PC_SECCOMP_RET_ERRNO | EPERM);
+	if (allow - 4 > 255 || n > sizeof(f) / sizeof(f[0])) {
+		pc_err("seccomp: the allowlist does not fit its program");
+		return PC_EXIT_FAIL;
+	}
+	prog.len = (unsigned short)n;
+	prog.filter = f;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_SECCOMP, PC_SECCOMP_MODE_FILTER, &prog, 0, 0) < 0) {
+		pc_err("seccomp: %s", strerror(errno));
+		return PC_EXIT_FAIL;
+	}
+	pc_log("seccomp: %u system calls allowed, bpf() for %u commands", (unsigned int)NALLOWED,
+	       (unsigned int)NCMDS);
+	return PC_EXIT_OK;
+#endif
+}
