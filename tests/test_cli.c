@@ -84,14 +84,16 @@ static int become(int uid, int net_raw)
 static void run_as(struct ran *r, const char *ns, int uid, int net_raw, const char *const argv[])
 {
 	int o[2], e[2], st;
-	const char *args[64];
+	const char **args;
 	size_t n = 0, ol = 0, el = 0;
 	pid_t pid;
 
-	args[n++] = pktcount_path();
-	for (; argv[n - 1]; n++)
-		args[n] = argv[n - 1];
-	args[n] = NULL;
+	while (argv[n])
+		n++;
+	args = calloc(n + 2, sizeof(*args));
+	cr_assert_not_null(args);
+	args[0] = pktcount_path();
+	memcpy(args + 1, argv, n * sizeof(*args));
 	cr_assert_eq(pipe(o), 0);
 	cr_assert_eq(pipe(e), 0);
 	pid = fork();
@@ -128,6 +130,7 @@ static void run_as(struct ran *r, const char *ns, int uid, int net_raw, const ch
 	close(e[0]);
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
 	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	free(args);
 }
 
 static void run(struct ran *r, const char *ns, int uid, const char *const argv[])
@@ -210,6 +213,22 @@ Test(cli, bad_input_one_line_and_exit_code)
 		cr_expect_eq(count_lines(r->err), 1, "%s", r->err);
 	}
 	unlink("/tmp/pktcount-test-link.prom");
+
+	/* 2,000 interface names, none of them there: one line, the first one named */
+	{
+		static char names[2000][16];
+		static const char *many[2002];
+
+		for (int i = 0; i < 2000; i++) {
+			snprintf(names[i], sizeof(names[i]), "nosuch%d", i);
+			many[i] = names[i];
+		}
+		many[2000] = NULL;
+		run(r, NULL, -1, many);
+		cr_expect_eq(r->status, 3, "2000 names: exit %d", r->status);
+		cr_expect(strstr(r->err, "interface nosuch0: No such device") != NULL, "%s", r->err);
+		cr_expect_eq(count_lines(r->err), 1, "%s", r->err);
+	}
 	free(r);
 }
 

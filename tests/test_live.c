@@ -156,7 +156,12 @@ static void frames_test(const char *mode, const char *sim, const char *want_mode
 		const struct frame_case *c = &cases[i];
 		uint32_t et = c->len >= 14 ? (uint32_t)c->data[12] << 8 | c->data[13] : 0;
 
-		if (c->link != PC_LINK_ETH || c->len < 14 || strstr(c->name, " cut to "))
+		/*
+		 * Every Ethernet frame of the table, the cut ones too: a corpus of
+		 * malformed frames on a real link.  Shorter than 14 bytes cannot be
+		 * sent through a packet socket.
+		 */
+		if (c->link != PC_LINK_ETH || c->len < 14)
 			continue;
 		/*
 		 * A frame whose outer tag is cut short is freed by skb_vlan_untag()
