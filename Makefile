@@ -58,7 +58,7 @@ else
 Q := @
 endif
 
-.PHONY: all static run check test deps deps-test deps-bench bench install uninstall clean fuzz classic-gen \
+.PHONY: all static run check test deps deps-test deps-bench bench soak install uninstall clean fuzz classic-gen \
 	deps-vm vm-test
 
 all: pktcount
@@ -165,6 +165,12 @@ vm-test: deps-vm static $(foreach a,$(VM_ARCHES),tests/vm/vmtest-$(a))
 	$(if $(filter aarch64,$(VM_ARCHES)),$(MAKE) static CROSS=aarch64-linux-gnu-)
 	$(if $(filter armhf,$(VM_ARCHES)),$(MAKE) static CROSS=arm-linux-gnueabihf-)
 	@rc=0; for a in $(VM_ARCHES); do VM_CACHE=$(VM_CACHE) bash tests/vm/run.sh $$a || rc=1; done; exit $$rc
+
+# Every mode at full rate for SOAK_SECONDS each (default 120): memory and
+# descriptors flat, totals exact.  Minutes: not part of make check.
+soak: deps-bench
+	$(MAKE) pktcount
+	bash bench/soak.sh
 
 run: deps pktcount
 	./pktcount $(ARGS)
