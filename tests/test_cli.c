@@ -58,7 +58,11 @@ static int no_bpf_syscall(void)
 
 static int block_bpf;
 
-/* Become uid (and its group) keeping only CAP_NET_RAW when net_raw is set; 0 or -1. */
+/*
+ * Become uid (and its group) keeping only CAP_NET_RAW when net_raw is 1,
+ * CAP_NET_RAW and CAP_BPF when it is 2 (as setcap cap_net_raw,cap_bpf+ep
+ * would give); 0 or -1.
+ */
 static int become(int uid, int net_raw)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
@@ -71,10 +75,14 @@ static int become(int uid, int net_raw)
 	if (!net_raw)
 		return 0;
 	d[0].effective = d[0].permitted = d[0].inheritable = 1u << CAP_NET_RAW;
+	if (net_raw == 2)	/* CAP_BPF is 39: the second word */
+		d[1].effective = d[1].permitted = d[1].inheritable = 1u << (39 - 32);
 	if (syscall(SYS_capset, &h, d))
 		return -1;
-	/* ambient: the capability survives the exec of an unprivileged binary */
-	return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_RAW, 0, 0) ? -1 : 0;
+	/* ambient: the capabilities survive the exec of an unprivileged binary */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_RAW, 0, 0))
+		return -1;
+	return net_raw == 2 && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, 39, 0, 0) ? -1 : 0;
 }
 
 /*
@@ -477,6 +485,25 @@ Test(cli, sigint_prints_totals, .fini = down, .timeout = 60)
 	cr_expect_eq(r.totals[pc_key_make(PC_DIR_RX, PC_L3_IPV4, 17)].packets, N_UDP);
 	free(p.out);
 	free(p.err);
+}
+
+/* Not root, with only CAP_NET_RAW and CAP_BPF (setcap's way): eBPF mode counts. */
+Test(cli, net_raw_and_cap_bpf_suffice)
+{
+	static const char *const argv[] = { "-m", "ebpf", "-j", "-c", "1", "-i", "0.1", "lo", NULL };
+	struct passwd *nobody = getpwnam("nobody");
+	struct ran *r = malloc(sizeof(*r));
+	char dir[64];
+
+	NEED_ROOT("to become nobody with CAP_NET_RAW and CAP_BPF");
+	cr_assert_not_null(nobody);
+	cr_assert_not_null(r);
+	setenv("PKTCOUNT", public_copy(dir), 1);
+	run_as(r, NULL, (int)nobody->pw_uid, 2, argv);
+	sh("rm -rf '%s'", dir);
+	cr_expect_eq(r->status, 0, "exit %d: %s", r->status, r->err);
+	cr_expect(strstr(r->out, "\"type\":\"total\"") && strstr(r->out, "\"mode\":\"ebpf\""), "%s", r->out);
+	free(r);
 }
 
 /* -a: every interface of the namespace, lo included, each with its own records. */
