@@ -2,6 +2,8 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <netpacket/packet.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -9,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -186,6 +189,30 @@ int link_stats(const char *ns, const char *ifname, struct link_stats *st)
 	}
 	pclose(f);
 	return found ? 0 : -ENODEV;
+}
+
+int send_known_traffic(void *arg)
+{
+	const struct known_traffic *k = arg;
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	unsigned char udp[60] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00, 0x45, [14 + 9] = 17 };
+	unsigned char arp[42] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06 };
+	int s = socket(AF_PACKET, SOCK_RAW, 0), i;
+
+	sll.sll_ifindex = (int)if_nametoindex(k->ifname);
+	if (s < 0 || !sll.sll_ifindex)
+		return 10;
+	for (i = 0; i < k->udp + k->arp; i++) {
+		const unsigned char *f = i < k->udp ? udp : arp;
+		size_t len = i < k->udp ? sizeof(udp) : sizeof(arp);
+
+		if (sendto(s, f, len, 0, (struct sockaddr *)&sll, sizeof(sll)) != (ssize_t)len)
+			return 11;
+		if (k->gap_us)
+			usleep((useconds_t)k->gap_us);
+	}
+	close(s);
+	return 0;
 }
 
 const char *pktcount_path(void)

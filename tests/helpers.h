@@ -95,6 +95,17 @@ void topo_down(struct topo *t);
 /* Wait until neither end has sent or received anything for quiet_ms. */
 void topo_wait_quiet(const struct topo *t, int quiet_ms, int max_ms);
 
+/*
+ * Known traffic out of one interface, for in_netns(): udp 60-byte IPv4 UDP
+ * frames, then arp 42-byte ARP requests, gap_us apart; frames to a MAC no
+ * one owns, so nothing answers.  Returns 0 or a code naming the failure.
+ */
+struct known_traffic {
+	const char *ifname;
+	int udp, arp, gap_us;
+};
+int send_known_traffic(void *known);
+
 /* A counter from /proc/net/snmp ("Tcp", "OutSegs") or snmp6 ("Udp6OutDatagrams"). */
 uint64_t snmp_get(const char *ns, const char *proto, const char *field);
 

@@ -389,26 +389,8 @@ Test(cli, modes_listed_by_version_work)
 #define N_UDP 20
 #define N_ARP 3
 
-static int send_known(void *arg)
-{
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
-	unsigned char udp[60] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00, 0x45 };
-	unsigned char arp[42] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06 };
-	int s = socket(AF_PACKET, SOCK_RAW, 0), i;
+static struct known_traffic known = { "va", N_UDP, N_ARP, 0 };
 
-	(void)arg;
-	udp[14 + 9] = 17;
-	sll.sll_ifindex = (int)if_nametoindex("va");
-	if (s < 0 || !sll.sll_ifindex)
-		return 10;
-	for (i = 0; i < N_UDP; i++)
-		if (sendto(s, udp, sizeof(udp), 0, (void *)&sll, sizeof(sll)) != sizeof(udp))
-			return 11;
-	for (i = 0; i < N_ARP; i++)
-		if (sendto(s, arp, sizeof(arp), 0, (void *)&sll, sizeof(sll)) != sizeof(arp))
-			return 12;
-	return 0;
-}
 
 Test(cli, count_3_json_exact, .fini = down, .timeout = 60)
 {
@@ -425,7 +407,7 @@ Test(cli, count_3_json_exact, .fini = down, .timeout = 60)
 	topo_wait_quiet(&topo, 300, 5000);
 	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
 	cr_assert_eq(pktcount_wait_line(&p, 5000), 0, "no first interval");
-	cr_assert_eq(in_netns(topo.a, send_known, NULL), 0);
+	cr_assert_eq(in_netns(topo.a, send_known_traffic, &known), 0);
 	cr_assert_eq(pktcount_finish(&p, 0, 10000), 0, "exit %d", p.status);
 	cr_assert_eq(parse_output(p.out, "vb", &r, err, sizeof(err)), 0, "%s\n%s", err, p.out);
 	cr_expect_eq(r.intervals, 3, "%d interval records", r.intervals);
@@ -454,7 +436,7 @@ Test(cli, table_output, .fini = down, .timeout = 60)
 	topo_wait_quiet(&topo, 300, 5000);
 	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
 	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
-	cr_assert_eq(in_netns(topo.a, send_known, NULL), 0);
+	cr_assert_eq(in_netns(topo.a, send_known_traffic, &known), 0);
 	cr_assert_eq(pktcount_finish(&p, 0, 10000), 0);
 	tot = strstr(p.out, "vb  ebpf  total over");
 	cr_assert_not_null(tot, "%s", p.out);
@@ -479,7 +461,7 @@ Test(cli, sigint_prints_totals, .fini = down, .timeout = 60)
 	topo_wait_quiet(&topo, 300, 5000);
 	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
 	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
-	cr_assert_eq(in_netns(topo.a, send_known, NULL), 0);
+	cr_assert_eq(in_netns(topo.a, send_known_traffic, &known), 0);
 	cr_assert_eq(pktcount_finish(&p, SIGINT, 5000), 0, "exit %d", p.status);
 	cr_assert_eq(parse_output(p.out, "vb", &r, err, sizeof(err)), 0, "%s", err);
 	cr_expect_eq(r.totals[pc_key_make(PC_DIR_RX, PC_L3_IPV4, 17)].packets, N_UDP);
@@ -573,7 +555,7 @@ Test(cli, netns_by_name_and_path, .fini = down, .timeout = 60)
 
 		cr_assert_eq(pktcount_start(&p, NULL, argv), 0);	/* started in the host namespace */
 		cr_assert_eq(pktcount_wait_line(&p, 5000), 0, "no first line (pass %d)", pass);
-		cr_assert_eq(in_netns(topo.a, send_known, NULL), 0);
+		cr_assert_eq(in_netns(topo.a, send_known_traffic, &known), 0);
 		usleep(100 * 1000);
 		cr_assert_eq(pktcount_finish(&p, SIGTERM, 5000), 0, "exit %d: %s", p.status, p.err);
 		cr_assert_eq(parse_output(p.out, "vb", &r, err, sizeof(err)), 0, "%s", err);
@@ -601,7 +583,7 @@ Test(cli, check_coverage_is_complete, .fini = down, .timeout = 60)
 	cr_assert_eq(pktcount_start(&pa, topo.a, argv_a), 0);
 	cr_assert_eq(pktcount_wait_line(&pb, 5000), 0);
 	cr_assert_eq(pktcount_wait_line(&pa, 5000), 0);
-	cr_assert_eq(in_netns(topo.a, send_known, NULL), 0);
+	cr_assert_eq(in_netns(topo.a, send_known_traffic, &known), 0);
 	cr_assert_eq(pktcount_finish(&pb, 0, 10000), 0, "%s", pb.err);
 	cr_assert_eq(pktcount_finish(&pa, 0, 10000), 0, "%s", pa.err);
 	for (side = 0; side < 2; side++) {

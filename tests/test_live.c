@@ -682,23 +682,8 @@ Test(live, ebpf_lo_both_directions, .fini = down, .timeout = 60)
 
 #define FOLLOW_N 25
 
-static int send_udp(void *arg)
-{
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
-	unsigned char udp[60] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00, 0x45 };
-	int s = socket(AF_PACKET, SOCK_RAW, 0), i;
+static struct known_traffic udp_va = { "va", FOLLOW_N, 0, 0 }, udp_vd = { "vd", FOLLOW_N, 0, 0 };
 
-	(void)arg;
-	udp[14 + 9] = 17;
-	sll.sll_ifindex = (int)if_nametoindex("va");
-	if (s < 0 || !sll.sll_ifindex)
-		return 10;
-	for (i = 0; i < FOLLOW_N; i++)
-		if (sendto(s, udp, sizeof(udp), 0, (void *)&sll, sizeof(sll)) != sizeof(udp))
-			return 11;
-	close(s);
-	return 0;
-}
 
 static int count_str(const char *s, const char *what)
 {
@@ -728,7 +713,7 @@ static void follow_test(const char *mode)
 	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
 	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
 	for (k = 0; k < 4; k++) {
-		cr_assert_eq(in_netns(topo.a, send_udp, NULL), 0, "sending, round %d", k);
+		cr_assert_eq(in_netns(topo.a, send_known_traffic, &udp_va), 0, "sending, round %d", k);
 		usleep(200 * 1000);
 		if (k == 3)
 			break;
@@ -788,13 +773,13 @@ Test(live, down_and_up, .fini = down, .timeout = 60)
 		cr_assert_eq(pktcount_start(&p[i], topo.b, argv), 0);
 		cr_assert_eq(pktcount_wait_line(&p[i], 5000), 0);
 	}
-	cr_assert_eq(in_netns(topo.a, send_udp, NULL), 0);
+	cr_assert_eq(in_netns(topo.a, send_known_traffic, &udp_va), 0);
 	usleep(100 * 1000);
 	sh_ok("ip -n %s link set vb down", topo.b);
 	usleep(200 * 1000);
 	sh_ok("ip -n %s link set vb up", topo.b);
 	usleep(300 * 1000);
-	cr_assert_eq(in_netns(topo.a, send_udp, NULL), 0);
+	cr_assert_eq(in_netns(topo.a, send_known_traffic, &udp_va), 0);
 	usleep(200 * 1000);
 	for (i = 0; i < 2; i++) {
 		cr_assert_eq(pktcount_finish(&p[i], SIGTERM, 5000), 0, "exit %d: %s", p[i].status, p[i].err);
@@ -806,23 +791,6 @@ Test(live, down_and_up, .fini = down, .timeout = 60)
 	}
 }
 
-static int send_udp_vd(void *arg)
-{
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
-	unsigned char udp[60] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00, 0x45 };
-	int s = socket(AF_PACKET, SOCK_RAW, 0), i;
-
-	(void)arg;
-	udp[14 + 9] = 17;
-	sll.sll_ifindex = (int)if_nametoindex("vd");
-	if (s < 0 || !sll.sll_ifindex)
-		return 10;
-	for (i = 0; i < FOLLOW_N; i++)
-		if (sendto(s, udp, sizeof(udp), 0, (void *)&sll, sizeof(sll)) != sizeof(udp))
-			return 11;
-	close(s);
-	return 0;
-}
 
 /* -a: an interface that appears while counting is counted from then on. */
 Test(live, all_picks_up_new_interfaces, .fini = down, .timeout = 60)
@@ -843,7 +811,7 @@ Test(live, all_picks_up_new_interfaces, .fini = down, .timeout = 60)
 	cr_assert_eq(pktcount_wait_for(&p, "\"iface\":\"vc\",\"mode\":\"ebpf\",\"event\":\"attached\"", 1, 5000), 0,
 		     "%s", p.out);
 	usleep(300 * 1000);	/* IPv6 is off: nothing else crosses vc */
-	cr_assert_eq(in_netns(topo.a, send_udp_vd, NULL), 0);
+	cr_assert_eq(in_netns(topo.a, send_known_traffic, &udp_vd), 0);
 	usleep(200 * 1000);
 	cr_assert_eq(pktcount_finish(&p, SIGTERM, 5000), 0, "exit %d: %s", p.status, p.err);
 	cr_assert_eq(parse_output(p.out, "vc", &r, err, sizeof(err)), 0, "%s", err);

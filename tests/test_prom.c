@@ -29,28 +29,9 @@ static void down(void)
 #define N_UDP 30
 #define N_ARP 4
 
-static int send_known(void *arg)
-{
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
-	unsigned char udp[60] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00, 0x45 };
-	unsigned char arp[42] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06 };
-	int s = socket(AF_PACKET, SOCK_RAW, 0), i;
+/* spread over several rewrites of the file */
+static struct known_traffic known = { "va", N_UDP, N_ARP, 2000 };
 
-	(void)arg;
-	udp[14 + 9] = 17;
-	sll.sll_ifindex = (int)if_nametoindex("va");
-	if (s < 0 || !sll.sll_ifindex)
-		return 10;
-	for (i = 0; i < N_UDP; i++) {
-		if (sendto(s, udp, sizeof(udp), 0, (void *)&sll, sizeof(sll)) != sizeof(udp))
-			return 11;
-		usleep(2000);	/* spread over several rewrites of the file */
-	}
-	for (i = 0; i < N_ARP; i++)
-		if (sendto(s, arp, sizeof(arp), 0, (void *)&sll, sizeof(sll)) != sizeof(arp))
-			return 12;
-	return 0;
-}
 
 static void need_promtool(void)
 {
@@ -116,7 +97,7 @@ Test(prom, stdout_pages_valid_and_exact, .fini = down, .timeout = 60)
 	topo_wait_quiet(&topo, 300, 5000);
 	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
 	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
-	cr_assert_eq(in_netns(topo.a, send_known, NULL), 0);
+	cr_assert_eq(in_netns(topo.a, send_known_traffic, &known), 0);
 	cr_assert_eq(pktcount_finish(&p, 0, 10000), 0, "exit %d: %s", p.status, p.err);
 	for (page = p.out; *page; page = end + 2) {
 		end = strstr(page, "\n\n");
@@ -156,7 +137,7 @@ Test(prom, file_rewrites_are_atomic, .fini = down, .timeout = 90)
 	sender = fork();
 	cr_assert_geq(sender, 0);
 	if (sender == 0)
-		_exit(in_netns(topo.a, send_known, NULL));
+		_exit(in_netns(topo.a, send_known_traffic, &known));
 	for (i = 0; i < 2000; i++) {
 		FILE *f = fopen(path, "r");
 		size_t n;
