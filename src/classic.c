@@ -116,15 +116,6 @@ static int classic_drain(struct pc_tap *tap)
 	return tap->ring ? drain_ring(tap) : drain_recvmsg(tap);
 }
 
-static int classic_read(struct pc_tap *tap, struct pc_counter *out)
-{
-	int ret = classic_drain(tap);
-
-	if (out != tap->total)
-		memcpy(out, tap->total, sizeof(tap->total));
-	return ret;
-}
-
 static int classic_drops(struct pc_tap *tap, uint64_t *total)
 {
 	/* reset on read: add up; the v3 struct starts like the old one */
@@ -264,7 +255,7 @@ out_close:
 const struct pc_backend pc_classic_backend = {
 	.name = "classic",
 	.open = classic_open,
-	.read = classic_read,
+	.read = classic_drain,
 	.drain = classic_drain,
 	.drops = classic_drops,
 	.close = classic_close,

@@ -215,7 +215,7 @@ out_close:
 	return code;
 }
 
-static int ebpf_read(struct pc_tap *tap, struct pc_counter *out)
+static int ebpf_read(struct pc_tap *tap)
 {
 	const struct pc_counter *v = tap->valbuf;
 	uint32_t key;
@@ -232,8 +232,8 @@ static int ebpf_read(struct pc_tap *tap, struct pc_counter *out)
 			packets += v[c].packets;
 		}
 		/* on top of what earlier attachments of this interface counted */
-		out[key].bytes = tap->base[key].bytes + bytes;
-		out[key].packets = tap->base[key].packets + packets;
+		tap->total[key].bytes = tap->base[key].bytes + bytes;
+		tap->total[key].packets = tap->base[key].packets + packets;
 	}
 	return 0;
 }

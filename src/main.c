@@ -294,7 +294,7 @@ static void check_read(struct pc_tap *tap)
 /* The interface went away: keep what it counted, let go of the socket. */
 static int detach(struct ctx *c, struct pc_tap *tap)
 {
-	int ret = tap->be->read(tap, tap->total);
+	int ret = tap->be->read(tap);
 
 	if (ret < 0 && ret != -ENETDOWN)
 		pc_err("reading the last counts of %s: %s", tap->name, strerror(-ret));
@@ -487,7 +487,7 @@ static int read_all(struct ctx *c)
 
 		if (!tap->attached)
 			continue;
-		ret = tap->be->read(tap, tap->total);
+		ret = tap->be->read(tap);
 		if (ret < 0 && ret != -ENETDOWN) {
 			pc_err("reading the counters of %s: %s", tap->name, strerror(-ret));
 			return PC_EXIT_FAIL;

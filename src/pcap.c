@@ -77,15 +77,6 @@ static int pcap_drain(struct pc_tap *tap)
 	return 0;
 }
 
-static int pcap_read(struct pc_tap *tap, struct pc_counter *out)
-{
-	int ret = pcap_drain(tap);
-
-	if (out != tap->total)
-		memcpy(out, tap->total, sizeof(tap->total));
-	return ret;
-}
-
 static int pcap_drops(struct pc_tap *tap, uint64_t *total)
 {
 	uint64_t sum = 0;
@@ -191,7 +182,7 @@ static int pcap_open_tap(struct pc_tap *tap)
 const struct pc_backend pc_pcap_backend = {
 	.name = "pcap",
 	.open = pcap_open_tap,
-	.read = pcap_read,
+	.read = pcap_drain,
 	.drain = pcap_drain,
 	.drops = pcap_drops,
 	.close = pcap_close_tap,

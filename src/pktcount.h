@@ -39,8 +39,12 @@ struct pc_backend {
 	const char *name;	/* the JSON "mode" */
 	/* attach to tap->ifindex; prints its own error, returns a pc_exit */
 	int (*open)(struct pc_tap *tap);
-	/* cumulative counts since open into out[PC_NKEYS]; 0 or -errno */
-	int (*read)(struct pc_tap *tap, struct pc_counter *out);
+	/*
+	 * Bring tap->total up to date: every key since the first attachment;
+	 * 0 or -errno.  Userspace modes count into it as they drain, so their
+	 * read is their drain.
+	 */
+	int (*read)(struct pc_tap *tap);
 	/*
 	 * Userspace modes: take in what tap->sock has ready, at most
 	 * PC_DRAIN_MAX frames (NULL for eBPF, which counts in the kernel);

@@ -234,23 +234,16 @@ static struct frame_case *add(struct table *t, const char *name, enum pc_link li
 #define UNKNOWN PC_PROTO_UNKNOWN
 
 /* A hand-checked case: expected key written out, bytes = the frame's length. */
-#define CASE(NAME, EXPKEY, BUILD) do {					\
-	struct frame_case *c_ = add(&t, NAME, PC_LINK_ETH, 0);		\
+#define LINK_CASE(NAME, LINK, PROTO, EXPKEY, BUILD) do {		\
+	struct frame_case *c_ = add(&t, NAME, LINK, PROTO);		\
 	struct fb b_ = { c_->data, 0 }, *b = &b_;			\
 	BUILD;								\
 	c_->len = b_.len;						\
 	c_->key = (EXPKEY);						\
 	c_->bytes = b_.len;						\
 } while (0)
-
-#define RAW_CASE(NAME, PROTO, EXPKEY, BUILD) do {			\
-	struct frame_case *c_ = add(&t, NAME, PC_LINK_RAW, PROTO);	\
-	struct fb b_ = { c_->data, 0 }, *b = &b_;			\
-	BUILD;								\
-	c_->len = b_.len;						\
-	c_->key = (EXPKEY);						\
-	c_->bytes = b_.len;						\
-} while (0)
+#define CASE(NAME, EXPKEY, BUILD) LINK_CASE(NAME, PC_LINK_ETH, 0, EXPKEY, BUILD)
+#define RAW_CASE(NAME, PROTO, EXPKEY, BUILD) LINK_CASE(NAME, PC_LINK_RAW, PROTO, EXPKEY, BUILD)
 
 size_t frames_build(struct frame_case **out)
 {
