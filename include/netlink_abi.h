@@ -15,7 +15,10 @@
 #define PC_NETLINK_ROUTE	0
 #define PC_RTMGRP_LINK		1
 #define PC_NLM_F_REQUEST	1
+#define PC_NLM_F_DUMP_INTR	0x10	/* 3.1: links changed during the dump; ask again */
+#define PC_NLM_F_DUMP		0x300	/* NLM_F_ROOT | NLM_F_MATCH */
 #define PC_NLMSG_ERROR		2
+#define PC_NLMSG_DONE		3
 #define PC_RTM_NEWLINK		16
 #define PC_RTM_DELLINK		17
 #define PC_RTM_GETLINK		18

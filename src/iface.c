@@ -208,31 +208,6 @@ int pc_iface_default(char *name, size_t size)
 	return PC_EXIT_OK;
 }
 
-int pc_iface_all(char (**names)[IF_NAMESIZE], int *n)
-{
-	struct if_nameindex *ifs, *i;
-	int count = 0;
-
-	ifs = if_nameindex();
-	if (!ifs) {
-		pc_err("listing interfaces: %s", strerror(errno));
-		return PC_EXIT_FAIL;
-	}
-	for (i = ifs; i->if_index; i++)
-		count++;
-	*names = calloc(count ? (size_t)count : 1, sizeof(**names));
-	if (!*names) {
-		if_freenameindex(ifs);
-		pc_err("listing interfaces: %s", strerror(ENOMEM));
-		return PC_EXIT_FAIL;
-	}
-	for (count = 0, i = ifs; i->if_index; i++, count++)
-		snprintf((*names)[count], IF_NAMESIZE, "%s", i->if_name);
-	if_freenameindex(ifs);
-	*n = count;
-	return count ? PC_EXIT_OK : PC_EXIT_NOIFACE;
-}
-
 int pc_have_cap(int cap)
 {
 	char line[256];

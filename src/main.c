@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -245,7 +246,8 @@ struct ctx {
 	int pfd_cap;
 };
 
-static int add_iface(struct pc_tap **taps, int *ntaps, const char *name);
+static int append_tap(struct pc_tap **taps, int *ntaps, const struct pc_tap *found);
+static void raise_fd_limit(int n);
 static int open_tap(struct pc_tap *tap, enum pc_mode mode, const struct pc_backend *be);
 
 /* An event line: on stderr always, and as a JSON record when that is the format. */
@@ -311,38 +313,53 @@ static int detach(struct ctx *c, struct pc_tap *tap)
 	return say_event(c, tap, "detached", "the interface was deleted; totals kept");
 }
 
-/* An interface appeared: a detached tap of that name takes it, or with -a a new tap. */
-static int attach(struct ctx *c, const char *name)
+static struct pc_tap *tap_of_ifindex(struct ctx *c, int ifindex)
 {
-	struct pc_tap *tap = NULL;
-	int i, code;
+	for (int i = 0; i < c->ntaps; i++)
+		if (c->taps[i].attached && c->taps[i].ifindex == ifindex)
+			return &c->taps[i];
+	return NULL;
+}
 
-	for (i = 0; i < c->ntaps; i++)
-		if (!strcmp(c->taps[i].name, name)) {
-			if (c->taps[i].attached)
-				return 0;	/* a change of flags, or our own tap: nothing to do */
-			tap = &c->taps[i];
-		}
-	if (!tap) {
-		if (!c->o->all)
-			return 0;
-		if (add_iface(&c->taps, &c->ntaps, name))
-			return 0;	/* gone again already, or not one we can count */
-		tap = &c->taps[c->ntaps - 1];
-		tap->promisc = c->o->promisc;
-	} else {
-		struct pc_tap fresh;
+/* The index of the detached tap of that name, or -1. */
+static int detached_named(const struct ctx *c, const char *name)
+{
+	for (int i = 0; i < c->ntaps; i++)
+		if (!c->taps[i].attached && !strcmp(c->taps[i].name, name))
+			return i;
+	return -1;
+}
 
-		memset(&fresh, 0, sizeof(fresh));
-		if (pc_iface_lookup(&fresh, name))
+/*
+ * Open detached tap i (or, with i < 0, a new one for -a) on the interface
+ * that has the name now.  An interface gone again, or one that another tap
+ * counts already (renamed: its event is on the way), is left alone.
+ */
+static int attach(struct ctx *c, int i, const char *name)
+{
+	struct pc_tap fresh, *tap;
+	int code;
+
+	pc_soft_errors = 1;
+	code = pc_iface_lookup(&fresh, name);
+	pc_soft_errors = 0;
+	if (code || tap_of_ifindex(c, fresh.ifindex))
+		return 0;
+	if (i < 0) {
+		if (append_tap(&c->taps, &c->ntaps, &fresh))
 			return 0;
-		tap->ifindex = fresh.ifindex;
-		tap->arphrd = fresh.arphrd;
-		tap->link = fresh.link;
+		raise_fd_limit(c->ntaps);
 	}
+	tap = &c->taps[i < 0 ? c->ntaps - 1 : i];
+	tap->ifindex = fresh.ifindex;
+	tap->arphrd = fresh.arphrd;
+	tap->link = fresh.link;
+	tap->promisc = c->o->promisc;
 	code = open_tap(tap, c->o->mode, c->be);
 	if (code) {
-		pc_err("%s: could not attach again (exit code %d); will try when it changes next", name, code);
+		pc_err("%s: could not attach (exit code %d); will try when it changes next", name, code);
+		if (i < 0)
+			c->ntaps--;	/* made for it just now: nothing counted to keep */
 		return 0;
 	}
 	tap->attached = 1;
@@ -350,25 +367,116 @@ static int attach(struct ctx *c, const char *name)
 	return say_event(c, tap, "attached", "the interface appeared; counting goes on from the totals");
 }
 
+/* Fold what tap src counted into dst (src is then dropped by the caller). */
+static void fold(struct pc_tap *dst, const struct pc_tap *src)
+{
+	for (int k = 0; k < PC_NKEYS; k++) {
+		dst->base[k].bytes += src->total[k].bytes;
+		dst->base[k].packets += src->total[k].packets;
+		dst->total[k].bytes += src->total[k].bytes;
+		dst->total[k].packets += src->total[k].packets;
+		dst->prev[k].bytes += src->prev[k].bytes;
+		dst->prev[k].packets += src->prev[k].packets;
+	}
+	dst->drops += src->drops;
+	dst->drops_base += src->drops;
+	dst->prev_drops += src->prev_drops;
+	dst->k_before.rx_packets += src->k_now.rx_packets;
+	dst->k_before.tx_packets += src->k_now.tx_packets;
+	dst->k_before.rx_bytes += src->k_now.rx_bytes;
+	dst->k_before.tx_bytes += src->k_now.tx_bytes;
+}
+
+/*
+ * A counted interface has a new name (ip link set X name Y; udev renames
+ * eth0 to enx... at boot).  The socket is bound to the device, not the
+ * name, so the tap follows the device and is reported under the new name.
+ * A detached tap of that name is folded in: one name, one series, and it
+ * never goes back.
+ */
+static int rename_tap(struct ctx *c, int t, const char *name)
+{
+	char reason[64 + IF_NAMESIZE];
+	int d = detached_named(c, name);
+
+	snprintf(reason, sizeof(reason), "renamed from %s; totals kept", c->taps[t].name);
+	if (d >= 0) {
+		fold(&c->taps[t], &c->taps[d]);
+		memmove(&c->taps[d], &c->taps[d + 1], (size_t)(c->ntaps - d - 1) * sizeof(c->taps[0]));
+		c->ntaps--;
+		t -= t > d;
+	}
+	snprintf(c->taps[t].name, sizeof(c->taps[t].name), "%s", name);
+	return say_event(c, &c->taps[t], "renamed", reason);
+}
+
+/* A link as the kernel has it now: from an event, or from a dump of all. */
+static int link_seen(struct ctx *c, const struct pc_link_event *ev)
+{
+	struct pc_tap *tap = tap_of_ifindex(c, ev->ifindex);
+	int ret = 0;
+
+	if (!tap) {
+		int d = detached_named(c, ev->name);
+
+		return d >= 0 || c->o->all ? attach(c, d, ev->name) : 0;
+	}
+	if (strcmp(tap->name, ev->name))
+		ret = rename_tap(c, (int)(tap - c->taps), ev->name);
+	tap = tap_of_ifindex(c, ev->ifindex);
+	if (!ret && ev->up && tap->be->up)
+		tap->be->up(tap);	/* says why itself when it fails; tried again at the next event */
+	return ret;
+}
+
+/*
+ * Link events were lost: the socket's buffer overflowed in a burst of
+ * changes, or while pktcount was stopped.  What is queued is dropped and
+ * all links are read instead: a tap whose interface is gone detaches, and
+ * every link goes through link_seen() as an event would.  Events queued
+ * after the dump are newer than it, so they are handled as usual after.
+ */
+static int rescan(struct ctx *c)
+{
+	struct pc_link_event *links, ev[32];
+	int n, i, j, ret = 0;
+
+	while ((n = pc_nl_read_events(c->nl_fd, ev, 32)) > 0 || n == -ENOBUFS)
+		;
+	n = 0;
+	i = pc_nl_dump_links(&links, &n);
+	if (i < 0) {
+		pc_err("link events were lost, and reading the links failed: %s", strerror(-i));
+		return 0;
+	}
+	pc_log("link events were lost: read all %d links again", n);
+	for (i = 0; i < c->ntaps && !ret; i++) {
+		for (j = 0; j < n && links[j].ifindex != c->taps[i].ifindex; j++)
+			;
+		if (c->taps[i].attached && j == n)
+			ret = detach(c, &c->taps[i]);
+	}
+	for (j = 0; j < n && !ret; j++)
+		ret = link_seen(c, &links[j]);
+	free(links);
+	return ret;
+}
+
 static int handle_link_events(struct ctx *c)
 {
 	struct pc_link_event ev[32];
-	int n, i, j, ret = 0;
+	int n, i, ret = 0;
+	struct pc_tap *tap;
 
-	while ((n = pc_nl_read_events(c->nl_fd, ev, 32)) > 0) {
-		for (i = 0; i < n && !ret; i++) {
-			if (ev[i].deleted) {
-				for (j = 0; j < c->ntaps && !ret; j++)
-					if (c->taps[j].attached && c->taps[j].ifindex == ev[i].ifindex)
-						ret = detach(c, &c->taps[j]);
-			} else {
-				ret = attach(c, ev[i].name);
-			}
-		}
-	}
-	if (n == -ENOBUFS)
-		pc_err("link events overflowed: some were lost");	/* rare; next change corrects */
-	else if (n < 0)
+	while (!ret && (n = pc_nl_read_events(c->nl_fd, ev, 32)) > 0)
+		for (i = 0; i < n && !ret; i++)
+			if (!ev[i].deleted)
+				ret = link_seen(c, &ev[i]);
+			else if ((tap = tap_of_ifindex(c, ev[i].ifindex)))
+				ret = detach(c, tap);
+	if (!ret && n == -ENOBUFS)
+		return rescan(c);
+	if (!ret && n < 0)
 		pc_err("reading link events: %s", strerror(-n));
 	return ret;
 }
@@ -580,27 +688,96 @@ static int run(struct ctx *c)
 	return code ? code : c->o->prom_failed ? PC_EXIT_FAIL : PC_EXIT_OK;
 }
 
-static int add_iface(struct pc_tap **taps, int *ntaps, const char *name)
+/* A tap for the interface pc_iface_lookup() found, at the end of *taps; a pc_exit. */
+static int append_tap(struct pc_tap **taps, int *ntaps, const struct pc_tap *found)
 {
-	struct pc_tap tap, *grown;
-	int code, i;
+	struct pc_tap *grown = realloc(*taps, (size_t)(*ntaps + 1) * sizeof(**taps)), *t;
 
-	memset(&tap, 0, sizeof(tap));
-	tap.sock = tap.map_fd = tap.prog_fd = -1;
-	code = pc_iface_lookup(&tap, name);
-	if (code)
-		return code;
-	for (i = 0; i < *ntaps; i++)
-		if ((*taps)[i].ifindex == tap.ifindex)
-			return PC_EXIT_OK;	/* named twice: count once */
-	grown = realloc(*taps, (size_t)(*ntaps + 1) * sizeof(**taps));
 	if (!grown) {
-		pc_err("interface %s: %s", name, strerror(ENOMEM));
+		pc_err("interface %s: %s", found->name, strerror(ENOMEM));
 		return PC_EXIT_FAIL;
 	}
 	*taps = grown;
-	(*taps)[(*ntaps)++] = tap;
+	t = &grown[(*ntaps)++];
+	memset(t, 0, sizeof(*t));
+	memcpy(t->name, found->name, sizeof(t->name));
+	t->ifindex = found->ifindex;
+	t->arphrd = found->arphrd;
+	t->link = found->link;
+	t->sock = t->map_fd = t->prog_fd = -1;
 	return PC_EXIT_OK;
+}
+
+static int add_iface(struct pc_tap **taps, int *ntaps, const char *name)
+{
+	struct pc_tap found;
+	int code, i;
+
+	memset(&found, 0, sizeof(found));
+	code = pc_iface_lookup(&found, name);
+	if (code)
+		return code;
+	for (i = 0; i < *ntaps; i++)
+		if ((*taps)[i].ifindex == found.ifindex)
+			return PC_EXIT_OK;	/* named twice: count once */
+	return append_tap(taps, ntaps, &found);
+}
+
+/*
+ * Descriptors for n taps: up to four each (pcap: two sockets and libpcap's
+ * two wake-up eventfds; eBPF: socket and map), and some to spare.  The soft
+ * limit (1024 by default) is raised as far as the hard one allows, which
+ * needs no privilege, and said: -a on a router with 600 interfaces needs it.
+ */
+static void raise_fd_limit(int n)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)n * 4 + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need)
+		return;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+		pc_err("%d interfaces need up to %llu descriptors; the hard limit is %llu (ulimit -Hn)",
+		       n, (unsigned long long)need, (unsigned long long)rl.rlim_max);
+		need = rl.rlim_max;
+	}
+	/* room to grow: -a adds interfaces as they appear */
+	if (rl.rlim_max == RLIM_INFINITY || need + need / 2 <= rl.rlim_max)
+		need += need / 2;
+	pc_err("raising the open-file limit from %llu to %llu for %d interfaces",
+	       (unsigned long long)rl.rlim_cur, (unsigned long long)need, n);
+	rl.rlim_cur = need;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		pc_err("setrlimit(RLIMIT_NOFILE, %llu): %s", (unsigned long long)need, strerror(errno));
+}
+
+/* -a: every link there is now; one that vanishes meanwhile is skipped, said in a line. */
+static int add_all(struct pc_tap **taps, int *ntaps)
+{
+	struct pc_link_event *links;
+	int n, i, code = pc_nl_dump_links(&links, &n);
+
+	if (code < 0) {
+		pc_err("listing interfaces (rtnetlink RTM_GETLINK): %s", strerror(-code));
+		return PC_EXIT_FAIL;
+	}
+	for (i = 0, code = 0; i < n && !code; i++) {
+		pc_soft_errors = 1;
+		code = add_iface(taps, ntaps, links[i].name);
+		pc_soft_errors = 0;
+		if (code == PC_EXIT_NOIFACE) {
+			pc_err("%s; skipped: it vanished while pktcount started", pc_last_error);
+			code = PC_EXIT_OK;
+		} else if (code) {
+			pc_err("%s", pc_last_error);
+		}
+	}
+	free(links);
+	if (!code && !*ntaps) {
+		pc_err("no interface to count");
+		code = PC_EXIT_NOIFACE;
+	}
+	return code;
 }
 
 /* The mode for every tap: eBPF where the kernel has it, else (auto) classic. */
@@ -654,6 +831,8 @@ static int open_tap(struct pc_tap *tap, enum pc_mode mode, const struct pc_backe
 	pc_soft_errors = 1;
 	code = be->open(tap);
 	pc_soft_errors = 0;
+	if (code == PC_EXIT_NOIFACE)
+		pc_err("%s", pc_last_error);	/* gone: no other mode would find it either */
 	if (code == PC_EXIT_OK || code == PC_EXIT_NOIFACE)
 		return code;
 	pc_log("mode auto: %s: classic, because %s", tap->name, pc_last_error);
@@ -686,7 +865,7 @@ int main(int argc, char **argv)
 	const struct pc_backend *be = NULL;
 	struct pc_tap *taps = NULL;
 	struct sigaction sa;
-	int ntaps = 0, opened = 0, code = PC_EXIT_OK, c, i;
+	int ntaps = 0, nl_fd = -1, code = PC_EXIT_OK, c, i;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":i:c:m:f:n:Z:pjavhV", longopts, NULL)) != -1) {
@@ -749,14 +928,10 @@ int main(int argc, char **argv)
 	if (o.netns && (code = enter_netns(o.netns)))
 		return code;
 	snprintf(o.kernel, sizeof(o.kernel), "%s", uname(&uts) == 0 ? uts.release : "unknown");
+	/* subscribed before the interfaces are listed: no change falls in between */
+	nl_fd = pc_nl_open_events();
 	if (o.all) {
-		char (*names)[IF_NAMESIZE] = NULL;
-		int n = 0;
-
-		code = pc_iface_all(&names, &n);
-		for (i = 0; !code && i < n; i++)
-			code = add_iface(&taps, &ntaps, names[i]);
-		free(names);
+		code = add_all(&taps, &ntaps);
 	} else if (optind == argc) {
 		char name[IF_NAMESIZE];
 
@@ -788,13 +963,22 @@ int main(int argc, char **argv)
 	code = choose_backend(o.mode, &be);
 	if (code)
 		goto out;
-	for (opened = 0; opened < ntaps; opened++) {
-		taps[opened].promisc = o.promisc;
-		code = open_tap(&taps[opened], o.mode, be);
+	raise_fd_limit(ntaps);
+	for (i = 0; i < ntaps; i++) {
+		taps[i].promisc = o.promisc;
+		code = open_tap(&taps[i], o.mode, be);
+		if (code == PC_EXIT_NOIFACE && o.all) {
+			/* -a: its deletion is on the way as an event; the others are counted */
+			pc_err("%s: skipped: it vanished while pktcount started", taps[i].name);
+			memmove(&taps[i], &taps[i + 1], (size_t)(ntaps - i - 1) * sizeof(*taps));
+			ntaps--;
+			i--;
+			continue;
+		}
 		if (code)
 			goto out;
-		taps[opened].attached = 1;
-		check_start(&taps[opened], o.check);
+		taps[i].attached = 1;
+		check_start(&taps[i], o.check);
 	}
 
 	/* no SA_RESTART: a signal must end the sleep at once */
@@ -853,7 +1037,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	{
-		struct ctx cx = { .o = &o, .taps = taps, .ntaps = ntaps, .be = be, .nl_fd = pc_nl_open_events() };
+		struct ctx cx = { .o = &o, .taps = taps, .ntaps = ntaps, .be = be, .nl_fd = nl_fd };
 
 		/* without link events pktcount still counts; it cannot follow interfaces then */
 		if (cx.nl_fd < 0)
@@ -861,15 +1045,15 @@ int main(int argc, char **argv)
 			       strerror(-cx.nl_fd));
 		code = run(&cx);
 		taps = cx.taps;
-		ntaps = opened = cx.ntaps;
-		if (cx.nl_fd >= 0)
-			close(cx.nl_fd);
+		ntaps = cx.ntaps;
 		free(cx.pfd);
 	}
 out:
-	for (i = 0; i < opened; i++)
+	for (i = 0; i < ntaps; i++)
 		if (taps[i].attached)
 			taps[i].be->close(&taps[i]);
 	free(taps);
+	if (nl_fd >= 0)
+		close(nl_fd);
 	return code;
 }

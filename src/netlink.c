@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <net/if.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -106,19 +107,21 @@ int pc_nl_read_events(int fd, struct pc_link_event *ev, int max)
 	return n;
 }
 
-int pc_nl_link_stats(int ifindex, struct pc_link_stats *st)
+/*
+ * Ask for one link (ifindex > 0) or every link (0: a dump) and hand each
+ * RTM_NEWLINK answer to fn, which returns 1 to stop.  0, -EAGAIN when the
+ * links changed under a dump (NLM_F_DUMP_INTR: ask again), or -errno.
+ */
+static int nl_getlink(int ifindex, int (*fn)(const struct pc_link_event *ev, void *arg), void *arg)
 {
 	struct {
 		struct pc_nlmsghdr nh;
 		struct pc_ifinfomsg ifi;
 	} req;
-	char buf[16384] __attribute__((aligned(4)));
+	/* a dump part is at most 32 KiB (netlink_dump: NLMSG_GOODSIZE or the largest recv buffer) */
+	static char buf[32768] __attribute__((aligned(4)));
 	struct pc_sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	const struct pc_nlmsghdr *nh;
-	struct pc_link_event ev;
-	int fd, ret = -ENOENT;
-	size_t off = 0;
-	ssize_t len;
+	int fd, ret = 1, intr = 0;
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, PC_NETLINK_ROUTE);
 	if (fd < 0)
@@ -126,33 +129,106 @@ int pc_nl_link_stats(int ifindex, struct pc_link_stats *st)
 	memset(&req, 0, sizeof(req));
 	req.nh.nlmsg_len = sizeof(req);
 	req.nh.nlmsg_type = PC_RTM_GETLINK;
-	req.nh.nlmsg_flags = PC_NLM_F_REQUEST;
+	req.nh.nlmsg_flags = PC_NLM_F_REQUEST | (ifindex ? 0 : PC_NLM_F_DUMP);
 	req.nh.nlmsg_seq = 1;
 	req.ifi.ifi_family = AF_UNSPEC;
 	req.ifi.ifi_index = ifindex;
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		ret = -errno;
-		goto out;
-	}
-	len = recv(fd, buf, sizeof(buf), 0);
-	if (len < 0) {
-		ret = -errno;
-		goto out;
-	}
-	while ((nh = nl_next(buf, (size_t)len, &off))) {
-		if (nh->nlmsg_type == PC_NLMSG_ERROR) {
-			const struct pc_nlmsgerr *e = PC_NLMSG_DATA(nh);
+	while (ret == 1) {
+		ssize_t len = recv(fd, buf, sizeof(buf), MSG_TRUNC);
+		const struct pc_nlmsghdr *nh;
+		size_t off = 0;
 
-			ret = nh->nlmsg_len >= PC_NLMSG_LENGTH(sizeof(*e)) && e->error ? e->error : -ENOENT;
+		if (len < 0 && errno == EINTR)
+			continue;
+		if (len < 0 || (size_t)len > sizeof(buf)) {
+			ret = len < 0 ? -errno : -EMSGSIZE;
 			break;
 		}
-		if (parse_link(nh, &ev) && ev.have_stats) {
-			*st = ev.stats;
-			ret = 0;
-			break;
+		while (ret == 1 && (nh = nl_next(buf, (size_t)len, &off))) {
+			struct pc_link_event ev;
+
+			intr |= nh->nlmsg_flags & PC_NLM_F_DUMP_INTR;
+			if (nh->nlmsg_type == PC_NLMSG_DONE) {
+				ret = 0;
+			} else if (nh->nlmsg_type == PC_NLMSG_ERROR) {
+				const struct pc_nlmsgerr *e = PC_NLMSG_DATA(nh);
+
+				ret = nh->nlmsg_len >= PC_NLMSG_LENGTH(sizeof(*e)) && e->error ? e->error : -ENOENT;
+			} else if (parse_link(nh, &ev) && fn(&ev, arg)) {
+				ret = 0;
+			}
 		}
 	}
-out:
 	close(fd);
-	return ret;
+	return ret == 0 && intr ? -EAGAIN : ret;
+}
+
+static int take_stats(const struct pc_link_event *ev, void *arg)
+{
+	struct pc_link_event *out = arg;
+
+	*out = *ev;
+	return 1;
+}
+
+int pc_nl_link_stats(int ifindex, struct pc_link_stats *st)
+{
+	struct pc_link_event ev = { .have_stats = 0 };
+	int ret = nl_getlink(ifindex, take_stats, &ev);
+
+	if (ret < 0)
+		return ret;
+	if (!ev.have_stats)
+		return -ENOENT;
+	*st = ev.stats;
+	return 0;
+}
+
+struct link_list {
+	struct pc_link_event *ev;
+	int n, cap, oom;
+};
+
+static int add_link(const struct pc_link_event *ev, void *arg)
+{
+	struct link_list *l = arg;
+
+	if (l->n == l->cap) {
+		int cap = l->cap ? 2 * l->cap : 64;
+		struct pc_link_event *grown = realloc(l->ev, (size_t)cap * sizeof(*grown));
+
+		if (!grown) {
+			l->oom = 1;
+			return 1;
+		}
+		l->ev = grown;
+		l->cap = cap;
+	}
+	l->ev[l->n++] = *ev;
+	return 0;
+}
+
+int pc_nl_dump_links(struct pc_link_event **links, int *n)
+{
+	struct link_list l = { NULL, 0, 0, 0 };
+	int ret, tries;
+
+	/* a dump that saw links change is asked again; churn that never stops wins after 10 */
+	for (tries = 0; tries < 10; tries++) {
+		l.n = 0;
+		ret = nl_getlink(0, add_link, &l);
+		if (l.oom)
+			ret = -ENOMEM;
+		if (ret != -EAGAIN)
+			break;
+	}
+	if (ret < 0 && ret != -EAGAIN) {
+		free(l.ev);
+		return ret;
+	}
+	*links = l.ev;
+	*n = l.n;
+	return 0;
 }

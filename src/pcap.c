@@ -65,7 +65,7 @@ static int pcap_drain(struct pc_tap *tap)
 {
 	int dir;
 
-	for (dir = 0; dir < 2; dir++) {
+	for (dir = 0; dir < 2 && tap->pcap[dir]; dir++) {
 		struct dispatch d = { tap, dir, pcap_datalink(tap->pcap[dir]) };
 
 		/* bounded: a flood must not keep the loop from its deadline or a signal */
@@ -82,7 +82,7 @@ static int pcap_drops(struct pc_tap *tap, uint64_t *total)
 	uint64_t sum = 0;
 	int dir;
 
-	for (dir = 0; dir < 2; dir++) {
+	for (dir = 0; dir < 2 && tap->pcap[dir]; dir++) {
 		struct pcap_stat st;
 
 		if (pcap_stats(tap->pcap[dir], &st) < 0) {
@@ -130,6 +130,8 @@ static int open_handle(struct pc_tap *tap, int outgoing)
 		return PC_EXIT_FAIL;
 	}
 	ret = pcap_activate(p);
+	if (ret == PCAP_ERROR_IFACE_NOT_UP)
+		return -1;	/* the caller waits for it to come up */
 	if (ret < 0) {
 		pc_err("pcap_activate on %s: %s", tap->name, pcap_geterr(p));
 		return ret == PCAP_ERROR_PERM_DENIED ? PC_EXIT_PRIV :
@@ -159,19 +161,40 @@ static int open_handle(struct pc_tap *tap, int outgoing)
 	return PC_EXIT_OK;
 }
 
+/*
+ * libpcap refuses an interface that is down (pcap-linux.c: the bind leaves
+ * ENETDOWN in SO_ERROR, and activation fails PCAP_ERROR_IFACE_NOT_UP), where
+ * a packet socket of our own simply starts receiving once it is up.  Such a
+ * tap counts nothing (a down interface carries nothing) until its link event
+ * says it is up, and opens then: frames in the moment between the interface
+ * coming up and the handles opening are not seen.
+ */
+static int pcap_up(struct pc_tap *tap)
+{
+	int code = PC_EXIT_OK, dir;
+
+	for (dir = 0; dir < 2 && !code; dir++)
+		if (!tap->pcap[dir])
+			code = open_handle(tap, dir);
+	if (code) {
+		pcap_close_tap(tap);
+		if (code < 0)
+			pc_log("%s: pcap: down; opened when it comes up", tap->name);
+		else
+			pc_err("%s: pcap: could not open it; tried again at its next change", tap->name);
+	}
+	return code < 0 ? PC_EXIT_OK : code;
+}
+
 static int pcap_open_tap(struct pc_tap *tap)
 {
-	int code, dir;
+	int code;
 
 	tap->pcap[0] = tap->pcap[1] = NULL;
 	tap->nfds = 0;
-	for (dir = 0; dir < 2; dir++) {
-		code = open_handle(tap, dir);
-		if (code) {
-			pcap_close_tap(tap);
-			return code;
-		}
-	}
+	code = pcap_up(tap);
+	if (code)
+		return code;
 	tap->settle_ms = 2 * PCAP_TIMEOUT_MS;
 	snprintf(tap->detail, sizeof(tap->detail), "%s, snaplen %d", pcap_lib_version(),
 		 PC_CLASSIC_SNAP_EXT);
@@ -186,4 +209,5 @@ const struct pc_backend pc_pcap_backend = {
 	.drain = pcap_drain,
 	.drops = pcap_drops,
 	.close = pcap_close_tap,
+	.up = pcap_up,
 };

@@ -54,6 +54,11 @@ struct pc_backend {
 	/* frames the kernel dropped before we saw them, since open; 0 or -errno */
 	int (*drops)(struct pc_tap *tap, uint64_t *total);
 	void (*close)(struct pc_tap *tap);
+	/*
+	 * The interface of an open tap is up (NULL: nothing to do).  pcap mode
+	 * opens here what libpcap refused while the interface was down.
+	 */
+	int (*up)(struct pc_tap *tap);
 };
 
 struct pc_tap {
@@ -121,8 +126,6 @@ extern const struct pc_backend pc_pcap_backend;
 /* Interfaces (src/iface.c); each returns a pc_exit and says why on failure */
 int pc_iface_lookup(struct pc_tap *tap, const char *name);
 int pc_iface_default(char *name, size_t size);
-/* every interface: names[] filled, *n set; the caller frees with free() */
-int pc_iface_all(char (**names)[IF_NAMESIZE], int *n);
 
 /*
  * The packet socket of a tap: opened with protocol 0 (SOCK_RAW on Ethernet-
@@ -146,6 +149,11 @@ int pc_nl_open_events(void);
 int pc_nl_read_events(int fd, struct pc_link_event *ev, int max);
 /* An interface's own counters (IFLA_STATS64); 0 or -errno. */
 int pc_nl_link_stats(int ifindex, struct pc_link_stats *st);
+/*
+ * Every link now (an RTM_GETLINK dump, asked again while links change under
+ * it); the caller frees *links.  0 or -errno.
+ */
+int pc_nl_dump_links(struct pc_link_event **links, int *n);
 
 /* Privileges (src/privs.c) */
 /* The capabilities attaching again needs, as a bit set. */

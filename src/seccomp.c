@@ -77,6 +77,17 @@ static const int allowed[] = {
 	/* packet, netlink and ioctl sockets: reading, and attaching again */
 	SYS_socket, SYS_bind, SYS_setsockopt, SYS_getsockopt, SYS_sendto, SYS_recvfrom,
 	SYS_recvmsg, SYS_ioctl, SYS_getsockname,
+	/* -a: more descriptors as interfaces appear (soft limit, within the hard one) */
+	SYS_prlimit64,
+#ifdef SYS_getrlimit
+	SYS_getrlimit,
+#endif
+#ifdef SYS_setrlimit
+	SYS_setrlimit,
+#endif
+#ifdef SYS_ugetrlimit
+	SYS_ugetrlimit,
+#endif
 	/* --prom-file, /proc and /sys reads */
 	SYS_openat, SYS_fchmod, SYS_renameat, SYS_unlinkat, SYS_lseek, SYS_fcntl,
 #ifdef SYS_open

@@ -606,6 +606,7 @@ int parse_output(const char *out, const char *iface, struct run_output *r,
 	static struct pc_counter last_total[PC_NKEYS];
 	const char *line = out;
 	cJSON *j = NULL;
+	int rebase = 0;
 
 	memset(r, 0, sizeof(*r));
 	memset(last_total, 0, sizeof(last_total));
@@ -624,8 +625,14 @@ int parse_output(const char *out, const char *iface, struct run_output *r,
 			cJSON *ev = cJSON_GetObjectItemCaseSensitive(j, "event");
 
 			if (!cJSON_IsString(ev) || (strcmp(ev->valuestring, "attached") &&
-						    strcmp(ev->valuestring, "detached")))
-				BAD("event record without attached/detached: '%.80s'", line);
+						    strcmp(ev->valuestring, "detached") &&
+						    strcmp(ev->valuestring, "renamed")))
+				BAD("event record without attached/detached/renamed: '%.80s'", line);
+			/* a series that takes over another's name goes on from that one's totals */
+			name = cJSON_GetObjectItemCaseSensitive(j, "iface");
+			if (!strcmp(ev->valuestring, "renamed") && cJSON_IsString(name) &&
+			    !strcmp(name->valuestring, iface))
+				rebase = 1;
 			cJSON_Delete(j);
 			j = NULL;
 			line = nl + 1;
@@ -667,6 +674,10 @@ int parse_output(const char *out, const char *iface, struct run_output *r,
 
 					if (!cJSON_IsNumber(bt) || !cJSON_IsNumber(pt))
 						BAD("interval count without bytes_total/packets_total");
+					if (rebase && bt->valuedouble >= (double)bytes && pt->valuedouble >= (double)packets) {
+						last_total[key].bytes = (uint64_t)bt->valuedouble - bytes;
+						last_total[key].packets = (uint64_t)pt->valuedouble - packets;
+					}
 					if ((uint64_t)bt->valuedouble < last_total[key].bytes ||
 					    (uint64_t)pt->valuedouble < last_total[key].packets)
 						BAD("running total went backwards");
@@ -677,6 +688,7 @@ int parse_output(const char *out, const char *iface, struct run_output *r,
 					last_total[key].packets = (uint64_t)pt->valuedouble;
 				}
 			}
+			rebase = 0;
 		}
 		cJSON_Delete(j);
 		j = NULL;

@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Interfaces that come, go and change names under a running pktcount, as on
+ * a router whose links churn: bursts of deletions and re-creations among
+ * hundreds of veth pairs (with and without pktcount stopped meanwhile, so
+ * that its link events overflow), renames, interfaces that vanish while -a
+ * starts.  Every test checks the totals against the frames it sent, that
+ * no event is false, and that no descriptor leaks.
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+static struct topo topo;
+
+static void down(void)
+{
+	topo_down(&topo);
+}
+
+#define FRAMES 5	/* UDP frames of 60 bytes per interface per round */
+
+/* rx IPv4 UDP: what send_known_traffic() sends */
+static unsigned int udp_key(void)
+{
+	return pc_key_make(PC_DIR_RX, PC_L3_IPV4, 17);
+}
+
+/* npairs veth pairs paI (in topo.a) and pbI (in topo.b), I from 1, all up. */
+static void pairs_up(int npairs)
+{
+	char path[] = "/tmp/pktcount-pairs-XXXXXX";
+	int fd = mkstemp(path), i;
+	FILE *f;
+
+	cr_assert_geq(fd, 0);
+	f = fdopen(fd, "w");
+	cr_assert_not_null(f);
+	for (i = 1; i <= npairs; i++)
+		fprintf(f, "link add pa%d type veth peer name pb%d netns %s\n", i, i, topo.b);
+	for (i = 1; i <= npairs; i++)
+		fprintf(f, "link set pa%d up\n", i);
+	fclose(f);
+	sh_ok("ip -n %s -batch %s", topo.a, path);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	for (i = 1; i <= npairs; i++)
+		fprintf(f, "link set pb%d up\n", i);
+	fclose(f);
+	sh_ok("ip -n %s -batch %s", topo.b, path);
+	unlink(path);
+}
+
+/* One ip -batch: delete pairs 1..n, make them again, bring both ends up. */
+static void churn(int n)
+{
+	char path[] = "/tmp/pktcount-churn-XXXXXX";
+	int fd = mkstemp(path), i;
+	FILE *f;
+
+	cr_assert_geq(fd, 0);
+	f = fdopen(fd, "w");
+	cr_assert_not_null(f);
+	for (i = 1; i <= n; i++)
+		fprintf(f, "link del pa%d\n", i);
+	for (i = 1; i <= n; i++)
+		fprintf(f, "link add pa%d type veth peer name pb%d netns %s\n", i, i, topo.b);
+	for (i = 1; i <= n; i++)
+		fprintf(f, "link set pa%d up\n", i);
+	fclose(f);
+	sh_ok("ip -n %s -batch %s", topo.a, path);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	for (i = 1; i <= n; i++)
+		fprintf(f, "link set pb%d up\n", i);
+	fclose(f);
+	sh_ok("ip -n %s -batch %s", topo.b, path);
+	unlink(path);
+}
+
+struct send_range {
+	int first, last;
+};
+
+/* FRAMES UDP frames out of each of paFIRST..paLAST (in topo.a). */
+static int send_range(void *arg)
+{
+	const struct send_range *r = arg;
+	char name[16];
+	int i, ret;
+
+	for (i = r->first; i <= r->last; i++) {
+		struct known_traffic k = { name, FRAMES, 0, 0 };
+
+		snprintf(name, sizeof(name), "pa%d", i);
+		ret = send_known_traffic(&k);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void send_on(int first, int last)
+{
+	struct send_range r = { first, last };
+
+	cr_assert_eq(in_netns(topo.a, send_range, &r), 0, "sending on pa%d..pa%d", first, last);
+}
+
+static int open_fds(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	cr_assert_not_null(d, "%s", path);
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+static int count_str(const char *s, const char *what)
+{
+	int n = 0;
+
+	for (; s && (s = strstr(s, what)); s += strlen(what))
+		n++;
+	return n;
+}
+
+/* How many event records of kind ev name iface exactly. */
+static int events_of(const char *out, const char *iface, const char *mode, const char *ev)
+{
+	char what[128];
+
+	snprintf(what, sizeof(what), "\"iface\":\"%s\",\"mode\":\"%s\",\"event\":\"%s\"", iface, mode, ev);
+	return count_str(out, what);
+}
+
+/* The running pktcount's totals for iface: exactly want frames of 60 bytes. */
+static void expect_frames(const char *out, const char *iface, uint64_t want)
+{
+	struct run_output r;
+	char err[256];
+
+	cr_assert_eq(parse_output(out, iface, &r, err, sizeof(err)), 0, "%s: %s", iface, err);
+	cr_expect_eq(r.totals[udp_key()].packets, want, "%s: %llu frames, sent %llu", iface,
+		     (unsigned long long)r.totals[udp_key()].packets, (unsigned long long)want);
+	cr_expect_eq(r.totals[udp_key()].bytes, want * 60, "%s: bytes", iface);
+}
+
+struct churn_case {
+	const char *mode;
+	int stop;	/* SIGSTOP pktcount during the burst: its events overflow for sure */
+};
+
+#define PAIRS 300
+#define CHURNED 100
+
+/*
+ * 300 pairs counted with -a, 100 of them deleted and made again in one
+ * burst: every one is detached and attached exactly once, the others not at
+ * all, every frame is counted, and the descriptors are as many as before.
+ * The soft descriptor limit is set to 256, below what 300 taps need: pktcount
+ * must raise it itself.
+ */
+static void churn_test(const struct churn_case *cc)
+{
+	const char *argv[] = { "-a", "-j", "-i", "1", "-m", cc->mode, NULL };
+	struct rlimit rl, low;
+	struct pktcount_proc p;
+	char name[16];
+	int i, fds0, fds1;
+
+	NEED_ROOT("network namespaces");
+	if (!mode_built_in(cc->mode))
+		cr_skip_test("this pktcount was built without %s mode", cc->mode);
+	topo_up(&topo, 0, 0);
+	pairs_up(PAIRS);
+	topo_wait_quiet(&topo, 200, 5000);
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	low = rl;
+	low.rlim_cur = 256;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	i = pktcount_start(&p, topo.b, argv);
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	cr_assert_eq(i, 0);
+	cr_assert_eq(pktcount_wait_for(&p, "\"type\":\"interval\"", PAIRS + 3, 30000), 0,
+		     "pktcount did not start on %d interfaces", PAIRS + 3);
+	send_on(1, CHURNED + 20);
+	fds0 = open_fds(p.pid);
+	if (cc->stop)
+		cr_assert_eq(kill(p.pid, SIGSTOP), 0);
+	churn(CHURNED);
+	if (cc->stop) {
+		usleep(300 * 1000);
+		cr_assert_eq(kill(p.pid, SIGCONT), 0);
+	}
+	cr_assert_eq(pktcount_wait_for(&p, "\"event\":\"attached\"", CHURNED, 30000), 0,
+		     "%d attached events of %d", count_str(p.out, "\"event\":\"attached\""), CHURNED);
+	topo_wait_quiet(&topo, 200, 5000);
+	send_on(1, CHURNED + 20);
+	usleep(300 * 1000);
+	fds1 = open_fds(p.pid);
+	cr_assert_eq(pktcount_finish(&p, SIGTERM, 10000), 0, "exit %d: %s", p.status, p.err);
+	cr_expect_eq(fds1, fds0, "%d descriptors before the burst, %d after", fds0, fds1);
+	cr_expect_eq(count_str(p.out, "\"event\":\"detached\""), CHURNED);
+	cr_expect_eq(count_str(p.out, "\"event\":\"attached\""), CHURNED);
+	cr_expect_eq(count_str(p.out, "\"event\":\"renamed\""), 0);
+	cr_expect(strstr(p.err, "raising the open-file limit from 256 to") != NULL, "%s", p.err);
+	for (i = 1; i <= PAIRS; i++) {
+		int churned = i <= CHURNED;
+
+		snprintf(name, sizeof(name), "pb%d", i);
+		cr_expect_eq(events_of(p.out, name, cc->mode, "detached"), churned, "%s", name);
+		cr_expect_eq(events_of(p.out, name, cc->mode, "attached"), churned, "%s", name);
+		expect_frames(p.out, name, i <= CHURNED + 20 ? 2 * FRAMES : 0);
+	}
+	free(p.out);
+	free(p.err);
+}
+
+Test(follow, ebpf_burst, .fini = down, .timeout = 120)
+{
+	churn_test(&(struct churn_case){ "ebpf", 0 });
+}
+
+Test(follow, classic_burst, .fini = down, .timeout = 120)
+{
+	churn_test(&(struct churn_case){ "classic", 0 });
+}
+
+Test(follow, ebpf_stopped_during_burst, .fini = down, .timeout = 120)
+{
+	churn_test(&(struct churn_case){ "ebpf", 1 });
+}
+
+Test(follow, classic_stopped_during_burst, .fini = down, .timeout = 120)
+{
+	churn_test(&(struct churn_case){ "classic", 1 });
+}
+
+/*
+ * ip link set pb1 down; ip link set pb1 name renamed1; ip link set renamed1
+ * up: the tap follows the device and takes its new name, one "renamed"
+ * event and no other, its totals go on from what it had, no other tap is
+ * touched, and no descriptor leaks.
+ */
+static void rename_test(const char *mode)
+{
+	const char *argv[] = { "-a", "-j", "-i", "0.2", "-m", mode, NULL };
+	struct pktcount_proc p;
+	struct run_output r;
+	char err[256];
+	int fds0, fds1;
+
+	NEED_ROOT("network namespaces");
+	if (!mode_built_in(mode))
+		cr_skip_test("this pktcount was built without %s mode", mode);
+	topo_up(&topo, 0, 0);
+	pairs_up(3);
+	topo_wait_quiet(&topo, 200, 5000);
+	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
+	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
+	send_on(1, 3);
+	usleep(200 * 1000);
+	fds0 = open_fds(p.pid);
+	sh_ok("ip -n %s link set pb1 down && ip -n %s link set pb1 name renamed1 && "
+	      "ip -n %s link set renamed1 up", topo.b, topo.b, topo.b);
+	cr_assert_eq(pktcount_wait_for(&p, "\"event\":\"renamed\"", 1, 5000), 0, "%s", p.out);
+	usleep(300 * 1000);
+	send_on(1, 3);
+	usleep(300 * 1000);
+	fds1 = open_fds(p.pid);
+	cr_assert_eq(pktcount_finish(&p, SIGTERM, 5000), 0, "exit %d: %s", p.status, p.err);
+	cr_expect_eq(fds1, fds0, "%d descriptors before the rename, %d after", fds0, fds1);
+	cr_expect_eq(events_of(p.out, "renamed1", mode, "renamed"), 1, "%s", p.out);
+	cr_expect_eq(count_str(p.out, "\"type\":\"event\""), 1, "%s", p.out);
+	expect_frames(p.out, "renamed1", 2 * FRAMES);
+	expect_frames(p.out, "pb2", 2 * FRAMES);
+	expect_frames(p.out, "pb3", 2 * FRAMES);
+	cr_expect_neq(parse_output(p.out, "pb1", &r, err, sizeof(err)), 0,
+		      "a total record for the old name pb1");
+	free(p.out);
+	free(p.err);
+}
+
+Test(follow, ebpf_rename, .fini = down, .timeout = 60)
+{
+	rename_test("ebpf");
+}
+
+Test(follow, classic_rename, .fini = down, .timeout = 60)
+{
+	rename_test("classic");
+}
+
+Test(follow, pcap_rename, .fini = down, .timeout = 60)
+{
+	rename_test("pcap");
+}
+
+/*
+ * A named interface renamed as udev renames at boot (eth0 -> enx...): it
+ * is reported under its new name.  Then pb2 is deleted and pb3 takes its
+ * name: pb3's counts are folded into the series "pb2", which never goes
+ * back, and there is no second tap of one name.
+ */
+Test(follow, udev_rename_and_a_name_taken_over, .fini = down, .timeout = 60)
+{
+	const char *argv[] = { "-j", "-i", "0.2", "pb1", "pb2", "pb3", NULL };
+	struct pktcount_proc p;
+
+	NEED_ROOT("network namespaces");
+	topo_up(&topo, 0, 0);
+	pairs_up(3);
+	topo_wait_quiet(&topo, 200, 5000);
+	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
+	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
+	send_on(1, 3);
+	usleep(200 * 1000);
+	sh_ok("ip -n %s link set pb1 down && ip -n %s link set pb1 name enx001122 && "
+	      "ip -n %s link set enx001122 up", topo.b, topo.b, topo.b);
+	sh_ok("ip -n %s link del pa2", topo.a);
+	cr_assert_eq(pktcount_wait_for(&p, "\"event\":\"detached\"", 1, 5000), 0, "%s", p.out);
+	sh_ok("ip -n %s link set pb3 down && ip -n %s link set pb3 name pb2 && "
+	      "ip -n %s link set pb2 up", topo.b, topo.b, topo.b);
+	cr_assert_eq(pktcount_wait_for(&p, "\"event\":\"renamed\"", 2, 5000), 0, "%s", p.out);
+	usleep(300 * 1000);
+	send_on(1, 1);
+	send_on(3, 3);
+	usleep(300 * 1000);
+	cr_assert_eq(pktcount_finish(&p, SIGTERM, 5000), 0, "exit %d: %s", p.status, p.err);
+	cr_expect_eq(events_of(p.out, "enx001122", "ebpf", "renamed"), 1, "%s", p.out);
+	cr_expect_eq(events_of(p.out, "pb2", "ebpf", "detached"), 1, "%s", p.out);
+	cr_expect_eq(events_of(p.out, "pb2", "ebpf", "renamed"), 1, "%s", p.out);
+	cr_expect_eq(count_str(p.out, "\"type\":\"event\""), 3, "%s", p.out);
+	expect_frames(p.out, "enx001122", 2 * FRAMES);
+	/* the old pb2's frames, and the old pb3's before and after it took the name */
+	expect_frames(p.out, "pb2", 3 * FRAMES);
+	cr_expect_eq(count_str(p.out, "\"type\":\"total\""), 2, "%s", p.out);
+	free(p.out);
+	free(p.err);
+}
+
+/*
+ * Interfaces deleted while -a starts (auto mode): each one that vanished is
+ * skipped with a line saying so, the others are counted, exactly.  Which
+ * ones vanish before the list and which between the list and the attach
+ * depends on timing; every outcome must hold.
+ */
+Test(follow, deleted_while_all_starts, .fini = down, .timeout = 90)
+{
+	const char *argv[] = { "-a", "-j", "-i", "0.5", NULL };
+	struct pktcount_proc p;
+	char name[16], path[] = "/tmp/pktcount-del-XXXXXX";
+	int fd, i;
+	FILE *f;
+
+	NEED_ROOT("network namespaces");
+	topo_up(&topo, 0, 0);
+	pairs_up(200);
+	topo_wait_quiet(&topo, 200, 5000);
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	f = fdopen(fd, "w");
+	for (i = 1; i <= 100; i++)
+		fprintf(f, "link del pa%d\n", i);
+	fclose(f);
+	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
+	sh_ok("ip -n %s -batch %s", topo.a, path);
+	unlink(path);
+	cr_assert_eq(pktcount_wait_line(&p, 30000), 0, "exit %d: %s", pktcount_finish(&p, 0, 1000), p.err);
+	usleep(500 * 1000);
+	send_on(101, 200);
+	usleep(300 * 1000);
+	cr_assert_eq(pktcount_finish(&p, SIGTERM, 10000), 0, "exit %d: %s", p.status, p.err);
+	for (i = 101; i <= 200; i++) {
+		snprintf(name, sizeof(name), "pb%d", i);
+		expect_frames(p.out, name, FRAMES);
+	}
+	/* every stderr line is a skip, a detach of one counted a moment, or the limit raised */
+	for (const char *l = p.err; *l; l = strchr(l, '\n') + 1) {
+		cr_assert_not_null(strchr(l, '\n'));
+		cr_expect(strstr(l, "skipped: it vanished while pktcount started") ||
+			  strstr(l, ": No such device") || strstr(l, ": detached (") ||
+			  strstr(l, "raising the open-file limit"), "unexpected line: %.*s",
+			  (int)(strchr(l, '\n') - l), l);
+	}
+	free(p.out);
+	free(p.err);
+}
+
+/*
+ * libpcap refuses an interface that is down; -m pcap -a must count the
+ * others at once and that one from when it comes up.
+ */
+Test(follow, pcap_interface_down_at_start, .fini = down, .timeout = 60)
+{
+	const char *argv[] = { "-m", "pcap", "-a", "-j", "-i", "0.2", NULL };
+	struct pktcount_proc p;
+
+	NEED_ROOT("network namespaces");
+	if (!mode_built_in("pcap"))
+		cr_skip_test("this pktcount was built without libpcap");
+	topo_up(&topo, 0, 0);
+	pairs_up(2);
+	sh_ok("ip -n %s link set pb1 down", topo.b);
+	topo_wait_quiet(&topo, 200, 5000);
+	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
+	cr_assert_eq(pktcount_wait_line(&p, 5000), 0, "exit %d: %s", pktcount_finish(&p, 0, 1000), p.err);
+	send_on(2, 2);
+	sh_ok("ip -n %s link set pb1 up", topo.b);
+	usleep(500 * 1000);
+	send_on(1, 2);
+	usleep(300 * 1000);
+	cr_assert_eq(pktcount_finish(&p, SIGTERM, 5000), 0, "exit %d: %s", p.status, p.err);
+	expect_frames(p.out, "pb1", FRAMES);
+	expect_frames(p.out, "pb2", 2 * FRAMES);
+	free(p.out);
+	free(p.err);
+}
