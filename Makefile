@@ -33,7 +33,7 @@ ALL_CPPFLAGS := $(BASE_CPPFLAGS) $(PCAP_CPPFLAGS)
 
 # Everything but main(): the tests link the same objects.
 CORE_SRCS := src/log.c src/bpf.c src/asm.c src/key.c src/classify.c src/ebpf.c src/classic.c src/iface.c \
-             src/netlink.c src/output.c src/privs.c src/seccomp.c insn/count.c insn/classic.c
+             src/netlink.c src/name.c src/output.c src/privs.c src/seccomp.c insn/count.c insn/classic.c
 LIB_SRCS  := $(CORE_SRCS) $(PCAP_SRCS)
 SRCS      := src/main.c $(LIB_SRCS)
 TEST_SRCS := tests/helpers.c tests/frames.c tests/fuzz_check.c tests/test_prog.c \
@@ -221,7 +221,7 @@ uninstall:
 clean:
 	rm -rf $(OBJDIR) pktcount pktcount-static pktcount-static-* tests/pktcount-tests tests/fuzz-classify tests/seccomp-run bench/tap tests/vm/vmtest-*
 
-BENCH_SRCS := src/log.c src/bpf.c src/asm.c src/key.c insn/count.c
+BENCH_SRCS := src/log.c src/name.c src/bpf.c src/asm.c src/key.c insn/count.c
 bench/tap: bench/tap.c $(BENCH_SRCS) $(wildcard include/*.h src/*.h)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -o $@ bench/tap.c $(BENCH_SRCS) $(LDLIBS)
