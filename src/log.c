@@ -19,11 +19,12 @@ char pc_last_error[256];
  * an interface from the command line or from netlink, whose name can hold
  * any byte: its control bytes (newlines too, so it stays one line) and
  * bytes that are not UTF-8 go out as %HH (src/name.c), never raw to a
- * terminal.  A '%' is left alone: it cannot be in a name (src/name.c).
+ * terminal.  A '%' is left alone: messages say "100%", and no name holds
+ * one (src/name.c).
  */
 static void say(const char *msg, const char *tail)
 {
-	char safe[PC_MSG_MAX * 3 + 1];
+	char safe[PC_MSG_MAX * 3 + 1];	/* %HH: three bytes for each at most */
 
 	pc_name_encode(safe, sizeof(safe), msg, PC_NAME_MSG);
 	fprintf(stderr, "pktcount: %s%s\n", safe, tail);
