@@ -33,12 +33,12 @@ ALL_CPPFLAGS := $(BASE_CPPFLAGS) $(PCAP_CPPFLAGS)
 
 # Everything but main(): the tests link the same objects.
 CORE_SRCS := src/log.c src/bpf.c src/asm.c src/key.c src/classify.c src/ebpf.c src/classic.c src/iface.c \
-             src/netlink.c src/output.c src/privs.c src/seccomp.c insn/count.c insn/classic.c
+             src/netlink.c src/name.c src/output.c src/privs.c src/seccomp.c insn/count.c insn/classic.c
 LIB_SRCS  := $(CORE_SRCS) $(PCAP_SRCS)
 SRCS      := src/main.c $(LIB_SRCS)
 TEST_SRCS := tests/helpers.c tests/frames.c tests/fuzz_check.c tests/test_prog.c \
              tests/test_lint.c tests/test_classify.c tests/test_live.c tests/test_cli.c \
-             tests/test_prom.c tests/test_faults.c tests/test_follow.c
+             tests/test_prom.c tests/test_faults.c tests/test_follow.c tests/test_names.c
 
 OBJDIR    := build
 OBJS      := $(SRCS:%.c=$(OBJDIR)/%.o)
@@ -221,7 +221,7 @@ uninstall:
 clean:
 	rm -rf $(OBJDIR) pktcount pktcount-static pktcount-static-* tests/pktcount-tests tests/fuzz-classify tests/seccomp-run bench/tap tests/vm/vmtest-*
 
-BENCH_SRCS := src/log.c src/bpf.c src/asm.c src/key.c insn/count.c
+BENCH_SRCS := src/log.c src/name.c src/bpf.c src/asm.c src/key.c insn/count.c
 bench/tap: bench/tap.c $(BENCH_SRCS) $(wildcard include/*.h src/*.h)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -o $@ bench/tap.c $(BENCH_SRCS) $(LDLIBS)

@@ -4,11 +4,39 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "name.h"
 #include "pktcount.h"
 
 int pc_verbose;
 int pc_soft_errors;
 char pc_last_error[256];
+
+/* Longer messages are cut: every one is a line about one thing. */
+#define PC_MSG_MAX 1024
+
+/*
+ * "pktcount: ", msg, tail and a newline, in one write.  A message may name
+ * an interface from the command line or from netlink, whose name can hold
+ * any byte: its control bytes (newlines too, so it stays one line) and
+ * bytes that are not UTF-8 go out as %HH (src/name.c), never raw to a
+ * terminal.  A '%' is left alone: messages say "100%", and no name holds
+ * one (src/name.c).
+ */
+static void say(const char *msg, const char *tail)
+{
+	char safe[PC_MSG_MAX * 3 + 1];	/* %HH: three bytes for each at most */
+
+	pc_name_encode(safe, sizeof(safe), msg, PC_NAME_MSG);
+	fprintf(stderr, "pktcount: %s%s\n", safe, tail);
+}
+
+void pc_vsay(const char *tail, const char *fmt, va_list ap)
+{
+	char msg[PC_MSG_MAX];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	say(msg, tail);
+}
 
 void pc_log(const char *fmt, ...)
 {
@@ -17,9 +45,7 @@ void pc_log(const char *fmt, ...)
 	if (!pc_verbose)
 		return;
 	va_start(ap, fmt);
-	fputs("pktcount: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	pc_vsay("", fmt, ap);
 	va_end(ap);
 }
 
@@ -27,12 +53,13 @@ void pc_err(const char *fmt, ...)
 {
 	va_list ap;
 
+	/* kept unescaped: it is escaped where it is printed (pc_log) */
 	va_start(ap, fmt);
 	vsnprintf(pc_last_error, sizeof(pc_last_error), fmt, ap);
 	va_end(ap);
 	/* a soft error is named by the fallback it causes, not printed twice */
 	if (!pc_soft_errors)
-		fprintf(stderr, "pktcount: %s\n", pc_last_error);
+		say(pc_last_error, "");
 }
 
 const char *pc_errno_name(int err)

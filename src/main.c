@@ -88,9 +88,7 @@ static int usage_error(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	fputs("pktcount: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputs(" (see pktcount --help)\n", stderr);
+	pc_vsay(" (see pktcount --help)", fmt, ap);
 	va_end(ap);
 	return PC_EXIT_USAGE;
 }

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "name.h"
 #include "output.h"
 
 struct buf {
@@ -23,16 +24,39 @@ struct buf {
 
 static void bprintf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Room for n more bytes and a NUL; 0, or -1 (b->oom set) */
+static int bgrow(struct buf *b, size_t n)
+{
+	size_t cap;
+	char *p;
+
+	if (b->oom)
+		return -1;
+	if (b->cap - b->len > n)
+		return 0;
+	cap = b->cap ? b->cap * 2 : 4096;
+	while (cap - b->len <= n)
+		cap *= 2;
+	p = realloc(b->p, cap);
+	if (!p) {
+		b->oom = 1;
+		return -1;
+	}
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
 static void bprintf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
 
-	if (b->oom)
-		return;
 	for (;;) {
 		size_t room = b->cap - b->len;
 
+		if (b->oom)
+			return;
 		va_start(ap, fmt);
 		n = vsnprintf(b->p ? b->p + b->len : NULL, room, fmt, ap);
 		va_end(ap);
@@ -44,16 +68,7 @@ static void bprintf(struct buf *b, const char *fmt, ...)
 			b->len += (size_t)n;
 			return;
 		}
-		size_t cap = b->cap ? b->cap * 2 : 4096;
-		while (cap - b->len <= (size_t)n)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
+		bgrow(b, (size_t)n);
 	}
 }
 
@@ -81,20 +96,24 @@ static int bflush(struct buf *b, int fd)
 	return ret;
 }
 
-/* A JSON string: interface names may hold quotes and backslashes. */
+/*
+ * A name as style wants it (src/name.c): every name and label value goes
+ * out through here, whatever the format.
+ */
+static void bname(struct buf *b, const char *s, enum pc_name_style style)
+{
+	size_t n = pc_name_encode(NULL, 0, s, style);
+
+	if (bgrow(b, n))
+		return;
+	pc_name_encode(b->p + b->len, n + 1, s, style);
+	b->len += n;
+}
+
 static void bjson_str(struct buf *b, const char *s)
 {
 	bprintf(b, "\"");
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			bprintf(b, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)	/* control, and bytes that need not be UTF-8 */
-			bprintf(b, "\\u%04x", c);
-		else
-			bprintf(b, "%c", c);
-	}
+	bname(b, s, PC_NAME_JSON);
 	bprintf(b, "\"");
 }
 
@@ -184,8 +203,8 @@ int pc_print_table(int fd, const struct pc_tap *tap, double secs, int final)
 	struct buf b = { 0 };
 	unsigned int slot;
 
-	bprintf(&b, "%s  %s  %s %.2f s\n", tap->name, tap->be->name,
-		final ? "total over" : "interval", secs);
+	bname(&b, tap->name, PC_NAME_TEXT);
+	bprintf(&b, "  %s  %s %.2f s\n", tap->be->name, final ? "total over" : "interval", secs);
 	bprintf(&b, "%-16s %11s %9s %12s %9s %11s %9s %12s %9s\n", "proto",
 		"rx bytes", "rx pkts", "rx rate", "rx pkt/s",
 		"tx bytes", "tx pkts", "tx rate", "tx pkt/s");
@@ -297,19 +316,10 @@ int pc_print_json(int fd, const struct pc_tap *tap, double secs, int final, doub
 	return bflush(&b, fd);
 }
 
-/* A Prometheus label value: backslash, double quote and newline escaped. */
+/* A Prometheus label value: UTF-8 always, '\\' and '"' escaped, never a newline. */
 static void bprom_str(struct buf *b, const char *s)
 {
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			bprintf(b, "\\%c", *s);
-		else if (*s == '\n')
-			bprintf(b, "\\n");
-		else if ((unsigned char)*s >= 0x80)
-			bprintf(b, "?");	/* label values are UTF-8; a name need not be */
-		else
-			bprintf(b, "%c", *s);
-	}
+	bname(b, s, PC_NAME_PROM);
 }
 
 static void prom_counters(struct buf *b, const struct pc_tap *taps, int ntaps, int bytes)

@@ -4,6 +4,7 @@
 #define PKTCOUNT_H
 
 #include <net/if.h>
+#include <stdarg.h>
 #include <stdint.h>
 
 #include "pc_key.h"
@@ -99,6 +100,8 @@ extern int pc_verbose;
 
 void pc_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* -v only */
 void pc_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* always */
+/* pc_err()'s line with tail after the message; not kept in pc_last_error */
+void pc_vsay(const char *tail, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /*
  * While set (auto mode trying eBPF), pc_err() messages are -v notes, kept in
  * pc_last_error for the fallback to name.

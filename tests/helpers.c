@@ -125,6 +125,27 @@ void sh_ok(const char *fmt, ...)
 	cr_assert_eq(ret, 0, "command failed (%d): %s", ret, cmd);
 }
 
+void need_promtool(void)
+{
+	if (system("command -v promtool >/dev/null 2>&1") != 0)
+		cr_assert_fail("promtool missing: make check installs it (Debian package prometheus)");
+}
+
+int promtool_ok(const char *page, size_t len)
+{
+	char path[] = "/tmp/pktcount-prom-XXXXXX";
+	int fd = mkstemp(path), ret;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, page, len), (ssize_t)len);
+	close(fd);
+	ret = sh("promtool check metrics < %s > /dev/null 2>&1", path);
+	if (ret)
+		sh("echo '--- promtool on this page:' >&2; promtool check metrics < %s >&2; cat %s >&2", path, path);
+	unlink(path);
+	return ret;
+}
+
 int join_netns(const char *ns)
 {
 	char path[256];

@@ -33,6 +33,11 @@ int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Like sh(), failing the test with the command line when it exits non-zero. */
 void sh_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Fail the test unless promtool is installed. */
+void need_promtool(void);
+/* promtool check metrics on one page; its verdict as an exit status */
+int promtool_ok(const char *page, size_t len);
+
 /* Join network namespace ns (this process); 0 or -errno. */
 int join_netns(const char *ns);
 /* Run fn(arg) in a child that has joined network namespace ns; its exit code. */

@@ -33,28 +33,6 @@ static void down(void)
 static struct known_traffic known = { "va", N_UDP, N_ARP, 2000 };
 
 
-static void need_promtool(void)
-{
-	if (system("command -v promtool >/dev/null 2>&1") != 0)
-		cr_assert_fail("promtool missing: make check installs it (Debian package prometheus)");
-}
-
-/* promtool check metrics on one page; its verdict as an exit status */
-static int promtool_ok(const char *page, size_t len)
-{
-	char path[] = "/tmp/pktcount-prom-XXXXXX";
-	int fd = mkstemp(path), ret;
-
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(write(fd, page, len), (ssize_t)len);
-	close(fd);
-	ret = sh("promtool check metrics < %s > /dev/null 2>&1", path);
-	if (ret)
-		sh("echo '--- promtool on this page:' >&2; promtool check metrics < %s >&2; cat %s >&2", path, path);
-	unlink(path);
-	return ret;
-}
-
 /* The value of one sample in a page, or -1 when the page lacks it. */
 static long long sample(const char *page, const char *series)
 {

@@ -1,0 +1,607 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Interface names in output (src/name.c): UTF-8 goes out as itself, any
+ * other byte as %HH, '%' as %25, controls never raw; every encoding
+ * decodes back to the name, and no two names share one.  Then the binary
+ * on interfaces named so: JSON, Prometheus, the table and stderr.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "helpers.h"
+#include "name.h"
+#include "pktcount.h"
+
+struct name_case {
+	const char *name, *json, *text, *prom;
+};
+
+/* Expected by the rule in README.md ("Interface names in output"). */
+static const struct name_case cases[] = {
+	{ "a\xc3\xbc", "a\xc3\xbc", "a\xc3\xbc", "a\xc3\xbc" },			/* aü */
+	{ "a\xc3\xa9", "a\xc3\xa9", "a\xc3\xa9", "a\xc3\xa9" },			/* aé */
+	{ "a??", "a??", "a??", "a??" },
+	{ "\xc3\xbc\xe2\x82\xac\xc3\xa9", "\xc3\xbc\xe2\x82\xac\xc3\xa9",	/* ü€é */
+	  "\xc3\xbc\xe2\x82\xac\xc3\xa9", "\xc3\xbc\xe2\x82\xac\xc3\xa9" },
+	{ "\xf0\x9f\x98\x80x", "\xf0\x9f\x98\x80x", "\xf0\x9f\x98\x80x", "\xf0\x9f\x98\x80x" },	/* U+1F600 */
+	{ "a\xff", "a%FF", "a%FF", "a%FF" },
+	{ "\xc3", "%C3", "%C3", "%C3" },					/* a lead byte alone */
+	{ "a\xc3" "b", "a%C3b", "a%C3b", "a%C3b" },
+	{ "\xe2\x82", "%E2%82", "%E2%82", "%E2%82" },				/* € cut short */
+	{ "\x80x", "%80x", "%80x", "%80x" },					/* a continuation alone */
+	{ "\xc0\xaf", "%C0%AF", "%C0%AF", "%C0%AF" },				/* overlong '/' */
+	{ "\xe0\x80\xaf", "%E0%80%AF", "%E0%80%AF", "%E0%80%AF" },		/* overlong, 3 bytes */
+	{ "\xed\xa0\x80", "%ED%A0%80", "%ED%A0%80", "%ED%A0%80" },		/* surrogate U+D800 */
+	{ "\xf4\x90\x80\x80", "%F4%90%80%80", "%F4%90%80%80", "%F4%90%80%80" },	/* U+110000 */
+	{ "\xf5\x80", "%F5%80", "%F5%80", "%F5%80" },
+	{ "a\x01" "b", "a\\u0001b", "a%01b", "a%01b" },
+	{ "a\nb", "a\\u000ab", "a%0Ab", "a%0Ab" },
+	{ "\x1b[31m", "\\u001b[31m", "%1B[31m", "%1B[31m" },
+	{ "a\x7f", "a\\u007f", "a%7F", "a%7F" },				/* DEL */
+	{ "a\xc2\x85", "a\xc2\x85", "a%C2%85", "a%C2%85" },			/* U+0085, C1 */
+	{ "a\xc2\xa0", "a\xc2\xa0", "a\xc2\xa0", "a\xc2\xa0" },			/* U+00A0 is no control */
+	{ "a\"b", "a\\\"b", "a\"b", "a\\\"b" },
+	{ "a\\b", "a\\\\b", "a\\b", "a\\\\b" },
+	{ "a%d", "a%25d", "a%25d", "a%25d" },
+	{ "%25", "%2525", "%2525", "%2525" },
+};
+
+#define NCASES (sizeof(cases) / sizeof(cases[0]))
+
+static char *enc(const char *name, enum pc_name_style style)
+{
+	size_t n = pc_name_encode(NULL, 0, name, style);
+	char *out = malloc(n + 1);
+
+	cr_assert_not_null(out);
+	cr_assert_eq(pc_name_encode(out, n + 1, name, style), n);
+	cr_assert_eq(strlen(out), n, "an encoding holds a NUL");
+	cr_assert_leq(n, strlen(name) * PC_NAME_GROWTH);
+	return out;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;	/* lowercase is not what the rule writes */
+}
+
+/*
+ * The rule undone: each %HH back to its byte, and with prom also a label
+ * value's \\ and \".  NULL when s is not something the rule writes.
+ */
+static char *decode_pct(const char *s, int prom)
+{
+	char *out = malloc(strlen(s) + 1), *o = out;
+
+	cr_assert_not_null(out);
+	while (*s) {
+		if (*s == '%') {
+			int hi = hexval(s[1]), lo = hi < 0 ? -1 : hexval(s[2]);
+
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+				goto bad;
+			*o++ = (char)(hi << 4 | lo);
+			s += 3;
+		} else if (prom && *s == '\\') {
+			if (s[1] != '\\' && s[1] != '"')
+				goto bad;
+			*o++ = s[1];
+			s += 2;
+		} else if (prom && *s == '"') {
+			goto bad;
+		} else {
+			*o++ = *s++;
+		}
+	}
+	*o = '\0';
+	return out;
+bad:
+	free(out);
+	return NULL;
+}
+
+/* A JSON string's inside undone by cJSON, then the %HH */
+static char *decode_json(const char *s)
+{
+	size_t n = strlen(s);
+	char *quoted = malloc(n + 3), *out = NULL;
+	cJSON *j;
+
+	cr_assert_not_null(quoted);
+	quoted[0] = '"';
+	memcpy(quoted + 1, s, n);
+	memcpy(quoted + 1 + n, "\"", 2);
+	j = cJSON_Parse(quoted);
+	if (cJSON_IsString(j))
+		out = decode_pct(j->valuestring, 0);
+	cJSON_Delete(j);
+	free(quoted);
+	return out;
+}
+
+/*
+ * Whether s is well-formed UTF-8 by RFC 3629's table of byte ranges (not
+ * by src/name.c's arithmetic), with no control (C0, DEL, C1) when
+ * no_controls; newlines are allowed when lines.
+ */
+static int utf8_clean(const unsigned char *s, size_t len, int no_controls, int lines)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		unsigned char lo = 0x80, hi = 0xbf;
+		size_t n;
+
+		if (c < 0x80) {
+			if (no_controls && (c < 0x20 || c == 0x7f) && !(lines && c == '\n'))
+				return 0;
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 2;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+		else
+			return 0;
+		if (i + n > len || s[i + 1] < lo || s[i + 1] > hi)
+			return 0;
+		for (size_t k = 2; k < n; k++)
+			if (s[i + k] < 0x80 || s[i + k] > 0xbf)
+				return 0;
+		if (no_controls && c == 0xc2 && s[i + 1] <= 0x9f)
+			return 0;	/* C1 */
+		i += n;
+	}
+	return 1;
+}
+
+static int str_clean(const char *s, int no_controls)
+{
+	return utf8_clean((const unsigned char *)s, strlen(s), no_controls, 0);
+}
+
+/* Each style's encoding decodes back to name; the outputs are clean. */
+static void round_trip(const char *name)
+{
+	char *j = enc(name, PC_NAME_JSON), *t = enc(name, PC_NAME_TEXT), *p = enc(name, PC_NAME_PROM);
+	char *dj = decode_json(j), *dt = decode_pct(t, 0), *dp = decode_pct(p, 1);
+
+	cr_assert_not_null(dj, "JSON %s: not the rule's", j);
+	cr_assert_not_null(dt, "TEXT %s: not the rule's", t);
+	cr_assert_not_null(dp, "PROM %s: not the rule's", p);
+	cr_assert_str_eq(dj, name, "JSON %s decodes to another name", j);
+	cr_assert_str_eq(dt, name, "TEXT %s decodes to another name", t);
+	cr_assert_str_eq(dp, name, "PROM %s decodes to another name", p);
+	cr_assert(str_clean(j, 0), "JSON %s: not UTF-8", j);
+	cr_assert(str_clean(t, 1), "TEXT %s: not UTF-8, or a control in it", t);
+	cr_assert(str_clean(p, 1), "PROM %s: not UTF-8, or a control in it", p);
+	for (const char *c = j; *c; c++)
+		cr_assert((unsigned char)*c >= 0x20 && *c != 0x7f, "JSON %s: a raw control", j);
+	free(j);
+	free(t);
+	free(p);
+	free(dj);
+	free(dt);
+	free(dp);
+}
+
+Test(names, table_of_names)
+{
+	for (size_t i = 0; i < NCASES; i++) {
+		char *j = enc(cases[i].name, PC_NAME_JSON);
+		char *t = enc(cases[i].name, PC_NAME_TEXT);
+		char *p = enc(cases[i].name, PC_NAME_PROM);
+
+		cr_expect_str_eq(j, cases[i].json, "case %zu JSON", i);
+		cr_expect_str_eq(t, cases[i].text, "case %zu TEXT", i);
+		cr_expect_str_eq(p, cases[i].prom, "case %zu PROM", i);
+		round_trip(cases[i].name);
+		free(j);
+		free(t);
+		free(p);
+	}
+}
+
+/* The duplicate series of issue 10: aü, aé and a?? are three names. */
+Test(names, distinct_where_question_marks_were)
+{
+	static const char *const three[] = { "a\xc3\xbc", "a\xc3\xa9", "a??" };
+	enum pc_name_style styles[] = { PC_NAME_JSON, PC_NAME_TEXT, PC_NAME_PROM };
+
+	for (size_t s = 0; s < 3; s++) {
+		char *e[3];
+
+		for (size_t i = 0; i < 3; i++)
+			e[i] = enc(three[i], styles[s]);
+		cr_expect_str_neq(e[0], e[1]);
+		cr_expect_str_neq(e[0], e[2]);
+		cr_expect_str_neq(e[1], e[2]);
+		for (size_t i = 0; i < 3; i++)
+			free(e[i]);
+	}
+}
+
+/* snprintf's contract: cut to size, always terminated, the full length returned */
+Test(names, truncates_like_snprintf)
+{
+	char out[5];
+
+	memset(out, 'z', sizeof(out));
+	cr_expect_eq(pc_name_encode(out, sizeof(out), "a\xff\x01q", PC_NAME_TEXT), 8);
+	cr_expect_str_eq(out, "a%FF");
+	cr_expect_eq(pc_name_encode(out, 1, "abc", PC_NAME_TEXT), 3);
+	cr_expect_str_eq(out, "");
+	cr_expect_eq(pc_name_encode(NULL, 0, "a\"", PC_NAME_JSON), 3);
+}
+
+#define NRANDOM 200000
+
+/* Pieces random names are made of: bytes, and sequences that are (almost) UTF-8. */
+static const char *const pieces[] = {
+	"a", "Z", "0", "-", "%", "\"", "\\", "\x01", "\x1b", "\n", "\x7f", "\xc2\x85", "\xc2\xa0",
+	"\xc3\xbc", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf", "\xc3", "\xe2\x82",
+	"\x80", "\xbf", "\xc0\xaf", "\xed\xa0\x80", "\xed\x9f\xbf", "\xf4\x90\x80\x80", "\xff", "\xfe",
+};
+
+static void random_name(char *out, size_t max)
+{
+	size_t want = 1 + (size_t)rand() % max, len = 0;
+
+	while (len < want) {
+		if (rand() % 3 == 0) {
+			out[len++] = (char)(1 + rand() % 255);	/* any byte but NUL */
+		} else {
+			const char *p = pieces[(size_t)rand() % (sizeof(pieces) / sizeof(pieces[0]))];
+			size_t n = strlen(p);
+
+			if (n > want - len)
+				n = want - len;
+			memcpy(out + len, p, n);
+			len += n;
+		}
+	}
+	out[len] = '\0';
+}
+
+struct pair {
+	char name[16];
+	char *enc;
+};
+
+static int by_enc(const void *a, const void *b)
+{
+	return strcmp(((const struct pair *)a)->enc, ((const struct pair *)b)->enc);
+}
+
+/* Sorted by encoding, equal neighbours must be equal names: no two names share one. */
+static void no_collisions(struct pair *p, size_t n, enum pc_name_style style)
+{
+	size_t i, same = 0;
+
+	for (i = 0; i < n; i++) {
+		free(p[i].enc);
+		p[i].enc = enc(p[i].name, style);
+	}
+	qsort(p, n, sizeof(*p), by_enc);
+	for (i = 1; i < n; i++) {
+		if (strcmp(p[i - 1].enc, p[i].enc))
+			continue;
+		cr_assert_str_eq(p[i - 1].name, p[i].name, "two names, one encoding: %s", p[i].enc);
+		same++;
+	}
+	cr_log_info("style %d: %zu names, %zu repeated", (int)style, n, same);
+}
+
+Test(names, random_names_round_trip_and_never_collide, .timeout = 120)
+{
+	struct pair *p = calloc(NRANDOM, sizeof(*p));
+	unsigned int seed = (unsigned int)getpid();
+
+	cr_assert_not_null(p);
+	cr_log_info("seed %u", seed);
+	srand(seed);
+	for (size_t i = 0; i < NRANDOM; i++) {
+		random_name(p[i].name, 15);
+		round_trip(p[i].name);
+	}
+	no_collisions(p, NRANDOM, PC_NAME_JSON);
+	no_collisions(p, NRANDOM, PC_NAME_TEXT);
+	no_collisions(p, NRANDOM, PC_NAME_PROM);
+	for (size_t i = 0; i < NRANDOM; i++)
+		free(p[i].enc);
+	free(p);
+}
+
+/* What fn printed on stderr, NUL-terminated in out. */
+static void capture_stderr(void (*fn)(void), char *out, size_t size)
+{
+	char path[] = "/tmp/pktcount-stderr-XXXXXX";
+	int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+	ssize_t n;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_geq(saved, 0);
+	unlink(path);
+	fflush(stderr);
+	cr_assert_geq(dup2(fd, STDERR_FILENO), 0);
+	fn();
+	fflush(stderr);
+	cr_assert_geq(dup2(saved, STDERR_FILENO), 0);
+	close(saved);
+	n = pread(fd, out, size - 1, 0);
+	cr_assert_geq(n, 0);
+	out[n] = '\0';
+	close(fd);
+}
+
+static void say_bad_things(void)
+{
+	pc_err("interface %s: %s", "x\x1b[31m\n\xff", "No such device");
+	pc_verbose = 1;
+	pc_log("100%% of %s", "a\xc2\x85\xc3\xbc");
+	pc_verbose = 0;
+}
+
+/* stderr: controls and invalid bytes as %HH, '%' kept, one line each */
+Test(names, messages_escape_controls)
+{
+	char out[1024];
+
+	capture_stderr(say_bad_things, out, sizeof(out));
+	cr_expect_str_eq(out, "pktcount: interface x%1B[31m%0A%FF: No such device\n"
+			      "pktcount: 100% of a%C2%85\xc3\xbc\n");
+	/* the fallback names pc_last_error through pc_log, which escapes it then */
+	cr_expect_str_eq(pc_last_error, "interface x\x1b[31m\n\xff: No such device");
+}
+
+/* The live tests: interfaces named so inside a namespace of their own. */
+
+static struct topo topo;
+
+static void down(void)
+{
+	topo_down(&topo);
+}
+
+struct live_name {
+	const char *name;
+	const char *json;	/* the JSON "iface" once parsed */
+	const char *text;	/* the table's, stderr's and (no quote or backslash here) Prometheus' */
+};
+
+static const struct live_name live[] = {
+	{ "a\xc3\xbc", "a\xc3\xbc", "a\xc3\xbc" },
+	{ "a\xc3\xa9", "a\xc3\xa9", "a\xc3\xa9" },
+	{ "a\xff", "a%FF", "a%FF" },
+	{ "a\x01" "b", "a\x01" "b", "a%01b" },
+};
+
+#define NLIVE (sizeof(live) / sizeof(live[0]))
+
+/* name as a sh word: printf gives its bytes back, whatever they are */
+static const char *sh_word(const char *name)
+{
+	static char out[4][96];
+	static int next;
+	char *o = out[next++ % 4];
+	int len = snprintf(o, 96, "\"$(printf '");
+
+	for (; *name; name++)
+		len += snprintf(o + len, 96 - (size_t)len, "\\%03o", (unsigned char)*name);
+	snprintf(o + len, 96 - (size_t)len, "')\"");
+	return o;
+}
+
+/* aü and a\xff, aé and a\x01b: two veth pairs, up, in topo.b */
+static void names_up(void)
+{
+	topo_up(&topo, 0, 0);
+	sh_ok("ip -n %s link add %s type veth peer name %s", topo.b, sh_word(live[0].name), sh_word(live[2].name));
+	sh_ok("ip -n %s link add %s type veth peer name %s", topo.b, sh_word(live[1].name), sh_word(live[3].name));
+	for (size_t i = 0; i < NLIVE; i++)
+		sh_ok("ip -n %s link set %s up", topo.b, sh_word(live[i].name));
+}
+
+/* pktcount with opts then every live name, in topo.b, to its end */
+static void run_named(struct pktcount_proc *p, const char *const opts[])
+{
+	const char *argv[16];
+	size_t n = 0;
+
+	while (opts[n]) {
+		argv[n] = opts[n];
+		n++;
+	}
+	for (size_t i = 0; i < NLIVE; i++)
+		argv[n++] = live[i].name;
+	argv[n] = NULL;
+	cr_assert_eq(pktcount_start(p, topo.b, argv), 0);
+	cr_assert_eq(pktcount_finish(p, 0, 10000), 0, "exit %d: %s", p->status, p->err);
+}
+
+static void expect_clean(const char *what, const char *s, size_t len)
+{
+	cr_expect(utf8_clean((const unsigned char *)s, len, 1, 1),
+		  "%s: a control byte or invalid UTF-8 in: %s", what, s);
+}
+
+/* Each JSON line parses; its iface is one of live[]'s, seen[] counts them. */
+static void json_ifaces(const char *out, const char *type, int seen[NLIVE])
+{
+	const char *line = out, *nl;
+
+	memset(seen, 0, NLIVE * sizeof(*seen));
+	for (; (nl = strchr(line, '\n')); line = nl + 1) {
+		char *copy = strndup(line, (size_t)(nl - line));
+		cJSON *j = cJSON_Parse(copy), *t, *iface;
+		size_t i;
+
+		cr_assert_not_null(j, "not JSON: %s", copy);
+		t = cJSON_GetObjectItemCaseSensitive(j, "type");
+		iface = cJSON_GetObjectItemCaseSensitive(j, "iface");
+		cr_assert(cJSON_IsString(t) && cJSON_IsString(iface), "%s", copy);
+		for (i = 0; i < NLIVE && strcmp(iface->valuestring, live[i].json); i++)
+			;
+		cr_assert_lt(i, NLIVE, "iface %s is none of the names: %s", iface->valuestring, copy);
+		seen[i] += !strcmp(t->valuestring, type);
+		cJSON_Delete(j);
+		free(copy);
+	}
+}
+
+static int by_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* No two samples of a page share metric name and labels. */
+static void no_duplicate_series(char *page)
+{
+	char *series[256], *line, *save;
+	size_t n = 0;
+
+	for (line = strtok_r(page, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *space = strrchr(line, ' ');
+
+		if (line[0] == '#')
+			continue;
+		cr_assert_not_null(space, "%s", line);
+		cr_assert_lt(n, 256);
+		*space = '\0';
+		series[n++] = line;
+	}
+	qsort(series, n, sizeof(series[0]), by_str);
+	for (size_t i = 1; i < n; i++)
+		cr_expect_str_neq(series[i - 1], series[i], "a series twice");
+	cr_expect_geq(n, 2 * NLIVE, "%zu samples", n);
+}
+
+static int starts_a_line(const char *s, const char *what)
+{
+	const char *p = s;
+
+	while ((p = strstr(p, what)) && p != s && p[-1] != '\n')
+		p++;
+	return p != NULL;
+}
+
+Test(names, live_json_prom_table_stderr, .fini = down, .timeout = 90)
+{
+	static const char *const json[] = { "-j", "-c", "1", "-i", "0.2", NULL };
+	static const char *const prom[] = { "-f", "prom", "-c", "1", "-i", "0.2", NULL };
+	static const char *const table[] = { "-v", "-c", "1", "-i", "0.2", NULL };
+	struct pktcount_proc p;
+	int seen[NLIVE];
+	char want[64];
+
+	NEED_ROOT("network namespaces");
+	need_promtool();
+	names_up();
+
+	run_named(&p, json);
+	expect_clean("JSON", p.out, p.out_len);
+	expect_clean("JSON's stderr", p.err, p.err_len);
+	json_ifaces(p.out, "total", seen);
+	for (size_t i = 0; i < NLIVE; i++)
+		cr_expect_eq(seen[i], 1, "%s: %d total records:\n%s", live[i].text, seen[i], p.out);
+	json_ifaces(p.out, "interval", seen);
+	for (size_t i = 0; i < NLIVE; i++)
+		cr_expect_eq(seen[i], 1, "%s: %d interval records", live[i].text, seen[i]);
+	free(p.out);
+	free(p.err);
+
+	run_named(&p, prom);
+	expect_clean("Prometheus", p.out, p.out_len);
+	expect_clean("Prometheus' stderr", p.err, p.err_len);
+	cr_expect_eq(promtool_ok(p.out, p.out_len), 0, "promtool refused:\n%s", p.out);
+	for (size_t i = 0; i < NLIVE; i++) {
+		snprintf(want, sizeof(want), "\npktcount_info{iface=\"%s\",", live[i].text);
+		cr_expect_not_null(strstr(p.out, want), "no %s in:\n%s", want + 1, p.out);
+	}
+	no_duplicate_series(p.out);
+	free(p.out);
+	free(p.err);
+
+	run_named(&p, table);
+	expect_clean("table", p.out, p.out_len);
+	expect_clean("table's stderr (-v)", p.err, p.err_len);
+	for (size_t i = 0; i < NLIVE; i++) {
+		snprintf(want, sizeof(want), "%s  ", live[i].text);
+		cr_expect(starts_a_line(p.out, want), "no table headed %s in:\n%s", live[i].text, p.out);
+		snprintf(want, sizeof(want), "pktcount: %s: ", live[i].text);
+		cr_expect_not_null(strstr(p.err, want), "-v never names %s:\n%s", live[i].text, p.err);
+	}
+	free(p.out);
+	free(p.err);
+}
+
+/* Names given on the command line reach stderr escaped, in one line. */
+Test(names, bad_names_on_command_line)
+{
+	static const struct {
+		const char *argv[4];
+		int code;
+		const char *says;
+	} bad[] = {
+		{ { "x\x1b[31m", NULL }, 3, "pktcount: interface x%1B[31m: No such device\n" },
+		{ { "a\nb\xff", NULL }, 3, "pktcount: interface a%0Ab%FF: No such device\n" },
+		{ { "-i", "\x01\xc3", "lo", NULL }, 2, "pktcount: bad interval '%01%C3'" },
+	};
+	struct pktcount_proc p;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(pktcount_start(&p, NULL, bad[i].argv), 0);
+		cr_expect_eq(pktcount_finish(&p, 0, 10000), bad[i].code, "case %zu: exit %d: %s",
+			     i, p.status, p.err);
+		cr_expect(strncmp(p.err, bad[i].says, strlen(bad[i].says)) == 0,
+			  "case %zu: stderr '%s', want '%s'", i, p.err, bad[i].says);
+		cr_expect_eq(strchr(p.err, '\n'), p.err + p.err_len - 1, "case %zu: not one line: %s", i, p.err);
+		expect_clean("stderr", p.err, p.err_len);
+		free(p.out);
+		free(p.err);
+	}
+}
+
+/* An interface named a\x01b deleted: its event record and stderr line name it escaped. */
+Test(names, events_name_it, .fini = down, .timeout = 60)
+{
+	const char *argv[] = { "-j", "-i", "0.2", live[3].name, NULL };
+	struct pktcount_proc p;
+	const char *ev;
+	cJSON *j;
+
+	NEED_ROOT("network namespaces");
+	names_up();
+	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
+	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
+	sh_ok("ip -n %s link del %s", topo.b, sh_word(live[3].name));
+	cr_assert_eq(pktcount_wait_for(&p, "\"event\":\"detached\"", 1, 5000), 0, "%s", p.out);
+	cr_assert_eq(pktcount_finish(&p, SIGINT, 5000), 0, "exit %d: %s", p.status, p.err);
+	expect_clean("JSON", p.out, p.out_len);
+	expect_clean("stderr", p.err, p.err_len);
+	ev = strstr(p.out, "{\"type\":\"event\"");
+	cr_assert_not_null(ev, "%s", p.out);
+	j = cJSON_ParseWithOpts(ev, NULL, 0);
+	cr_assert_not_null(j, "%s", ev);
+	cr_expect_str_eq(cJSON_GetObjectItemCaseSensitive(j, "iface")->valuestring, live[3].json);
+	cJSON_Delete(j);
+	cr_expect_not_null(strstr(p.err, "pktcount: a%01b: detached ("), "%s", p.err);
+	free(p.out);
+	free(p.err);
+}
