@@ -249,12 +249,13 @@ static void raise_fd_limit(int n);
 static int open_tap(struct pc_tap *tap, enum pc_mode mode, const struct pc_backend *be);
 
 /* An event line: on stderr always, and as a JSON record when that is the format. */
-static int say_event(struct ctx *c, const struct pc_tap *tap, const char *event, const char *why)
+static int say_event(struct ctx *c, const struct pc_tap *tap, const char *event, const char *from,
+		     const char *why)
 {
 	pc_err("%s: %s (%s)", tap->name, event, why);
 	if (c->o->format != PC_FORMAT_JSON)
 		return 0;
-	return pc_print_event(STDOUT_FILENO, tap, event, why, wall_now());
+	return pc_print_event(STDOUT_FILENO, tap, event, from, why, wall_now());
 }
 
 /* --check: the interface's counters now, as the start of what it is compared with */
@@ -308,7 +309,7 @@ static int detach(struct ctx *c, struct pc_tap *tap)
 	tap->drops_base = tap->drops;
 	/* the kernel's counters died with the device: keep them as last read */
 	tap->k_before = tap->k_now;
-	return say_event(c, tap, "detached", "the interface was deleted; totals kept");
+	return say_event(c, tap, "detached", NULL, "the interface was deleted; totals kept");
 }
 
 static struct pc_tap *tap_of_ifindex(struct ctx *c, int ifindex)
@@ -362,7 +363,7 @@ static int attach(struct ctx *c, int i, const char *name)
 	}
 	tap->attached = 1;
 	check_start(tap, c->o->check);
-	return say_event(c, tap, "attached", "the interface appeared; counting goes on from the totals");
+	return say_event(c, tap, "attached", NULL, "the interface appeared; counting goes on from the totals");
 }
 
 /* Fold what tap src counted into dst (src is then dropped by the caller). */
@@ -394,10 +395,11 @@ static void fold(struct pc_tap *dst, const struct pc_tap *src)
  */
 static int rename_tap(struct ctx *c, int t, const char *name)
 {
-	char reason[64 + IF_NAMESIZE];
+	char old[IF_NAMESIZE], reason[64 + IF_NAMESIZE];
 	int d = detached_named(c, name);
 
-	snprintf(reason, sizeof(reason), "renamed from %s; totals kept", c->taps[t].name);
+	memcpy(old, c->taps[t].name, sizeof(old));
+	snprintf(reason, sizeof(reason), "renamed from %s; totals kept", old);
 	if (d >= 0) {
 		fold(&c->taps[t], &c->taps[d]);
 		memmove(&c->taps[d], &c->taps[d + 1], (size_t)(c->ntaps - d - 1) * sizeof(c->taps[0]));
@@ -405,7 +407,7 @@ static int rename_tap(struct ctx *c, int t, const char *name)
 		t -= t > d;
 	}
 	snprintf(c->taps[t].name, sizeof(c->taps[t].name), "%s", name);
-	return say_event(c, &c->taps[t], "renamed", reason);
+	return say_event(c, &c->taps[t], "renamed", old, reason);
 }
 
 /* A link as the kernel has it now: from an event, or from a dump of all. */

@@ -424,7 +424,8 @@ int pc_write_prom_file(const char *path, const struct pc_tap *taps, int ntaps, c
 	return ret;
 }
 
-int pc_print_event(int fd, const struct pc_tap *tap, const char *event, const char *reason, double wall)
+int pc_print_event(int fd, const struct pc_tap *tap, const char *event, const char *from,
+		   const char *reason, double wall)
 {
 	struct buf b = { 0 };
 
@@ -432,6 +433,10 @@ int pc_print_event(int fd, const struct pc_tap *tap, const char *event, const ch
 	bjson_str(&b, tap->name);
 	bprintf(&b, ",\"mode\":\"%s\",\"event\":", tap->be->name);
 	bjson_str(&b, event);
+	if (from) {
+		bprintf(&b, ",\"from\":");
+		bjson_str(&b, from);
+	}
 	bprintf(&b, ",\"reason\":");
 	bjson_str(&b, reason);
 	bprintf(&b, "}\n");

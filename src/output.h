@@ -19,7 +19,11 @@ int pc_print_json(int fd, const struct pc_tap *tap, double secs, int final, doub
 int pc_print_prom(int fd, const struct pc_tap *taps, int ntaps, const char *kernel);
 int pc_write_prom_file(const char *path, const struct pc_tap *taps, int ntaps, const char *kernel);
 
-/* A JSON event record ("detached", "attached") for tap. 0 or -errno. */
-int pc_print_event(int fd, const struct pc_tap *tap, const char *event, const char *reason, double wall);
+/*
+ * A JSON event record ("detached", "attached", "renamed" with the name it
+ * had in from, else NULL) for tap.  0 or -errno.
+ */
+int pc_print_event(int fd, const struct pc_tap *tap, const char *event, const char *from,
+		   const char *reason, double wall);
 
 #endif /* PKTCOUNT_OUTPUT_H */

@@ -286,6 +286,7 @@ static void rename_test(const char *mode)
 	cr_assert_eq(pktcount_finish(&p, SIGTERM, 5000), 0, "exit %d: %s", p.status, p.err);
 	cr_expect_eq(fds1, fds0, "%d descriptors before the rename, %d after", fds0, fds1);
 	cr_expect_eq(events_of(p.out, "renamed1", mode, "renamed"), 1, "%s", p.out);
+	cr_expect(strstr(p.out, "\"event\":\"renamed\",\"from\":\"pb1\"") != NULL, "%s", p.out);
 	cr_expect_eq(count_str(p.out, "\"type\":\"event\""), 1, "%s", p.out);
 	expect_frames(p.out, "renamed1", 2 * FRAMES);
 	expect_frames(p.out, "pb2", 2 * FRAMES);
