@@ -92,7 +92,9 @@ start_tap() {	# mode
 	empty) ip netns exec "$B" ./bench/tap empty vb > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
 	ebpf-percpu) ip netns exec "$B" ./bench/tap eth_percpu vb > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
 	ebpf-xadd) ip netns exec "$B" ./bench/tap eth_xadd vb > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
-	classic|pcap) ip netns exec "$B" ./pktcount -m "$1" -j -i 3600 vb > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
+	# the ring sizes the figures were taken with (pktcount's default is smaller)
+	classic) ip netns exec "$B" ./pktcount -m classic --ring-size 4M -j -i 3600 vb > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
+	pcap) ip netns exec "$B" ./pktcount -m pcap --ring-size 8M -j -i 3600 vb > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
 	tcpdump) ip netns exec "$B" tcpdump -i vb -s 96 -w /dev/null > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
 	esac
 	tap_pid=$!

@@ -40,7 +40,9 @@ sample() { echo "$(awk '/VmRSS/ { print $2 }' "/proc/$pid/status") $(ls "/proc/$
 
 for mode in ebpf classic pcap; do
 	./pktcount --version | grep -q "$mode" || { echo "soak: $mode not built in, skipped"; continue; }
-	ip netns exec "$B" ./pktcount -m "$mode" -j -i 5 vb > "$TMP/out" 2> "$TMP/err" &
+	# the ring sizes before --ring-size existed: 4 MiB classic, 8 MiB per pcap handle
+	ring=(); [ "$mode" = classic ] && ring=(--ring-size 4M); [ "$mode" = pcap ] && ring=(--ring-size 8M)
+	ip netns exec "$B" ./pktcount -m "$mode" "${ring[@]}" -j -i 5 vb > "$TMP/out" 2> "$TMP/err" &
 	pid=$!
 	sleep 1
 	rx0=$(rx)

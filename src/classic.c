@@ -23,14 +23,89 @@
 #include "pktcount.h"
 
 /*
- * 64 blocks of 64 KiB: 4 MiB, about 20,000 frames of a 32-byte snap at
- * ~200 bytes a slot.  A block is handed over when full or 10 ms after its
- * first frame, so counts lag by at most that and the final read waits it out.
+ * The ring, sized at open from --ring-size (pc_ring_size), never resized
+ * while live: packet_set_ring() (net/packet/af_packet.c) refuses a mapped
+ * ring (EBUSY), and replacing one means unregistering the protocol hook
+ * while the block vectors are swapped (frames in that window are never
+ * delivered) and skb_queue_purge() of the receive queue.  alloc_pg_vec()
+ * allocates every block zeroed (__GFP_ZERO) at PACKET_RX_RING time, so the
+ * whole ring is resident memory from the start: the size is a memory budget.
+ *
+ * Blocks of RING_BLOCK_MIN (or a page, if larger: packet_set_ring wants
+ * PAGE_ALIGNED block sizes), doubled for large rings so the kernel's
+ * kcalloc'd block vector stays at most RING_BLOCK_NR_MAX entries.  A block
+ * is handed over when full or RING_RETIRE_MS after it was opened, so counts
+ * lag by at most that and the final read waits it out.
+ *
+ * A frame's slot in a V3 block is ALIGN(tp_mac + snaplen, 8) (tpacket_rcv,
+ * TOTAL_PKT_LEN_INCL_ALIGN), where tp_mac is the tpacket3 header and
+ * sockaddr_ll rounded to 16 plus the gap before the network header: 82 on
+ * Ethernet, at most RING_MACOFF_MAX.  A 32-byte snap costs 120 bytes, so the
+ * default 8 blocks of 32 KiB hold 8 x 272 = 2,176 frames: at 100,000 frames
+ * a second, 20 ms of the counting loop not being scheduled.
  */
-#define RING_BLOCK_SIZE		(1u << 16)
-#define RING_BLOCK_NR		64u
-#define RING_FRAME_SIZE		2048u
+#define RING_BLOCK_MIN		(32u << 10)
+#define RING_BLOCK_NR_MIN	2u	/* a full ring freezes on the block userspace holds */
+#define RING_BLOCK_NR_MAX	1024u
+#define RING_FRAME_SIZE		2048u	/* V3 packs frames by length; this only sets tp_frame_nr */
 #define RING_RETIRE_MS		10u
+#define RING_BLK_HDR		48u	/* BLK_PLUS_PRIV(0): the block descriptor */
+#define RING_MACOFF_MAX		96u	/* TPACKET_ALIGN(TPACKET3_HDRLEN + 16) */
+/*
+ * tpacket_rcv() clamps a frame to the block's max_frame_len (block size less
+ * the descriptor) and stores one only if ALIGN(len, 8) fits before the
+ * block's end: the smallest block must take the longest snap whole.
+ */
+_Static_assert(RING_BLOCK_MIN > RING_BLK_HDR + ((RING_MACOFF_MAX + PC_CLASSIC_SNAP_EXT + 7u) & ~7u),
+	       "a ring block must hold a frame of PC_CLASSIC_SNAP_EXT bytes");
+
+size_t pc_ring_size = PC_RING_DEFAULT;
+
+struct ring_geom {
+	unsigned int block_size, block_nr;
+};
+
+/* The blocks for a ring of at least bytes (at most PC_RING_MAX). */
+static struct ring_geom ring_geom(size_t bytes)
+{
+	long page = sysconf(_SC_PAGESIZE);	/* from the aux vector: no system call */
+	size_t block = RING_BLOCK_MIN, nr;
+
+	if (page > 0 && (size_t)page > block)
+		block = (size_t)page;
+	while (bytes / block > RING_BLOCK_NR_MAX)
+		block <<= 1;
+	nr = (bytes + block - 1) / block;
+	if (nr < RING_BLOCK_NR_MIN)
+		nr = RING_BLOCK_NR_MIN;
+	return (struct ring_geom){ (unsigned int)block, (unsigned int)nr };
+}
+
+int pc_ring_size_parse(const char *s, size_t *out)
+{
+	unsigned long long v, mult = 1;
+	struct ring_geom g;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -ERANGE;
+	switch (*end) {
+	case 'k': case 'K': mult = 1ull << 10; end++; break;
+	case 'm': case 'M': mult = 1ull << 20; end++; break;
+	case 'g': case 'G': mult = 1ull << 30; end++; break;
+	}
+	if (*end)
+		return -EINVAL;
+	if (v > PC_RING_MAX / mult || v * mult < PC_RING_MIN || v * mult > PC_RING_MAX)
+		return -ERANGE;
+	g = ring_geom((size_t)(v * mult));
+	*out = (size_t)g.block_size * g.block_nr;
+	return 0;
+}
 
 static void count(struct pc_tap *tap, const uint8_t *data, uint32_t caplen, uint32_t len,
 		  const struct sockaddr_ll *sll, int vlan_moved)
@@ -146,11 +221,12 @@ static void classic_close(struct pc_tap *tap)
 /* 0 with a ring set up, or -errno: the caller falls back to recvmsg(). */
 static int setup_ring(struct pc_tap *tap)
 {
+	struct ring_geom g = ring_geom(pc_ring_size);
 	struct pc_tpacket_req3 req = {
-		.tp_block_size = RING_BLOCK_SIZE,
-		.tp_block_nr = RING_BLOCK_NR,
+		.tp_block_size = g.block_size,
+		.tp_block_nr = g.block_nr,
 		.tp_frame_size = RING_FRAME_SIZE,
-		.tp_frame_nr = RING_BLOCK_SIZE / RING_FRAME_SIZE * RING_BLOCK_NR,
+		.tp_frame_nr = g.block_size / RING_FRAME_SIZE * g.block_nr,
 		.tp_retire_blk_tov = RING_RETIRE_MS,
 	};
 	int v = PC_TPACKET_V3;
@@ -162,8 +238,9 @@ static int setup_ring(struct pc_tap *tap)
 		return -errno;
 	}
 	if (setsockopt(tap->sock, SOL_PACKET, PC_PACKET_RX_RING, &req, sizeof(req)) < 0) {
-		pc_log("%s: PACKET_RX_RING: %s (%s), using recvmsg()", tap->name,
-		       strerror(errno), pc_errno_name(errno));
+		pc_log("%s: PACKET_RX_RING of %u blocks of %u bytes: %s (%s), using recvmsg()",
+		       tap->name, req.tp_block_nr, req.tp_block_size, strerror(errno),
+		       pc_errno_name(errno));
 		return -errno;
 	}
 	ring = mmap(NULL, (size_t)req.tp_block_size * req.tp_block_nr, PROT_READ | PROT_WRITE,
@@ -218,10 +295,11 @@ static int classic_open(struct pc_tap *tap)
 			goto out_close;
 		/*
 		 * A frame cut to 32 bytes still costs its whole truesize against the
-		 * receive buffer: make it as large as the ring would have been.
+		 * receive buffer: make it as large as the ring would have been
+		 * (PC_RING_MAX fits an int; the kernel doubles it for overhead).
 		 */
 		{
-			int size = (int)(RING_BLOCK_SIZE * RING_BLOCK_NR);
+			int size = (int)pc_ring_size;
 
 			if (setsockopt(tap->sock, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0 &&
 			    setsockopt(tap->sock, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
@@ -241,9 +319,12 @@ static int classic_open(struct pc_tap *tap)
 	tap->settle_ms = tap->ring ? 2 * RING_RETIRE_MS : 0;
 	tap->fds[0] = tap->sock;
 	tap->nfds = 1;
-	snprintf(tap->detail, sizeof(tap->detail), "%s, snap %d/%d",
-		 tap->ring ? "TPACKET_V3 ring" : "recvmsg+PACKET_AUXDATA",
-		 PC_CLASSIC_SNAP, PC_CLASSIC_SNAP_EXT);
+	if (tap->ring)
+		snprintf(tap->detail, sizeof(tap->detail), "TPACKET_V3 ring %ux%u KiB, snap %d/%d",
+			 tap->block_nr, tap->block_size >> 10, PC_CLASSIC_SNAP, PC_CLASSIC_SNAP_EXT);
+	else
+		snprintf(tap->detail, sizeof(tap->detail), "recvmsg+PACKET_AUXDATA, rcvbuf %u KiB, snap %d/%d",
+			 (unsigned int)(pc_ring_size >> 10), PC_CLASSIC_SNAP, PC_CLASSIC_SNAP_EXT);
 	pc_log("%s: classic (%s)", tap->name, tap->detail);
 	return PC_EXIT_OK;
 

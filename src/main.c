@@ -55,6 +55,9 @@ static const char usage_text[] =
 	"  -m, --mode MODE         auto (default), ebpf, classic or pcap\n"
 	"                          (pcap when built with libpcap: see --version)\n"
 	"  -p, --promisc           put the interfaces in promiscuous mode\n"
+	"      --ring-size SIZE    kernel buffer per interface in classic mode, per\n"
+	"                          handle in pcap mode (K, M, G; 64K to 1G; default\n"
+	"                          256K); raise it when the drops count grows\n"
 	"  -j, --json              JSON Lines: a record per interface per interval,\n"
 	"                          and one with \"type\":\"total\" at the end\n"
 	"  -f, --format FORMAT     table (default), json (as -j) or prom (Prometheus\n"
@@ -847,6 +850,7 @@ int main(int argc, char **argv)
 		{ "count", required_argument, NULL, 'c' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "promisc", no_argument, NULL, 'p' },
+		{ "ring-size", required_argument, NULL, 'R' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "prom-file", required_argument, NULL, 'P' },
@@ -888,6 +892,11 @@ int main(int argc, char **argv)
 			break;
 		case 'P':
 			o.prom_file = optarg;
+			break;
+		case 'R':
+			if (pc_ring_size_parse(optarg, &pc_ring_size))
+				return usage_error("bad ring size '%s': want bytes from 64K to 1G "
+						   "(K, M or G suffix)", optarg);
 			break;
 		case 'n':
 			o.netns = optarg;

@@ -28,6 +28,20 @@
 #include "pktcount.h"
 
 #define PCAP_TIMEOUT_MS 10
+/*
+ * libpcap (pcap-linux.c, create_ring) makes a TPACKET_V3 ring of 256 KiB
+ * blocks (its MAXIMUM_SNAPLEN "frame"), rounding the buffer size up to whole
+ * blocks.  A ring of one block freezes whenever the block is full or timed
+ * out until libpcap gives it back, dropping what comes meanwhile: each
+ * handle gets at least two.
+ */
+#define PCAP_BUFFER_MIN (2 * (256 << 10))
+
+/* --ring-size, per handle: each handle gets a copy of every frame */
+static int pcap_buffer_size(void)
+{
+	return pc_ring_size < PCAP_BUFFER_MIN ? PCAP_BUFFER_MIN : (int)pc_ring_size;
+}
 
 struct dispatch {
 	struct pc_tap *tap;
@@ -125,7 +139,7 @@ static int open_handle(struct pc_tap *tap, int outgoing)
 	 * are handed over when full or PCAP_TIMEOUT_MS after their first frame.
 	 */
 	if (pcap_set_snaplen(p, PC_CLASSIC_SNAP_EXT) || pcap_set_promisc(p, tap->promisc) ||
-	    pcap_set_timeout(p, PCAP_TIMEOUT_MS) || pcap_set_buffer_size(p, 8 << 20)) {
+	    pcap_set_timeout(p, PCAP_TIMEOUT_MS) || pcap_set_buffer_size(p, pcap_buffer_size())) {
 		pc_err("pcap settings on %s: %s", tap->name, pcap_geterr(p));
 		return PC_EXIT_FAIL;
 	}
@@ -196,8 +210,8 @@ static int pcap_open_tap(struct pc_tap *tap)
 	if (code)
 		return code;
 	tap->settle_ms = 2 * PCAP_TIMEOUT_MS;
-	snprintf(tap->detail, sizeof(tap->detail), "%s, snaplen %d", pcap_lib_version(),
-		 PC_CLASSIC_SNAP_EXT);
+	snprintf(tap->detail, sizeof(tap->detail), "%s, snaplen %d, buffer 2x%d KiB",
+		 pcap_lib_version(), PC_CLASSIC_SNAP_EXT, pcap_buffer_size() >> 10);
 	pc_log("%s: pcap (%s)", tap->name, tap->detail);
 	return PC_EXIT_OK;
 }

@@ -5,6 +5,7 @@
 
 #include <net/if.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pc_key.h"
@@ -118,6 +119,17 @@ int pc_ebpf_probe(void);
 
 /* classic back end (src/classic.c) */
 extern const struct pc_backend pc_classic_backend;
+/*
+ * --ring-size: the bytes of kernel buffer each userspace ring gets, classic's
+ * TPACKET_V3 ring (or its recvmsg() receive buffer) and each of pcap's two
+ * handles; decided at open, resident from then on.
+ */
+#define PC_RING_DEFAULT	(256u << 10)
+#define PC_RING_MIN	(64u << 10)
+#define PC_RING_MAX	(1u << 30)
+extern size_t pc_ring_size;
+/* SIZE in bytes with an optional K, M or G, rounded up to whole blocks; 0 or -EINVAL/-ERANGE */
+int pc_ring_size_parse(const char *s, size_t *out);
 #ifdef PC_HAVE_PCAP
 /* pcap back end (src/pcap.c), when libpcap was found at build time */
 extern const struct pc_backend pc_pcap_backend;

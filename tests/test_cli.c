@@ -172,6 +172,15 @@ Test(cli, bad_input_one_line_and_exit_code)
 		{ { "nosuchif0", NULL }, 3, "interface nosuchif0: No such device" },
 		{ { "", NULL }, 2, "interface name ''" },
 		{ { "-f", "xml", "lo", NULL }, 2, "bad format 'xml'" },
+		{ { "--ring-size", "63K", "lo", NULL }, 2, "bad ring size '63K': want bytes from 64K to 1G" },
+		{ { "--ring-size", "1025M", "lo", NULL }, 2, "bad ring size '1025M'" },
+		{ { "--ring-size", "2G", "lo", NULL }, 2, "bad ring size '2G'" },
+		{ { "--ring-size", "0", "lo", NULL }, 2, "bad ring size '0'" },
+		{ { "--ring-size", "-1M", "lo", NULL }, 2, "bad ring size '-1M'" },
+		{ { "--ring-size", "1MB", "lo", NULL }, 2, "bad ring size '1MB'" },
+		{ { "--ring-size", "", "lo", NULL }, 2, "bad ring size ''" },
+		{ { "--ring-size", "99999999999999999999K", "lo", NULL }, 2, "bad ring size" },
+		{ { "--ring-size", NULL }, 2, "needs a value" },
 		{ { "--prom-file", "/nonexistent-dir/x.prom", "lo", NULL }, 2, "directory /nonexistent-dir: No such file" },
 		{ { "--prom-file", "/tmp", "lo", NULL }, 2, "is a directory, not a regular file" },
 		{ { "--prom-file", "/etc/passwd/x", "lo", NULL }, 2, "Not a directory" },
@@ -229,7 +238,7 @@ Test(cli, help_and_version)
 {
 	static const char *const help[] = { "--help", NULL }, *const ver[] = { "-V", NULL };
 	static const char *const opts[] = { "--interval", "--count", "--mode", "--promisc", "--json",
-					    "--format", "--prom-file", "--all", "--netns", "--check",
+					    "--format", "--prom-file", "--all", "--netns", "--check", "--ring-size",
 					    "--verbose", "--help", "--version" };
 	struct ran *r = malloc(sizeof(*r));
 

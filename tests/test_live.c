@@ -25,6 +25,7 @@
 
 #include "frames.h"
 #include "helpers.h"
+#include "pktcount.h"	/* PC_RING_DEFAULT */
 
 static struct topo topo;
 
@@ -819,4 +820,96 @@ Test(live, all_picks_up_new_interfaces, .fini = down, .timeout = 60)
 	cr_expect_eq(r.totals[udp].bytes, FOLLOW_N * 60);
 	free(p.out);
 	free(p.err);
+}
+
+/* ---- classic mode's ring: its size is resident memory, decided at open ---- */
+
+#define RING_EXTRA 99	/* veth pairs besides va/vb: with lo and vb, 101 interfaces in b */
+
+/* The packet socket mappings of pid (socket:[...] in smaps): how many, and each one's Rss. */
+static int ring_mappings(pid_t pid, unsigned long *rss_kb, int max)
+{
+	char path[64], line[512];
+	int n = 0, in_socket = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	f = fopen(path, "r");
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long kb;
+
+		if (strchr(line, '-') && strchr(line, ' ') && strchr(line, '-') < strchr(line, ' '))
+			in_socket = strstr(line, " socket:[") != NULL;
+		else if (in_socket && sscanf(line, "Rss: %lu kB", &kb) == 1 && n < max)
+			rss_kb[n++] = kb;
+	}
+	fclose(f);
+	return n;
+}
+
+static int ifaces_in(const char *ns)
+{
+	char cmd[128];
+	int n = 0;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ip -n %s -o link show | wc -l", ns);
+	f = popen(cmd, "r");
+	cr_assert_not_null(f, "%s", cmd);
+	cr_assert_eq(fscanf(f, "%d", &n), 1, "%s: no number", cmd);
+	pclose(f);
+	return n;
+}
+
+/* pktcount -m classic -a in b: every interface's ring mapping holds exactly want_kb resident */
+static void ring_rss(const char *ring_size, unsigned long want_kb)
+{
+	const char *argv[] = { "-m", "classic", "-a", "-j", "-i", "0.5", NULL, NULL, NULL };
+	static unsigned long rss[4 * (RING_EXTRA + 2)];
+	struct pktcount_proc p;
+	unsigned long total = 0;
+	int n, i, nif = ifaces_in(topo.b);
+
+	if (ring_size) {
+		argv[6] = "--ring-size";
+		argv[7] = ring_size;
+	}
+	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
+	cr_assert_eq(pktcount_wait_line(&p, 10000), 0, "pktcount -a printed nothing");
+	n = ring_mappings(p.pid, rss, (int)(sizeof(rss) / sizeof(rss[0])));
+	for (i = 0; i < n; i++) {
+		cr_expect_eq(rss[i], want_kb, "ring %d of %d: Rss %lu kB, want %lu", i, n, rss[i], want_kb);
+		total += rss[i];
+	}
+	cr_assert_eq(pktcount_finish(&p, SIGTERM, 10000), 0, "exit %d: %s", p.status, p.err);
+	cr_expect_eq(n, nif, "%d ring mappings for %d interfaces", n, nif);
+	cr_expect_eq(total, (unsigned long)nif * want_kb, "rings hold %lu kB, want %d x %lu kB",
+		     total, nif, want_kb);
+	cr_log_info("--ring-size %s: %d interfaces, %lu kB of rings resident",
+		    ring_size ? ring_size : "(default)", nif, total);
+	free(p.out);
+	free(p.err);
+}
+
+Test(live, classic_ring_resident_memory, .fini = down, .timeout = 120)
+{
+	char path[64];
+	FILE *f;
+	int i;
+
+	NEED_ROOT("network namespaces");
+	topo_up(&topo, 0, 0);
+	snprintf(path, sizeof(path), "/tmp/pktcount-ring-%d.batch", (int)getpid());
+	f = fopen(path, "w");
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	for (i = 0; i < RING_EXTRA; i++)
+		fprintf(f, "link add r%d type veth peer name s%d netns %s\n", i, i, topo.b);
+	cr_assert_eq(fclose(f), 0);
+	sh_ok("ip -n %s -batch %s", topo.a, path);
+	unlink(path);
+	cr_assert_eq(ifaces_in(topo.b), RING_EXTRA + 2);
+	ring_rss(NULL, PC_RING_DEFAULT >> 10);
+	ring_rss("1M", 1024);
+	ring_rss("100000", 128);	/* rounded up to whole 32 KiB blocks */
 }
