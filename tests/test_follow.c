@@ -33,56 +33,60 @@ static unsigned int udp_key(void)
 	return pc_key_make(PC_DIR_RX, PC_L3_IPV4, 17);
 }
 
-/* npairs veth pairs paI (in topo.a) and pbI (in topo.b), I from 1, all up. */
-static void pairs_up(int npairs)
+/* ip -n ns -batch over what fill() writes, one command a line, for pairs 1..n */
+static void ip_batch(const char *ns, int n, void (*fill)(FILE *f, int n))
 {
-	char path[] = "/tmp/pktcount-pairs-XXXXXX";
-	int fd = mkstemp(path), i;
+	char path[] = "/tmp/pktcount-batch-XXXXXX";
+	int fd = mkstemp(path);
 	FILE *f;
 
 	cr_assert_geq(fd, 0);
 	f = fdopen(fd, "w");
 	cr_assert_not_null(f);
-	for (i = 1; i <= npairs; i++)
-		fprintf(f, "link add pa%d type veth peer name pb%d netns %s\n", i, i, topo.b);
-	for (i = 1; i <= npairs; i++)
-		fprintf(f, "link set pa%d up\n", i);
-	fclose(f);
-	sh_ok("ip -n %s -batch %s", topo.a, path);
-	f = fopen(path, "w");
-	cr_assert_not_null(f);
-	for (i = 1; i <= npairs; i++)
-		fprintf(f, "link set pb%d up\n", i);
-	fclose(f);
-	sh_ok("ip -n %s -batch %s", topo.b, path);
+	fill(f, n);
+	cr_assert_eq(fclose(f), 0);
+	sh_ok("ip -n %s -batch %s", ns, path);
 	unlink(path);
+}
+
+static void add_pairs(FILE *f, int n)
+{
+	for (int i = 1; i <= n; i++)
+		fprintf(f, "link add pa%d type veth peer name pb%d netns %s\n", i, i, topo.b);
+	for (int i = 1; i <= n; i++)
+		fprintf(f, "link set pa%d up\n", i);
+}
+
+static void del_pairs(FILE *f, int n)
+{
+	for (int i = 1; i <= n; i++)
+		fprintf(f, "link del pa%d\n", i);
+}
+
+static void del_and_add_pairs(FILE *f, int n)
+{
+	del_pairs(f, n);
+	add_pairs(f, n);
+}
+
+static void up_b_ends(FILE *f, int n)
+{
+	for (int i = 1; i <= n; i++)
+		fprintf(f, "link set pb%d up\n", i);
+}
+
+/* npairs veth pairs paI (in topo.a) and pbI (in topo.b), I from 1, all up. */
+static void pairs_up(int npairs)
+{
+	ip_batch(topo.a, npairs, add_pairs);
+	ip_batch(topo.b, npairs, up_b_ends);
 }
 
 /* One ip -batch: delete pairs 1..n, make them again, bring both ends up. */
 static void churn(int n)
 {
-	char path[] = "/tmp/pktcount-churn-XXXXXX";
-	int fd = mkstemp(path), i;
-	FILE *f;
-
-	cr_assert_geq(fd, 0);
-	f = fdopen(fd, "w");
-	cr_assert_not_null(f);
-	for (i = 1; i <= n; i++)
-		fprintf(f, "link del pa%d\n", i);
-	for (i = 1; i <= n; i++)
-		fprintf(f, "link add pa%d type veth peer name pb%d netns %s\n", i, i, topo.b);
-	for (i = 1; i <= n; i++)
-		fprintf(f, "link set pa%d up\n", i);
-	fclose(f);
-	sh_ok("ip -n %s -batch %s", topo.a, path);
-	f = fopen(path, "w");
-	cr_assert_not_null(f);
-	for (i = 1; i <= n; i++)
-		fprintf(f, "link set pb%d up\n", i);
-	fclose(f);
-	sh_ok("ip -n %s -batch %s", topo.b, path);
-	unlink(path);
+	ip_batch(topo.a, n, del_and_add_pairs);
+	ip_batch(topo.b, n, up_b_ends);
 }
 
 struct send_range {
@@ -365,23 +369,15 @@ Test(follow, deleted_while_all_starts, .fini = down, .timeout = 90)
 {
 	const char *argv[] = { "-a", "-j", "-i", "0.5", NULL };
 	struct pktcount_proc p;
-	char name[16], path[] = "/tmp/pktcount-del-XXXXXX";
-	int fd, i;
-	FILE *f;
+	char name[16];
+	int i;
 
 	NEED_ROOT("network namespaces");
 	topo_up(&topo, 0, 0);
 	pairs_up(200);
 	topo_wait_quiet(&topo, 200, 5000);
-	fd = mkstemp(path);
-	cr_assert_geq(fd, 0);
-	f = fdopen(fd, "w");
-	for (i = 1; i <= 100; i++)
-		fprintf(f, "link del pa%d\n", i);
-	fclose(f);
 	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
-	sh_ok("ip -n %s -batch %s", topo.a, path);
-	unlink(path);
+	ip_batch(topo.a, 100, del_pairs);
 	cr_assert_eq(pktcount_wait_line(&p, 30000), 0, "exit %d: %s", pktcount_finish(&p, 0, 1000), p.err);
 	usleep(500 * 1000);
 	send_on(101, 200);
