@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sysinfo.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -40,9 +41,10 @@
  * A frame's slot in a V3 block is ALIGN(tp_mac + snaplen, 8) (tpacket_rcv,
  * TOTAL_PKT_LEN_INCL_ALIGN), where tp_mac is the tpacket3 header and
  * sockaddr_ll rounded to 16 plus the gap before the network header: 82 on
- * Ethernet, at most RING_MACOFF_MAX.  A 32-byte snap costs 120 bytes, so the
- * default 8 blocks of 32 KiB hold 8 x 272 = 2,176 frames: at 100,000 frames
- * a second, 20 ms of the counting loop not being scheduled.
+ * Ethernet, at most RING_MACOFF_MAX.  A 32-byte snap costs 120 bytes, so
+ * 8 blocks of 32 KiB (the smallest default) hold 8 x 272 = 2,176 frames: at
+ * 100,000 frames a second, 20 ms of the counting loop not being scheduled;
+ * 4 MiB (the largest default) holds 34,816.
  */
 #define RING_BLOCK_MIN		(32u << 10)
 #define RING_BLOCK_NR_MIN	2u	/* a full ring freezes on the block userspace holds */
@@ -59,7 +61,7 @@
 _Static_assert(RING_BLOCK_MIN > RING_BLK_HDR + ((RING_MACOFF_MAX + PC_CLASSIC_SNAP_EXT + 7u) & ~7u),
 	       "a ring block must hold a frame of PC_CLASSIC_SNAP_EXT bytes");
 
-size_t pc_ring_size = PC_RING_DEFAULT;
+size_t pc_ring_size;	/* 0 until --ring-size or pc_ring_size_default() */
 
 struct ring_geom {
 	unsigned int block_size, block_nr;
@@ -105,6 +107,34 @@ int pc_ring_size_parse(const char *s, size_t *out)
 	g = ring_geom((size_t)(v * mult));
 	*out = (size_t)g.block_size * g.block_nr;
 	return 0;
+}
+
+/*
+ * Without --ring-size, the rings are sized for the device: 1/128 of its
+ * memory shared by the interfaces counted at start, from 256 KiB to 4 MiB
+ * each.  A server counting a few interfaces gets 4 MiB rings, which ride
+ * out bursts while the counting loop waits for a CPU; a router with 600
+ * interfaces, or one with 64 MiB of memory, gets 256 KiB each.
+ */
+void pc_ring_size_default(int ntaps)
+{
+	struct sysinfo si;
+	unsigned long long share;
+	struct ring_geom g;
+
+	if (pc_ring_size)
+		return;
+	share = PC_RING_DEFAULT_MIN;
+	if (sysinfo(&si) == 0 && ntaps > 0)
+		share = (unsigned long long)si.totalram * si.mem_unit / PC_RING_MEM_SHARE / (unsigned int)ntaps;
+	if (share < PC_RING_DEFAULT_MIN)
+		share = PC_RING_DEFAULT_MIN;
+	if (share > PC_RING_DEFAULT_MAX)
+		share = PC_RING_DEFAULT_MAX;
+	g = ring_geom((size_t)share);
+	pc_ring_size = (size_t)g.block_size * g.block_nr;
+	pc_log("ring size: %zu KiB an interface (1/%d of memory over %d interfaces, %u to %u KiB)",
+	       pc_ring_size >> 10, PC_RING_MEM_SHARE, ntaps, PC_RING_DEFAULT_MIN >> 10, PC_RING_DEFAULT_MAX >> 10);
 }
 
 static void count(struct pc_tap *tap, const uint8_t *data, uint32_t caplen, uint32_t len,

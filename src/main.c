@@ -57,7 +57,8 @@ static const char usage_text[] =
 	"  -p, --promisc           put the interfaces in promiscuous mode\n"
 	"      --ring-size SIZE    kernel buffer per interface in classic mode, per\n"
 	"                          handle in pcap mode (K, M, G; 64K to 1G; default\n"
-	"                          256K); raise it when the drops count grows\n"
+	"                          1/128 of memory over the interfaces, 256K to 4M);\n"
+	"                          raise it when the drops count grows\n"
 	"  -j, --json              JSON Lines: a record per interface per interval,\n"
 	"                          and one with \"type\":\"total\" at the end\n"
 	"  -f, --format FORMAT     table (default), json (as -j) or prom (Prometheus\n"
@@ -973,6 +974,7 @@ int main(int argc, char **argv)
 	if (code)
 		goto out;
 	raise_fd_limit(ntaps);
+	pc_ring_size_default(ntaps);
 	for (i = 0; i < ntaps; i++) {
 		taps[i].promisc = o.promisc;
 		code = open_tap(&taps[i], o.mode, be);

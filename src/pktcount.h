@@ -124,10 +124,14 @@ extern const struct pc_backend pc_classic_backend;
  * TPACKET_V3 ring (or its recvmsg() receive buffer) and each of pcap's two
  * handles; decided at open, resident from then on.
  */
-#define PC_RING_DEFAULT	(256u << 10)
+#define PC_RING_DEFAULT_MIN	(256u << 10)
+#define PC_RING_DEFAULT_MAX	(4u << 20)
+#define PC_RING_MEM_SHARE	128	/* the default: 1/128 of memory over the interfaces */
 #define PC_RING_MIN	(64u << 10)
 #define PC_RING_MAX	(1u << 30)
 extern size_t pc_ring_size;
+/* Without --ring-size: the size for ntaps interfaces on this device. */
+void pc_ring_size_default(int ntaps);
 /* SIZE in bytes with an optional K, M or G, rounded up to whole blocks; 0 or -EINVAL/-ERANGE */
 int pc_ring_size_parse(const char *s, size_t *out);
 #ifdef PC_HAVE_PCAP
