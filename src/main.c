@@ -80,6 +80,68 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
+/*
+ * Descriptors 0, 1 and 2 must be open before anything else is: started with
+ * one closed, the first packet socket (or eBPF map) would get its number,
+ * and every record and message would then be sent out on the counted
+ * interface as a frame (or written into the map).  A closed one becomes
+ * /dev/null.  0, or -1 when that cannot be done (said if stderr is open).
+ */
+static int std_fds_open(void)
+{
+	int fd, got;
+
+	for (fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		got = open("/dev/null", O_RDWR);
+		if (got == fd)
+			continue;
+		if (got >= 0)
+			close(got);
+		if (fcntl(STDERR_FILENO, F_GETFD) >= 0)
+			pc_err("/dev/null, for the closed descriptor %d: %s", fd,
+			       got < 0 ? strerror(errno) : "opened as another descriptor");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * SIGINT, SIGTERM and SIGHUP are caught from the start of main() and
+ * blocked until the counting loop waits in ppoll() (see wait_until): one
+ * that comes while the taps are opened (seconds, with -a on hundreds of
+ * interfaces) ends the run with the totals instead of killing it.  No
+ * SA_RESTART: a signal must end the sleep at once.
+ */
+static int signals_setup(void)
+{
+	struct sigaction sa;
+	sigset_t block;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &block, &wait_mask) < 0) {
+		pc_err("sigprocmask: %s", strerror(errno));
+		return -1;
+	}
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGTERM);
+	sigdelset(&wait_mask, SIGHUP);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0 ||
+	    sigaction(SIGHUP, &sa, NULL) < 0 || signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+		/* (a closed reader then shows up as EPIPE from write()) */
+		pc_err("sigaction: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int usage_error(const char *fmt, ...)
@@ -685,9 +747,10 @@ int main(int argc, char **argv)
 	struct utsname uts;
 	const struct pc_backend *be = NULL;
 	struct pc_tap *taps = NULL;
-	struct sigaction sa;
 	int ntaps = 0, opened = 0, code = PC_EXIT_OK, c, i;
 
+	if (std_fds_open() || signals_setup())
+		return PC_EXIT_FAIL;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":i:c:m:f:n:Z:pjavhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -795,35 +858,6 @@ int main(int argc, char **argv)
 			goto out;
 		taps[opened].attached = 1;
 		check_start(&taps[opened], o.check);
-	}
-
-	/* no SA_RESTART: a signal must end the sleep at once */
-	{
-		sigset_t block;
-
-		sigemptyset(&block);
-		sigaddset(&block, SIGINT);
-		sigaddset(&block, SIGTERM);
-		sigaddset(&block, SIGHUP);
-		/* delivered only inside ppoll() (see wait_until) */
-		if (sigprocmask(SIG_BLOCK, &block, &wait_mask) < 0) {
-			pc_err("sigprocmask: %s", strerror(errno));
-			code = PC_EXIT_FAIL;
-			goto out;
-		}
-		sigdelset(&wait_mask, SIGINT);
-		sigdelset(&wait_mask, SIGTERM);
-		sigdelset(&wait_mask, SIGHUP);
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0 ||
-	    sigaction(SIGHUP, &sa, NULL) < 0 || signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
-		/* (a closed reader then shows up as EPIPE from write()) */
-		pc_err("sigaction: %s", strerror(errno));
-		code = PC_EXIT_FAIL;
-		goto out;
 	}
 
 	/*
