@@ -5,6 +5,7 @@
  * closed at start, signals while it starts.
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -21,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -451,5 +453,147 @@ Test(faults, closed_std_fds_are_dev_null, .fini = down, .timeout = 60)
 		}
 		cr_expect_eq(kill(pid, SIGTERM), 0);
 		cr_expect_eq(reap(pid), 0, "-m %s", all_modes[m]);
+	}
+}
+
+/* Wait until pid runs path (its execve done); the time it was seen. */
+static struct timespec wait_exec(pid_t pid, const char *path)
+{
+	char link[64], target[4096];
+	struct timespec t0, now;
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		ssize_t n = readlink(link, target, sizeof(target) - 1);
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (n > 0) {
+			target[n] = '\0';
+			if (!strcmp(target, path))
+				return now;
+		}
+		cr_assert_lt(now.tv_sec - t0.tv_sec, 5, "pid %d never ran %s", (int)pid, path);
+	}
+}
+
+static long us_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000000L + (now.tv_nsec - t->tv_nsec) / 1000;
+}
+
+/* Whether pid has a socket or an eBPF object open: main() is opening taps. */
+static int has_socket(pid_t pid)
+{
+	char path[64], target[64];
+	struct dirent *d;
+	DIR *dir;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while (!found && (d = readdir(dir))) {
+		char link[400];
+		ssize_t n;
+
+		if (atoi(d->d_name) < 3)
+			continue;
+		snprintf(link, sizeof(link), "%s/%s", path, d->d_name);
+		n = readlink(link, target, sizeof(target) - 1);
+		target[n > 0 ? n : 0] = '\0';
+		found = !strncmp(target, "socket:", 7) || !strncmp(target, "anon_inode:", 11);
+	}
+	closedir(dir);
+	return found;
+}
+
+/*
+ * SIGTERM in the first milliseconds of main(): from its first socket or
+ * eBPF map on, 0 to 2 ms later.  Every time: exit 0, and the totals.  (The
+ * several milliseconds the dynamic loader takes before main() are out of
+ * any program's reach.)
+ */
+Test(faults, sigterm_at_start_prints_totals, .fini = down, .timeout = 120)
+{
+	enum { REPS = 30 };
+	char path[4096], err[256];
+	size_t m;
+
+	NEED_ROOT("network namespaces");
+	cr_assert_not_null(realpath(pktcount_path(), path));
+	topo_up(&topo, 0, 0);
+	for (m = 0; m < 3; m++) {
+		const char *argv[] = { "-j", "-i", "0.2", "-m", all_modes[m], "vb", NULL };
+		int i;
+
+		if (!mode_built_in(all_modes[m]))
+			continue;
+		for (i = 0; i < REPS; i++) {
+			struct pktcount_proc p;
+			struct run_output r;
+			struct timespec exec_at;
+
+			cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
+			exec_at = wait_exec(p.pid, path);
+			while (!has_socket(p.pid))
+				cr_assert_lt(us_since(&exec_at), 5000000, "-m %s: no socket in 5 s", all_modes[m]);
+			usleep((useconds_t)(i * 2000 / (REPS - 1)));
+			cr_assert_eq(kill(p.pid, SIGTERM), 0);
+			cr_expect_eq(pktcount_finish(&p, 0, 10000), 0, "-m %s, SIGTERM %d us after its first socket: exit %d: %s",
+				     all_modes[m], i * 2000 / (REPS - 1), p.status, p.err);
+			cr_expect_eq(parse_output(p.out, "vb", &r, err, sizeof(err)), 0, "-m %s, %d us: %s",
+				     all_modes[m], i * 2000 / (REPS - 1), err);
+			free(p.out);
+			free(p.err);
+		}
+	}
+}
+
+/*
+ * SIGTERM while -a opens some 200 interfaces (seconds with a few hundred):
+ * exit 0, and a total record for every interface.
+ */
+Test(faults, sigterm_while_opening_all, .fini = down, .timeout = 240)
+{
+	enum { PAIRS = 100 };
+	char path[4096], err[256];
+	size_t m;
+
+	NEED_ROOT("network namespaces");
+	cr_assert_not_null(realpath(pktcount_path(), path));
+	topo_up(&topo, 0, 0);
+	sh_ok("for i in $(seq %d); do echo \"link add s$i type veth peer name t$i\"; "
+	      "echo \"link set s$i up\"; echo \"link set t$i up\"; done | ip -n %s -batch -", PAIRS, topo.b);
+	for (m = 0; m < 3; m++) {
+		const char *argv[] = { "-a", "-j", "-i", "0.2", "-m", all_modes[m], NULL };
+		struct pktcount_proc p;
+		struct run_output r;
+		struct timespec exec_at;
+		char name[16];
+		int i;
+
+		if (!mode_built_in(all_modes[m]))
+			continue;
+		cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
+		exec_at = wait_exec(p.pid, path);
+		while (!has_socket(p.pid))
+			cr_assert_lt(us_since(&exec_at), 5000000, "-m %s: no socket in 5 s", all_modes[m]);
+		usleep(20 * 1000);
+		cr_assert_eq(kill(p.pid, SIGTERM), 0);
+		cr_expect_eq(pktcount_finish(&p, 0, 60000), 0, "-m %s: exit %d: %s", all_modes[m], p.status, p.err);
+		cr_expect_eq(parse_output(p.out, "lo", &r, err, sizeof(err)), 0, "-m %s lo: %s", all_modes[m], err);
+		cr_expect_eq(parse_output(p.out, "vb", &r, err, sizeof(err)), 0, "-m %s vb: %s", all_modes[m], err);
+		for (i = 1; i <= 2 * PAIRS; i++) {
+			snprintf(name, sizeof(name), "%c%d", i <= PAIRS ? 's' : 't', (i - 1) % PAIRS + 1);
+			cr_expect_eq(parse_output(p.out, name, &r, err, sizeof(err)), 0, "-m %s %s: %s",
+				     all_modes[m], name, err);
+		}
+		free(p.out);
+		free(p.err);
 	}
 }
