@@ -3,6 +3,7 @@
  * pktcount: count bytes and packets per protocol and direction on network
  * interfaces, inside the kernel.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -142,6 +143,15 @@ static int signals_setup(void)
 	return 0;
 }
 
+/* -h, -V: what was printed must have been written (a full disk, a closed pipe) */
+static int stdout_done(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return PC_EXIT_OK;
+	pc_err("writing to standard output: %s", strerror(errno));
+	return PC_EXIT_FAIL;
+}
+
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int usage_error(const char *fmt, ...)
@@ -156,31 +166,50 @@ static int usage_error(const char *fmt, ...)
 	return PC_EXIT_USAGE;
 }
 
+/*
+ * A value as it may be shown in a one-line message: control characters
+ * escaped, at most about 40 characters of it.
+ */
+static const char *shown(const char *s, char buf[64])
+{
+	size_t n = 0;
+
+	for (; *s && n < 40; s++)
+		n += (size_t)snprintf(buf + n, 64 - n, iscntrl((unsigned char)*s) ? "\\x%02x" : "%c",
+				      (unsigned char)*s);
+	if (*s)
+		snprintf(buf + n, 64 - n, "...");
+	buf[n + (*s ? 3 : 0)] = '\0';
+	return buf;
+}
+
 /* 1 ms to a year, finite, nothing after the number */
 static int parse_interval(const char *s, double *out)
 {
-	char *end;
+	char *end, buf[64];
 	double v;
 
 	errno = 0;
 	v = strtod(s, &end);
+	/* strtod would skip leading white space and take a sign */
+	if (!isdigit((unsigned char)*s) && *s != '.')
+		return usage_error("bad interval '%s': want seconds from 0.001 to 31536000", shown(s, buf));
 	if (end == s || *end || errno || !isfinite(v) || v < 0.001 || v > 31536000.0)
-		return usage_error("bad interval '%s': want seconds from 0.001 to 31536000", s);
+		return usage_error("bad interval '%s': want seconds from 0.001 to 31536000", shown(s, buf));
 	*out = v;
 	return 0;
 }
 
 static int parse_count(const char *s, unsigned long long *out)
 {
-	char *end;
+	char *end, buf[64];
 	unsigned long long v;
 
 	errno = 0;
-	if (*s == '-' || *s == '+' || *s == ' ')
-		return usage_error("bad count '%s': want a whole number from 1", s);
-	v = strtoull(s, &end, 10);
-	if (end == s || *end || errno || v == 0)
-		return usage_error("bad count '%s': want a whole number from 1 to %llu", s,
+	/* digits only: strtoull would skip white space and take a sign ("\t-1" is 2^64-1) */
+	v = isdigit((unsigned char)*s) ? strtoull(s, &end, 10) : 0;
+	if (!isdigit((unsigned char)*s) || *end || errno || v == 0)
+		return usage_error("bad count '%s': want a whole number from 1 to %llu", shown(s, buf),
 				   (unsigned long long)-1);
 	*out = v;
 	return 0;
@@ -234,6 +263,12 @@ static int check_prom_file(const char *path)
 	return 0;
 }
 
+static const char *file_kind(mode_t mode)
+{
+	return S_ISFIFO(mode) ? "a FIFO" : S_ISDIR(mode) ? "a directory" : S_ISCHR(mode) ? "a character device" :
+	       S_ISBLK(mode) ? "a block device" : S_ISSOCK(mode) ? "a socket" : "not a regular file";
+}
+
 /*
  * Join a network namespace before any socket exists: every socket, /proc/net
  * file and interface name from then on is that namespace's.
@@ -241,6 +276,7 @@ static int check_prom_file(const char *path)
 static int enter_netns(const char *name)
 {
 	char path[PATH_MAX];
+	struct stat st;
 	int fd, e;
 
 	if (!*name)
@@ -249,18 +285,33 @@ static int enter_netns(const char *name)
 		snprintf(path, sizeof(path), "%s", name);
 	else if (snprintf(path, sizeof(path), "/run/netns/%s", name) >= (int)sizeof(path))
 		return usage_error("--netns %.40s...: name too long", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer forever */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
 		e = errno;
 		pc_err("--netns %s: %s: %s", name, path, strerror(e));
 		return e == EACCES || e == EPERM ? PC_EXIT_PRIV : PC_EXIT_NOIFACE;
 	}
+	if (fstat(fd, &st) < 0) {
+		e = errno;
+		close(fd);
+		pc_err("--netns %s: fstat %s: %s", name, path, strerror(e));
+		return PC_EXIT_FAIL;
+	}
+	/* a namespace is a regular file: an nsfs inode (fs/nsfs.c), a proc one before 3.19 */
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		pc_err("--netns %s: not a network namespace (%s)", name, file_kind(st.st_mode));
+		return PC_EXIT_USAGE;
+	}
 	if (setns(fd, CLONE_NEWNET) < 0) {
 		e = errno;
 		close(fd);
-		pc_err("setns(%s): %s%s", path, strerror(e),
-		       e == EPERM ? " (needs CAP_SYS_ADMIN)" : e == EINVAL ? " (not a network namespace)" : "");
-		return e == EPERM ? PC_EXIT_PRIV : PC_EXIT_USAGE;
+		if (e == EINVAL)
+			pc_err("--netns %s: not a network namespace (setns: %s)", name, strerror(e));
+		else
+			pc_err("setns(%s): %s%s", path, strerror(e), e == EPERM ? " (needs CAP_SYS_ADMIN)" : "");
+		return e == EPERM ? PC_EXIT_PRIV : e == EINVAL ? PC_EXIT_USAGE : PC_EXIT_FAIL;
 	}
 	close(fd);
 	pc_log("counting inside network namespace %s", path);
@@ -789,12 +840,12 @@ int main(int argc, char **argv)
 		case 'v': pc_verbose = 1; break;
 		case 'h':
 			fputs(usage_text, stdout);
-			return fflush(stdout) ? PC_EXIT_FAIL : PC_EXIT_OK;
+			return stdout_done();
 		case 'V':
 			printf("pktcount %s\nmodes: " PC_MODES "\n"
 			       "features: rtnetlink (following interfaces, --check) prometheus netns\n",
 			       PC_VERSION);
-			return fflush(stdout) ? PC_EXIT_FAIL : PC_EXIT_OK;
+			return stdout_done();
 		case ':':
 			return usage_error("option '%s' needs a value", argv[optind - 1]);
 		default:
