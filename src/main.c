@@ -4,6 +4,7 @@
  * interfaces, inside the kernel.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -267,6 +268,55 @@ static const char *file_kind(mode_t mode)
 {
 	return S_ISFIFO(mode) ? "a FIFO" : S_ISDIR(mode) ? "a directory" : S_ISCHR(mode) ? "a character device" :
 	       S_ISBLK(mode) ? "a block device" : S_ISSOCK(mode) ? "a socket" : "not a regular file";
+}
+
+/* NAME.prom.XXXXXX as mkstemp fills it in: six of [A-Za-z0-9] */
+static int is_prom_tmp(const char *entry, const char *base, size_t blen)
+{
+	size_t i;
+
+	if (strncmp(entry, base, blen) || entry[blen] != '.' || strlen(entry + blen + 1) != 6)
+		return 0;
+	for (i = blen + 1; entry[i]; i++)
+		if (!isalnum((unsigned char)entry[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * A pktcount killed (SIGKILL, power loss) between mkstemp and rename in
+ * pc_write_prom_file leaves its temporary file behind, and nothing else
+ * removes it: remove such regular files at start, while still root.
+ * Failures are warnings: they cost disk space, not counts.
+ */
+static void remove_stale_prom_tmp(const char *path)
+{
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	char *dirpath = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+	struct dirent *d;
+	struct stat st;
+	DIR *dir = dirpath ? opendir(dirpath) : NULL;
+
+	if (!dir) {
+		pc_err("--prom-file %s: looking for stale temporary files: %s", path, strerror(errno));
+		free(dirpath);
+		return;
+	}
+	while ((errno = 0, d = readdir(dir))) {
+		if (!is_prom_tmp(d->d_name, base, strlen(base)) ||
+		    fstatat(dirfd(dir), d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (unlinkat(dirfd(dir), d->d_name, 0) < 0)
+			pc_err("warning: --prom-file %s: removing stale %s/%s: %s", path, dirpath, d->d_name,
+			       strerror(errno));
+		else
+			pc_log("--prom-file %s: removed %s/%s, left by a pktcount that was killed", path,
+			       dirpath, d->d_name);
+	}
+	if (errno)
+		pc_err("warning: --prom-file %s: reading directory %s: %s", path, dirpath, strerror(errno));
+	closedir(dir);
+	free(dirpath);
 }
 
 /*
@@ -860,6 +910,8 @@ int main(int argc, char **argv)
 	/* the --prom-file path is the caller's, checked before leaving its namespace */
 	if (o.prom_file && check_prom_file(o.prom_file))
 		return PC_EXIT_USAGE;
+	if (o.prom_file)
+		remove_stale_prom_tmp(o.prom_file);
 	if (o.netns && (code = enter_netns(o.netns)))
 		return code;
 	snprintf(o.kernel, sizeof(o.kernel), "%s", uname(&uts) == 0 ? uts.release : "unknown");
