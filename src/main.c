@@ -3,6 +3,8 @@
  * pktcount: count bytes and packets per protocol and direction on network
  * interfaces, inside the kernel.
  */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -85,6 +87,77 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
+/*
+ * Descriptors 0, 1 and 2 must be open before anything else is: started with
+ * one closed, the first packet socket (or eBPF map) would get its number,
+ * and every record and message would then be sent out on the counted
+ * interface as a frame (or written into the map).  A closed one becomes
+ * /dev/null.  0, or -1 when that cannot be done (said if stderr is open).
+ */
+static int std_fds_open(void)
+{
+	int fd, got;
+
+	for (fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		got = open("/dev/null", O_RDWR);
+		if (got == fd)
+			continue;
+		if (got >= 0)
+			close(got);
+		if (fcntl(STDERR_FILENO, F_GETFD) >= 0)
+			pc_err("/dev/null, for the closed descriptor %d: %s", fd,
+			       got < 0 ? strerror(errno) : "opened as another descriptor");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * SIGINT, SIGTERM and SIGHUP are caught from the start of main() and
+ * blocked until the counting loop waits in ppoll() (see wait_until): one
+ * that comes while the taps are opened (seconds, with -a on hundreds of
+ * interfaces) ends the run with the totals instead of killing it.  No
+ * SA_RESTART: a signal must end the sleep at once.
+ */
+static int signals_setup(void)
+{
+	struct sigaction sa;
+	sigset_t block;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &block, &wait_mask) < 0) {
+		pc_err("sigprocmask: %s", strerror(errno));
+		return -1;
+	}
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGTERM);
+	sigdelset(&wait_mask, SIGHUP);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0 ||
+	    sigaction(SIGHUP, &sa, NULL) < 0 || signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+		/* (a closed reader then shows up as EPIPE from write()) */
+		pc_err("sigaction: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* -h, -V: what was printed must have been written (a full disk, a closed pipe) */
+static int stdout_done(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return PC_EXIT_OK;
+	pc_err("writing to standard output: %s", strerror(errno));
+	return PC_EXIT_FAIL;
+}
+
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int usage_error(const char *fmt, ...)
@@ -97,31 +170,50 @@ static int usage_error(const char *fmt, ...)
 	return PC_EXIT_USAGE;
 }
 
+/*
+ * A value as it may be shown in a one-line message: control characters
+ * escaped, at most about 40 characters of it.
+ */
+static const char *shown(const char *s, char buf[64])
+{
+	size_t n = 0;
+
+	for (; *s && n < 40; s++)
+		n += (size_t)snprintf(buf + n, 64 - n, iscntrl((unsigned char)*s) ? "\\x%02x" : "%c",
+				      (unsigned char)*s);
+	if (*s)
+		snprintf(buf + n, 64 - n, "...");
+	buf[n + (*s ? 3 : 0)] = '\0';
+	return buf;
+}
+
 /* 1 ms to a year, finite, nothing after the number */
 static int parse_interval(const char *s, double *out)
 {
-	char *end;
+	char *end, buf[64];
 	double v;
 
 	errno = 0;
 	v = strtod(s, &end);
+	/* strtod would skip leading white space and take a sign */
+	if (!isdigit((unsigned char)*s) && *s != '.')
+		return usage_error("bad interval '%s': want seconds from 0.001 to 31536000", shown(s, buf));
 	if (end == s || *end || errno || !isfinite(v) || v < 0.001 || v > 31536000.0)
-		return usage_error("bad interval '%s': want seconds from 0.001 to 31536000", s);
+		return usage_error("bad interval '%s': want seconds from 0.001 to 31536000", shown(s, buf));
 	*out = v;
 	return 0;
 }
 
 static int parse_count(const char *s, unsigned long long *out)
 {
-	char *end;
+	char *end, buf[64];
 	unsigned long long v;
 
 	errno = 0;
-	if (*s == '-' || *s == '+' || *s == ' ')
-		return usage_error("bad count '%s': want a whole number from 1", s);
-	v = strtoull(s, &end, 10);
-	if (end == s || *end || errno || v == 0)
-		return usage_error("bad count '%s': want a whole number from 1 to %llu", s,
+	/* digits only: strtoull would skip white space and take a sign ("\t-1" is 2^64-1) */
+	v = isdigit((unsigned char)*s) ? strtoull(s, &end, 10) : 0;
+	if (!isdigit((unsigned char)*s) || *end || errno || v == 0)
+		return usage_error("bad count '%s': want a whole number from 1 to %llu", shown(s, buf),
 				   (unsigned long long)-1);
 	*out = v;
 	return 0;
@@ -175,6 +267,61 @@ static int check_prom_file(const char *path)
 	return 0;
 }
 
+static const char *file_kind(mode_t mode)
+{
+	return S_ISFIFO(mode) ? "a FIFO" : S_ISDIR(mode) ? "a directory" : S_ISCHR(mode) ? "a character device" :
+	       S_ISBLK(mode) ? "a block device" : S_ISSOCK(mode) ? "a socket" : "not a regular file";
+}
+
+/* NAME.prom.XXXXXX as mkstemp fills it in: six of [A-Za-z0-9] */
+static int is_prom_tmp(const char *entry, const char *base, size_t blen)
+{
+	size_t i;
+
+	if (strncmp(entry, base, blen) || entry[blen] != '.' || strlen(entry + blen + 1) != 6)
+		return 0;
+	for (i = blen + 1; entry[i]; i++)
+		if (!isalnum((unsigned char)entry[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * A pktcount killed (SIGKILL, power loss) between mkstemp and rename in
+ * pc_write_prom_file leaves its temporary file behind, and nothing else
+ * removes it: remove such regular files at start, while still root.
+ * Failures are warnings: they cost disk space, not counts.
+ */
+static void remove_stale_prom_tmp(const char *path)
+{
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	char *dirpath = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+	struct dirent *d;
+	struct stat st;
+	DIR *dir = dirpath ? opendir(dirpath) : NULL;
+
+	if (!dir) {
+		pc_err("--prom-file %s: looking for stale temporary files: %s", path, strerror(errno));
+		free(dirpath);
+		return;
+	}
+	while ((errno = 0, d = readdir(dir))) {
+		if (!is_prom_tmp(d->d_name, base, strlen(base)) ||
+		    fstatat(dirfd(dir), d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (unlinkat(dirfd(dir), d->d_name, 0) < 0)
+			pc_err("warning: --prom-file %s: removing stale %s/%s: %s", path, dirpath, d->d_name,
+			       strerror(errno));
+		else
+			pc_log("--prom-file %s: removed %s/%s, left by a pktcount that was killed", path,
+			       dirpath, d->d_name);
+	}
+	if (errno)
+		pc_err("warning: --prom-file %s: reading directory %s: %s", path, dirpath, strerror(errno));
+	closedir(dir);
+	free(dirpath);
+}
+
 /*
  * Join a network namespace before any socket exists: every socket, /proc/net
  * file and interface name from then on is that namespace's.
@@ -182,6 +329,7 @@ static int check_prom_file(const char *path)
 static int enter_netns(const char *name)
 {
 	char path[PATH_MAX];
+	struct stat st;
 	int fd, e;
 
 	if (!*name)
@@ -190,18 +338,33 @@ static int enter_netns(const char *name)
 		snprintf(path, sizeof(path), "%s", name);
 	else if (snprintf(path, sizeof(path), "/run/netns/%s", name) >= (int)sizeof(path))
 		return usage_error("--netns %.40s...: name too long", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer forever */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
 		e = errno;
 		pc_err("--netns %s: %s: %s", name, path, strerror(e));
 		return e == EACCES || e == EPERM ? PC_EXIT_PRIV : PC_EXIT_NOIFACE;
 	}
+	if (fstat(fd, &st) < 0) {
+		e = errno;
+		close(fd);
+		pc_err("--netns %s: fstat %s: %s", name, path, strerror(e));
+		return PC_EXIT_FAIL;
+	}
+	/* a namespace is a regular file: an nsfs inode (fs/nsfs.c), a proc one before 3.19 */
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		pc_err("--netns %s: not a network namespace (%s)", name, file_kind(st.st_mode));
+		return PC_EXIT_USAGE;
+	}
 	if (setns(fd, CLONE_NEWNET) < 0) {
 		e = errno;
 		close(fd);
-		pc_err("setns(%s): %s%s", path, strerror(e),
-		       e == EPERM ? " (needs CAP_SYS_ADMIN)" : e == EINVAL ? " (not a network namespace)" : "");
-		return e == EPERM ? PC_EXIT_PRIV : PC_EXIT_USAGE;
+		if (e == EINVAL)
+			pc_err("--netns %s: not a network namespace (setns: %s)", name, strerror(e));
+		else
+			pc_err("setns(%s): %s%s", path, strerror(e), e == EPERM ? " (needs CAP_SYS_ADMIN)" : "");
+		return e == EPERM ? PC_EXIT_PRIV : e == EINVAL ? PC_EXIT_USAGE : PC_EXIT_FAIL;
 	}
 	close(fd);
 	pc_log("counting inside network namespace %s", path);
@@ -869,9 +1032,10 @@ int main(int argc, char **argv)
 	struct utsname uts;
 	const struct pc_backend *be = NULL;
 	struct pc_tap *taps = NULL;
-	struct sigaction sa;
 	int ntaps = 0, nl_fd = -1, code = PC_EXIT_OK, c, i;
 
+	if (std_fds_open() || signals_setup())
+		return PC_EXIT_FAIL;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":i:c:m:f:n:Z:pjavhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -915,12 +1079,12 @@ int main(int argc, char **argv)
 		case 'v': pc_verbose = 1; break;
 		case 'h':
 			fputs(usage_text, stdout);
-			return fflush(stdout) ? PC_EXIT_FAIL : PC_EXIT_OK;
+			return stdout_done();
 		case 'V':
 			printf("pktcount %s\nmodes: " PC_MODES "\n"
 			       "features: rtnetlink (following interfaces, --check) prometheus netns\n",
 			       PC_VERSION);
-			return fflush(stdout) ? PC_EXIT_FAIL : PC_EXIT_OK;
+			return stdout_done();
 		case ':':
 			return usage_error("option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -935,6 +1099,8 @@ int main(int argc, char **argv)
 	/* the --prom-file path is the caller's, checked before leaving its namespace */
 	if (o.prom_file && check_prom_file(o.prom_file))
 		return PC_EXIT_USAGE;
+	if (o.prom_file)
+		remove_stale_prom_tmp(o.prom_file);
 	if (o.netns && (code = enter_netns(o.netns)))
 		return code;
 	snprintf(o.kernel, sizeof(o.kernel), "%s", uname(&uts) == 0 ? uts.release : "unknown");
@@ -990,35 +1156,6 @@ int main(int argc, char **argv)
 			goto out;
 		taps[i].attached = 1;
 		check_start(&taps[i], o.check);
-	}
-
-	/* no SA_RESTART: a signal must end the sleep at once */
-	{
-		sigset_t block;
-
-		sigemptyset(&block);
-		sigaddset(&block, SIGINT);
-		sigaddset(&block, SIGTERM);
-		sigaddset(&block, SIGHUP);
-		/* delivered only inside ppoll() (see wait_until) */
-		if (sigprocmask(SIG_BLOCK, &block, &wait_mask) < 0) {
-			pc_err("sigprocmask: %s", strerror(errno));
-			code = PC_EXIT_FAIL;
-			goto out;
-		}
-		sigdelset(&wait_mask, SIGINT);
-		sigdelset(&wait_mask, SIGTERM);
-		sigdelset(&wait_mask, SIGHUP);
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0 ||
-	    sigaction(SIGHUP, &sa, NULL) < 0 || signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
-		/* (a closed reader then shows up as EPIPE from write()) */
-		pc_err("sigaction: %s", strerror(errno));
-		code = PC_EXIT_FAIL;
-		goto out;
 	}
 
 	/*

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -38,6 +39,9 @@ struct ran {
 	int status;
 	char out[65536], err[65536];
 };
+
+/* seconds pktcount may take in run_as() before SIGALRM ends it; 0: no limit */
+static unsigned int run_alarm;
 
 
 /*
@@ -94,6 +98,7 @@ static void run_as(struct ran *r, const char *ns, int uid, int net_raw, const ch
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
+		alarm(run_alarm);	/* kept across execve: a hang ends as SIGALRM */
 		if (ns && join_netns(ns) < 0)
 			_exit(126);
 		if (uid >= 0 && become(uid, net_raw))
@@ -148,9 +153,9 @@ struct bad_input {
 };
 
 /* Needs no privileges: every one of these fails before anything is opened. */
-Test(cli, bad_input_one_line_and_exit_code)
+Test(cli, bad_input_one_line_and_exit_code, .timeout = 120)
 {
-	static char long_name[64];
+	static char long_name[64], fifo[64], dir[64], file[64];
 	static const struct bad_input bad[] = {
 		{ { "-i", "0", "lo", NULL }, 2, "bad interval '0'" },
 		{ { "-i", "-1", "lo", NULL }, 2, "bad interval" },
@@ -188,16 +193,46 @@ Test(cli, bad_input_one_line_and_exit_code)
 		{ { "--netns", "pktcount-no-such-ns", "lo", NULL }, 3, "--netns pktcount-no-such-ns: /run/netns/pktcount-no-such-ns: No such file" },
 		{ { "--netns", "", "lo", NULL }, 2, "--netns: empty name" },
 		{ { long_name, NULL }, 2, "must be 1 to 15 characters" },
+		/* digits from the first character: strtoull and strtod skip white space, take a sign */
+		{ { "-c", "\t-1", "lo", NULL }, 2, "bad count '\\x09-1'" },
+		{ { "-c", " 5", "lo", NULL }, 2, "bad count ' 5'" },
+		{ { "-c", "\n3", "lo", NULL }, 2, "bad count '\\x0a3'" },
+		{ { "-c", "+3", "lo", NULL }, 2, "bad count '+3'" },
+		{ { "-i", "\t-1", "lo", NULL }, 2, "bad interval '\\x09-1'" },
+		{ { "-i", " 5", "lo", NULL }, 2, "bad interval ' 5'" },
+		{ { "-i", "\n3", "lo", NULL }, 2, "bad interval '\\x0a3'" },
+		{ { "-i", "+3", "lo", NULL }, 2, "bad interval '+3'" },
+		/* --netns on anything but a namespace: refused at once (a FIFO blocked open()) */
+		{ { "--netns", fifo, "lo", NULL }, 2, "not a network namespace (a FIFO)" },
+		{ { "--netns", "/dev/null", "lo", NULL }, 2,
+		  "--netns /dev/null: not a network namespace (a character device)" },
+		{ { "--netns", dir, "lo", NULL }, 2, "not a network namespace (a directory)" },
+		{ { "--netns", file, "lo", NULL }, 2, "not a network namespace (setns: Invalid argument)" },
+		{ { "--netns", "/proc/self/ns/mnt", "lo", NULL }, 2,
+		  "--netns /proc/self/ns/mnt: not a network namespace (setns: Invalid argument)" },
 	};
 	struct ran *r = malloc(sizeof(*r));
 
 	memset(long_name, 'x', 40);
+	snprintf(fifo, sizeof(fifo), "/tmp/pktcount-test-%d.fifo", (int)getpid());
+	snprintf(dir, sizeof(dir), "/tmp/pktcount-test-%d.dir", (int)getpid());
+	snprintf(file, sizeof(file), "/tmp/pktcount-test-%d.file", (int)getpid());
+	cr_assert_eq(mkfifo(fifo, 0600), 0, "%s: %s", fifo, strerror(errno));
+	cr_assert_eq(mkdir(dir, 0700), 0, "%s: %s", dir, strerror(errno));
+	cr_assert_eq(close(open(file, O_WRONLY | O_CREAT | O_EXCL, 0600)), 0, "%s: %s", file, strerror(errno));
+	run_alarm = 5;
 	/* a symbolic link is refused too, whatever it points at */
 	unlink("/tmp/pktcount-test-link.prom");
 	cr_assert_eq(symlink("/tmp/pktcount-test-target.prom", "/tmp/pktcount-test-link.prom"), 0);
 	cr_assert_not_null(r);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct timespec t0, t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		run(r, NULL, -1, bad[i].argv);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		cr_expect_lt((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000, 1000,
+			     "%s %s: took a second or more", bad[i].argv[0], bad[i].argv[1] ? bad[i].argv[1] : "");
 		cr_expect_eq(r->status, bad[i].code, "%s %s: exit %d, want %d (stderr: %s)",
 			     bad[i].argv[0], bad[i].argv[1] ? bad[i].argv[1] : "", r->status,
 			     bad[i].code, r->err);
@@ -215,6 +250,10 @@ Test(cli, bad_input_one_line_and_exit_code)
 		cr_expect_eq(count_lines(r->err), 1, "%s", r->err);
 	}
 	unlink("/tmp/pktcount-test-link.prom");
+	unlink(fifo);
+	rmdir(dir);
+	unlink(file);
+	run_alarm = 0;
 
 	/* 2,000 interface names, none of them there: one line, the first one named */
 	{
@@ -252,6 +291,30 @@ Test(cli, help_and_version)
 	cr_expect(strstr(r->out, "modes: ebpf classic") != NULL, "%s", r->out);
 	cr_expect(mode_built_in("ebpf") && mode_built_in("classic"));
 	free(r);
+}
+
+/* -h and -V to a full disk: one line naming the failed write, exit 1. */
+Test(cli, help_and_version_to_a_full_disk)
+{
+	static const char *const opts[] = { "-h", "-V" };
+	char err[] = "/tmp/pktcount-full-XXXXXX", line[256];
+	int fd = mkstemp(err);
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	for (size_t i = 0; i < 2; i++) {
+		FILE *f;
+		int status = sh("'%s' %s >/dev/full 2>%s", pktcount_path(), opts[i], err);
+
+		cr_expect_eq(status, 1, "%s >/dev/full: exit %d", opts[i], status);
+		f = fopen(err, "r");
+		cr_assert_not_null(f);
+		cr_expect_not_null(fgets(line, sizeof(line), f), "%s >/dev/full: said nothing", opts[i]);
+		cr_expect_str_eq(line, "pktcount: writing to standard output: No space left on device\n", "%s", opts[i]);
+		cr_expect_null(fgets(line, sizeof(line), f), "%s: a second line: %s", opts[i], line);
+		fclose(f);
+	}
+	unlink(err);
 }
 
 /*

@@ -1,18 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Faults a long-running counter meets: a reader that goes away, a hang-up,
- * a full disk under --prom-file, and memory errors (valgrind).
+ * a full disk under --prom-file, memory errors (valgrind), descriptors 0-2
+ * closed at start, signals while it starts.
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <linux/if_ether.h>
+#include <netpacket/packet.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -243,4 +253,347 @@ Test(faults, prom_dir_not_writable_after_drop)
 	rmdir(dir);
 	free(p.out);
 	free(p.err);
+}
+
+/* ---- descriptors 0, 1 and 2 closed at start; signals during startup ---- */
+
+static struct topo topo;
+
+static void down(void)
+{
+	topo_down(&topo);
+}
+
+static const char *const all_modes[] = { "ebpf", "classic", "pcap" };
+
+/*
+ * A packet socket of the test's own on ifname in namespace ns, counting
+ * every frame that arrives there, until watch_stop().
+ */
+struct watch {
+	pid_t pid;
+	int ctl, res;
+};
+
+static void watch_loop(const char *ifname, int ctl, int res)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
+	int s = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	long frames = 0;
+	char ready = 'r';
+
+	sll.sll_ifindex = (int)if_nametoindex(ifname);
+	if (s < 0 || !sll.sll_ifindex || bind(s, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+		_exit(10);
+	if (write(res, &ready, 1) != 1)
+		_exit(11);
+	for (;;) {
+		struct pollfd pfd[2] = { { .fd = s, .events = POLLIN }, { .fd = ctl, .events = POLLIN } };
+		struct sockaddr_ll from;
+		socklen_t len = sizeof(from);
+		char frame[65536];
+
+		if (poll(pfd, 2, -1) < 0)
+			_exit(12);
+		if (pfd[0].revents & POLLIN) {
+			if (recvfrom(s, frame, sizeof(frame), 0, (struct sockaddr *)&from, &len) < 0)
+				_exit(13);
+			frames += from.sll_pkttype != PACKET_OUTGOING;
+			continue;
+		}
+		if (pfd[1].revents)
+			break;
+	}
+	_exit(write(res, &frames, sizeof(frames)) == sizeof(frames) ? 0 : 14);
+}
+
+static void watch_start(struct watch *w, const char *ns, const char *ifname)
+{
+	int ctl[2], res[2];
+	char ready;
+
+	cr_assert_eq(pipe(ctl), 0);
+	cr_assert_eq(pipe(res), 0);
+	w->pid = fork();
+	cr_assert_geq(w->pid, 0);
+	if (w->pid == 0) {
+		close(ctl[1]);
+		close(res[0]);
+		if (join_netns(ns) < 0)
+			_exit(9);
+		watch_loop(ifname, ctl[0], res[1]);
+	}
+	close(ctl[0]);
+	close(res[1]);
+	w->ctl = ctl[1];
+	w->res = res[0];
+	cr_assert_eq(read(w->res, &ready, 1), 1, "the watching socket did not start");
+}
+
+/* The frames that arrived; fails the test if the watcher failed. */
+static long watch_stop(struct watch *w)
+{
+	long frames = -1;
+	int st;
+
+	close(w->ctl);
+	cr_assert_eq(read(w->res, &frames, sizeof(frames)), (ssize_t)sizeof(frames));
+	close(w->res);
+	cr_assert_eq(waitpid(w->pid, &st, 0), w->pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "watcher: %d", st);
+	return frames;
+}
+
+/* pktcount in namespace ns with the descriptors in closed (bit n: fd n) closed. */
+static pid_t start_closed(const char *ns, unsigned int closed, const char *const argv[])
+{
+	const char *args[16] = { pktcount_path() };
+	pid_t pid;
+	int i, fd;
+
+	for (i = 0; argv[i] && i < 14; i++)
+		args[i + 1] = argv[i];
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		if (join_netns(ns) < 0)
+			_exit(126);
+		/* the others quiet: what it prints is not the test's output */
+		for (fd = 0; fd <= 2; fd++)
+			if (closed & (1u << fd) ? close(fd) < 0 && errno != EBADF :
+			    dup2(open("/dev/null", O_RDWR | O_CLOEXEC), fd) != fd)
+				_exit(125);
+		execv(args[0], (char *const *)args);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int reap(pid_t pid)
+{
+	int st;
+
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/*
+ * `pktcount -j -c 2 vb >&-` (or 2>&-, or both): nothing it prints may leave
+ * as a frame on vb, in any mode, and it exits 0.  -v: stderr has lines too.
+ */
+Test(faults, closed_stdout_sends_no_frames, .fini = down, .timeout = 120)
+{
+	static const unsigned int closed[] = { 1u << 1, 1u << 2, 1u << 1 | 1u << 2 };
+	size_t m, k;
+
+	NEED_ROOT("network namespaces");
+	topo_up(&topo, 0, 0);
+	topo_wait_quiet(&topo, 300, 5000);
+	for (m = 0; m < 3; m++) {
+		if (!mode_built_in(all_modes[m]))
+			continue;
+		for (k = 0; k < 3; k++) {
+			const char *argv[] = { "-v", "-j", "-c", "2", "-i", "0.2", "-m", all_modes[m], "vb", NULL };
+			struct watch w;
+			long frames;
+			int status;
+
+			watch_start(&w, topo.a, "va");
+			status = reap(start_closed(topo.b, closed[k], argv));
+			usleep(100 * 1000);	/* frames still on their way */
+			frames = watch_stop(&w);
+			cr_expect_eq(frames, 0, "-m %s, fd %s closed: %ld frames arrived on va",
+				     all_modes[m], k == 0 ? "1" : k == 1 ? "2" : "1 and 2", frames);
+			cr_expect_eq(status, 0, "-m %s, fd %s closed: exit %d", all_modes[m],
+				     k == 0 ? "1" : k == 1 ? "2" : "1 and 2", status);
+		}
+	}
+}
+
+/* Wait (up to 5 s) until pid runs as nobody: everything it opens is open then. */
+static void wait_dropped(pid_t pid)
+{
+	char uid[128];
+	int waited;
+
+	for (waited = 0; waited < 5000; waited += 10) {
+		status_of(pid, "Uid", uid, sizeof(uid));
+		if (!strncmp(uid, "\t65534", 6))
+			return;
+		usleep(10 * 1000);
+	}
+	cr_assert_fail("pid %d never dropped to nobody (Uid:%s)", (int)pid, uid);
+}
+
+/* Started with 0, 1 and 2 closed, they are /dev/null while it counts. */
+Test(faults, closed_std_fds_are_dev_null, .fini = down, .timeout = 60)
+{
+	size_t m;
+	int fd;
+
+	NEED_ROOT("network namespaces");
+	topo_up(&topo, 0, 0);
+	for (m = 0; m < 3; m++) {
+		const char *argv[] = { "-j", "-i", "0.2", "-m", all_modes[m], "vb", NULL };
+		pid_t pid;
+
+		if (!mode_built_in(all_modes[m]))
+			continue;
+		pid = start_closed(topo.b, 7, argv);
+		wait_dropped(pid);
+		for (fd = 0; fd <= 2; fd++) {
+			char path[64], target[256];
+			ssize_t n;
+
+			snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
+			n = readlink(path, target, sizeof(target) - 1);
+			target[n > 0 ? n : 0] = '\0';
+			cr_expect_str_eq(target, "/dev/null", "-m %s: fd %d is %s", all_modes[m], fd,
+					 n > 0 ? target : strerror(errno));
+		}
+		cr_expect_eq(kill(pid, SIGTERM), 0);
+		cr_expect_eq(reap(pid), 0, "-m %s", all_modes[m]);
+	}
+}
+
+/* Wait until pid runs path (its execve done); the time it was seen. */
+static struct timespec wait_exec(pid_t pid, const char *path)
+{
+	char link[64], target[4096];
+	struct timespec t0, now;
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		ssize_t n = readlink(link, target, sizeof(target) - 1);
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (n > 0) {
+			target[n] = '\0';
+			if (!strcmp(target, path))
+				return now;
+		}
+		cr_assert_lt(now.tv_sec - t0.tv_sec, 5, "pid %d never ran %s", (int)pid, path);
+	}
+}
+
+static long us_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000000L + (now.tv_nsec - t->tv_nsec) / 1000;
+}
+
+/* Whether pid has a socket or an eBPF object open: main() is opening taps. */
+static int has_socket(pid_t pid)
+{
+	char path[64], target[64];
+	struct dirent *d;
+	DIR *dir;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while (!found && (d = readdir(dir))) {
+		char link[400];
+		ssize_t n;
+
+		if (atoi(d->d_name) < 3)
+			continue;
+		snprintf(link, sizeof(link), "%s/%s", path, d->d_name);
+		n = readlink(link, target, sizeof(target) - 1);
+		target[n > 0 ? n : 0] = '\0';
+		found = !strncmp(target, "socket:", 7) || !strncmp(target, "anon_inode:", 11);
+	}
+	closedir(dir);
+	return found;
+}
+
+/*
+ * SIGTERM in the first milliseconds of main(): from its first socket or
+ * eBPF map on, 0 to 2 ms later.  Every time: exit 0, and the totals.  (The
+ * several milliseconds the dynamic loader takes before main() are out of
+ * any program's reach.)
+ */
+Test(faults, sigterm_at_start_prints_totals, .fini = down, .timeout = 120)
+{
+	enum { REPS = 30 };
+	char path[4096], err[256];
+	size_t m;
+
+	NEED_ROOT("network namespaces");
+	cr_assert_not_null(realpath(pktcount_path(), path));
+	topo_up(&topo, 0, 0);
+	for (m = 0; m < 3; m++) {
+		const char *argv[] = { "-j", "-i", "0.2", "-m", all_modes[m], "vb", NULL };
+		int i;
+
+		if (!mode_built_in(all_modes[m]))
+			continue;
+		for (i = 0; i < REPS; i++) {
+			struct pktcount_proc p;
+			struct run_output r;
+			struct timespec exec_at;
+
+			cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
+			exec_at = wait_exec(p.pid, path);
+			while (!has_socket(p.pid))
+				cr_assert_lt(us_since(&exec_at), 5000000, "-m %s: no socket in 5 s", all_modes[m]);
+			usleep((useconds_t)(i * 2000 / (REPS - 1)));
+			cr_assert_eq(kill(p.pid, SIGTERM), 0);
+			cr_expect_eq(pktcount_finish(&p, 0, 10000), 0, "-m %s, SIGTERM %d us after its first socket: exit %d: %s",
+				     all_modes[m], i * 2000 / (REPS - 1), p.status, p.err);
+			cr_expect_eq(parse_output(p.out, "vb", &r, err, sizeof(err)), 0, "-m %s, %d us: %s",
+				     all_modes[m], i * 2000 / (REPS - 1), err);
+			free(p.out);
+			free(p.err);
+		}
+	}
+}
+
+/*
+ * SIGTERM while -a opens some 200 interfaces (seconds with a few hundred):
+ * exit 0, and a total record for every interface.
+ */
+Test(faults, sigterm_while_opening_all, .fini = down, .timeout = 240)
+{
+	enum { PAIRS = 100 };
+	char path[4096], err[256];
+	size_t m;
+
+	NEED_ROOT("network namespaces");
+	cr_assert_not_null(realpath(pktcount_path(), path));
+	topo_up(&topo, 0, 0);
+	sh_ok("for i in $(seq %d); do echo \"link add s$i type veth peer name t$i\"; "
+	      "echo \"link set s$i up\"; echo \"link set t$i up\"; done | ip -n %s -batch -", PAIRS, topo.b);
+	for (m = 0; m < 3; m++) {
+		const char *argv[] = { "-a", "-j", "-i", "0.2", "-m", all_modes[m], NULL };
+		struct pktcount_proc p;
+		struct run_output r;
+		struct timespec exec_at;
+		char name[16];
+		int i;
+
+		if (!mode_built_in(all_modes[m]))
+			continue;
+		cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
+		exec_at = wait_exec(p.pid, path);
+		while (!has_socket(p.pid))
+			cr_assert_lt(us_since(&exec_at), 5000000, "-m %s: no socket in 5 s", all_modes[m]);
+		usleep(20 * 1000);
+		cr_assert_eq(kill(p.pid, SIGTERM), 0);
+		cr_expect_eq(pktcount_finish(&p, 0, 60000), 0, "-m %s: exit %d: %s", all_modes[m], p.status, p.err);
+		cr_expect_eq(parse_output(p.out, "lo", &r, err, sizeof(err)), 0, "-m %s lo: %s", all_modes[m], err);
+		cr_expect_eq(parse_output(p.out, "vb", &r, err, sizeof(err)), 0, "-m %s vb: %s", all_modes[m], err);
+		for (i = 1; i <= 2 * PAIRS; i++) {
+			snprintf(name, sizeof(name), "%c%d", i <= PAIRS ? 's' : 't', (i - 1) % PAIRS + 1);
+			cr_expect_eq(parse_output(p.out, name, &r, err, sizeof(err)), 0, "-m %s %s: %s",
+				     all_modes[m], name, err);
+		}
+		free(p.out);
+		free(p.err);
+	}
 }

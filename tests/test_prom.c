@@ -152,3 +152,109 @@ Test(prom, file_rewrites_are_atomic, .fini = down, .timeout = 90)
 	free(p.out);
 	free(p.err);
 }
+
+/* The names in dir that are base.XXXXXX as mkstemp makes them, counted. */
+static int stale_files(const char *dir, const char *base)
+{
+	char pattern[256];
+	int n;
+
+	snprintf(pattern, sizeof(pattern), "ls -A '%s' | grep -cxE '%s\\.[A-Za-z0-9]{6}'", dir, base);
+	n = sh("exit $(%s)", pattern);
+	return n;
+}
+
+static int exists(const char *dir, const char *name)
+{
+	char path[256];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return lstat(path, &st) == 0;
+}
+
+/* A directory nobody (the user pktcount drops to) may write in. */
+static void prom_dir(char *dir)
+{
+	strcpy(dir, "/tmp/pktcount-stale-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_eq(chmod(dir, 0777), 0);
+}
+
+/*
+ * At start, the temporary files of an earlier pktcount that was killed
+ * mid-rewrite go: regular files named exactly x.prom. and six of
+ * mkstemp's characters.  Anything else stays.
+ */
+Test(prom, stale_temporary_files_removed, .timeout = 30)
+{
+	static const char *const stale[] = { "x.prom.abcDE1", "x.prom.ZZ9zz0" };
+	static const char *const keep[] = { "x.prom.abcdefg", "y.prom.abcdef", "x.prom.ab-def", "x.prom.abcde" };
+	char dir[64], path[128];
+	const char *argv[] = { "-v", "--prom-file", path, "-c", "1", "-i", "0.1", "lo", NULL };
+	struct pktcount_proc p;
+	size_t i;
+
+	NEED_ROOT("packet sockets");
+	prom_dir(dir);
+	snprintf(path, sizeof(path), "%s/x.prom", dir);
+	for (i = 0; i < 2; i++)
+		sh_ok("touch '%s/%s'", dir, stale[i]);
+	for (i = 0; i < 4; i++)
+		sh_ok("touch '%s/%s'", dir, keep[i]);
+	sh_ok("mkdir '%s/x.prom.dir123' && ln -s /etc/passwd '%s/x.prom.lnk123'", dir, dir);
+	cr_assert_eq(pktcount_start(&p, NULL, argv), 0);
+	cr_expect_eq(pktcount_finish(&p, 0, 10000), 0, "exit %d: %s", p.status, p.err);
+	for (i = 0; i < 2; i++) {
+		char line[512];
+
+		cr_expect(!exists(dir, stale[i]), "%s is still there", stale[i]);
+		snprintf(line, sizeof(line), "pktcount: --prom-file %s: removed %s/%s, left by a pktcount that was killed\n",
+			 path, dir, stale[i]);
+		cr_expect(strstr(p.err, line) != NULL, "no '%s' in: %s", line, p.err);
+	}
+	for (i = 0; i < 4; i++)
+		cr_expect(exists(dir, keep[i]), "%s was removed", keep[i]);
+	cr_expect(exists(dir, "x.prom.dir123") && exists(dir, "x.prom.lnk123"), "a directory or link was removed");
+	cr_expect(exists(dir, "x.prom"));
+	sh("rm -rf '%s'", dir);
+	free(p.out);
+	free(p.err);
+}
+
+/*
+ * The real thing: SIGKILL at random moments while it rewrites every millisecond,
+ * until a temporary file is left behind; the next start removes it.
+ */
+Test(prom, sigkill_leftovers_removed_at_next_start, .timeout = 180)
+{
+	char dir[64], path[128];
+	const char *run[] = { "--prom-file", path, "-i", "0.001", "lo", NULL };
+	const char *once[] = { "--prom-file", path, "-c", "1", "-i", "0.1", "lo", NULL };
+	struct pktcount_proc p;
+	int kills, left = 0;
+
+	NEED_ROOT("packet sockets");
+	prom_dir(dir);
+	snprintf(path, sizeof(path), "%s/x.prom", dir);
+	srand((unsigned int)getpid());
+	for (kills = 0; kills < 1500 && !left; kills++) {
+		cr_assert_eq(pktcount_start(&p, NULL, run), 0);
+		cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
+		usleep((useconds_t)(rand() % 10000));
+		pktcount_finish(&p, SIGKILL, 5000);
+		cr_assert_eq(p.status, 128 + SIGKILL, "exit %d", p.status);
+		free(p.out);
+		free(p.err);
+		left = stale_files(dir, "x\\.prom");
+	}
+	cr_assert_gt(left, 0, "%d kills left no temporary file", kills);
+	cr_assert_eq(pktcount_start(&p, NULL, once), 0);
+	cr_expect_eq(pktcount_finish(&p, 0, 10000), 0, "exit %d: %s", p.status, p.err);
+	cr_expect_eq(stale_files(dir, "x\\.prom"), 0, "%d temporary files left after %d kills and a start",
+		     stale_files(dir, "x\\.prom"), kills);
+	cr_expect(exists(dir, "x.prom"));
+	sh("rm -rf '%s'", dir);
+	free(p.out);
+	free(p.err);
+}
