@@ -170,50 +170,32 @@ static int usage_error(const char *fmt, ...)
 	return PC_EXIT_USAGE;
 }
 
-/*
- * A value as it may be shown in a one-line message: control characters
- * escaped, at most about 40 characters of it.
- */
-static const char *shown(const char *s, char buf[64])
-{
-	size_t n = 0;
-
-	for (; *s && n < 40; s++)
-		n += (size_t)snprintf(buf + n, 64 - n, iscntrl((unsigned char)*s) ? "\\x%02x" : "%c",
-				      (unsigned char)*s);
-	if (*s)
-		snprintf(buf + n, 64 - n, "...");
-	buf[n + (*s ? 3 : 0)] = '\0';
-	return buf;
-}
-
 /* 1 ms to a year, finite, nothing after the number */
 static int parse_interval(const char *s, double *out)
 {
-	char *end, buf[64];
+	char *end;
 	double v;
 
 	errno = 0;
 	v = strtod(s, &end);
-	/* strtod would skip leading white space and take a sign */
-	if (!isdigit((unsigned char)*s) && *s != '.')
-		return usage_error("bad interval '%s': want seconds from 0.001 to 31536000", shown(s, buf));
-	if (end == s || *end || errno || !isfinite(v) || v < 0.001 || v > 31536000.0)
-		return usage_error("bad interval '%s': want seconds from 0.001 to 31536000", shown(s, buf));
+	/* strtod would skip leading white space and take a sign: a digit or a point first */
+	if ((!isdigit((unsigned char)*s) && *s != '.') || end == s || *end || errno || !isfinite(v) ||
+	    v < 0.001 || v > 31536000.0)
+		return usage_error("bad interval '%.40s': want seconds from 0.001 to 31536000", s);
 	*out = v;
 	return 0;
 }
 
 static int parse_count(const char *s, unsigned long long *out)
 {
-	char *end, buf[64];
+	char *end;
 	unsigned long long v;
 
 	errno = 0;
 	/* digits only: strtoull would skip white space and take a sign ("\t-1" is 2^64-1) */
 	v = isdigit((unsigned char)*s) ? strtoull(s, &end, 10) : 0;
 	if (!isdigit((unsigned char)*s) || *end || errno || v == 0)
-		return usage_error("bad count '%s': want a whole number from 1 to %llu", shown(s, buf),
+		return usage_error("bad count '%.40s': want a whole number from 1 to %llu", s,
 				   (unsigned long long)-1);
 	*out = v;
 	return 0;

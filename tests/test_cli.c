@@ -194,13 +194,13 @@ Test(cli, bad_input_one_line_and_exit_code, .timeout = 120)
 		{ { "--netns", "", "lo", NULL }, 2, "--netns: empty name" },
 		{ { long_name, NULL }, 2, "must be 1 to 15 characters" },
 		/* digits from the first character: strtoull and strtod skip white space, take a sign */
-		{ { "-c", "\t-1", "lo", NULL }, 2, "bad count '\\x09-1'" },
+		{ { "-c", "\t-1", "lo", NULL }, 2, "bad count '%09-1'" },
 		{ { "-c", " 5", "lo", NULL }, 2, "bad count ' 5'" },
-		{ { "-c", "\n3", "lo", NULL }, 2, "bad count '\\x0a3'" },
+		{ { "-c", "\n3", "lo", NULL }, 2, "bad count '%0A3'" },
 		{ { "-c", "+3", "lo", NULL }, 2, "bad count '+3'" },
-		{ { "-i", "\t-1", "lo", NULL }, 2, "bad interval '\\x09-1'" },
+		{ { "-i", "\t-1", "lo", NULL }, 2, "bad interval '%09-1'" },
 		{ { "-i", " 5", "lo", NULL }, 2, "bad interval ' 5'" },
-		{ { "-i", "\n3", "lo", NULL }, 2, "bad interval '\\x0a3'" },
+		{ { "-i", "\n3", "lo", NULL }, 2, "bad interval '%0A3'" },
 		{ { "-i", "+3", "lo", NULL }, 2, "bad interval '+3'" },
 		/* --netns on anything but a namespace: refused at once (a FIFO blocked open()) */
 		{ { "--netns", fifo, "lo", NULL }, 2, "not a network namespace (a FIFO)" },
