@@ -24,28 +24,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "front.h"
 #include "output.h"
 #include "pktcount.h"
 
 static volatile sig_atomic_t stop_signal;
 /* the signal mask while waiting: SIGINT, SIGTERM and SIGHUP are blocked elsewhere */
 static sigset_t wait_mask;
-
-enum pc_format { PC_FORMAT_TABLE, PC_FORMAT_JSON, PC_FORMAT_PROM };
-
-struct opts {
-	double interval;
-	unsigned long long count;	/* 0: until a signal */
-	enum pc_mode mode;
-	enum pc_format format;
-	int promisc, all, check;
-	const char *prom_file;
-	const char *netns;
-	const char *user;		/* -Z */
-	int no_seccomp;
-	int prom_failed;		/* a write of prom_file failed: exit 1 at the end */
-	char kernel[65];		/* uname -r, for pktcount_info */
-};
 
 static const char usage_text[] =
 	"Usage: pktcount [OPTIONS] [IFACE...]\n"
@@ -374,261 +359,6 @@ static double mono_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static double wall_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* What the counting loop works on. */
-struct ctx {
-	struct opts *o;
-	struct pc_tap *taps;
-	int ntaps;
-	const struct pc_backend *be;	/* the mode chosen, for interfaces that come */
-	int nl_fd;			/* link events, or -1 */
-	struct pollfd *pfd;
-	int pfd_cap;
-};
-
-static int append_tap(struct pc_tap **taps, int *ntaps, const struct pc_tap *found);
-static void raise_fd_limit(int n);
-static int open_tap(struct pc_tap *tap, enum pc_mode mode, const struct pc_backend *be);
-
-/* An event line: on stderr always, and as a JSON record when that is the format. */
-static int say_event(struct ctx *c, const struct pc_tap *tap, const char *event, const char *from,
-		     const char *why)
-{
-	pc_err("%s: %s (%s)", tap->name, event, why);
-	if (c->o->format != PC_FORMAT_JSON)
-		return 0;
-	return pc_print_event(STDOUT_FILENO, tap, event, from, why, wall_now());
-}
-
-/* --check: the interface's counters now, as the start of what it is compared with */
-static void check_start(struct pc_tap *tap, int check)
-{
-	int ret;
-
-	if (!check)
-		return;
-	ret = pc_nl_link_stats(tap->ifindex, &tap->k_at_attach);
-	tap->check = ret == 0;
-	if (ret < 0)
-		pc_err("%s: reading its own counters (IFLA_STATS64, 2.6.35+): %s; no --check for it",
-		       tap->name, strerror(-ret));
-	tap->k_now = tap->k_before;
-}
-
-/* --check: the interface's counters since pktcount began counting it */
-static void check_read(struct pc_tap *tap)
-{
-	struct pc_link_stats st;
-	int ret;
-
-	if (!tap->check)
-		return;
-	ret = pc_nl_link_stats(tap->ifindex, &st);
-	if (ret < 0) {
-		pc_log("%s: reading its own counters: %s", tap->name, strerror(-ret));
-		return;
-	}
-	tap->k_now.rx_packets = tap->k_before.rx_packets + st.rx_packets - tap->k_at_attach.rx_packets;
-	tap->k_now.tx_packets = tap->k_before.tx_packets + st.tx_packets - tap->k_at_attach.tx_packets;
-	tap->k_now.rx_bytes = tap->k_before.rx_bytes + st.rx_bytes - tap->k_at_attach.rx_bytes;
-	tap->k_now.tx_bytes = tap->k_before.tx_bytes + st.tx_bytes - tap->k_at_attach.tx_bytes;
-}
-
-/* The interface went away: keep what it counted, let go of the socket. */
-static int detach(struct ctx *c, struct pc_tap *tap)
-{
-	int ret = tap->be->read(tap);
-
-	if (ret < 0 && ret != -ENETDOWN)
-		pc_err("reading the last counts of %s: %s", tap->name, strerror(-ret));
-	if (tap->be->drops)
-		tap->be->drops(tap, &tap->drops);
-	tap->be->close(tap);
-	tap->attached = 0;
-	tap->ifindex = 0;
-	/* what the next attachment counts comes on top (eBPF maps and pcap stats start at 0) */
-	memcpy(tap->base, tap->total, sizeof(tap->base));
-	tap->drops_base = tap->drops;
-	/* the kernel's counters died with the device: keep them as last read */
-	tap->k_before = tap->k_now;
-	return say_event(c, tap, "detached", NULL, "the interface was deleted; totals kept");
-}
-
-static struct pc_tap *tap_of_ifindex(struct ctx *c, int ifindex)
-{
-	for (int i = 0; i < c->ntaps; i++)
-		if (c->taps[i].attached && c->taps[i].ifindex == ifindex)
-			return &c->taps[i];
-	return NULL;
-}
-
-/* The index of the detached tap of that name, or -1. */
-static int detached_named(const struct ctx *c, const char *name)
-{
-	for (int i = 0; i < c->ntaps; i++)
-		if (!c->taps[i].attached && !strcmp(c->taps[i].name, name))
-			return i;
-	return -1;
-}
-
-/*
- * Open detached tap i (or, with i < 0, a new one for -a) on the interface
- * that has the name now.  An interface gone again, or one that another tap
- * counts already (renamed: its event is on the way), is left alone.
- */
-static int attach(struct ctx *c, int i, const char *name)
-{
-	struct pc_tap fresh, *tap;
-	int code;
-
-	pc_soft_errors = 1;
-	code = pc_iface_lookup(&fresh, name);
-	pc_soft_errors = 0;
-	if (code || tap_of_ifindex(c, fresh.ifindex))
-		return 0;
-	if (i < 0) {
-		if (append_tap(&c->taps, &c->ntaps, &fresh))
-			return 0;
-		raise_fd_limit(c->ntaps);
-	}
-	tap = &c->taps[i < 0 ? c->ntaps - 1 : i];
-	tap->ifindex = fresh.ifindex;
-	tap->arphrd = fresh.arphrd;
-	tap->link = fresh.link;
-	tap->promisc = c->o->promisc;
-	code = open_tap(tap, c->o->mode, c->be);
-	if (code) {
-		pc_err("%s: could not attach (exit code %d); will try when it changes next", name, code);
-		if (i < 0)
-			c->ntaps--;	/* made for it just now: nothing counted to keep */
-		return 0;
-	}
-	tap->attached = 1;
-	check_start(tap, c->o->check);
-	return say_event(c, tap, "attached", NULL, "the interface appeared; counting goes on from the totals");
-}
-
-/* Fold what tap src counted into dst (src is then dropped by the caller). */
-static void fold(struct pc_tap *dst, const struct pc_tap *src)
-{
-	for (int k = 0; k < PC_NKEYS; k++) {
-		dst->base[k].bytes += src->total[k].bytes;
-		dst->base[k].packets += src->total[k].packets;
-		dst->total[k].bytes += src->total[k].bytes;
-		dst->total[k].packets += src->total[k].packets;
-		dst->prev[k].bytes += src->prev[k].bytes;
-		dst->prev[k].packets += src->prev[k].packets;
-	}
-	dst->drops += src->drops;
-	dst->drops_base += src->drops;
-	dst->prev_drops += src->prev_drops;
-	dst->k_before.rx_packets += src->k_now.rx_packets;
-	dst->k_before.tx_packets += src->k_now.tx_packets;
-	dst->k_before.rx_bytes += src->k_now.rx_bytes;
-	dst->k_before.tx_bytes += src->k_now.tx_bytes;
-}
-
-/*
- * A counted interface has a new name (ip link set X name Y; udev renames
- * eth0 to enx... at boot).  The socket is bound to the device, not the
- * name, so the tap follows the device and is reported under the new name.
- * A detached tap of that name is folded in: one name, one series, and it
- * never goes back.
- */
-static int rename_tap(struct ctx *c, int t, const char *name)
-{
-	char old[IF_NAMESIZE], reason[64 + IF_NAMESIZE];
-	int d = detached_named(c, name);
-
-	memcpy(old, c->taps[t].name, sizeof(old));
-	snprintf(reason, sizeof(reason), "renamed from %s; totals kept", old);
-	if (d >= 0) {
-		fold(&c->taps[t], &c->taps[d]);
-		memmove(&c->taps[d], &c->taps[d + 1], (size_t)(c->ntaps - d - 1) * sizeof(c->taps[0]));
-		c->ntaps--;
-		t -= t > d;
-	}
-	snprintf(c->taps[t].name, sizeof(c->taps[t].name), "%s", name);
-	return say_event(c, &c->taps[t], "renamed", old, reason);
-}
-
-/* A link as the kernel has it now: from an event, or from a dump of all. */
-static int link_seen(struct ctx *c, const struct pc_link_event *ev)
-{
-	struct pc_tap *tap = tap_of_ifindex(c, ev->ifindex);
-	int ret = 0;
-
-	if (!tap) {
-		int d = detached_named(c, ev->name);
-
-		return d >= 0 || c->o->all ? attach(c, d, ev->name) : 0;
-	}
-	if (strcmp(tap->name, ev->name))
-		ret = rename_tap(c, (int)(tap - c->taps), ev->name);
-	tap = tap_of_ifindex(c, ev->ifindex);
-	if (!ret && ev->up && tap->be->up)
-		tap->be->up(tap);	/* says why itself when it fails; tried again at the next event */
-	return ret;
-}
-
-/*
- * Link events were lost: the socket's buffer overflowed in a burst of
- * changes, or while pktcount was stopped.  What is queued is dropped and
- * all links are read instead: a tap whose interface is gone detaches, and
- * every link goes through link_seen() as an event would.  Events queued
- * after the dump are newer than it, so they are handled as usual after.
- */
-static int rescan(struct ctx *c)
-{
-	struct pc_link_event *links, ev[32];
-	int n, i, j, ret = 0;
-
-	while ((n = pc_nl_read_events(c->nl_fd, ev, 32)) > 0 || n == -ENOBUFS)
-		;
-	n = 0;
-	i = pc_nl_dump_links(&links, &n);
-	if (i < 0) {
-		pc_err("link events were lost, and reading the links failed: %s", strerror(-i));
-		return 0;
-	}
-	pc_log("link events were lost: read all %d links again", n);
-	for (i = 0; i < c->ntaps && !ret; i++) {
-		for (j = 0; j < n && links[j].ifindex != c->taps[i].ifindex; j++)
-			;
-		if (c->taps[i].attached && j == n)
-			ret = detach(c, &c->taps[i]);
-	}
-	for (j = 0; j < n && !ret; j++)
-		ret = link_seen(c, &links[j]);
-	free(links);
-	return ret;
-}
-
-static int handle_link_events(struct ctx *c)
-{
-	struct pc_link_event ev[32];
-	int n, i, ret = 0;
-	struct pc_tap *tap;
-
-	while (!ret && (n = pc_nl_read_events(c->nl_fd, ev, 32)) > 0)
-		for (i = 0; i < n && !ret; i++)
-			if (!ev[i].deleted)
-				ret = link_seen(c, &ev[i]);
-			else if ((tap = tap_of_ifindex(c, ev[i].ifindex)))
-				ret = detach(c, tap);
-	if (!ret && n == -ENOBUFS)
-		return rescan(c);
-	if (!ret && n < 0)
-		pc_err("reading link events: %s", strerror(-n));
-	return ret;
-}
 
 /*
  * Until the monotonic time t (or a signal), take in what the userspace taps
@@ -696,7 +426,7 @@ static int wait_until(struct ctx *c, double t)
 			}
 		}
 		if (c->nl_fd >= 0 && (c->pfd[k].revents & POLLIN)) {
-			int ret = handle_link_events(c);
+			int ret = pc_follow_links(c);
 
 			if (ret < 0)
 				return ret;
@@ -721,7 +451,7 @@ static void write_prom_file(struct opts *o, const struct pc_tap *taps, int ntaps
 
 static int report(struct ctx *c, double secs, int final)
 {
-	double wall = wall_now();
+	double wall = pc_wall_now();
 	int i, ret = 0;
 
 	write_prom_file(c->o, c->taps, c->ntaps);
@@ -764,7 +494,7 @@ static int read_all(struct ctx *c)
 			pc_err("reading the drop counter of %s: %s", tap->name, strerror(-ret));
 			return PC_EXIT_FAIL;
 		}
-		check_read(tap);
+		pc_check_read(tap);
 	}
 	return PC_EXIT_OK;
 }
@@ -837,159 +567,11 @@ static int run(struct ctx *c)
 	return code ? code : c->o->prom_failed ? PC_EXIT_FAIL : PC_EXIT_OK;
 }
 
-/* A tap for the interface pc_iface_lookup() found, at the end of *taps; a pc_exit. */
-static int append_tap(struct pc_tap **taps, int *ntaps, const struct pc_tap *found)
-{
-	struct pc_tap *grown = realloc(*taps, (size_t)(*ntaps + 1) * sizeof(**taps)), *t;
-
-	if (!grown) {
-		pc_err("interface %s: %s", found->name, strerror(ENOMEM));
-		return PC_EXIT_FAIL;
-	}
-	*taps = grown;
-	t = &grown[(*ntaps)++];
-	memset(t, 0, sizeof(*t));
-	memcpy(t->name, found->name, sizeof(t->name));
-	t->ifindex = found->ifindex;
-	t->arphrd = found->arphrd;
-	t->link = found->link;
-	t->sock = t->map_fd = t->prog_fd = -1;
-	return PC_EXIT_OK;
-}
-
-static int add_iface(struct pc_tap **taps, int *ntaps, const char *name)
-{
-	struct pc_tap found;
-	int code, i;
-
-	memset(&found, 0, sizeof(found));
-	code = pc_iface_lookup(&found, name);
-	if (code)
-		return code;
-	for (i = 0; i < *ntaps; i++)
-		if ((*taps)[i].ifindex == found.ifindex)
-			return PC_EXIT_OK;	/* named twice: count once */
-	return append_tap(taps, ntaps, &found);
-}
-
 /*
- * Descriptors for n taps: up to four each (pcap: two sockets and libpcap's
- * two wake-up eventfds; eBPF: socket and map), and some to spare.  The soft
- * limit (1024 by default) is raised as far as the hard one allows, which
- * needs no privilege, and said: -a on a router with 600 interfaces needs it.
+ * The options into o; -1 to go on (argv[optind..] are the interfaces), or
+ * the exit code (-h, -V, bad usage).
  */
-static void raise_fd_limit(int n)
-{
-	struct rlimit rl;
-	rlim_t need = (rlim_t)n * 4 + 64;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need)
-		return;
-	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
-		pc_err("%d interfaces need up to %llu descriptors; the hard limit is %llu (ulimit -Hn)",
-		       n, (unsigned long long)need, (unsigned long long)rl.rlim_max);
-		need = rl.rlim_max;
-	}
-	/* room to grow: -a adds interfaces as they appear */
-	if (rl.rlim_max == RLIM_INFINITY || need + need / 2 <= rl.rlim_max)
-		need += need / 2;
-	pc_err("raising the open-file limit from %llu to %llu for %d interfaces",
-	       (unsigned long long)rl.rlim_cur, (unsigned long long)need, n);
-	rl.rlim_cur = need;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-		pc_err("setrlimit(RLIMIT_NOFILE, %llu): %s", (unsigned long long)need, strerror(errno));
-}
-
-/* -a: every link there is now; one that vanishes meanwhile is skipped, said in a line. */
-static int add_all(struct pc_tap **taps, int *ntaps)
-{
-	struct pc_link_event *links;
-	int n, i, code = pc_nl_dump_links(&links, &n);
-
-	if (code < 0) {
-		pc_err("listing interfaces (rtnetlink RTM_GETLINK): %s", strerror(-code));
-		return PC_EXIT_FAIL;
-	}
-	for (i = 0, code = 0; i < n && !code; i++) {
-		pc_soft_errors = 1;
-		code = add_iface(taps, ntaps, links[i].name);
-		pc_soft_errors = 0;
-		if (code == PC_EXIT_NOIFACE) {
-			pc_err("%s; skipped: it vanished while pktcount started", pc_last_error);
-			code = PC_EXIT_OK;
-		} else if (code) {
-			pc_err("%s", pc_last_error);
-		}
-	}
-	free(links);
-	if (!code && !*ntaps) {
-		pc_err("no interface to count");
-		code = PC_EXIT_NOIFACE;
-	}
-	return code;
-}
-
-/* The mode for every tap: eBPF where the kernel has it, else (auto) classic. */
-static int choose_backend(enum pc_mode mode, const struct pc_backend **be)
-{
-	int code;
-
-	switch (mode) {
-	case PC_MODE_CLASSIC:
-		pc_log("mode classic: asked for");
-		*be = &pc_classic_backend;
-		return PC_EXIT_OK;
-#ifdef PC_HAVE_PCAP
-	case PC_MODE_PCAP:
-		pc_log("mode pcap: asked for");
-		*be = &pc_pcap_backend;
-		return PC_EXIT_OK;
-#endif
-	case PC_MODE_EBPF:
-		code = pc_ebpf_probe();
-		if (code)
-			return code;
-		pc_log("mode ebpf: asked for");
-		*be = &pc_ebpf_backend;
-		return PC_EXIT_OK;
-	case PC_MODE_AUTO:
-		pc_soft_errors = 1;
-		code = pc_ebpf_probe();
-		pc_soft_errors = 0;
-		if (code) {
-			pc_log("mode auto: classic, because %s", pc_last_error);
-			*be = &pc_classic_backend;
-		} else {
-			pc_log("mode auto: ebpf, the kernel counts in eBPF");
-			*be = &pc_ebpf_backend;
-		}
-		return PC_EXIT_OK;
-	default:
-		return PC_EXIT_UNSUPPORTED;	/* refused in main() already */
-	}
-}
-
-/* Open a tap; in auto mode an eBPF failure falls back to classic for it. */
-static int open_tap(struct pc_tap *tap, enum pc_mode mode, const struct pc_backend *be)
-{
-	int code;
-
-	tap->be = be;
-	if (mode != PC_MODE_AUTO || be != &pc_ebpf_backend)
-		return be->open(tap);
-	pc_soft_errors = 1;
-	code = be->open(tap);
-	pc_soft_errors = 0;
-	if (code == PC_EXIT_NOIFACE)
-		pc_err("%s", pc_last_error);	/* gone: no other mode would find it either */
-	if (code == PC_EXIT_OK || code == PC_EXIT_NOIFACE)
-		return code;
-	pc_log("mode auto: %s: classic, because %s", tap->name, pc_last_error);
-	tap->be = &pc_classic_backend;
-	return tap->be->open(tap);
-}
-
-int main(int argc, char **argv)
+static int parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "interval", required_argument, NULL, 'i' },
@@ -1010,35 +592,29 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .interval = 1.0, .mode = PC_MODE_AUTO, .format = PC_FORMAT_TABLE };
-	struct utsname uts;
-	const struct pc_backend *be = NULL;
-	struct pc_tap *taps = NULL;
-	int ntaps = 0, nl_fd = -1, code = PC_EXIT_OK, c, i;
+	int c;
 
-	if (std_fds_open() || signals_setup())
-		return PC_EXIT_FAIL;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":i:c:m:f:n:Z:pjavhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			if (parse_interval(optarg, &o.interval))
+			if (parse_interval(optarg, &o->interval))
 				return PC_EXIT_USAGE;
 			break;
 		case 'c':
-			if (parse_count(optarg, &o.count))
+			if (parse_count(optarg, &o->count))
 				return PC_EXIT_USAGE;
 			break;
 		case 'm':
-			if (parse_mode(optarg, &o.mode))
+			if (parse_mode(optarg, &o->mode))
 				return PC_EXIT_USAGE;
 			break;
 		case 'f':
-			if (parse_format(optarg, &o.format))
+			if (parse_format(optarg, &o->format))
 				return PC_EXIT_USAGE;
 			break;
 		case 'P':
-			o.prom_file = optarg;
+			o->prom_file = optarg;
 			break;
 		case 'R':
 			if (pc_ring_size_parse(optarg, &pc_ring_size))
@@ -1046,18 +622,18 @@ int main(int argc, char **argv)
 						   "(K, M or G suffix)", optarg);
 			break;
 		case 'n':
-			o.netns = optarg;
+			o->netns = optarg;
 			break;
 		case 'Z':
-			o.user = optarg;
+			o->user = optarg;
 			break;
 		case 'S':
-			o.no_seccomp = 1;
+			o->no_seccomp = 1;
 			break;
-		case 'K': o.check = 1; break;
-		case 'p': o.promisc = 1; break;
-		case 'j': o.format = PC_FORMAT_JSON; break;
-		case 'a': o.all = 1; break;
+		case 'K': o->check = 1; break;
+		case 'p': o->promisc = 1; break;
+		case 'j': o->format = PC_FORMAT_JSON; break;
+		case 'a': o->all = 1; break;
 		case 'v': pc_verbose = 1; break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -1075,9 +651,22 @@ int main(int argc, char **argv)
 			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	return o->all && optind < argc ? usage_error("-a counts every interface: name none with it") : -1;
+}
 
-	if (o.all && optind < argc)
-		return usage_error("-a counts every interface: name none with it");
+int main(int argc, char **argv)
+{
+	struct opts o = { .interval = 1.0, .mode = PC_MODE_AUTO, .format = PC_FORMAT_TABLE };
+	struct utsname uts;
+	const struct pc_backend *be = NULL;
+	struct pc_tap *taps = NULL;
+	int ntaps = 0, nl_fd = -1, code, i;
+
+	if (std_fds_open() || signals_setup())
+		return PC_EXIT_FAIL;
+	code = parse_args(argc, argv, &o);
+	if (code >= 0)
+		return code;
 	/* the --prom-file path is the caller's, checked before leaving its namespace */
 	if (o.prom_file && check_prom_file(o.prom_file))
 		return PC_EXIT_USAGE;
@@ -1088,18 +677,7 @@ int main(int argc, char **argv)
 	snprintf(o.kernel, sizeof(o.kernel), "%s", uname(&uts) == 0 ? uts.release : "unknown");
 	/* subscribed before the interfaces are listed: no change falls in between */
 	nl_fd = pc_nl_open_events();
-	if (o.all) {
-		code = add_all(&taps, &ntaps);
-	} else if (optind == argc) {
-		char name[IF_NAMESIZE];
-
-		code = pc_iface_default(name, sizeof(name));
-		if (!code)
-			code = add_iface(&taps, &ntaps, name);
-	} else {
-		for (i = optind; !code && i < argc; i++)
-			code = add_iface(&taps, &ntaps, argv[i]);
-	}
+	code = pc_taps_pick(&taps, &ntaps, o.all, argv + optind, argc - optind);
 	if (code)
 		goto out;
 
@@ -1118,27 +696,12 @@ int main(int argc, char **argv)
 		code = PC_EXIT_PRIV;
 		goto out;
 	}
-	code = choose_backend(o.mode, &be);
+	code = pc_choose_backend(o.mode, &be);
 	if (code)
 		goto out;
-	raise_fd_limit(ntaps);
-	pc_ring_size_default(ntaps);
-	for (i = 0; i < ntaps; i++) {
-		taps[i].promisc = o.promisc;
-		code = open_tap(&taps[i], o.mode, be);
-		if (code == PC_EXIT_NOIFACE && o.all) {
-			/* -a: its deletion is on the way as an event; the others are counted */
-			pc_err("%s: skipped: it vanished while pktcount started", taps[i].name);
-			memmove(&taps[i], &taps[i + 1], (size_t)(ntaps - i - 1) * sizeof(*taps));
-			ntaps--;
-			i--;
-			continue;
-		}
-		if (code)
-			goto out;
-		taps[i].attached = 1;
-		check_start(&taps[i], o.check);
-	}
+	code = pc_taps_open(taps, &ntaps, &o, be);
+	if (code)
+		goto out;
 
 	/*
 	 * Everything that needs privilege is open: give it up.  The prom file is

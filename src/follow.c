@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Interfaces that come, go and change names while pktcount counts: link
+ * events from rtnetlink, and a reading of every link when events were lost.
+ * A tap follows its device (the socket is bound to it by index); its name
+ * is how the user and the output know it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "front.h"
+#include "output.h"
+#include "pktcount.h"
+
+/* An event line: on stderr always, and as a JSON record when that is the format. */
+static int say_event(struct ctx *c, const struct pc_tap *tap, const char *event, const char *from,
+		     const char *why)
+{
+	pc_err("%s: %s (%s)", tap->name, event, why);
+	if (c->o->format != PC_FORMAT_JSON)
+		return 0;
+	return pc_print_event(STDOUT_FILENO, tap, event, from, why, pc_wall_now());
+}
+
+/* The interface went away: keep what it counted, let go of the socket. */
+static int detach(struct ctx *c, struct pc_tap *tap)
+{
+	int ret = tap->be->read(tap);
+
+	if (ret < 0 && ret != -ENETDOWN)
+		pc_err("reading the last counts of %s: %s", tap->name, strerror(-ret));
+	if (tap->be->drops)
+		tap->be->drops(tap, &tap->drops);
+	tap->be->close(tap);
+	tap->attached = 0;
+	tap->ifindex = 0;
+	/* what the next attachment counts comes on top (eBPF maps and pcap stats start at 0) */
+	memcpy(tap->base, tap->total, sizeof(tap->base));
+	tap->drops_base = tap->drops;
+	/* the kernel's counters died with the device: keep them as last read */
+	tap->k_before = tap->k_now;
+	return say_event(c, tap, "detached", NULL, "the interface was deleted; totals kept");
+}
+
+static struct pc_tap *tap_of_ifindex(struct ctx *c, int ifindex)
+{
+	for (int i = 0; i < c->ntaps; i++)
+		if (c->taps[i].attached && c->taps[i].ifindex == ifindex)
+			return &c->taps[i];
+	return NULL;
+}
+
+/* The index of the detached tap of that name, or -1. */
+static int detached_named(const struct ctx *c, const char *name)
+{
+	for (int i = 0; i < c->ntaps; i++)
+		if (!c->taps[i].attached && !strcmp(c->taps[i].name, name))
+			return i;
+	return -1;
+}
+
+/*
+ * Open detached tap i (or, with i < 0, a new one for -a) on the interface
+ * that has the name now.  An interface gone again, or one that another tap
+ * counts already (renamed: its event is on the way), is left alone.
+ */
+static int attach(struct ctx *c, int i, const char *name)
+{
+	struct pc_tap fresh, *tap;
+	int code;
+
+	pc_soft_errors = 1;
+	code = pc_iface_lookup(&fresh, name);
+	pc_soft_errors = 0;
+	if (code || tap_of_ifindex(c, fresh.ifindex))
+		return 0;
+	if (i < 0) {
+		if (pc_tap_append(&c->taps, &c->ntaps, &fresh))
+			return 0;
+		pc_fd_room(c->ntaps);
+	}
+	tap = &c->taps[i < 0 ? c->ntaps - 1 : i];
+	tap->ifindex = fresh.ifindex;
+	tap->arphrd = fresh.arphrd;
+	tap->link = fresh.link;
+	tap->promisc = c->o->promisc;
+	code = pc_tap_open(tap, c->o->mode, c->be);
+	if (code) {
+		pc_err("%s: could not attach (exit code %d); will try when it changes next", name, code);
+		if (i < 0)
+			c->ntaps--;	/* made for it just now: nothing counted to keep */
+		return 0;
+	}
+	tap->attached = 1;
+	pc_check_start(tap, c->o->check);
+	return say_event(c, tap, "attached", NULL, "the interface appeared; counting goes on from the totals");
+}
+
+/* Fold what tap src counted into dst (src is then dropped by the caller). */
+static void fold(struct pc_tap *dst, const struct pc_tap *src)
+{
+	for (int k = 0; k < PC_NKEYS; k++) {
+		dst->base[k].bytes += src->total[k].bytes;
+		dst->base[k].packets += src->total[k].packets;
+		dst->total[k].bytes += src->total[k].bytes;
+		dst->total[k].packets += src->total[k].packets;
+		dst->prev[k].bytes += src->prev[k].bytes;
+		dst->prev[k].packets += src->prev[k].packets;
+	}
+	dst->drops += src->drops;
+	dst->drops_base += src->drops;
+	dst->prev_drops += src->prev_drops;
+	dst->k_before.rx_packets += src->k_now.rx_packets;
+	dst->k_before.tx_packets += src->k_now.tx_packets;
+	dst->k_before.rx_bytes += src->k_now.rx_bytes;
+	dst->k_before.tx_bytes += src->k_now.tx_bytes;
+}
+
+/*
+ * A counted interface has a new name (ip link set X name Y; udev renames
+ * eth0 to enx... at boot).  The socket is bound to the device, not the
+ * name, so the tap follows the device and is reported under the new name.
+ * A detached tap of that name is folded in: one name, one series, and it
+ * never goes back.
+ */
+static int rename_tap(struct ctx *c, int t, const char *name)
+{
+	char old[IF_NAMESIZE], reason[64 + IF_NAMESIZE];
+	int d = detached_named(c, name);
+
+	memcpy(old, c->taps[t].name, sizeof(old));
+	snprintf(reason, sizeof(reason), "renamed from %s; totals kept", old);
+	if (d >= 0) {
+		fold(&c->taps[t], &c->taps[d]);
+		memmove(&c->taps[d], &c->taps[d + 1], (size_t)(c->ntaps - d - 1) * sizeof(c->taps[0]));
+		c->ntaps--;
+		t -= t > d;
+	}
+	snprintf(c->taps[t].name, sizeof(c->taps[t].name), "%s", name);
+	return say_event(c, &c->taps[t], "renamed", old, reason);
+}
+
+/* A link as the kernel has it now: from an event, or from a dump of all. */
+static int link_seen(struct ctx *c, const struct pc_link_event *ev)
+{
+	struct pc_tap *tap = tap_of_ifindex(c, ev->ifindex);
+	int ret = 0;
+
+	if (!tap) {
+		int d = detached_named(c, ev->name);
+
+		return d >= 0 || c->o->all ? attach(c, d, ev->name) : 0;
+	}
+	if (strcmp(tap->name, ev->name))
+		ret = rename_tap(c, (int)(tap - c->taps), ev->name);
+	tap = tap_of_ifindex(c, ev->ifindex);
+	if (!ret && ev->up && tap->be->up)
+		tap->be->up(tap);	/* says why itself when it fails; tried again at the next event */
+	return ret;
+}
+
+/*
+ * Link events were lost: the socket's buffer overflowed in a burst of
+ * changes, or while pktcount was stopped.  What is queued is dropped and
+ * all links are read instead: a tap whose interface is gone detaches, and
+ * every link goes through link_seen() as an event would.  Events queued
+ * after the dump are newer than it, so they are handled as usual after.
+ */
+static int rescan(struct ctx *c)
+{
+	struct pc_link_event *links, ev[32];
+	int n, i, j, ret = 0;
+
+	while ((n = pc_nl_read_events(c->nl_fd, ev, 32)) > 0 || n == -ENOBUFS)
+		;
+	n = 0;
+	i = pc_nl_dump_links(&links, &n);
+	if (i < 0) {
+		pc_err("link events were lost, and reading the links failed: %s", strerror(-i));
+		return 0;
+	}
+	pc_log("link events were lost: read all %d links again", n);
+	for (i = 0; i < c->ntaps && !ret; i++) {
+		for (j = 0; j < n && links[j].ifindex != c->taps[i].ifindex; j++)
+			;
+		if (c->taps[i].attached && j == n)
+			ret = detach(c, &c->taps[i]);
+	}
+	for (j = 0; j < n && !ret; j++)
+		ret = link_seen(c, &links[j]);
+	free(links);
+	return ret;
+}
+
+int pc_follow_links(struct ctx *c)
+{
+	struct pc_link_event ev[32];
+	int n, i, ret = 0;
+	struct pc_tap *tap;
+
+	while (!ret && (n = pc_nl_read_events(c->nl_fd, ev, 32)) > 0)
+		for (i = 0; i < n && !ret; i++)
+			if (!ev[i].deleted)
+				ret = link_seen(c, &ev[i]);
+			else if ((tap = tap_of_ifindex(c, ev[i].ifindex)))
+				ret = detach(c, tap);
+	if (!ret && n == -ENOBUFS)
+		return rescan(c);
+	if (!ret && n < 0)
+		pc_err("reading link events: %s", strerror(-n));
+	return ret;
+}

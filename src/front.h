@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the front end's files share: the options, the counting loop's
+ * state, the set of taps (src/taps.c) and link following (src/follow.c).
+ */
+#ifndef PKTCOUNT_FRONT_H
+#define PKTCOUNT_FRONT_H
+
+#include <poll.h>
+#include <time.h>
+
+#include "pktcount.h"
+
+enum pc_format { PC_FORMAT_TABLE, PC_FORMAT_JSON, PC_FORMAT_PROM };
+
+struct opts {
+	double interval;
+	unsigned long long count;	/* 0: until a signal */
+	enum pc_mode mode;
+	enum pc_format format;
+	int promisc, all, check;
+	const char *prom_file;
+	const char *netns;
+	const char *user;		/* -Z */
+	int no_seccomp;
+	int prom_failed;		/* a write of prom_file failed: exit 1 at the end */
+	char kernel[65];		/* uname -r, for pktcount_info */
+};
+
+/* What the counting loop works on. */
+struct ctx {
+	struct opts *o;
+	struct pc_tap *taps;
+	int ntaps;
+	const struct pc_backend *be;	/* the mode chosen, for interfaces that come */
+	int nl_fd;			/* link events, or -1 */
+	struct pollfd *pfd;
+	int pfd_cap;
+};
+
+static inline double pc_wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The taps (src/taps.c); those returning int return a pc_exit and say why. */
+
+/* A tap for the interface pc_iface_lookup() found, at the end of *taps. */
+int pc_tap_append(struct pc_tap **taps, int *ntaps, const struct pc_tap *found);
+/* A tap for the interface name, unless one counts it already. */
+int pc_tap_add(struct pc_tap **taps, int *ntaps, const char *name);
+/* -a: a tap for every link there is now (one that vanished meanwhile is skipped). */
+int pc_taps_add_all(struct pc_tap **taps, int *ntaps);
+/* The interfaces asked for: -a, the n names, or (none) the default route's. */
+int pc_taps_pick(struct pc_tap **taps, int *ntaps, int all, char *const names[], int n);
+/* Open them all in mode be (with -a, skipping any that vanished); attached after. */
+int pc_taps_open(struct pc_tap *taps, int *ntaps, const struct opts *o, const struct pc_backend *be);
+/* Raise the soft open-file limit for n taps, as far as the hard one allows. */
+void pc_fd_room(int n);
+/* The mode for every tap: eBPF where the kernel has it, else (auto) classic. */
+int pc_choose_backend(enum pc_mode mode, const struct pc_backend **be);
+/* Open a tap; in auto mode an eBPF failure falls back to classic for it. */
+int pc_tap_open(struct pc_tap *tap, enum pc_mode mode, const struct pc_backend *be);
+/* --check: the interface's counters at attach, and since then */
+void pc_check_start(struct pc_tap *tap, int check);
+void pc_check_read(struct pc_tap *tap);
+
+/* Take in the link events waiting on c->nl_fd; 0, or -errno from writing an event. */
+int pc_follow_links(struct ctx *c);
+
+#endif /* PKTCOUNT_FRONT_H */

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The taps: the interfaces to count, the mode each is counted in, the
+ * descriptors they need, and --check's reading of their own counters.
+ */
+#include <errno.h>
+#include <string.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+
+#include "front.h"
+#include "pktcount.h"
+
+/* A tap for the interface pc_iface_lookup() found, at the end of *taps; a pc_exit. */
+int pc_tap_append(struct pc_tap **taps, int *ntaps, const struct pc_tap *found)
+{
+	struct pc_tap *grown = realloc(*taps, (size_t)(*ntaps + 1) * sizeof(**taps)), *t;
+
+	if (!grown) {
+		pc_err("interface %s: %s", found->name, strerror(ENOMEM));
+		return PC_EXIT_FAIL;
+	}
+	*taps = grown;
+	t = &grown[(*ntaps)++];
+	memset(t, 0, sizeof(*t));
+	memcpy(t->name, found->name, sizeof(t->name));
+	t->ifindex = found->ifindex;
+	t->arphrd = found->arphrd;
+	t->link = found->link;
+	t->sock = t->map_fd = t->prog_fd = -1;
+	return PC_EXIT_OK;
+}
+
+int pc_tap_add(struct pc_tap **taps, int *ntaps, const char *name)
+{
+	struct pc_tap found;
+	int code, i;
+
+	memset(&found, 0, sizeof(found));
+	code = pc_iface_lookup(&found, name);
+	if (code)
+		return code;
+	for (i = 0; i < *ntaps; i++)
+		if ((*taps)[i].ifindex == found.ifindex)
+			return PC_EXIT_OK;	/* named twice: count once */
+	return pc_tap_append(taps, ntaps, &found);
+}
+
+/*
+ * Descriptors for n taps: up to four each (pcap: two sockets and libpcap's
+ * two wake-up eventfds; eBPF: socket and map), and some to spare.  The soft
+ * limit (1024 by default) is raised as far as the hard one allows, which
+ * needs no privilege, and said: -a on a router with 600 interfaces needs it.
+ */
+void pc_fd_room(int n)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)n * 4 + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need)
+		return;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+		pc_err("%d interfaces need up to %llu descriptors; the hard limit is %llu (ulimit -Hn)",
+		       n, (unsigned long long)need, (unsigned long long)rl.rlim_max);
+		need = rl.rlim_max;
+	}
+	/* room to grow: -a adds interfaces as they appear */
+	if (rl.rlim_max == RLIM_INFINITY || need + need / 2 <= rl.rlim_max)
+		need += need / 2;
+	pc_err("raising the open-file limit from %llu to %llu for %d interfaces",
+	       (unsigned long long)rl.rlim_cur, (unsigned long long)need, n);
+	rl.rlim_cur = need;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		pc_err("setrlimit(RLIMIT_NOFILE, %llu): %s", (unsigned long long)need, strerror(errno));
+}
+
+/* -a: every link there is now; one that vanishes meanwhile is skipped, said in a line. */
+int pc_taps_add_all(struct pc_tap **taps, int *ntaps)
+{
+	struct pc_link_event *links;
+	int n, i, code = pc_nl_dump_links(&links, &n);
+
+	if (code < 0) {
+		pc_err("listing interfaces (rtnetlink RTM_GETLINK): %s", strerror(-code));
+		return PC_EXIT_FAIL;
+	}
+	for (i = 0, code = 0; i < n && !code; i++) {
+		pc_soft_errors = 1;
+		code = pc_tap_add(taps, ntaps, links[i].name);
+		pc_soft_errors = 0;
+		if (code == PC_EXIT_NOIFACE) {
+			pc_err("%s; skipped: it vanished while pktcount started", pc_last_error);
+			code = PC_EXIT_OK;
+		} else if (code) {
+			pc_err("%s", pc_last_error);
+		}
+	}
+	free(links);
+	if (!code && !*ntaps) {
+		pc_err("no interface to count");
+		code = PC_EXIT_NOIFACE;
+	}
+	return code;
+}
+
+/* The mode for every tap: eBPF where the kernel has it, else (auto) classic. */
+int pc_choose_backend(enum pc_mode mode, const struct pc_backend **be)
+{
+	int code;
+
+	switch (mode) {
+	case PC_MODE_CLASSIC:
+		pc_log("mode classic: asked for");
+		*be = &pc_classic_backend;
+		return PC_EXIT_OK;
+#ifdef PC_HAVE_PCAP
+	case PC_MODE_PCAP:
+		pc_log("mode pcap: asked for");
+		*be = &pc_pcap_backend;
+		return PC_EXIT_OK;
+#endif
+	case PC_MODE_EBPF:
+		code = pc_ebpf_probe();
+		if (code)
+			return code;
+		pc_log("mode ebpf: asked for");
+		*be = &pc_ebpf_backend;
+		return PC_EXIT_OK;
+	case PC_MODE_AUTO:
+		pc_soft_errors = 1;
+		code = pc_ebpf_probe();
+		pc_soft_errors = 0;
+		if (code) {
+			pc_log("mode auto: classic, because %s", pc_last_error);
+			*be = &pc_classic_backend;
+		} else {
+			pc_log("mode auto: ebpf, the kernel counts in eBPF");
+			*be = &pc_ebpf_backend;
+		}
+		return PC_EXIT_OK;
+	default:
+		return PC_EXIT_UNSUPPORTED;	/* refused in main() already */
+	}
+}
+
+/* Open a tap; in auto mode an eBPF failure falls back to classic for it. */
+int pc_tap_open(struct pc_tap *tap, enum pc_mode mode, const struct pc_backend *be)
+{
+	int code;
+
+	tap->be = be;
+	if (mode != PC_MODE_AUTO || be != &pc_ebpf_backend)
+		return be->open(tap);
+	pc_soft_errors = 1;
+	code = be->open(tap);
+	pc_soft_errors = 0;
+	if (code == PC_EXIT_NOIFACE)
+		pc_err("%s", pc_last_error);	/* gone: no other mode would find it either */
+	if (code == PC_EXIT_OK || code == PC_EXIT_NOIFACE)
+		return code;
+	pc_log("mode auto: %s: classic, because %s", tap->name, pc_last_error);
+	tap->be = &pc_classic_backend;
+	return tap->be->open(tap);
+}
+
+/* --check: the interface's counters now, as the start of what it is compared with */
+void pc_check_start(struct pc_tap *tap, int check)
+{
+	int ret;
+
+	if (!check)
+		return;
+	ret = pc_nl_link_stats(tap->ifindex, &tap->k_at_attach);
+	tap->check = ret == 0;
+	if (ret < 0)
+		pc_err("%s: reading its own counters (IFLA_STATS64, 2.6.35+): %s; no --check for it",
+		       tap->name, strerror(-ret));
+	tap->k_now = tap->k_before;
+}
+
+/* --check: the interface's counters since pktcount began counting it */
+void pc_check_read(struct pc_tap *tap)
+{
+	struct pc_link_stats st;
+	int ret;
+
+	if (!tap->check)
+		return;
+	ret = pc_nl_link_stats(tap->ifindex, &st);
+	if (ret < 0) {
+		pc_log("%s: reading its own counters: %s", tap->name, strerror(-ret));
+		return;
+	}
+	tap->k_now.rx_packets = tap->k_before.rx_packets + st.rx_packets - tap->k_at_attach.rx_packets;
+	tap->k_now.tx_packets = tap->k_before.tx_packets + st.tx_packets - tap->k_at_attach.tx_packets;
+	tap->k_now.rx_bytes = tap->k_before.rx_bytes + st.rx_bytes - tap->k_at_attach.rx_bytes;
+	tap->k_now.tx_bytes = tap->k_before.tx_bytes + st.tx_bytes - tap->k_at_attach.tx_bytes;
+}
+
+/* The interfaces asked for: -a, names, or the default route's; a pc_exit. */
+int pc_taps_pick(struct pc_tap **taps, int *ntaps, int all, char *const names[], int n)
+{
+	char name[IF_NAMESIZE];
+	int code = PC_EXIT_OK, i;
+
+	if (all)
+		return pc_taps_add_all(taps, ntaps);
+	if (n == 0) {
+		code = pc_iface_default(name, sizeof(name));
+		return code ? code : pc_tap_add(taps, ntaps, name);
+	}
+	for (i = 0; !code && i < n; i++)
+		code = pc_tap_add(taps, ntaps, names[i]);
+	return code;
+}
+
+/*
+ * Open every tap in mode be; with -a, one whose interface vanished since it
+ * was listed is dropped with a line (its deletion is on the way as an
+ * event) and the others are counted.  A pc_exit; open taps are attached.
+ */
+int pc_taps_open(struct pc_tap *taps, int *ntaps, const struct opts *o, const struct pc_backend *be)
+{
+	int code, i;
+
+	pc_fd_room(*ntaps);
+	pc_ring_size_default(*ntaps);
+	for (i = 0; i < *ntaps; i++) {
+		taps[i].promisc = o->promisc;
+		code = pc_tap_open(&taps[i], o->mode, be);
+		if (code == PC_EXIT_NOIFACE && o->all) {
+			pc_err("%s: skipped: it vanished while pktcount started", taps[i].name);
+			memmove(&taps[i], &taps[i + 1], (size_t)(*ntaps - i - 1) * sizeof(*taps));
+			(*ntaps)--;
+			i--;
+			continue;
+		}
+		if (code)
+			return code;
+		taps[i].attached = 1;
+		pc_check_start(&taps[i], o->check);
+	}
+	return PC_EXIT_OK;
+}
