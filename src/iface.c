@@ -208,6 +208,21 @@ int pc_iface_default(char *name, size_t size)
 	return PC_EXIT_OK;
 }
 
+int pc_iface_up(int ifindex)
+{
+	struct ifreq ifr;
+	int s = ioctl_sock(), up;
+
+	if (s < 0)
+		return 1;	/* cannot tell: do not claim it is gone */
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_ifindex = ifindex;
+	up = ioctl(s, SIOCGIFNAME, &ifr) == 0 && ioctl(s, SIOCGIFFLAGS, &ifr) == 0 &&
+	     (ifr.ifr_flags & IFF_UP);
+	close(s);
+	return up;
+}
+
 int pc_have_cap(int cap)
 {
 	char line[256];

@@ -83,10 +83,17 @@ static int pcap_drain(struct pc_tap *tap)
 		struct dispatch d = { tap, dir, pcap_datalink(tap->pcap[dir]) };
 
 		/* bounded: a flood must not keep the loop from its deadline or a signal */
-		if (pcap_dispatch(tap->pcap[dir], PC_DRAIN_MAX, on_frame, (u_char *)&d) < 0) {
-			pc_err("pcap_dispatch on %s: %s", tap->name, pcap_geterr(tap->pcap[dir]));
-			return -EIO;
-		}
+		if (pcap_dispatch(tap->pcap[dir], PC_DRAIN_MAX, on_frame, (u_char *)&d) >= 0)
+			continue;
+		/*
+		 * libpcap fails a read when the interface went down or away ("The
+		 * interface disappeared", plain PCAP_ERROR); its link event is on
+		 * the way (detach, or up again), so that is no error of ours.
+		 */
+		if (!pc_iface_up(tap->ifindex))
+			return -ENETDOWN;
+		pc_err("pcap_dispatch on %s: %s", tap->name, pcap_geterr(tap->pcap[dir]));
+		return -EIO;
 	}
 	return 0;
 }

@@ -145,6 +145,8 @@ extern const struct pc_backend pc_pcap_backend;
 /* Interfaces (src/iface.c); each returns a pc_exit and says why on failure */
 int pc_iface_lookup(struct pc_tap *tap, const char *name);
 int pc_iface_default(char *name, size_t size);
+/* Whether interface ifindex exists and is up (1 when that cannot be told). */
+int pc_iface_up(int ifindex);
 
 /*
  * The packet socket of a tap: opened with protocol 0 (SOCK_RAW on Ethernet-

@@ -255,6 +255,25 @@ Test(follow, classic_stopped_during_burst, .fini = down, .timeout = 120)
 	churn_test(&(struct churn_case){ "classic", 1 });
 }
 
+/* Three pairs, pktcount started on them in b, and FRAMES sent on each. */
+static void start_on_3_pairs(struct pktcount_proc *p, const char *const argv[])
+{
+	topo_up(&topo, 0, 0);
+	pairs_up(3);
+	topo_wait_quiet(&topo, 200, 5000);
+	cr_assert_eq(pktcount_start(p, topo.b, argv), 0);
+	cr_assert_eq(pktcount_wait_line(p, 5000), 0);
+	send_on(1, 3);
+	usleep(200 * 1000);
+}
+
+/* As udev renames: down, new name, up (a name cannot change while up). */
+static void rename_link(const char *from, const char *to)
+{
+	sh_ok("ip -n %s link set %s down && ip -n %s link set %s name %s && ip -n %s link set %s up",
+	      topo.b, from, topo.b, from, to, topo.b, to);
+}
+
 /*
  * ip link set pb1 down; ip link set pb1 name renamed1; ip link set renamed1
  * up: the tap follows the device and takes its new name, one "renamed"
@@ -272,16 +291,9 @@ static void rename_test(const char *mode)
 	NEED_ROOT("network namespaces");
 	if (!mode_built_in(mode))
 		cr_skip_test("this pktcount was built without %s mode", mode);
-	topo_up(&topo, 0, 0);
-	pairs_up(3);
-	topo_wait_quiet(&topo, 200, 5000);
-	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
-	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
-	send_on(1, 3);
-	usleep(200 * 1000);
+	start_on_3_pairs(&p, argv);
 	fds0 = open_fds(p.pid);
-	sh_ok("ip -n %s link set pb1 down && ip -n %s link set pb1 name renamed1 && "
-	      "ip -n %s link set renamed1 up", topo.b, topo.b, topo.b);
+	rename_link("pb1", "renamed1");
 	cr_assert_eq(pktcount_wait_for(&p, "\"event\":\"renamed\"", 1, 5000), 0, "%s", p.out);
 	usleep(300 * 1000);
 	send_on(1, 3);
@@ -328,19 +340,11 @@ Test(follow, udev_rename_and_a_name_taken_over, .fini = down, .timeout = 60)
 	struct pktcount_proc p;
 
 	NEED_ROOT("network namespaces");
-	topo_up(&topo, 0, 0);
-	pairs_up(3);
-	topo_wait_quiet(&topo, 200, 5000);
-	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
-	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
-	send_on(1, 3);
-	usleep(200 * 1000);
-	sh_ok("ip -n %s link set pb1 down && ip -n %s link set pb1 name enx001122 && "
-	      "ip -n %s link set enx001122 up", topo.b, topo.b, topo.b);
+	start_on_3_pairs(&p, argv);
+	rename_link("pb1", "enx001122");
 	sh_ok("ip -n %s link del pa2", topo.a);
 	cr_assert_eq(pktcount_wait_for(&p, "\"event\":\"detached\"", 1, 5000), 0, "%s", p.out);
-	sh_ok("ip -n %s link set pb3 down && ip -n %s link set pb3 name pb2 && "
-	      "ip -n %s link set pb2 up", topo.b, topo.b, topo.b);
+	rename_link("pb3", "pb2");
 	cr_assert_eq(pktcount_wait_for(&p, "\"event\":\"renamed\"", 2, 5000), 0, "%s", p.out);
 	usleep(300 * 1000);
 	send_on(1, 1);
@@ -427,4 +431,14 @@ Test(follow, pcap_interface_down_at_start, .fini = down, .timeout = 60)
 	expect_frames(p.out, "pb2", 2 * FRAMES);
 	free(p.out);
 	free(p.err);
+}
+
+Test(follow, pcap_burst, .fini = down, .timeout = 120)
+{
+	churn_test(&(struct churn_case){ "pcap", 0 });
+}
+
+Test(follow, pcap_stopped_during_burst, .fini = down, .timeout = 120)
+{
+	churn_test(&(struct churn_case){ "pcap", 1 });
 }

@@ -760,16 +760,17 @@ Test(live, down_and_up, .fini = down, .timeout = 60)
 {
 	const char *argv[] = { "-j", "-i", "0.1", "-m", "classic", "vb", NULL };
 	const unsigned int udp = pc_key_make(PC_DIR_RX, PC_L3_IPV4, 17);
-	struct pktcount_proc p[2];
+	static const char *const modes[] = { "ebpf", "classic", "pcap" };
+	struct pktcount_proc p[3];
 	struct run_output r;
 	char err[256];
-	int i;
+	int i, n = mode_built_in("pcap") ? 3 : 2;
 
 	NEED_ROOT("network namespaces");
 	topo_up(&topo, 0, 0);
 	topo_wait_quiet(&topo, 300, 5000);
-	for (i = 0; i < 2; i++) {
-		argv[4] = i ? "classic" : "ebpf";
+	for (i = 0; i < n; i++) {
+		argv[4] = modes[i];
 		cr_assert_eq(pktcount_start(&p[i], topo.b, argv), 0);
 		cr_assert_eq(pktcount_wait_line(&p[i], 5000), 0);
 	}
@@ -781,7 +782,7 @@ Test(live, down_and_up, .fini = down, .timeout = 60)
 	usleep(300 * 1000);
 	cr_assert_eq(in_netns(topo.a, send_known_traffic, &udp_va), 0);
 	usleep(200 * 1000);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < n; i++) {
 		cr_assert_eq(pktcount_finish(&p[i], SIGTERM, 5000), 0, "exit %d: %s", p[i].status, p[i].err);
 		cr_assert_eq(parse_output(p[i].out, "vb", &r, err, sizeof(err)), 0, "%s", err);
 		cr_expect_eq(r.totals[udp].packets, 2 * FOLLOW_N, "%s: %llu", r.mode,
