@@ -12,7 +12,8 @@ enum pc_prog_id {
 	PC_PROG_ETH_XADD,	/* Ethernet-like link, ARRAY + XADD (4.1+) */
 	PC_PROG_RAW_PERCPU,	/* no link header, PERCPU_ARRAY */
 	PC_PROG_RAW_XADD,	/* no link header, ARRAY + XADD */
-	PC_PROG_EMPTY,		/* r0 = 0; exit: probe and benchmark floor */
+	PC_PROG_EMPTY,		/* r0 = 0; exit: the benchmark's floor */
+	PC_PROG_PROBE,		/* reads the __sk_buff fields the counters read (4.1+) */
 	PC_PROG_COUNT
 };
 

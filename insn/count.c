@@ -285,8 +285,25 @@ static const struct pc_asm count_xadd[] = {
 	COUNT_TAIL(),
 };
 
-/* r0 = 0; return: the floor of any socket-filter tap, and the probe. */
+/* r0 = 0; return: the floor of any socket-filter tap. */
 static const struct pc_asm empty[] = {
+	I(BPF_MOV64_IMM(BPF_REG_0, 0)),
+	I(BPF_EXIT_INSN()),
+};
+
+/*
+ * The probe: reads every __sk_buff field the counting programs read.  4.0
+ * loads the empty program but refuses any context read ("invalid
+ * bpf_context access": its socket filters had no __sk_buff), so only this
+ * program proves a kernel can count.
+ *   r0 = skb->len; r0 = skb->protocol; r0 = skb->pkt_type;
+ *   r0 = skb->vlan_present; return 0;
+ */
+static const struct pc_asm probe[] = {
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_1, SKB(len))),
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_1, SKB(protocol))),
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_1, SKB(pkt_type))),
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_1, SKB(vlan_present))),
 	I(BPF_MOV64_IMM(BPF_REG_0, 0)),
 	I(BPF_EXIT_INSN()),
 };
@@ -306,6 +323,9 @@ static const struct pc_frag frags_raw_xadd[] = {
 static const struct pc_frag frags_empty[] = {
 	PC_FRAG(empty),
 };
+static const struct pc_frag frags_probe[] = {
+	PC_FRAG(probe),
+};
 
 #define PROG(NAME, FRAGS) { NAME, FRAGS, sizeof(FRAGS) / sizeof((FRAGS)[0]) }
 
@@ -315,4 +335,5 @@ const struct pc_prog pc_progs[PC_PROG_COUNT] = {
 	[PC_PROG_RAW_PERCPU] = PROG("pc_raw_percpu", frags_raw_percpu),
 	[PC_PROG_RAW_XADD]   = PROG("pc_raw_xadd", frags_raw_xadd),
 	[PC_PROG_EMPTY]      = PROG("pc_empty", frags_empty),
+	[PC_PROG_PROBE]      = PROG("pc_probe", frags_probe),
 };

@@ -53,85 +53,132 @@ static int explain_bpf_error(const char *what, const char *obj, int err)
 	return code;
 }
 
-int pc_ebpf_probe(void)
+/*
+ * A program of insn/ loaded as a socket filter (map_fd -1: none); fd or
+ * -errno, the verifier's log in *log, its length in *ninsns.
+ */
+static int load_prog(enum pc_prog_id id, int map_fd, char **log, int *ninsns)
 {
 	struct bpf_insn insns[PC_PROG_MAX_INSNS];
-	char err[160], *log = NULL;
-	int fd, n;
+	char err[160];
+	int n = pc_asm_link(&pc_progs[id], map_fd, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
 
-	if (have_percpu >= 0)
-		return PC_EXIT_OK;
-	if (pc_bpf_raise_memlock() < 0)
-		pc_log("RLIMIT_MEMLOCK: %s (matters on 4.4-5.10 only)", strerror(errno));
-
-	fd = pc_bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(uint32_t),
-			       sizeof(struct pc_counter), 1, "pc_probe");
-	if (fd >= 0) {
-		have_percpu = 1;
-		close(fd);
-		pc_log("bpf(): ok; PERCPU_ARRAY: ok");
-	} else if (errno == EINVAL) {
-		/* 3.18-4.5: no per-CPU maps; fall back to one shared copy */
-		pc_log("bpf(): ok; PERCPU_ARRAY: EINVAL, using ARRAY+XADD");
-		fd = pc_bpf_map_create(BPF_MAP_TYPE_ARRAY, sizeof(uint32_t),
-				       sizeof(struct pc_counter), 1, "pc_probe");
-		if (fd < 0)
-			return explain_bpf_error("bpf(BPF_MAP_CREATE)", "ARRAY map", errno);
-		close(fd);
-		have_percpu = 0;
-	} else {
-		return explain_bpf_error("bpf(BPF_MAP_CREATE)", "PERCPU_ARRAY map", errno);
-	}
-	pc_log("prog_name/map_name: %s", pc_bpf_names_supported() ? "ok" : "not taken (before 4.15)");
-
-	n = pc_asm_link(&pc_progs[PC_PROG_EMPTY], -1, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
 	if (n < 0) {
 		pc_err("internal: %s", err);
-		return PC_EXIT_FAIL;
+		return -EINVAL;
 	}
-	fd = pc_bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, insns, (size_t)n,
-			      pc_progs[PC_PROG_EMPTY].name, &log);
-	if (fd < 0) {
-		int e = errno;
+	*ninsns = n;
+	n = pc_bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, insns, (size_t)n, pc_progs[id].name, log);
+	return n < 0 ? -errno : n;
+}
 
-		have_percpu = -1;
-		e = explain_bpf_error("bpf(BPF_PROG_LOAD)", "socket filter", e);
-		if (log && pc_verbose)
-			fprintf(stderr, "%s", log);
-		free(log);
-		return e;
-	}
+static int probe_map(uint32_t type)
+{
+	int fd = pc_bpf_map_create(type, sizeof(uint32_t), sizeof(struct pc_counter), 1, "pc_probe");
+
+	if (fd < 0)
+		return -errno;
 	close(fd);
-	pc_log("socket filter: ok");
-	return PC_EXIT_OK;
+	return 0;
+}
+
+static int probe_array(void)
+{
+	return probe_map(BPF_MAP_TYPE_ARRAY);
+}
+
+static int probe_percpu(void)
+{
+	return probe_map(BPF_MAP_TYPE_PERCPU_ARRAY);
+}
+
+static int probe_ctx_read(void)
+{
+	char *log = NULL;
+	int n, fd = load_prog(PC_PROG_PROBE, -1, &log, &n);
+
+	if (fd < 0 && log && pc_verbose)
+		fprintf(stderr, "%s", log);
+	free(log);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
+/*
+ * What eBPF counting needs, asked once, in order.  A step that is needed and
+ * fails refuses eBPF (auto mode picks classic): the kernel lacks it, exit 5,
+ * unless it is a privilege, exit 4.  Only a counting program refused after
+ * these passed is the verifier's exit 6.  Each row is a kernel that was
+ * booted and refused it (tests/vm/).
+ */
+static const struct probe_step {
+	const char *what;
+	const char *since;	/* the kernel that has it */
+	int (*run)(void);	/* 0 or -errno */
+	int needed;		/* else: a fallback (ARRAY+XADD for PERCPU_ARRAY) */
+} probe_steps[] = {
+	{ "bpf() with an ARRAY map", "3.19 with CONFIG_BPF_SYSCALL", probe_array, 1 },
+	{ "PERCPU_ARRAY map", "4.6", probe_percpu, 0 },
+	{ "socket filter reading __sk_buff", "4.1", probe_ctx_read, 1 },
+};
+
+static int probe_refused(const struct probe_step *st, int err)
+{
+	if (err == EPERM || err == ENOTSUPP)
+		return explain_bpf_error("bpf()", st->what, err);
+	if (err == ENOSYS)
+		pc_err("eBPF: this kernel has no bpf(): %s (ENOSYS; CONFIG_BPF_SYSCALL off, or before 3.18)",
+		       strerror(err));
+	else
+		pc_err("eBPF: %s: %s (%s): this kernel lacks it (needs %s)", st->what, strerror(err),
+		       pc_errno_name(err), st->since);
+	return PC_EXIT_UNSUPPORTED;
+}
+
+int pc_ebpf_probe(void)
+{
+	static int result = -1;
+	size_t i;
+
+	if (result >= 0)
+		return result;
+	if (pc_bpf_raise_memlock() < 0)
+		pc_log("RLIMIT_MEMLOCK: %s (matters on 4.4-5.10 only)", strerror(errno));
+	for (i = 0; i < sizeof(probe_steps) / sizeof(probe_steps[0]); i++) {
+		const struct probe_step *st = &probe_steps[i];
+		int ret = st->run();
+
+		pc_log("probe: %s (%s): %s", st->what, st->since, ret ? pc_errno_name(-ret) : "ok");
+		if (st->run == probe_percpu)
+			have_percpu = ret == 0;
+		if (ret && st->needed)
+			return result = probe_refused(st, -ret);
+	}
+	pc_log("prog_name/map_name: %s", pc_bpf_names_supported() ? "ok" : "not taken (before 4.15)");
+	pc_log("counters: %s", have_percpu ? "PERCPU_ARRAY" : "ARRAY+XADD (no PERCPU_ARRAY before 4.6)");
+	return result = PC_EXIT_OK;
 }
 
 static int load_counter(struct pc_tap *tap)
 {
 	enum pc_prog_id id;
-	struct bpf_insn insns[PC_PROG_MAX_INSNS];
-	char err[160], *log = NULL;
-	int n;
+	char *log = NULL;
+	int n = 0;
 
 	if (tap->link == PC_LINK_ETH)
 		id = tap->percpu ? PC_PROG_ETH_PERCPU : PC_PROG_ETH_XADD;
 	else
 		id = tap->percpu ? PC_PROG_RAW_PERCPU : PC_PROG_RAW_XADD;
-
-	n = pc_asm_link(&pc_progs[id], tap->map_fd, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
-	if (n < 0) {
-		pc_err("internal: %s", err);
-		return PC_EXIT_FAIL;
-	}
-	tap->prog_fd = pc_bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, insns, (size_t)n,
-					pc_progs[id].name, &log);
+	tap->prog_fd = load_prog(id, tap->map_fd, &log, &n);
 	if (tap->prog_fd < 0) {
-		int e = errno, code;
+		int code = explain_bpf_error("bpf(BPF_PROG_LOAD)", pc_progs[id].name, -tap->prog_fd);
 
-		code = explain_bpf_error("bpf(BPF_PROG_LOAD)", pc_progs[id].name, e);
 		if (log && pc_verbose)
 			fprintf(stderr, "%s", log);
 		free(log);
+		tap->prog_fd = -1;
 		return code;
 	}
 	snprintf(tap->detail, sizeof(tap->detail), "%s, %d insns", pc_progs[id].name, n);

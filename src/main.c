@@ -713,8 +713,9 @@ int main(int argc, char **argv)
 
 		for (i = 0; i < ntaps; i++)
 			ebpf |= taps[i].be == &pc_ebpf_backend;
+		/* eBPF's capability only where a tap counts in it, or one that comes would */
 		code = pc_privs_drop(o.user ? o.user : "nobody", o.user != NULL,
-				     pc_privs_needed(ebpf || o.mode == PC_MODE_AUTO));
+				     pc_privs_needed(ebpf || be == &pc_ebpf_backend));
 		if (code)
 			goto out;
 	}

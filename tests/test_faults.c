@@ -212,6 +212,32 @@ Test(faults, drops_root, .timeout = 60)
 	free(p.err);
 }
 
+/*
+ * Auto mode on a kernel without eBPF (bpf() failing ENOSYS, as before 3.18)
+ * counts in classic and keeps CAP_NET_RAW alone: no capability for a mode
+ * it does not use.  Before, auto mode kept CAP_BPF or CAP_SYS_ADMIN.
+ */
+Test(faults, auto_in_classic_keeps_only_net_raw, .timeout = 60)
+{
+	static const char *const argv[] = { "-j", "-i", "0.2", "lo", NULL };
+	struct pktcount_proc p;
+	char v[128];
+
+	NEED_ROOT("to start as root");
+	pktcount_sim = "nobpf";
+	cr_assert_eq(pktcount_start(&p, NULL, argv), 0);
+	pktcount_sim = NULL;
+	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
+	status_of(p.pid, "CapEff", v, sizeof(v));
+	cr_expect_eq(strtoull(v, NULL, 16), 1ull << 13, "CapEff %s, want 2000 (CAP_NET_RAW)", v);
+	status_of(p.pid, "CapBnd", v, sizeof(v));
+	cr_expect_eq(strtoull(v, NULL, 16), 1ull << 13, "CapBnd %s", v);
+	cr_assert_eq(pktcount_finish(&p, SIGTERM, 5000), 0, "exit %d: %s", p.status, p.err);
+	cr_expect(strstr(p.out, "\"mode\":\"classic\"") != NULL, "%s", p.out);
+	free(p.out);
+	free(p.err);
+}
+
 /* -Z root keeps root; -Z for a user that does not exist is bad usage. */
 Test(faults, user_option)
 {

@@ -249,7 +249,7 @@ Test(live, pcap_crafted_frames, .fini = down, .timeout = 60)
 /* Old kernels, simulated: auto mode falls back and the counts stay exact. */
 Test(live, auto_without_bpf_syscall, .fini = down, .timeout = 60)
 {
-	frames_test("auto", "nobpf", "classic", "mode auto: classic, because bpf(BPF_MAP_CREATE) PERCPU_ARRAY map: Function not implemented (ENOSYS)");
+	frames_test("auto", "nobpf", "classic", "mode auto: classic, because eBPF: this kernel has no bpf(): Function not implemented (ENOSYS");
 }
 
 Test(live, auto_without_so_attach_bpf, .fini = down, .timeout = 60)
