@@ -159,12 +159,21 @@ tests/vm/vmtest-armhf: tests/vm/vmtest.c
 	@echo "  STATIC  $@"
 	$(Q)arm-linux-gnueabihf-gcc -O2 -Wall -Wextra -Werror -static -o $@ $<
 
-# x86_64, aarch64 and 32-bit ARM; VM_ARCHES=x86_64 for one
+# Debian's kernels: x86_64, aarch64 and 32-bit ARM; VM_ARCHES=x86_64 for one.
 VM_ARCHES ?= x86_64 aarch64 armhf
-vm-test: deps-vm static $(foreach a,$(VM_ARCHES),tests/vm/vmtest-$(a))
+# And every bzImage-* (x86_64, veth built in) in these directories: the
+# project's shared old kernels (4.0 to 5.10) and those make vm-kernel built.
+# A directory that is missing is a SKIP line, never a silent pass.
+VM_KERNELS ?= ../shared/kernels build/kernels
+vm-test: deps-vm static $(foreach a,$(VM_ARCHES),tests/vm/vmtest-$(a)) tests/vm/vmtest-x86_64
 	$(if $(filter aarch64,$(VM_ARCHES)),$(MAKE) static CROSS=aarch64-linux-gnu-)
 	$(if $(filter armhf,$(VM_ARCHES)),$(MAKE) static CROSS=arm-linux-gnueabihf-)
-	@rc=0; for a in $(VM_ARCHES); do VM_CACHE=$(VM_CACHE) bash tests/vm/run.sh $$a || rc=1; done; exit $$rc
+	@rc=0; for a in $(VM_ARCHES); do VM_CACHE=$(VM_CACHE) bash tests/vm/run.sh $$a || rc=1; done; \
+	for d in $(VM_KERNELS); do \
+		set -- $$(ls -d "$$d"/bzImage-* 2>/dev/null | sort -V); \
+		if [ $$# = 0 ]; then echo "vm-test: SKIP $$d: no bzImage-* there"; continue; fi; \
+		for k in "$$@"; do VM_CACHE=$(VM_CACHE) bash tests/vm/run.sh bzimage "$$k" || rc=1; done; \
+	done; exit $$rc
 
 # Every mode at full rate for SOAK_SECONDS each (default 120): memory and
 # descriptors flat, totals exact.  Minutes: not part of make check.
