@@ -56,9 +56,11 @@ if [ -n "$old_tree" ]; then
 		margs+=("CC=gcc-11 -fno-pie -no-pie -fcommon")
 		note "old tree: CC=\"gcc-11 -fno-pie -no-pie -fcommon\""
 	fi
+	# host tools too: arch/x86/tools/relocs links relocs_32.o and relocs_64.o,
+	# both defining per_cpu_load_addr (made static upstream for gcc 10)
 	if ! has_arg HOSTCC && command -v gcc-11 >/dev/null; then
-		margs+=("HOSTCC=gcc-11")
-		note "old tree: HOSTCC=gcc-11"
+		margs+=("HOSTCC=gcc-11 -fcommon")
+		note "old tree: HOSTCC=\"gcc-11 -fcommon\""
 	fi
 fi
 kmake() { make ARCH=x86_64 "${margs[@]}" "$@"; }
