@@ -59,7 +59,7 @@ Q := @
 endif
 
 .PHONY: all static run check test deps deps-test deps-bench bench soak install uninstall clean fuzz classic-gen \
-	deps-vm vm-test
+	deps-vm vm-test vm-kernel
 
 all: pktcount
 	@echo "  pktcount: modes ebpf classic$(if $(PCAP_SRCS), pcap, (no pcap: libpcap not found))"
@@ -174,6 +174,16 @@ vm-test: deps-vm static $(foreach a,$(VM_ARCHES),tests/vm/vmtest-$(a)) tests/vm/
 		if [ $$# = 0 ]; then echo "vm-test: SKIP $$d: no bzImage-* there"; continue; fi; \
 		for k in "$$@"; do VM_CACHE=$(VM_CACHE) bash tests/vm/run.sh bzimage "$$k" || rc=1; done; \
 	done; exit $$rc
+
+# An x86_64 kernel for the vm test from a kernel source tree (a public release
+# tree, kept outside the repository), into build/kernels where vm-test boots
+# it: make vm-kernel KSRC=/path/to/linux-3.17 KVERSION=3.17.0 [KMAKE="CC=..."]
+# tests/vm/build-kernel.sh says what old trees need with today's gcc.
+DEB_KERNEL := bc bison flex libelf-dev libssl-dev gcc-11 cpio make
+vm-kernel: deps
+	$(call apt_install,$(DEB_KERNEL))
+	@[ -n "$(KSRC)" ] && [ -n "$(KVERSION)" ] || { echo "make vm-kernel KSRC=DIR KVERSION=X.Y.Z"; exit 2; }
+	bash tests/vm/build-kernel.sh "$(KSRC)" "$(KVERSION)" build/kernels $(KMAKE)
 
 # Every mode at full rate for SOAK_SECONDS each (default 120): memory and
 # descriptors flat, totals exact.  Minutes: not part of make check.

@@ -15,7 +15,8 @@ BZIMAGE=
 if [ "$ARCH" = bzimage ]; then
 	BZIMAGE=${2:?tests/vm/run.sh bzimage FILE}
 	ARCH=x86_64
-	CACHE=${VM_CACHE:-build/vm-cache}/$(basename "$BZIMAGE")
+	# one directory per image path: two directories may hold one version
+	CACHE=${VM_CACHE:-build/vm-cache}/$(realpath "$BZIMAGE" | tr / _)
 else
 	CACHE=${VM_CACHE:-build/vm-cache}/$ARCH
 fi
