@@ -660,7 +660,7 @@ int main(int argc, char **argv)
 	struct utsname uts;
 	const struct pc_backend *be = NULL;
 	struct pc_tap *taps = NULL;
-	int ntaps = 0, nl_fd = -1, code, i;
+	int ntaps = 0, nl_fd = -1, ebpf, code, i;
 
 	if (std_fds_open() || signals_setup())
 		return PC_EXIT_FAIL;
@@ -708,19 +708,15 @@ int main(int argc, char **argv)
 	 * written after, as the user that will rewrite it, so a directory that
 	 * user cannot write is a startup error, not a failure an interval later.
 	 */
-	if (geteuid() == 0 || o.user) {
-		int ebpf = 0;
-
-		for (i = 0; i < ntaps; i++)
-			ebpf |= taps[i].be == &pc_ebpf_backend;
-		/* eBPF's capability only where a tap counts in it, or one that comes would */
-		code = pc_privs_drop(o.user ? o.user : "nobody", o.user != NULL,
-				     pc_privs_needed(ebpf || be == &pc_ebpf_backend));
-		if (code)
-			goto out;
-	}
+	/* eBPF's capability and bpf() only where a tap counts in it, or one that comes would */
+	ebpf = be == &pc_ebpf_backend;
+	for (i = 0; i < ntaps; i++)
+		ebpf |= taps[i].be == &pc_ebpf_backend;
+	if ((geteuid() == 0 || o.user) &&
+	    (code = pc_privs_drop(o.user ? o.user : "nobody", o.user != NULL, pc_privs_needed(ebpf))))
+		goto out;
 	/* from here on, only the system calls the counting loop makes */
-	if (!o.no_seccomp && (code = pc_seccomp_install()))
+	if (!o.no_seccomp && (code = pc_seccomp_install(ebpf)))
 		goto out;
 	/* the file exists from the start, counts at zero: a first scrape is never absent */
 	if (o.prom_file && (code = pc_write_prom_file(o.prom_file, taps, ntaps, o.kernel)) < 0) {

@@ -185,8 +185,8 @@ uint64_t pc_privs_needed(int uses_ebpf);
  */
 int pc_privs_drop(const char *user, int asked, uint64_t keep);
 
-/* The seccomp allowlist of the counting loop (src/seccomp.c); a pc_exit. */
-int pc_seccomp_install(void);
+/* The seccomp allowlist of the counting loop (src/seccomp.c), bpf() only with_bpf; a pc_exit. */
+int pc_seccomp_install(int with_bpf);
 
 /* Privilege hints (src/iface.c) */
 int pc_have_cap(int cap);

@@ -149,7 +149,7 @@ static const uint32_t bpf_cmds[] = {
 #define NALLOWED (sizeof(allowed) / sizeof(allowed[0]))
 #define NCMDS (sizeof(bpf_cmds) / sizeof(bpf_cmds[0]))
 
-int pc_seccomp_install(void)
+int pc_seccomp_install(int with_bpf)
 {
 #ifndef PC_AUDIT_ARCH
 	pc_log("seccomp: no allowlist for this architecture");
@@ -190,7 +190,8 @@ int pc_seccomp_install(void)
 #else
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct pc_seccomp_data, args[0]) + 4);
 #endif
-	for (i = 0; i < NCMDS; i++) {
+	/* without eBPF in use (classic or pcap mode), no bpf() command at all */
+	for (i = 0; with_bpf && i < NCMDS; i++) {
 		/* backward jumps do not exist: allow and deny are before, so each command has its own return */
 		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, bpf_cmds[i], 0, 1);
 		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, PC_SECCOMP_RET_ALLOW);
@@ -208,7 +209,7 @@ int pc_seccomp_install(void)
 		return PC_EXIT_FAIL;
 	}
 	pc_log("seccomp: %u system calls allowed, bpf() for %u commands", (unsigned int)NALLOWED,
-	       (unsigned int)NCMDS);
+	       with_bpf ? (unsigned int)NCMDS : 0);
 	return PC_EXIT_OK;
 #endif
 }
