@@ -169,25 +169,35 @@ static int link_seen(struct ctx *c, const struct pc_link_event *ev)
  * every link goes through link_seen() as an event would.  Events queued
  * after the dump are newer than it, so they are handled as usual after.
  */
-static int rescan(struct ctx *c)
+int pc_follow_rescan(struct ctx *c)
 {
 	struct pc_link_event *links, ev[32];
-	int n, i, j, ret = 0;
+	int n, i, j, partial, ret = 0;
 
 	while ((n = pc_nl_read_events(c->nl_fd, ev, 32)) > 0 || n == -ENOBUFS)
 		;
 	n = 0;
-	i = pc_nl_dump_links(&links, &n);
-	if (i < 0) {
-		pc_err("link events were lost, and reading the links failed: %s", strerror(-i));
+	partial = pc_nl_dump_links(&links, &n);
+	if (partial < 0) {
+		pc_err("link events were lost, and reading the links failed: %s; trying again next interval",
+		       strerror(-partial));
+		c->relist = 1;
 		return 0;
 	}
-	pc_log("link events were lost: read all %d links again", n);
+	c->relist = 0;
+	pc_log("link events were lost: read all %d links again%s", n, partial ? " (a partial list)" : "");
 	for (i = 0; i < c->ntaps && !ret; i++) {
-		for (j = 0; j < n && links[j].ifindex != c->taps[i].ifindex; j++)
+		struct pc_tap *tap = &c->taps[i];
+		int fd = tap->sock >= 0 ? tap->sock : tap->nfds ? tap->fds[0] : -1;
+
+		for (j = 0; j < n && links[j].ifindex != tap->ifindex; j++)
 			;
-		if (c->taps[i].attached && j == n)
-			ret = detach(c, &c->taps[i]);
+		/*
+		 * Gone, or gone and back under its old index (its socket lost it).
+		 * Absence from a partial list proves nothing.
+		 */
+		if (tap->attached && ((j == n && !partial) || (fd >= 0 && !pc_sock_bound_to(fd, tap->ifindex))))
+			ret = detach(c, tap);
 	}
 	for (j = 0; j < n && !ret; j++)
 		ret = link_seen(c, &links[j]);
@@ -208,8 +218,12 @@ int pc_follow_links(struct ctx *c)
 			else if ((tap = tap_of_ifindex(c, ev[i].ifindex)))
 				ret = detach(c, tap);
 	if (!ret && n == -ENOBUFS)
-		return rescan(c);
-	if (!ret && n < 0)
-		pc_err("reading link events: %s", strerror(-n));
+		return pc_follow_rescan(c);
+	if (!ret && n < 0 && n != -EINTR) {
+		/* a socket that keeps failing stays readable: stop polling it, say so once */
+		pc_err("reading link events: %s: interfaces that come and go are no longer followed",
+		       strerror(-n));
+		c->nl_fd = -1;
+	}
 	return ret;
 }

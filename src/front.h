@@ -34,6 +34,7 @@ struct ctx {
 	int ntaps;
 	const struct pc_backend *be;	/* the mode chosen, for interfaces that come */
 	int nl_fd;			/* link events, or -1 */
+	int relist;			/* reading all links failed: try again */
 	struct pollfd *pfd;
 	int pfd_cap;
 };
@@ -70,5 +71,10 @@ void pc_check_read(struct pc_tap *tap);
 
 /* Take in the link events waiting on c->nl_fd; 0, or -errno from writing an event. */
 int pc_follow_links(struct ctx *c);
+/*
+ * Read every link instead of the events, which were lost; a failure sets
+ * c->relist for the loop to try again.  0, or -errno from writing an event.
+ */
+int pc_follow_rescan(struct ctx *c);
 
 #endif /* PKTCOUNT_FRONT_H */

@@ -223,6 +223,16 @@ int pc_iface_up(int ifindex)
 	return up;
 }
 
+int pc_sock_bound_to(int fd, int ifindex)
+{
+	struct sockaddr_ll sll;
+	socklen_t len = sizeof(sll);
+
+	if (getsockname(fd, (struct sockaddr *)&sll, &len) < 0)
+		return 1;	/* cannot tell: do not claim it lost its device */
+	return sll.sll_ifindex == ifindex;
+}
+
 int pc_have_cap(int cap)
 {
 	char line[256];

@@ -240,25 +240,7 @@ static const char *file_kind(mode_t mode)
 	       S_ISBLK(mode) ? "a block device" : S_ISSOCK(mode) ? "a socket" : "not a regular file";
 }
 
-/* NAME.prom.XXXXXX as mkstemp fills it in: six of [A-Za-z0-9] */
-static int is_prom_tmp(const char *entry, const char *base, size_t blen)
-{
-	size_t i;
-
-	if (strncmp(entry, base, blen) || entry[blen] != '.' || strlen(entry + blen + 1) != 6)
-		return 0;
-	for (i = blen + 1; entry[i]; i++)
-		if (!isalnum((unsigned char)entry[i]))
-			return 0;
-	return 1;
-}
-
-/*
- * A pktcount killed (SIGKILL, power loss) between mkstemp and rename in
- * pc_write_prom_file leaves its temporary file behind, and nothing else
- * removes it: remove such regular files at start, while still root.
- * Failures are warnings: they cost disk space, not counts.
- */
+/* Temporary files of --prom-file a killed pktcount left (pc_prom_tmp_match), removed at start. */
 static void remove_stale_prom_tmp(const char *path)
 {
 	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
@@ -273,7 +255,7 @@ static void remove_stale_prom_tmp(const char *path)
 		return;
 	}
 	while ((errno = 0, d = readdir(dir))) {
-		if (!is_prom_tmp(d->d_name, base, strlen(base)) ||
+		if (!pc_prom_tmp_match(d->d_name, base) ||
 		    fstatat(dirfd(dir), d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
 			continue;
 		if (unlinkat(dirfd(dir), d->d_name, 0) < 0)
@@ -367,6 +349,8 @@ static double mono_now(void)
  */
 static int wait_until(struct ctx *c, double t)
 {
+	sigset_t held;
+
 	while (!stop_signal) {
 		double left = t - mono_now();
 		int i, j, n = 0, ready, k;
@@ -398,6 +382,18 @@ static int wait_until(struct ctx *c, double t)
 			struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
 
 			ready = ppoll(c->pfd, (nfds_t)n, &ts, &wait_mask);
+		}
+		/*
+		 * A ppoll that returns descriptors restores the blocking mask
+		 * without delivering a signal that is pending (fs/select.c,
+		 * restore_saved_sigmask_unless(ret == -ERESTARTNOHAND)): with a
+		 * descriptor always readable, SIGTERM would wait for ever.  Open
+		 * the mask for a moment so that it is taken now.
+		 */
+		if (ready > 0 && (sigprocmask(SIG_SETMASK, &wait_mask, &held) < 0 ||
+				  sigprocmask(SIG_SETMASK, &held, NULL) < 0)) {
+			pc_err("sigprocmask: %s", strerror(errno));
+			return PC_EXIT_FAIL;
 		}
 		if (ready < 0 && errno == EINTR)
 			continue;
@@ -524,6 +520,9 @@ static int run(struct ctx *c)
 		now = mono_now();
 		code = read_all(c);
 		if (code)
+			break;
+		/* lost link events whose reading of all links failed: once an interval */
+		if (c->relist && (out_err = pc_follow_rescan(c)))
 			break;
 		if (stop_signal)
 			break;	/* a partial interval goes into the totals only */

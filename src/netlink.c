@@ -89,7 +89,7 @@ int pc_nl_read_events(int fd, struct pc_link_event *ev, int max)
 	int n = 0;
 
 	while (n < max) {
-		ssize_t len = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		ssize_t len = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, NULL, NULL);
 		const struct pc_nlmsghdr *nh;
 		size_t off = 0;
 
@@ -136,7 +136,7 @@ static int nl_getlink(int ifindex, int (*fn)(const struct pc_link_event *ev, voi
 	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		ret = -errno;
 	while (ret == 1) {
-		ssize_t len = recv(fd, buf, sizeof(buf), MSG_TRUNC);
+		ssize_t len = recvfrom(fd, buf, sizeof(buf), MSG_TRUNC, NULL, NULL);
 		const struct pc_nlmsghdr *nh;
 		size_t off = 0;
 
@@ -215,7 +215,7 @@ int pc_nl_dump_links(struct pc_link_event **links, int *n)
 	struct link_list l = { NULL, 0, 0, 0 };
 	int ret, tries;
 
-	/* a dump that saw links change is asked again; churn that never stops wins after 10 */
+	/* a dump that saw links change is asked again; after 10, it is said to be partial */
 	for (tries = 0; tries < 10; tries++) {
 		l.n = 0;
 		ret = nl_getlink(0, add_link, &l);
@@ -230,5 +230,5 @@ int pc_nl_dump_links(struct pc_link_event **links, int *n)
 	}
 	*links = l.ev;
 	*n = l.n;
-	return 0;
+	return ret == -EAGAIN;
 }

@@ -4,6 +4,7 @@
  * whole in memory and written with one write loop, so a reader never gets a
  * partial record from us; a failed write is reported to the caller.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -392,18 +393,38 @@ int pc_print_prom(int fd, const struct pc_tap *taps, int ntaps, const char *kern
 	return bflush(&b, fd);
 }
 
+/*
+ * The temporary file of --prom-file PATH: DIR/.BASE.pktcount-XXXXXX, in the
+ * same directory (renamed over PATH: readers see old or new, whole), hidden
+ * and not ending in .prom (node_exporter reads *.prom only), and named so
+ * that no file of anyone else's is taken for a stale one of ours.
+ */
+#define PROM_TMP_TAG ".pktcount-"
+
+int pc_prom_tmp_match(const char *entry, const char *base)
+{
+	size_t blen = strlen(base), tlen = strlen(PROM_TMP_TAG), i;
+
+	if (entry[0] != '.' || strncmp(entry + 1, base, blen) || strncmp(entry + 1 + blen, PROM_TMP_TAG, tlen))
+		return 0;
+	entry += 1 + blen + tlen;
+	for (i = 0; entry[i]; i++)
+		if (!isalnum((unsigned char)entry[i]))
+			return 0;
+	return i == 6;	/* mkstemp's XXXXXX */
+}
+
 int pc_write_prom_file(const char *path, const struct pc_tap *taps, int ntaps, const char *kernel)
 {
 	struct buf b = { 0 };
-	size_t len = strlen(path);
-	char *tmp = malloc(len + 8);
+	const char *slash = strrchr(path, '/');
+	size_t dlen = slash ? (size_t)(slash - path + 1) : 0;
+	char *tmp = malloc(strlen(path) + sizeof(PROM_TMP_TAG) + 8);
 	int fd, ret;
 
 	if (!tmp)
 		return -ENOMEM;
-	/* a temporary file in the same directory, renamed over: readers see old or new, whole */
-	memcpy(tmp, path, len);
-	memcpy(tmp + len, ".XXXXXX", 8);
+	sprintf(tmp, "%.*s.%s" PROM_TMP_TAG "XXXXXX", (int)dlen, path, path + dlen);
 	fd = mkstemp(tmp);
 	if (fd < 0) {
 		ret = -errno;

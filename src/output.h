@@ -18,6 +18,8 @@ int pc_print_json(int fd, const struct pc_tap *tap, double secs, int final, doub
  */
 int pc_print_prom(int fd, const struct pc_tap *taps, int ntaps, const char *kernel);
 int pc_write_prom_file(const char *path, const struct pc_tap *taps, int ntaps, const char *kernel);
+/* Whether directory entry is a temporary file of pc_write_prom_file() for a PATH named base. */
+int pc_prom_tmp_match(const char *entry, const char *base);
 
 /*
  * A JSON event record ("detached", "attached", "renamed" with the name it

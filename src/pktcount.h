@@ -147,6 +147,14 @@ int pc_iface_lookup(struct pc_tap *tap, const char *name);
 int pc_iface_default(char *name, size_t size);
 /* Whether interface ifindex exists and is up (1 when that cannot be told). */
 int pc_iface_up(int ifindex);
+/*
+ * Whether packet socket fd is still bound to ifindex.  When its device is
+ * unregistered (deleted, or moved to another namespace, even if it comes
+ * back under the same index) packet_notifier() (net/packet/af_packet.c)
+ * sets the socket's ifindex to -1, which getsockname() reports; the socket
+ * then receives nothing until bound again.  1 when that cannot be told.
+ */
+int pc_sock_bound_to(int fd, int ifindex);
 
 /*
  * The packet socket of a tap: opened with protocol 0 (SOCK_RAW on Ethernet-
@@ -172,7 +180,8 @@ int pc_nl_read_events(int fd, struct pc_link_event *ev, int max);
 int pc_nl_link_stats(int ifindex, struct pc_link_stats *st);
 /*
  * Every link now (an RTM_GETLINK dump, asked again while links change under
- * it); the caller frees *links.  0 or -errno.
+ * it); the caller frees *links.  0, 1 when links kept changing under every
+ * try (the list may lack a link that was there all along), or -errno.
  */
 int pc_nl_dump_links(struct pc_link_event **links, int *n);
 

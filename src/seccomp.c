@@ -77,6 +77,15 @@ static const int allowed[] = {
 	/* packet, netlink and ioctl sockets: reading, and attaching again */
 	SYS_socket, SYS_bind, SYS_setsockopt, SYS_getsockopt, SYS_sendto, SYS_recvfrom,
 	SYS_recvmsg, SYS_ioctl, SYS_getsockname,
+#ifdef SYS_recv
+	SYS_recv,	/* 32-bit ARM's glibc: recv() is its own system call there */
+#endif
+#ifdef SYS_send
+	SYS_send,
+#endif
+#ifdef SYS_eventfd2
+	SYS_eventfd2,	/* libpcap 1.10 makes one per handle, re-attaching in pcap mode */
+#endif
 	/* -a: more descriptors as interfaces appear (soft limit, within the hard one) */
 	SYS_prlimit64,
 #ifdef SYS_getrlimit

@@ -442,3 +442,76 @@ Test(follow, pcap_stopped_during_burst, .fini = down, .timeout = 120)
 {
 	churn_test(&(struct churn_case){ "pcap", 1 });
 }
+
+static char third_ns[32];
+
+static void down_all(void)
+{
+	if (third_ns[0])
+		sh("ip netns del %s 2>/dev/null", third_ns);
+	third_ns[0] = '\0';
+	topo_down(&topo);
+}
+
+/* 150 veth pairs made and deleted: 600 link events, more than a stopped reader's socket holds */
+static void flood_events(FILE *f, int n)
+{
+	for (int i = 0; i < n; i++)
+		fprintf(f, "link add fl%d type veth peer name fm%d\n", i, i);
+	for (int i = 0; i < n; i++)
+		fprintf(f, "link del fl%d\n", i);
+}
+
+static int ifindex_in(const char *ns, const char *dev)
+{
+	char cmd[256];
+	int v = -1;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s cat /sys/class/net/%s/ifindex", ns, dev);
+	f = popen(cmd, "r");
+	cr_assert_not_null(f);
+	if (fscanf(f, "%d", &v) != 1)
+		v = -1;
+	pclose(f);
+	return v;
+}
+
+/*
+ * While pktcount is stopped and its link events overflow, pb1 is moved to
+ * another namespace and back: same name, same ifindex, but its packet
+ * socket lost the device (unregistered) and would count nothing.  The
+ * reading of all links must see that (getsockname) and attach again.
+ */
+Test(follow, back_under_the_same_index_after_lost_events, .fini = down_all, .timeout = 90)
+{
+	const char *argv[] = { "-a", "-j", "-i", "0.2", NULL };
+	struct pktcount_proc p;
+	int before;
+
+	NEED_ROOT("network namespaces");
+	topo_up(&topo, 0, 0);
+	pairs_up(2);
+	snprintf(third_ns, sizeof(third_ns), "pct%dc", (int)getpid());
+	sh_ok("ip netns add %s", third_ns);
+	topo_wait_quiet(&topo, 200, 5000);
+	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
+	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
+	before = ifindex_in(topo.b, "pb1");
+	cr_assert_eq(kill(p.pid, SIGSTOP), 0);
+	ip_batch(topo.b, 150, flood_events);
+	sh_ok("ip -n %s link set pb1 netns %s && ip -n %s link set pb1 netns %s && ip -n %s link set pb1 up",
+	      topo.b, third_ns, third_ns, topo.b, topo.b);
+	cr_assert_eq(ifindex_in(topo.b, "pb1"), before, "pb1 came back under another index: no test");
+	cr_assert_eq(kill(p.pid, SIGCONT), 0);
+	cr_assert_eq(pktcount_wait_for(&p, "\"iface\":\"pb1\",\"mode\":\"ebpf\",\"event\":\"attached\"", 1, 10000), 0,
+		     "pb1 not attached again:\n%s", p.out);
+	topo_wait_quiet(&topo, 200, 5000);
+	send_on(1, 2);
+	usleep(300 * 1000);
+	cr_assert_eq(pktcount_finish(&p, SIGTERM, 5000), 0, "exit %d: %s", p.status, p.err);
+	expect_frames(p.out, "pb1", FRAMES);
+	expect_frames(p.out, "pb2", FRAMES);
+	free(p.out);
+	free(p.err);
+}

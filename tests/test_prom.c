@@ -153,13 +153,13 @@ Test(prom, file_rewrites_are_atomic, .fini = down, .timeout = 90)
 	free(p.err);
 }
 
-/* The names in dir that are base.XXXXXX as mkstemp makes them, counted. */
+/* The names in dir that are .base.pktcount-XXXXXX as mkstemp makes them, counted. */
 static int stale_files(const char *dir, const char *base)
 {
 	char pattern[256];
 	int n;
 
-	snprintf(pattern, sizeof(pattern), "ls -A '%s' | grep -cxE '%s\\.[A-Za-z0-9]{6}'", dir, base);
+	snprintf(pattern, sizeof(pattern), "ls -A '%s' | grep -cxE '\\.%s\\.pktcount-[A-Za-z0-9]{6}'", dir, base);
 	n = sh("exit $(%s)", pattern);
 	return n;
 }
@@ -183,13 +183,16 @@ static void prom_dir(char *dir)
 
 /*
  * At start, the temporary files of an earlier pktcount that was killed
- * mid-rewrite go: regular files named exactly x.prom. and six of
- * mkstemp's characters.  Anything else stays.
+ * mid-rewrite go: regular files named exactly .x.prom.pktcount- and six of
+ * mkstemp's characters.  Anything else stays, a user's x.prom.backup or
+ * x.prom.202401 above all.
  */
 Test(prom, stale_temporary_files_removed, .timeout = 30)
 {
-	static const char *const stale[] = { "x.prom.abcDE1", "x.prom.ZZ9zz0" };
-	static const char *const keep[] = { "x.prom.abcdefg", "y.prom.abcdef", "x.prom.ab-def", "x.prom.abcde" };
+	static const char *const stale[] = { ".x.prom.pktcount-abcDE1", ".x.prom.pktcount-ZZ9zz0" };
+	static const char *const keep[] = { "x.prom.backup", "x.prom.202401", ".x.prom.pktcount-abcdefg",
+					    ".y.prom.pktcount-abcdef", ".x.prom.pktcount-ab-def",
+					    ".x.prom.pktcount-abcde", "x.prom.pktcount-abcdef" };
 	char dir[64], path[128];
 	const char *argv[] = { "-v", "--prom-file", path, "-c", "1", "-i", "0.1", "lo", NULL };
 	struct pktcount_proc p;
@@ -200,9 +203,9 @@ Test(prom, stale_temporary_files_removed, .timeout = 30)
 	snprintf(path, sizeof(path), "%s/x.prom", dir);
 	for (i = 0; i < 2; i++)
 		sh_ok("touch '%s/%s'", dir, stale[i]);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
 		sh_ok("touch '%s/%s'", dir, keep[i]);
-	sh_ok("mkdir '%s/x.prom.dir123' && ln -s /etc/passwd '%s/x.prom.lnk123'", dir, dir);
+	sh_ok("mkdir '%s/.x.prom.pktcount-dir123' && ln -s /etc/passwd '%s/.x.prom.pktcount-lnk123'", dir, dir);
 	cr_assert_eq(pktcount_start(&p, NULL, argv), 0);
 	cr_expect_eq(pktcount_finish(&p, 0, 10000), 0, "exit %d: %s", p.status, p.err);
 	for (i = 0; i < 2; i++) {
@@ -213,9 +216,10 @@ Test(prom, stale_temporary_files_removed, .timeout = 30)
 			 path, dir, stale[i]);
 		cr_expect(strstr(p.err, line) != NULL, "no '%s' in: %s", line, p.err);
 	}
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
 		cr_expect(exists(dir, keep[i]), "%s was removed", keep[i]);
-	cr_expect(exists(dir, "x.prom.dir123") && exists(dir, "x.prom.lnk123"), "a directory or link was removed");
+	cr_expect(exists(dir, ".x.prom.pktcount-dir123") && exists(dir, ".x.prom.pktcount-lnk123"),
+		  "a directory or link was removed");
 	cr_expect(exists(dir, "x.prom"));
 	sh("rm -rf '%s'", dir);
 	free(p.out);
