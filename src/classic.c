@@ -111,30 +111,39 @@ int pc_ring_size_parse(const char *s, size_t *out)
 
 /*
  * Without --ring-size, the rings are sized for the device: 1/128 of its
- * memory shared by the interfaces counted at start, from 256 KiB to 4 MiB
- * each.  A server counting a few interfaces gets 4 MiB rings, which ride
- * out bursts while the counting loop waits for a CPU; a router with 600
- * interfaces, or one with 64 MiB of memory, gets 256 KiB each.
+ * memory shared by the interfaces counted, from 256 KiB to 4 MiB each.  A
+ * server counting a few interfaces gets 4 MiB rings, which ride out bursts
+ * while the counting loop waits for a CPU; a router with 600 interfaces, or
+ * one with 64 MiB of memory, gets 256 KiB each.  Asked again for each
+ * interface -a adds, with the count then: a router that starts with three
+ * interfaces and gains 300 PPPoE sessions gives the late ones less.  The
+ * memory is read at start (sysinfo() is not in the seccomp list).
  */
 void pc_ring_size_default(int ntaps)
 {
-	struct sysinfo si;
+	static unsigned long long budget;	/* 0: --ring-size was given, or not read yet */
+	static int sized;
 	unsigned long long share;
+	struct sysinfo si;
 	struct ring_geom g;
 
-	if (pc_ring_size)
-		return;
-	share = PC_RING_DEFAULT_MIN;
-	if (sysinfo(&si) == 0 && ntaps > 0)
-		share = (unsigned long long)si.totalram * si.mem_unit / PC_RING_MEM_SHARE / (unsigned int)ntaps;
+	if (pc_ring_size && !sized)
+		return;	/* --ring-size */
+	if (!sized) {
+		budget = sysinfo(&si) == 0 ? (unsigned long long)si.totalram * si.mem_unit / PC_RING_MEM_SHARE : 0;
+		sized = 1;
+	}
+	share = ntaps > 0 ? budget / (unsigned int)ntaps : 0;
 	if (share < PC_RING_DEFAULT_MIN)
 		share = PC_RING_DEFAULT_MIN;
 	if (share > PC_RING_DEFAULT_MAX)
 		share = PC_RING_DEFAULT_MAX;
 	g = ring_geom((size_t)share);
+	if (pc_ring_size != (size_t)g.block_size * g.block_nr)
+		pc_log("ring size: %u KiB an interface (1/%d of memory over %d interfaces, %u to %u KiB)",
+		       g.block_size / 1024 * g.block_nr, PC_RING_MEM_SHARE, ntaps, PC_RING_DEFAULT_MIN >> 10,
+		       PC_RING_DEFAULT_MAX >> 10);
 	pc_ring_size = (size_t)g.block_size * g.block_nr;
-	pc_log("ring size: %zu KiB an interface (1/%d of memory over %d interfaces, %u to %u KiB)",
-	       pc_ring_size >> 10, PC_RING_MEM_SHARE, ntaps, PC_RING_DEFAULT_MIN >> 10, PC_RING_DEFAULT_MAX >> 10);
 }
 
 static void count(struct pc_tap *tap, const uint8_t *data, uint32_t caplen, uint32_t len,
@@ -148,9 +157,10 @@ static void count(struct pc_tap *tap, const uint8_t *data, uint32_t caplen, uint
 	tap->total[key].packets++;
 }
 
+/* The frames taken (at most about PC_DRAIN_MAX), or -errno; likewise drain_recvmsg(). */
 static int drain_ring(struct pc_tap *tap)
 {
-	unsigned int frames = 0;
+	int frames = 0;
 
 	while (frames < PC_DRAIN_MAX) {
 		struct pc_tpacket_block_desc *bd =
@@ -159,7 +169,7 @@ static int drain_ring(struct pc_tap *tap)
 		uint32_t i;
 
 		if (!(__atomic_load_n(&bd->bh1.block_status, __ATOMIC_ACQUIRE) & PC_TP_STATUS_USER))
-			return 0;
+			return frames;
 		p = (const uint8_t *)bd + bd->bh1.offset_to_first_pkt;
 		for (i = 0; i < bd->bh1.num_pkts; i++) {
 			const struct pc_tpacket3_hdr *h = (const void *)p;
@@ -170,16 +180,16 @@ static int drain_ring(struct pc_tap *tap)
 			count(tap, p + h->tp_mac, h->tp_snaplen, h->tp_len, sll, vlan);
 			p += h->tp_next_offset;
 		}
-		frames += bd->bh1.num_pkts;
+		frames += (int)bd->bh1.num_pkts;
 		__atomic_store_n(&bd->bh1.block_status, PC_TP_STATUS_KERNEL, __ATOMIC_RELEASE);
 		tap->block = (tap->block + 1) % tap->block_nr;
 	}
-	return 0;
+	return frames;
 }
 
 static int drain_recvmsg(struct pc_tap *tap)
 {
-	unsigned int frames;
+	int frames;
 
 	for (frames = 0; frames < PC_DRAIN_MAX; frames++) {
 		union {
@@ -199,7 +209,7 @@ static int drain_recvmsg(struct pc_tap *tap)
 
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return 0;
+				return frames;
 			if (errno == EINTR)
 				continue;
 			return -errno;
@@ -213,12 +223,32 @@ static int drain_recvmsg(struct pc_tap *tap)
 		count(tap, tap->rxbuf, (uint32_t)n, aux->tp_len, &sll,
 		      (aux->tp_status & PC_TP_STATUS_VLAN_VALID) || aux->tp_vlan_tci);
 	}
-	return 0;
+	return frames;
 }
 
+/* What is ready, bounded: the loop looks at its clock and signals between passes. */
 static int classic_drain(struct pc_tap *tap)
 {
-	return tap->ring ? drain_ring(tap) : drain_recvmsg(tap);
+	int n = tap->ring ? drain_ring(tap) : drain_recvmsg(tap);
+
+	return n < 0 ? n : 0;
+}
+
+/*
+ * Everything that is ready: the counts of an interval, and the last ones of
+ * an interface that was deleted (its ring is closed right after, and can
+ * hold 30,000 frames and more).
+ */
+static int classic_read(struct pc_tap *tap)
+{
+	/* bounded all the same: a pass takes a block at least, so the ring once over */
+	unsigned int passes = tap->ring ? tap->block_nr + 1 : 64;
+	int n;
+
+	do
+		n = tap->ring ? drain_ring(tap) : drain_recvmsg(tap);
+	while (n >= PC_DRAIN_MAX && --passes);
+	return n < 0 ? n : 0;
 }
 
 static int classic_drops(struct pc_tap *tap, uint64_t *total)
@@ -366,7 +396,7 @@ out_close:
 const struct pc_backend pc_classic_backend = {
 	.name = "classic",
 	.open = classic_open,
-	.read = classic_drain,
+	.read = classic_read,
 	.drain = classic_drain,
 	.drops = classic_drops,
 	.close = classic_close,

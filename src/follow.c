@@ -25,10 +25,37 @@ static int say_event(struct ctx *c, const struct pc_tap *tap, const char *event,
 	return pc_print_event(STDOUT_FILENO, tap, event, from, why, pc_wall_now());
 }
 
-/* The interface went away: keep what it counted, let go of the socket. */
-static int detach(struct ctx *c, struct pc_tap *tap)
+/*
+ * --check: the counters an RTM_DELLINK carries, where they are more than the
+ * last reading.  Counters only grow, so the larger is the truer; a veth's
+ * rx counters are its peer's tx (veth_get_stats64), gone with the peer, and
+ * read 0 there.
+ */
+static void check_final(struct pc_tap *tap, const struct pc_link_stats *st)
+{
+	struct pc_link_stats last = tap->k_now;
+
+	pc_check_update(tap, st);
+	if (tap->k_now.rx_packets < last.rx_packets || tap->k_now.rx_bytes < last.rx_bytes) {
+		tap->k_now.rx_packets = last.rx_packets;
+		tap->k_now.rx_bytes = last.rx_bytes;
+	}
+	if (tap->k_now.tx_packets < last.tx_packets || tap->k_now.tx_bytes < last.tx_bytes) {
+		tap->k_now.tx_packets = last.tx_packets;
+		tap->k_now.tx_bytes = last.tx_bytes;
+	}
+}
+
+/*
+ * The interface went away: keep what it counted, let go of the socket.  Its
+ * RTM_DELLINK (ev, when there is one) carries its counters as they ended.
+ */
+static int detach(struct ctx *c, struct pc_tap *tap, const struct pc_link_event *ev)
 {
 	int ret = tap->be->read(tap);
+
+	if (ev && ev->have_stats)
+		check_final(tap, &ev->stats);
 
 	if (ret < 0 && ret != -ENETDOWN)
 		pc_err("reading the last counts of %s: %s", tap->name, strerror(-ret));
@@ -81,6 +108,7 @@ static int attach(struct ctx *c, int i, const char *name)
 		if (pc_tap_append(&c->taps, &c->ntaps, &fresh))
 			return 0;
 		pc_fd_room(c->ntaps);
+		pc_ring_size_default(c->ntaps);
 	}
 	tap = &c->taps[i < 0 ? c->ntaps - 1 : i];
 	tap->ifindex = fresh.ifindex;
@@ -197,7 +225,7 @@ int pc_follow_rescan(struct ctx *c)
 		 * Absence from a partial list proves nothing.
 		 */
 		if (tap->attached && ((j == n && !partial) || (fd >= 0 && !pc_sock_bound_to(fd, tap->ifindex))))
-			ret = detach(c, tap);
+			ret = detach(c, tap, NULL);
 	}
 	for (j = 0; j < n && !ret; j++)
 		ret = link_seen(c, &links[j]);
@@ -216,7 +244,7 @@ int pc_follow_links(struct ctx *c)
 			if (!ev[i].deleted)
 				ret = link_seen(c, &ev[i]);
 			else if ((tap = tap_of_ifindex(c, ev[i].ifindex)))
-				ret = detach(c, tap);
+				ret = detach(c, tap, &ev[i]);
 	if (!ret && n == -ENOBUFS)
 		return pc_follow_rescan(c);
 	if (!ret && n < 0 && n != -EINTR) {

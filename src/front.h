@@ -68,6 +68,7 @@ int pc_tap_open(struct pc_tap *tap, enum pc_mode mode, const struct pc_backend *
 /* --check: the interface's counters at attach, and since then */
 void pc_check_start(struct pc_tap *tap, int check);
 void pc_check_read(struct pc_tap *tap);
+void pc_check_update(struct pc_tap *tap, const struct pc_link_stats *st);
 
 /* Take in the link events waiting on c->nl_fd; 0, or -errno from writing an event. */
 int pc_follow_links(struct ctx *c);

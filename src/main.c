@@ -287,7 +287,16 @@ static int enter_netns(const char *name)
 		snprintf(path, sizeof(path), "%s", name);
 	else if (snprintf(path, sizeof(path), "/run/netns/%s", name) >= (int)sizeof(path))
 		return usage_error("--netns %.40s...: name too long", name);
-	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer forever */
+	/*
+	 * Looked at before it is opened: opening a device has effects of its
+	 * own (/dev/watchdog arms the watchdog).  fstat() below checks the file
+	 * that was opened.  O_NONBLOCK: a FIFO swapped in meanwhile would wait
+	 * for a writer forever.
+	 */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		pc_err("--netns %s: not a network namespace (%s)", name, file_kind(st.st_mode));
+		return PC_EXIT_USAGE;
+	}
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
 		e = errno;

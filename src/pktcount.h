@@ -130,7 +130,7 @@ extern const struct pc_backend pc_classic_backend;
 #define PC_RING_MIN	(64u << 10)
 #define PC_RING_MAX	(1u << 30)
 extern size_t pc_ring_size;
-/* Without --ring-size: the size for ntaps interfaces on this device. */
+/* Without --ring-size: the size for the next interface, ntaps being counted, on this device. */
 void pc_ring_size_default(int ntaps);
 /* SIZE in bytes with an optional K, M or G, rounded up to whole blocks; 0 or -EINVAL/-ERANGE */
 int pc_ring_size_parse(const char *s, size_t *out);

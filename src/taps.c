@@ -54,15 +54,19 @@ int pc_tap_add(struct pc_tap **taps, int *ntaps, const char *name)
  */
 void pc_fd_room(int n)
 {
+	static int said_hard;	/* the hard limit is said once, not at every attach */
 	struct rlimit rl;
 	rlim_t need = (rlim_t)n * 4 + 64;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need)
 		return;
 	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
-		pc_err("%d interfaces need up to %llu descriptors; the hard limit is %llu (ulimit -Hn)",
-		       n, (unsigned long long)need, (unsigned long long)rl.rlim_max);
+		if (!said_hard++)
+			pc_err("%d interfaces need up to %llu descriptors; the hard limit is %llu (ulimit -Hn)",
+			       n, (unsigned long long)need, (unsigned long long)rl.rlim_max);
 		need = rl.rlim_max;
+		if (rl.rlim_cur >= need)
+			return;
 	}
 	/* room to grow: -a adds interfaces as they appear */
 	if (rl.rlim_max == RLIM_INFINITY || need + need / 2 <= rl.rlim_max)
@@ -178,7 +182,18 @@ void pc_check_start(struct pc_tap *tap, int check)
 	tap->k_now = tap->k_before;
 }
 
-/* --check: the interface's counters since pktcount began counting it */
+/* --check: the interface's counters st, as counted since pktcount began counting it */
+void pc_check_update(struct pc_tap *tap, const struct pc_link_stats *st)
+{
+	if (!tap->check)
+		return;
+	tap->k_now.rx_packets = tap->k_before.rx_packets + st->rx_packets - tap->k_at_attach.rx_packets;
+	tap->k_now.tx_packets = tap->k_before.tx_packets + st->tx_packets - tap->k_at_attach.tx_packets;
+	tap->k_now.rx_bytes = tap->k_before.rx_bytes + st->rx_bytes - tap->k_at_attach.rx_bytes;
+	tap->k_now.tx_bytes = tap->k_before.tx_bytes + st->tx_bytes - tap->k_at_attach.tx_bytes;
+}
+
+/* --check: read the interface's counters now */
 void pc_check_read(struct pc_tap *tap)
 {
 	struct pc_link_stats st;
@@ -191,10 +206,7 @@ void pc_check_read(struct pc_tap *tap)
 		pc_log("%s: reading its own counters: %s", tap->name, strerror(-ret));
 		return;
 	}
-	tap->k_now.rx_packets = tap->k_before.rx_packets + st.rx_packets - tap->k_at_attach.rx_packets;
-	tap->k_now.tx_packets = tap->k_before.tx_packets + st.tx_packets - tap->k_at_attach.tx_packets;
-	tap->k_now.rx_bytes = tap->k_before.rx_bytes + st.rx_bytes - tap->k_at_attach.rx_bytes;
-	tap->k_now.tx_bytes = tap->k_before.tx_bytes + st.tx_bytes - tap->k_at_attach.tx_bytes;
+	pc_check_update(tap, &st);
 }
 
 /* The interfaces asked for: -a, names, or the default route's; a pc_exit. */

@@ -515,3 +515,43 @@ Test(follow, back_under_the_same_index_after_lost_events, .fini = down_all, .tim
 	free(p.out);
 	free(p.err);
 }
+
+/*
+ * --check on an interface deleted right after it sent, before any interval
+ * read its counters: they come from its RTM_DELLINK, so the kernel's count
+ * and pktcount's agree exactly (coverage 1, not above it).  Its tx: a veth's
+ * rx counters are its peer's, gone with it.
+ */
+static int send_pb1(void *arg)
+{
+	struct known_traffic k = { "pb1", FRAMES, 0, 0 };
+
+	(void)arg;
+	return send_known_traffic(&k);
+}
+
+Test(follow, check_counters_of_a_deleted_interface, .fini = down, .timeout = 60)
+{
+	const char *argv[] = { "-j", "--check", "-i", "30", "-m", "ebpf", "pb1", NULL };
+	struct pktcount_proc p;
+	const char *total;
+	char want[128];
+
+	NEED_ROOT("network namespaces");
+	topo_up(&topo, 0, 0);
+	pairs_up(1);
+	topo_wait_quiet(&topo, 200, 5000);
+	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
+	usleep(500 * 1000);	/* attached: the first record is 30 s away */
+	cr_assert_eq(in_netns(topo.b, send_pb1, NULL), 0);
+	sh_ok("ip -n %s link del pa1", topo.a);
+	cr_assert_eq(pktcount_wait_for(&p, "\"event\":\"detached\"", 1, 5000), 0, "%s", p.out);
+	cr_assert_eq(pktcount_finish(&p, SIGTERM, 5000), 0, "exit %d: %s", p.status, p.err);
+	total = strstr(p.out, "\"type\":\"total\"");
+	cr_assert_not_null(total, "%s", p.out);
+	snprintf(want, sizeof(want), "\"tx_bytes\":%d,\"tx_packets\":%d,", FRAMES * 60, FRAMES);
+	cr_expect(strstr(total, want) != NULL, "want %s in %s", want, total);
+	cr_expect(strstr(total, "\"tx_packets_coverage\":1.0000") != NULL, "%s", total);
+	free(p.out);
+	free(p.err);
+}
