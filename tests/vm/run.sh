@@ -111,8 +111,9 @@ expect() {
 kernel=$(sed -n 's/.* kernel=\([^ ]*\).*/\1/p' "$CACHE/lines" | head -1)
 version=${kernel%%[-+]*}
 ok=0 bad=0
-for run in auto ebpf classic auto+nobpf; do
-	line=$(grep -a " mode=$run " "$CACHE/lines" | head -1 || true)
+runs="auto ebpf classic auto+nobpf auto+follow"
+for run in $runs; do
+	line=$(grep -aE " mode=${run/+/\\+}[ :]" "$CACHE/lines" | head -1 || true)
 	want=$(expect "$version" "$run")
 	case "$line" in
 	"vmtest: PASS "*)
@@ -134,8 +135,8 @@ for run in auto ebpf classic auto+nobpf; do
 	fi
 done
 if ! grep -aq '^vmtest: DONE' "$log" || [ "$bad" -ne 0 ]; then
-	echo "vm-test: $ARCH ${kernel:-?}: $ok of 4 as expected; the console is in $log" >&2
+	echo "vm-test: $ARCH ${kernel:-?}: $ok of $(wc -w <<<"$runs") as expected; the console is in $log" >&2
 	tail -n 30 "$log" >&2
 	exit 1
 fi
-echo "vm-test: $ARCH $kernel: 4 of 4 as expected"
+echo "vm-test: $ARCH $kernel: $ok of $ok as expected"

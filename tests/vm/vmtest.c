@@ -3,14 +3,17 @@
  * vmtest: the live counting test inside a VM booted by `make vm-test`, as a
  * static binary beside pktcount-static in the initramfs.
  *
- *   vmtest PKTCOUNT MODE [nobpf]
+ *   vmtest PKTCOUNT MODE [nobpf|follow]
  *
  * Runs PKTCOUNT -m MODE -j on both ends of a veth pair (va sends, veth0
  * receives; the VM is the isolation, so both ends live in its one
  * namespace), sends known frames on va, stops pktcount with SIGTERM and
  * compares its total records with what was sent, key by key.  With nobpf,
  * pktcount runs under a seccomp filter that makes bpf() fail with ENOSYS,
- * as a kernel without CONFIG_BPF_SYSCALL would.  Prints one line:
+ * as a kernel without CONFIG_BPF_SYSCALL would.  With follow, the receiving
+ * interface is renamed and renamed back while pktcount counts it: link
+ * events must arrive (rtnetlink through the seccomp list of that
+ * architecture) and the counts go on.  Prints one line:
  *   vmtest: PASS kernel=K arch=A mode=M counted-by=MODE/VARIANT caps=HEX frames=...
  * (VARIANT: the eBPF program, or classic's ring or recvmsg; caps: what the
  * running receiver kept), or, when pktcount exits before counting,
@@ -169,7 +172,7 @@ static void caps(pid_t pid, char *out, size_t size)
 }
 
 /* pktcount ended before its first line: its exit code and last stderr line (the refusal) */
-static int exited(struct run *r, const struct utsname *u, const char *mode, int nobpf)
+static int exited(struct run *r, const struct utsname *u, const char *mode, const char *tag)
 {
 	const char *last;
 	int st = 0;
@@ -180,7 +183,7 @@ static int exited(struct run *r, const struct utsname *u, const char *mode, int 
 		r->err[--r->elen] = '\0';
 	last = strrchr(r->err, '\n');
 	printf("vmtest: EXIT kernel=%s arch=%s mode=%s%s code=%d says=%s\n", u->release, u->machine,
-	       mode, nobpf ? "+nobpf" : "", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st),
+	       mode, tag, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st),
 	       last ? last + 1 : r->err);
 	return 1;
 }
@@ -200,6 +203,35 @@ static int collect(struct run *r, int first)
 		if (n <= 0)
 			return first ? -1 : 0;
 		r->len += (size_t)n;
+		r->out[r->len] = '\0';
+	}
+}
+
+/* Rename from to to, as udev does, and wait for pktcount's n-th renamed event; 0 or -1. */
+static int renamed(struct run *r, const char *from, const char *to, int n)
+{
+	char cmd[128];
+	const char *p;
+	int seen;
+
+	snprintf(cmd, sizeof(cmd), "ip link set %s down && ip link set %s name %s && ip link set %s up",
+		 from, from, to, to);
+	if (system(cmd) != 0)
+		return -1;
+	for (;;) {
+		struct pollfd pfd = { r->fd, POLLIN, 0 };
+		ssize_t got;
+
+		for (seen = 0, p = r->out; (p = strstr(p, "\"event\":\"renamed\"")); p++)
+			seen++;
+		if (seen >= n)
+			return 0;
+		if (poll(&pfd, 1, 10000) <= 0)
+			return -1;
+		got = read(r->fd, r->out + r->len, sizeof(r->out) - 1 - r->len);
+		if (got <= 0)
+			return -1;
+		r->len += (size_t)got;
 		r->out[r->len] = '\0';
 	}
 }
@@ -231,26 +263,34 @@ int main(int argc, char **argv)
 	struct utsname u;
 	char seen[64], capeff[64];
 	unsigned long long sent_pk = 0, sent_by = 0;
-	int s, nobpf = argc > 3 && !strcmp(argv[3], "nobpf"), bad = 0;
+	const char *tag = argc > 3 && !strcmp(argv[3], "nobpf") ? "+nobpf" :
+			  argc > 3 && !strcmp(argv[3], "follow") ? "+follow" : "";
+	int s, nobpf = !strcmp(tag, "+nobpf"), follow = !strcmp(tag, "+follow"), bad = 0;
 	unsigned int i, k;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: vmtest PKTCOUNT MODE [nobpf]\n");
+		fprintf(stderr, "usage: vmtest PKTCOUNT MODE [nobpf|follow]\n");
 		return 2;
 	}
 	uname(&u);
 	if (start(&rx, argv[1], argv[2], "veth0", nobpf) || start(&tx, argv[1], argv[2], "va", nobpf)) {
 		printf("vmtest: FAIL kernel=%s arch=%s mode=%s%s: fork or pipe failed\n",
-		       u.release, u.machine, argv[2], nobpf ? "+nobpf" : "");
+		       u.release, u.machine, argv[2], tag);
 		return 1;
 	}
 	if (collect(&rx, 1) || collect(&tx, 1)) {
 		kill(tx.pid, SIGTERM);
 		waitpid(tx.pid, NULL, 0);
-		return exited(&rx, &u, argv[2], nobpf);
+		return exited(&rx, &u, argv[2], tag);
 	}
 	variant(&rx, "veth0", seen, sizeof(seen));
 	caps(rx.pid, capeff, sizeof(capeff));
+	if (follow && (renamed(&rx, "veth0", "vrn", 1) || renamed(&rx, "vrn", "veth0", 2))) {
+		printf("vmtest: FAIL kernel=%s arch=%s mode=%s%s: no renamed event\n",
+		       u.release, u.machine, argv[2], tag);
+		fprintf(stderr, "rx output:\n%s\n%s\n", rx.out, rx.err);
+		return 1;
+	}
 	s = socket(AF_PACKET, SOCK_RAW, 0);
 	sll.sll_ifindex = (int)if_nametoindex("va");
 	for (i = 0; i < NFRAMES; i++)
@@ -274,21 +314,21 @@ int main(int argc, char **argv)
 		total_of(tx.out, "tx", frames[i].key, &pk, &by);
 		if (pk != frames[i].copies || by != want_by) {
 			printf("vmtest: FAIL kernel=%s arch=%s mode=%s%s: tx %s %llu/%llu, want %u/%llu\n",
-			       u.release, u.machine, argv[2], nobpf ? "+nobpf" : "", frames[i].key, pk, by,
+			       u.release, u.machine, argv[2], tag, frames[i].key, pk, by,
 			       frames[i].copies, want_by);
 			bad = 1;
 		}
 		total_of(rx.out, "rx", frames[i].key, &pk, &by);
 		if (!bad && (pk != frames[i].copies || by != want_by)) {
 			printf("vmtest: FAIL kernel=%s arch=%s mode=%s%s: rx %s %llu/%llu, want %u/%llu\n",
-			       u.release, u.machine, argv[2], nobpf ? "+nobpf" : "", frames[i].key, pk, by,
+			       u.release, u.machine, argv[2], tag, frames[i].key, pk, by,
 			       frames[i].copies, want_by);
 			bad = 1;
 		}
 	}
 	if (!bad)
 		printf("vmtest: PASS kernel=%s arch=%s mode=%s%s counted-by=%s caps=%s frames=%llu bytes=%llu each way\n",
-		       u.release, u.machine, argv[2], nobpf ? "+nobpf" : "", seen, capeff, sent_pk, sent_by);
+		       u.release, u.machine, argv[2], tag, seen, capeff, sent_pk, sent_by);
 	else
 		fprintf(stderr, "rx output:\n%s\ntx output:\n%s\n", rx.out, tx.out);
 	return bad;
