@@ -255,6 +255,16 @@ Test(follow, classic_stopped_during_burst, .fini = down, .timeout = 120)
 	churn_test(&(struct churn_case){ "classic", 1 });
 }
 
+Test(follow, pcap_burst, .fini = down, .timeout = 120)
+{
+	churn_test(&(struct churn_case){ "pcap", 0 });
+}
+
+Test(follow, pcap_stopped_during_burst, .fini = down, .timeout = 120)
+{
+	churn_test(&(struct churn_case){ "pcap", 1 });
+}
+
 /* Three pairs, pktcount started on them in b, and FRAMES sent on each. */
 static void start_on_3_pairs(struct pktcount_proc *p, const char *const argv[])
 {
@@ -440,16 +450,6 @@ Test(follow, pcap_interface_down_at_start, .fini = down, .timeout = 60)
 	expect_frames(p.out, "pb2", 2 * FRAMES);
 	free(p.out);
 	free(p.err);
-}
-
-Test(follow, pcap_burst, .fini = down, .timeout = 120)
-{
-	churn_test(&(struct churn_case){ "pcap", 0 });
-}
-
-Test(follow, pcap_stopped_during_burst, .fini = down, .timeout = 120)
-{
-	churn_test(&(struct churn_case){ "pcap", 1 });
 }
 
 static char third_ns[32];
