@@ -168,12 +168,14 @@ VM_KERNELS ?= ../shared/kernels build/kernels
 vm-test: deps-vm static $(foreach a,$(VM_ARCHES),tests/vm/vmtest-$(a)) tests/vm/vmtest-x86_64
 	$(if $(filter aarch64,$(VM_ARCHES)),$(MAKE) static CROSS=aarch64-linux-gnu-)
 	$(if $(filter armhf,$(VM_ARCHES)),$(MAKE) static CROSS=arm-linux-gnueabihf-)
-	@rc=0; for a in $(VM_ARCHES); do VM_CACHE=$(VM_CACHE) bash tests/vm/run.sh $$a || rc=1; done; \
+	@failed=; for a in $(VM_ARCHES); do VM_CACHE=$(VM_CACHE) bash tests/vm/run.sh $$a || failed="$$failed $$a"; done; \
 	for d in $(VM_KERNELS); do \
 		set -- $$(ls -d "$$d"/bzImage-* 2>/dev/null | sort -V); \
 		if [ $$# = 0 ]; then echo "vm-test: SKIP $$d: no bzImage-* there"; continue; fi; \
-		for k in "$$@"; do VM_CACHE=$(VM_CACHE) bash tests/vm/run.sh bzimage "$$k" || rc=1; done; \
-	done; exit $$rc
+		for k in "$$@"; do VM_CACHE=$(VM_CACHE) bash tests/vm/run.sh bzimage "$$k" || failed="$$failed $$k"; done; \
+	done; \
+	if [ -n "$$failed" ]; then echo "vm-test: FAILED:$$failed (their lines are above)"; exit 1; fi; \
+	echo "vm-test: every kernel as expected"
 
 # An x86_64 kernel for the vm test from a kernel source tree (a public release
 # tree, kept outside the repository), into build/kernels where vm-test boots

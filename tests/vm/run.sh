@@ -33,14 +33,19 @@ esac
 [ -x "$BIN" ] || { echo "vm-test: $BIN missing (make static${ARCH:+ CROSS=...})" >&2; exit 1; }
 
 mkdir -p "$CACHE"
-# fetch a package of this architecture into the cache once; print its .deb
+# fetch a package of this architecture into the cache once; print its .deb.
+# A mirror in the middle of a sync fails a download now and then: try three
+# times, then say what apt said.
 fetch() {	# package
-	local name=${1%%:*} deb
+	local name=${1%%:*} deb err try
 	deb=$(ls "$CACHE/$name"_*_"$DEBARCH".deb 2>/dev/null | head -1)
 	if [ -z "$deb" ]; then
 		echo "vm-test: downloading $1" >&2
-		(cd "$CACHE" && apt-get download "$1" >/dev/null 2>&1) ||
-			{ echo "vm-test: apt-get download $1 failed" >&2; exit 1; }
+		for try in 1 2 3; do
+			err=$(cd "$CACHE" && apt-get download "$1" 2>&1 >/dev/null) && break
+			[ "$try" = 3 ] && { echo "vm-test: apt-get download $1 failed: $(tail -1 <<<"$err")" >&2; return 1; }
+			sleep 5
+		done
 		deb=$(ls "$CACHE/$name"_*_"$DEBARCH".deb | head -1)
 	fi
 	echo "$deb"
@@ -50,10 +55,18 @@ if [ -n "$BZIMAGE" ]; then
 	vmlinuz=$BZIMAGE
 	veth=
 else
+	# The kernel each version of the meta package names, newest first (the
+	# security suite's, then the point release's): when the newest can't be
+	# had from the mirror, the one before it is still a Debian 12 kernel.
 	meta=$META:$DEBARCH
-	pkg=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
-	[ -n "$pkg" ] || { echo "vm-test: cannot resolve $meta (apt-get update? dpkg --add-architecture?)" >&2; exit 1; }
-	dpkg -x "$(fetch "$pkg")" "$CACHE/kernel"
+	pkgs=$(apt-cache show "$meta" 2>/dev/null | sed -n 's/^Depends: \(linux-image-[0-9][^ ,]*\).*/\1/p')
+	[ -n "$pkgs" ] || { echo "vm-test: cannot resolve $meta (apt-get update? dpkg --add-architecture?)" >&2; exit 1; }
+	deb=
+	for pkg in $pkgs; do
+		deb=$(fetch "$pkg:$DEBARCH") && break
+	done
+	[ -n "$deb" ] || { echo "vm-test: no kernel of $meta could be downloaded" >&2; exit 1; }
+	dpkg -x "$deb" "$CACHE/kernel"
 	vmlinuz=$(ls "$CACHE"/kernel/boot/vmlinuz-*)
 	veth=$(find "$CACHE/kernel/lib/modules" -name 'veth.ko*' | head -1)
 fi
@@ -64,7 +77,8 @@ mkdir -p "$root"/{bin,proc,sys,dev}
 if [ "$DEBARCH" = "$(dpkg --print-architecture)" ]; then
 	cp "$(command -v busybox)" "$root/bin/busybox"
 else
-	dpkg -x "$(fetch "busybox-static:$DEBARCH")" "$CACHE/busybox"
+	bb=$(fetch "busybox-static:$DEBARCH") || exit 1
+	dpkg -x "$bb" "$CACHE/busybox"
 	cp "$CACHE/busybox/bin/busybox" "$root/bin/busybox"
 fi
 cp "$BIN" "$root/pktcount"
@@ -134,7 +148,7 @@ for run in $runs; do
 		echo "vm-test: $ARCH $kernel $run: want $want, got $got" >&2
 	fi
 done
-if ! grep -aq '^vmtest: DONE' "$log" || [ "$bad" -ne 0 ]; then
+if ! grep -q '^vmtest: DONE' "$CACHE/lines" || [ "$bad" -ne 0 ]; then
 	echo "vm-test: $ARCH ${kernel:-?}: $ok of $(wc -w <<<"$runs") as expected; the console is in $log" >&2
 	tail -n 30 "$log" >&2
 	exit 1

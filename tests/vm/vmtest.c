@@ -188,7 +188,8 @@ static int exited(struct run *r, const struct utsname *u, const char *mode, cons
 	return 1;
 }
 
-/* read until a newline arrives (first == 1) or EOF; 0, or -1 on timeout */
+/* read until a newline arrives (first == 1) or EOF; 0, or -1 on timeout (a
+ * minute: under TCG on a loaded CI machine a guest runs many times slower) */
 static int collect(struct run *r, int first)
 {
 	for (;;) {
@@ -197,7 +198,7 @@ static int collect(struct run *r, int first)
 
 		if (first && memchr(r->out, '\n', r->len))
 			return 0;
-		if (poll(&pfd, 1, 20000) <= 0)
+		if (poll(&pfd, 1, 60000) <= 0)
 			return -1;
 		n = read(r->fd, r->out + r->len, sizeof(r->out) - 1 - r->len);
 		if (n <= 0)
@@ -226,7 +227,7 @@ static int renamed(struct run *r, const char *from, const char *to, int n)
 			seen++;
 		if (seen >= n)
 			return 0;
-		if (poll(&pfd, 1, 10000) <= 0)
+		if (poll(&pfd, 1, 60000) <= 0)
 			return -1;
 		got = read(r->fd, r->out + r->len, sizeof(r->out) - 1 - r->len);
 		if (got <= 0)
