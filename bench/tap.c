@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: tap empty|eth_percpu|eth_xadd IFACE\n");
 		return 2;
 	}
-	percpu = id == PC_PROG_ETH_PERCPU;
+	percpu = pc_progs[id].percpu;
 	pc_bpf_raise_memlock();
 	if (id != PC_PROG_EMPTY) {
 		map = pc_bpf_map_create(percpu ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY,

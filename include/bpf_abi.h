@@ -196,6 +196,10 @@ union bpf_attr {
 		pc_aligned_u64 data_out;
 		uint32_t repeat;
 		uint32_t duration;
+		uint32_t ctx_size_in;	/* 5.2: a struct __sk_buff in */
+		uint32_t ctx_size_out;
+		pc_aligned_u64 ctx_in;
+		pc_aligned_u64 ctx_out;
 	} test;
 	struct {			/* BPF_MAP_LOOKUP_BATCH */
 		pc_aligned_u64 in_batch;
@@ -221,8 +225,10 @@ union bpf_attr {
 } __attribute__((aligned(8)));
 
 /*
- * struct __sk_buff as a socket filter sees it.  Only the fields that 4.1
- * already offered are listed: they are the only ones the lint allows.
+ * struct __sk_buff as a socket filter sees it (include/uapi/linux/bpf.h),
+ * up to the last field a program of insn/ reads.  Which kernel first lets a
+ * socket filter read which field is src/asm.c's table (ctx_fields[]); the
+ * lint holds each program to the fields of the oldest kernel that runs it.
  */
 struct __sk_buff {
 	uint32_t len;
@@ -232,7 +238,34 @@ struct __sk_buff {
 	uint32_t protocol;	/* network byte order */
 	uint32_t vlan_present;
 	uint32_t vlan_tci;
-};
+	uint32_t vlan_proto;
+	uint32_t priority;
+	uint32_t ingress_ifindex;
+	uint32_t ifindex;
+	uint32_t tc_index;
+	uint32_t cb[5];
+	uint32_t hash;
+	uint32_t tc_classid;
+	uint32_t data;
+	uint32_t data_end;
+	uint32_t napi_id;
+	uint32_t family;
+	uint32_t remote_ip4;
+	uint32_t local_ip4;
+	uint32_t remote_ip6[4];
+	uint32_t local_ip6[4];
+	uint32_t remote_port;
+	uint32_t local_port;
+	uint32_t data_meta;
+	uint64_t flow_keys;	/* __bpf_md_ptr: 8 bytes, 8-aligned */
+	uint64_t tstamp;
+	uint32_t wire_len;	/* tc only: socket filters may not read it */
+	uint32_t gso_segs;	/* skb_shinfo(skb)->gso_segs, 5.1 */
+	uint64_t sk;		/* __bpf_md_ptr */
+	uint32_t gso_size;	/* skb_shinfo(skb)->gso_size, 5.7 */
+} __attribute__((aligned(8)));
+_Static_assert(__builtin_offsetof(struct __sk_buff, gso_segs) == 164, "uapi __sk_buff.gso_segs");
+_Static_assert(__builtin_offsetof(struct __sk_buff, gso_size) == 176, "uapi __sk_buff.gso_size");
 
 /* ---- classic BPF (SO_ATTACH_FILTER, seccomp), as linux/filter.h has it ---- */
 struct sock_filter {

@@ -94,6 +94,13 @@ enum pc_l3 {
 #define PC_IPPROTO_AH		51
 #define PC_IPPROTO_DSTOPTS	60
 #define PC_IPV6_FRAG_HLEN	8
+#define PC_IPV4_IHL_MASK	0x0f	/* of the first byte: header length in 4-byte words */
+
+/* Transport facts the wire unit uses (docs/counting.md, "The unit"). */
+#define PC_IPPROTO_TCP		6
+#define PC_IPPROTO_UDP		17
+#define PC_TCP_DOFF_OFF		12	/* data offset, in 4-byte words, in the high nibble */
+#define PC_UDP_HLEN		8
 
 /*
  * Bytes of a frame a userspace tap must keep for its key (see
@@ -106,6 +113,13 @@ enum pc_l3 {
 
 /* packet type of a frame the host sent (linux/if_packet.h) */
 #define PC_PACKET_OUTGOING	4
+
+/*
+ * What one counted packet is (docs/counting.md, "The unit"): an skb as the
+ * tap sees it, or the frames it stands for on the wire (a GSO or GRO skb
+ * counts its segments, and the headers each of them carries).
+ */
+enum pc_unit { PC_UNIT_SKB, PC_UNIT_WIRE };
 
 /* One counter, as stored in the map (per CPU where the map is per-CPU). */
 struct pc_counter {
@@ -165,6 +179,8 @@ unsigned int pc_classify(const uint8_t *f, uint32_t caplen, uint32_t len, enum p
 /* Names, in src/key.c: the spec's class names and IANA protocol keywords. */
 const char *pc_dir_name(enum pc_dir dir);
 const char *pc_l3_name(enum pc_l3 l3);
+/* "wire" or "skb": the JSON "unit", the table's, the pktcount_info label's */
+const char *pc_unit_name(enum pc_unit unit);
 /* The protocol's name, or NULL when it has none (print the number then). */
 const char *pc_ipproto_name(int ipproto);
 

@@ -6,14 +6,21 @@
 #include <stddef.h>
 
 #include "bpf_insn.h"
+#include "pc_key.h"
+
+/* A kernel release as a number that compares: PC_KV(4, 1) < PC_KV(5, 7). */
+#define PC_KV(MAJOR, MINOR) ((MAJOR) << 8 | (MINOR))
 
 enum pc_prog_id {
 	PC_PROG_ETH_PERCPU,	/* Ethernet-like link, PERCPU_ARRAY (4.6+) */
 	PC_PROG_ETH_XADD,	/* Ethernet-like link, ARRAY + XADD (4.1+) */
 	PC_PROG_RAW_PERCPU,	/* no link header, PERCPU_ARRAY */
 	PC_PROG_RAW_XADD,	/* no link header, ARRAY + XADD */
+	PC_PROG_ETH_WIRE,	/* Ethernet-like link, wire units, PERCPU_ARRAY (5.7+) */
+	PC_PROG_RAW_WIRE,	/* no link header, wire units, PERCPU_ARRAY (5.7+) */
 	PC_PROG_EMPTY,		/* r0 = 0; exit: the benchmark's floor */
-	PC_PROG_PROBE,		/* reads the __sk_buff fields the counters read (4.1+) */
+	PC_PROG_PROBE,		/* reads the __sk_buff fields the skb counters read (4.1+) */
+	PC_PROG_PROBE_WIRE,	/* and those the wire counters read (5.7+) */
 	PC_PROG_COUNT
 };
 
@@ -21,8 +28,10 @@ struct pc_prog {
 	const char *name;	/* also the kernel's prog_name (4.15+) */
 	const struct pc_frag *frags;
 	size_t nfrags;
+	unsigned int since;	/* the oldest kernel that runs it, PC_KV(); the lint's yardstick */
+	enum pc_unit unit;	/* what a counted packet is */
+	int percpu;		/* counts into a PERCPU_ARRAY (else an ARRAY, with XADD) */
 };
-
 extern const struct pc_prog pc_progs[PC_PROG_COUNT];
 
 #define PC_ASM_MAX_LABELS 64
@@ -37,11 +46,12 @@ int pc_asm_link(const struct pc_prog *prog, int map_fd,
 		struct bpf_insn *out, size_t cap, char *err, size_t errlen);
 
 /*
- * Check a linked socket-filter program against what kernel 4.1 accepts:
- * opcodes, helpers (map_lookup_elem only), 4-byte context loads of fields
- * 4.1 has, forward jumps that land inside the program.  Returns 0, or -1 with
- * a message in err naming the instruction.
+ * Check a linked socket-filter program against what kernel since (PC_KV())
+ * accepts: the instructions of 4.1 (no newer opcode is used), helpers
+ * (map_lookup_elem only), 4-byte context loads of the __sk_buff fields
+ * that kernel lets a socket filter read, forward jumps that land inside the
+ * program.  Returns 0, or -1 with a message in err naming the instruction.
  */
-int pc_lint_41(const struct bpf_insn *insns, size_t n, char *err, size_t errlen);
+int pc_lint(const struct bpf_insn *insns, size_t n, unsigned int since, char *err, size_t errlen);
 
 #endif /* PKTCOUNT_PROG_H */

@@ -11,6 +11,15 @@
  *   c->packets += 1;
  *   return 0;
  *
+ * Two units (docs/counting.md, "The unit"):
+ *   skb   one skb is one packet, as above (4.1+).
+ *   wire  a GSO or GRO skb counts the segments it stands for, each with the
+ *         headers the NIC (or the sender) replicated (5.7+: gso_size):
+ *           segs = skb->gso_size ? (skb->gso_segs ?: DIV_ROUND_UP(len - hdr, gso_size)) : 1;
+ *           c->bytes   += len + (segs - 1) * hdr + segs * (skb->vlan_present ? 4 : 0);
+ *           c->packets += segs;
+ *         hdr being everything up to the transport payload (below, "wire").
+ *
  * Two link kinds:
  *   eth  Ethernet-like devices (and lo), opened SOCK_RAW: offset 0 is the
  *        MAC header; the ethertype is read from the frame and up to two VLAN
@@ -21,9 +30,11 @@
  *   percpu  PERCPU_ARRAY (4.6+): a plain load-add-store on this CPU's copy.
  *   xadd    ARRAY with atomic adds, for 4.1-4.5.
  *
- * What the kernel allows here is what 4.1 allows (tests/test_lint.c checks):
- * no JLT/JLE (4.14), no JMP32 (5.1), no loops (5.3), 4-byte context loads,
- * no helper but map_lookup_elem, packet bytes only through LD_ABS/LD_IND.
+ * Each variant uses only what the oldest kernel that runs it allows
+ * (pc_progs[].since; tests/test_lint.c checks): the instructions of 4.1 for
+ * all (no JLT/JLE (4.14), no JMP32 (5.1), no loops (5.3), 4-byte context
+ * loads, no helper but map_lookup_elem, packet bytes only through
+ * LD_ABS/LD_IND), and the __sk_buff fields of its kernel.
  *
  * LD_ABS/LD_IND past the end of the frame ends the program with 0 and the
  * frame would go uncounted, so every load is preceded by a length check.
@@ -31,8 +42,9 @@
  * that must survive a load lives in r6-r9:
  *   r6  skb (LD_ABS/LD_IND require it there)
  *   r7  the slot; during the IPv6 walk, the next-header value
- *   r8  offset of the header being looked at
- *   r9  skb->len
+ *   r8  offset of the header being looked at; in the wire count, the
+ *       replicated header length, then the segments
+ *   r9  skb->len; in the wire count, the wire bytes but the moved-out tags
  * Loads use positive offsets only: the kernel reads those with
  * skb_header_pointer(), which copes with non-linear skbs; SKF_LL_OFF and
  * SKF_NET_OFF loads reach linear data only and would drop frames.
@@ -52,6 +64,8 @@ _Static_assert(PC_SLOT_IPV4 == 0, "the IPv4 path uses the protocol byte as the s
 enum label {
 	L_ETH_HDR, L_VLAN1, L_VLAN2, L_IPV4, L_IPV6, L_NONIP, L_ETHERTYPE,
 	L_COUNT, L_KEY, L_OUT,
+	/* the wire count */
+	L_W_NOTV4, L_W_L4, L_W_UDP, L_W_HDR, L_W_BYTES, L_W_ONE, L_DIR,
 	/* the IPv6 extension-header walk, unrolled: one set per header */
 	L_V6_STEP1, L_V6_HDR1, L_V6_FRAG1, L_V6_AH1, L_V6_ADV1,
 	L_V6_STEP2, L_V6_HDR2, L_V6_FRAG2, L_V6_AH2, L_V6_ADV2,
@@ -97,6 +111,8 @@ static const struct pc_asm eth_head[] = {
 	I(BPF_MOV64_REG(BPF_REG_6, BPF_REG_1)),
 	/* r9 = skb->len */
 	I(BPF_LDX_MEM(BPF_W, BPF_REG_9, BPF_REG_6, SKB(len))),
+	/* r8 = 0: no header past the link header is known yet */
+	I(BPF_MOV64_IMM(BPF_REG_8, 0)),
 	/* if (len >= 14) goto eth_hdr */
 	JI(BPF_JGT, BPF_REG_9, PC_ETH_HLEN - 1, L_ETH_HDR),
 	/* r7 = slot(runt); goto count */
@@ -232,9 +248,8 @@ LABEL(L_ETHERTYPE),
 	I(BPF_MOV64_IMM(BPF_REG_7, SLOT(OTHER))),
 };
 
-/* The key from r7 and the direction, then r0 = &map[key]; r1 = bytes. */
-#define COUNT_HEAD()							\
-LABEL(L_COUNT),								\
+/* The key from r7 and the direction, then r0 = &map[key]. */
+#define COUNT_LOOKUP()							\
 	/* if (skb->pkt_type == PACKET_OUTGOING) r7 += PC_NSLOTS */	\
 	I(BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_6, SKB(pkt_type))),	\
 	JI(BPF_JNE, BPF_REG_0, PC_PACKET_OUTGOING, L_KEY),		\
@@ -248,7 +263,12 @@ LABEL(L_KEY),								\
 	LD_MAP(BPF_REG_1),						\
 	I(BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem)),			\
 	/* if (!r0) goto out: cannot happen, every key is in range */	\
-	JI(BPF_JEQ, BPF_REG_0, 0, L_OUT),				\
+	JI(BPF_JEQ, BPF_REG_0, 0, L_OUT)
+
+/* skb unit: r0 = &map[key]; r1 = len + 4 * skb->vlan_present. */
+#define COUNT_HEAD()							\
+LABEL(L_COUNT),								\
+	COUNT_LOOKUP(),							\
 	/* r1 = len + 4 * skb->vlan_present: a moved-out tag was on the wire */ \
 	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(vlan_present))),	\
 	I(BPF_ALU64_IMM(BPF_LSH, BPF_REG_1, 2)),			\
@@ -285,6 +305,111 @@ static const struct pc_asm count_xadd[] = {
 	COUNT_TAIL(),
 };
 
+/*
+ * Wire units (5.7+): the segments of a GSO/GRO skb into r8 and its wire
+ * bytes, but for moved-out tags, into r9; then the count.  The replicated
+ * header is what qdisc_pkt_len_init() (net/core/dev.c) takes for a GSO
+ * skb's length on the wire, and what NIC drivers add to their tx bytes
+ * (ixgbe_tso, ice_tso, mlx5e_tx_get_gso_ihs): everything before the
+ * transport header, plus the TCP header (data offset x 4), or for any other
+ * transport 8 bytes (a UDP header: UDP GSO and GRO).  gso_segs is 0 for an
+ * skb from an untrusted source (SKB_GSO_DODGY: virtio, tun, packet sockets
+ * with a vnet header) until it is segmented; then the segments are the
+ * payload over gso_size, rounded up, as qdisc_pkt_len_init() takes them.
+ *
+ *   if (!skb->gso_size) { segs = 1; goto dir; }    // not GSO: the common path
+ *   if (slot is ipv4 with a protocol) { r8 += ip->ihl * 4; proto = slot; }
+ *   else if (slot is ipv6 with a protocol) proto = slot - PC_SLOT_IPV6;
+ *   else goto hdr;                                  // no transport header known: hdr = r8
+ *   if (proto == TCP) { if (r8 + 13 <= len) r8 += tcp->doff * 4; }
+ *   else r8 += 8;
+ * hdr:
+ *   segs = skb->gso_segs;
+ *   if (!segs) segs = len > r8 ? (len - r8 + gso_size - 1) / gso_size : 1;
+ *   len += (segs - 1) * r8;  r8 = segs;
+ * dir: ...lookup...
+ *   c->bytes   += len + segs * 4 * skb->vlan_present;
+ *   c->packets += segs;
+ */
+static const struct pc_asm wire[] = {
+LABEL(L_COUNT),
+	/* r1 = skb->gso_size; if (r1 == 0) goto one */
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(gso_size))),
+	JI(BPF_JEQ, BPF_REG_1, 0, L_W_ONE),
+	/* if (r7 >= PC_PROTO_UNKNOWN) goto notv4: not IPv4 with a protocol byte */
+	JI(BPF_JGE, BPF_REG_7, PC_SLOT_IPV4 + PC_PROTO_UNKNOWN, L_W_NOTV4),
+	/* r8 += (ip->ihl & 0xf) * 4: the protocol byte at r8 + 9 was there, so is this */
+	I(BPF_LD_IND(BPF_B, BPF_REG_8, 0)),
+	I(BPF_ALU64_IMM(BPF_AND, BPF_REG_0, PC_IPV4_IHL_MASK)),
+	I(BPF_ALU64_IMM(BPF_LSH, BPF_REG_0, 2)),
+	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_8, BPF_REG_0)),
+	/* r1 = ipproto; goto l4 */
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_7)),
+	JA(L_W_L4),
+LABEL(L_W_NOTV4),
+	/* if (r7 >= slot(ipv6, unknown)) goto hdr: not IPv6 with a protocol */
+	JI(BPF_JGE, BPF_REG_7, PC_SLOT_IPV6 + PC_PROTO_UNKNOWN, L_W_HDR),
+	/* r1 = ipproto; r8 is already past the extension headers */
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_7)),
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, -PC_SLOT_IPV6)),
+LABEL(L_W_L4),
+	/* if (r1 != TCP) goto udp */
+	JI(BPF_JNE, BPF_REG_1, PC_IPPROTO_TCP, L_W_UDP),
+	/* if (r8 + 13 > len) goto hdr: no data offset to read */
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, PC_TCP_DOFF_OFF + 1)),
+	JR(BPF_JGT, BPF_REG_1, BPF_REG_9, L_W_HDR),
+	/* r8 += (tcp->doff >> 4) * 4 */
+	I(BPF_LD_IND(BPF_B, BPF_REG_8, PC_TCP_DOFF_OFF)),
+	I(BPF_ALU64_IMM(BPF_RSH, BPF_REG_0, 4)),
+	I(BPF_ALU64_IMM(BPF_LSH, BPF_REG_0, 2)),
+	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_8, BPF_REG_0)),
+	JA(L_W_HDR),
+LABEL(L_W_UDP),
+	/* r8 += 8: the kernel's UDP header for every other transport */
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_8, PC_UDP_HLEN)),
+LABEL(L_W_HDR),
+	/* r0 = skb->gso_segs; if (r0 != 0) goto bytes */
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_6, SKB(gso_segs))),
+	JI(BPF_JNE, BPF_REG_0, 0, L_W_BYTES),
+	/* DODGY: r0 = 1; if (r8 >= len) goto bytes */
+	I(BPF_MOV64_IMM(BPF_REG_0, 1)),
+	JR(BPF_JGE, BPF_REG_8, BPF_REG_9, L_W_BYTES),
+	/* r0 = (len - r8 + gso_size - 1) / gso_size */
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(gso_size))),
+	I(BPF_MOV64_REG(BPF_REG_0, BPF_REG_9)),
+	I(BPF_ALU64_REG(BPF_SUB, BPF_REG_0, BPF_REG_8)),
+	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_0, BPF_REG_1)),
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_0, -1)),
+	I(BPF_ALU64_REG(BPF_DIV, BPF_REG_0, BPF_REG_1)),
+LABEL(L_W_BYTES),
+	/* r9 += (r0 - 1) * r8; r8 = r0 */
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_0)),
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, -1)),
+	I(BPF_ALU64_REG(BPF_MUL, BPF_REG_1, BPF_REG_8)),
+	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_9, BPF_REG_1)),
+	I(BPF_MOV64_REG(BPF_REG_8, BPF_REG_0)),
+	JA(L_DIR),
+LABEL(L_W_ONE),
+	/* r8 = 1 */
+	I(BPF_MOV64_IMM(BPF_REG_8, 1)),
+LABEL(L_DIR),
+	COUNT_LOOKUP(),
+	/* r1 = r9 + r8 * 4 * skb->vlan_present: each segment carried the tag */
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(vlan_present))),
+	I(BPF_ALU64_IMM(BPF_LSH, BPF_REG_1, 2)),
+	I(BPF_ALU64_REG(BPF_MUL, BPF_REG_1, BPF_REG_8)),
+	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_1, BPF_REG_9)),
+	/* this CPU's copy: c->bytes += r1; c->packets += r8 */
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_0, CTR(bytes))),
+	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_2, BPF_REG_1)),
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_0, BPF_REG_2, CTR(bytes))),
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_0, CTR(packets))),
+	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_2, BPF_REG_8)),
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_0, BPF_REG_2, CTR(packets))),
+	COUNT_TAIL(),
+};
+
 /* r0 = 0; return: the floor of any socket-filter tap. */
 static const struct pc_asm empty[] = {
 	I(BPF_MOV64_IMM(BPF_REG_0, 0)),
@@ -308,6 +433,18 @@ static const struct pc_asm probe[] = {
 	I(BPF_EXIT_INSN()),
 };
 
+/*
+ * The wire probe (5.7+): reads gso_segs (5.1) and gso_size (5.7), which a
+ * kernel refuses before it has them ("invalid bpf_context access").
+ *   r0 = skb->gso_segs; r0 = skb->gso_size; return 0;
+ */
+static const struct pc_asm probe_wire[] = {
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_1, SKB(gso_segs))),
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_1, SKB(gso_size))),
+	I(BPF_MOV64_IMM(BPF_REG_0, 0)),
+	I(BPF_EXIT_INSN()),
+};
+
 static const struct pc_frag frags_eth_percpu[] = {
 	PC_FRAG(eth_head), PC_FRAG(l3), PC_FRAG(count_percpu),
 };
@@ -320,20 +457,36 @@ static const struct pc_frag frags_raw_percpu[] = {
 static const struct pc_frag frags_raw_xadd[] = {
 	PC_FRAG(raw_head), PC_FRAG(l3), PC_FRAG(count_xadd),
 };
+static const struct pc_frag frags_eth_wire[] = {
+	PC_FRAG(eth_head), PC_FRAG(l3), PC_FRAG(wire),
+};
+static const struct pc_frag frags_raw_wire[] = {
+	PC_FRAG(raw_head), PC_FRAG(l3), PC_FRAG(wire),
+};
 static const struct pc_frag frags_empty[] = {
 	PC_FRAG(empty),
 };
 static const struct pc_frag frags_probe[] = {
 	PC_FRAG(probe),
 };
+static const struct pc_frag frags_probe_wire[] = {
+	PC_FRAG(probe_wire),
+};
 
-#define PROG(NAME, FRAGS) { NAME, FRAGS, sizeof(FRAGS) / sizeof((FRAGS)[0]) }
+#define PROG(NAME, FRAGS, SINCE, UNIT, PERCPU) \
+	{ NAME, FRAGS, sizeof(FRAGS) / sizeof((FRAGS)[0]), SINCE, UNIT, PERCPU }
+#define SKB_UNIT PC_UNIT_SKB
+#define WIRE_UNIT PC_UNIT_WIRE
 
+/* Each variant with the oldest kernel that runs it: its map type's, or its fields'. */
 const struct pc_prog pc_progs[PC_PROG_COUNT] = {
-	[PC_PROG_ETH_PERCPU] = PROG("pc_eth_percpu", frags_eth_percpu),
-	[PC_PROG_ETH_XADD]   = PROG("pc_eth_xadd", frags_eth_xadd),
-	[PC_PROG_RAW_PERCPU] = PROG("pc_raw_percpu", frags_raw_percpu),
-	[PC_PROG_RAW_XADD]   = PROG("pc_raw_xadd", frags_raw_xadd),
-	[PC_PROG_EMPTY]      = PROG("pc_empty", frags_empty),
-	[PC_PROG_PROBE]      = PROG("pc_probe", frags_probe),
+	[PC_PROG_ETH_PERCPU] = PROG("pc_eth_percpu", frags_eth_percpu, PC_KV(4, 6), SKB_UNIT, 1),
+	[PC_PROG_ETH_XADD]   = PROG("pc_eth_xadd", frags_eth_xadd, PC_KV(4, 1), SKB_UNIT, 0),
+	[PC_PROG_RAW_PERCPU] = PROG("pc_raw_percpu", frags_raw_percpu, PC_KV(4, 6), SKB_UNIT, 1),
+	[PC_PROG_RAW_XADD]   = PROG("pc_raw_xadd", frags_raw_xadd, PC_KV(4, 1), SKB_UNIT, 0),
+	[PC_PROG_ETH_WIRE]   = PROG("pc_eth_wire", frags_eth_wire, PC_KV(5, 7), WIRE_UNIT, 1),
+	[PC_PROG_RAW_WIRE]   = PROG("pc_raw_wire", frags_raw_wire, PC_KV(5, 7), WIRE_UNIT, 1),
+	[PC_PROG_EMPTY]      = PROG("pc_empty", frags_empty, PC_KV(4, 1), SKB_UNIT, 0),
+	[PC_PROG_PROBE]      = PROG("pc_probe", frags_probe, PC_KV(4, 1), SKB_UNIT, 0),
+	[PC_PROG_PROBE_WIRE] = PROG("pc_probe_wire", frags_probe_wire, PC_KV(5, 7), WIRE_UNIT, 0),
 };

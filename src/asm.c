@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The linker that turns the programs of insn/ into struct bpf_insn arrays,
- * and the lint that holds them to what kernel 4.1 accepts.
+ * and the lint that holds each to what the oldest kernel that runs it
+ * accepts.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -99,11 +100,38 @@ int pc_asm_link(const struct pc_prog *prog, int map_fd,
 /* Registers that hold the context pointer, as a bit set; ALL = not reached yet. */
 #define CTX_UNSEEN 0xffffu
 
-static int ctx_field_41(int off)
+/*
+ * The __sk_buff fields a socket filter may read, and the kernel that first
+ * lets it: 4.1 brought len through vlan_tci (commit 9bac3d6d548e);
+ * gso_segs came in 5.1 (d9ff286a0f59) and gso_size in 5.7 (cf62089b0edd),
+ * both allowed to socket filters by bpf_skb_is_valid_access(), since
+ * sk_filter_is_valid_access() (net/core/filter.c) does not deny them as it
+ * denies wire_len, data and data_end.
+ */
+static const struct {
+	int off;
+	unsigned int since;
+} ctx_fields[] = {
+	{ offsetof(struct __sk_buff, len), PC_KV(4, 1) },
+	{ offsetof(struct __sk_buff, pkt_type), PC_KV(4, 1) },
+	{ offsetof(struct __sk_buff, mark), PC_KV(4, 1) },
+	{ offsetof(struct __sk_buff, queue_mapping), PC_KV(4, 1) },
+	{ offsetof(struct __sk_buff, protocol), PC_KV(4, 1) },
+	{ offsetof(struct __sk_buff, vlan_present), PC_KV(4, 1) },
+	{ offsetof(struct __sk_buff, vlan_tci), PC_KV(4, 1) },
+	{ offsetof(struct __sk_buff, gso_segs), PC_KV(5, 1) },
+	{ offsetof(struct __sk_buff, gso_size), PC_KV(5, 7) },
+};
+
+/* 0 when kernel since lets a socket filter load 4 bytes at off, else the kernel that does (or -1) */
+static int ctx_field_since(int off, unsigned int since)
 {
-	/* the struct __sk_buff of 4.1: len through vlan_tci */
-	return off >= 0 && off % 4 == 0 &&
-	       off <= (int)offsetof(struct __sk_buff, vlan_tci);
+	size_t i;
+
+	for (i = 0; i < sizeof(ctx_fields) / sizeof(ctx_fields[0]); i++)
+		if (ctx_fields[i].off == off)
+			return ctx_fields[i].since <= since ? 0 : (int)ctx_fields[i].since;
+	return -1;
 }
 
 static int alu_op_ok(uint8_t op, int alu32)
@@ -138,7 +166,7 @@ static void merge(uint16_t *state, size_t to, uint16_t in)
 	state[to] = state[to] == CTX_UNSEEN ? in : (uint16_t)(state[to] & in);
 }
 
-int pc_lint_41(const struct bpf_insn *p, size_t n, char *err, size_t errlen)
+int pc_lint(const struct bpf_insn *p, size_t n, unsigned int since, char *err, size_t errlen)
 {
 	uint16_t state[PC_PROG_MAX_INSNS + 1];
 	size_t i;
@@ -180,8 +208,14 @@ int pc_lint_41(const struct bpf_insn *p, size_t n, char *err, size_t errlen)
 			if (ctx >> in->src_reg & 1) {
 				if (BPF_SIZE(in->code) != BPF_W)
 					return fail(err, errlen, "insn %zu: context load narrower or wider than 4 bytes (4.13+)", i);
-				if (!ctx_field_41(in->off))
-					return fail(err, errlen, "insn %zu: __sk_buff offset %d is not in 4.1", i, in->off);
+				int need = ctx_field_since(in->off, since);
+
+				if (need < 0)
+					return fail(err, errlen, "insn %zu: __sk_buff offset %d: no field the lint knows the kernel of", i, in->off);
+				if (need > 0)
+					return fail(err, errlen, "insn %zu: __sk_buff offset %d is not in %u.%u (%u.%u+)",
+						    i, in->off, since >> 8, since & 0xff,
+						    (unsigned int)need >> 8, (unsigned int)need & 0xff);
 			} else if (in->src_reg == BPF_REG_10 && (in->off >= 0 || in->off < -512)) {
 				return fail(err, errlen, "insn %zu: stack offset %d", i, in->off);
 			}

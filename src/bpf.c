@@ -217,9 +217,11 @@ int pc_bpf_prog_load(uint32_t type, const struct bpf_insn *insns, size_t n,
 }
 
 int pc_bpf_prog_test_run(int prog_fd, const void *data, uint32_t size,
-			 uint32_t *retval)
+			 const struct __sk_buff *ctx, uint32_t *retval)
 {
-	const size_t size_attr = offsetofend(union bpf_attr, test.duration);
+	/* without a context, the attr of 4.12; with one, 5.2's */
+	const size_t size_attr = ctx ? offsetofend(union bpf_attr, test.ctx_out)
+				     : offsetofend(union bpf_attr, test.duration);
 	union bpf_attr attr;
 	int ret;
 
@@ -228,6 +230,11 @@ int pc_bpf_prog_test_run(int prog_fd, const void *data, uint32_t size,
 	attr.test.data_in = ptr_to_u64(data);
 	attr.test.data_size_in = size;
 	attr.test.repeat = 1;
+	if (ctx) {
+		/* up to gso_size: the kernel wants every byte past what it takes zero */
+		attr.test.ctx_in = ptr_to_u64(ctx);
+		attr.test.ctx_size_in = offsetofend(struct __sk_buff, gso_size);
+	}
 	ret = sys_bpf(BPF_PROG_TEST_RUN, &attr, size_attr);
 	if (ret < 0) {
 		errno = -ret;

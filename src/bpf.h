@@ -33,9 +33,13 @@ int pc_bpf_array_read(int map_fd, uint32_t n, uint32_t *keys, void *values,
 int pc_bpf_prog_load(uint32_t type, const struct bpf_insn *insns, size_t n,
 		     const char *name, char **log);
 
-/* BPF_PROG_TEST_RUN once over data; 4.16+ for socket filters, root only. */
+/*
+ * BPF_PROG_TEST_RUN once over data; 4.16+ for socket filters, root only.
+ * ctx (or NULL) sets the skb's fields the kernel lets a test set (5.2+;
+ * gso_segs and gso_size among them on today's kernels).
+ */
 int pc_bpf_prog_test_run(int prog_fd, const void *data, uint32_t size,
-			 uint32_t *retval);
+			 const struct __sk_buff *ctx, uint32_t *retval);
 
 /* Whether the kernel took prog_name/map_name (4.15+); known after a create. */
 int pc_bpf_names_supported(void);

@@ -19,7 +19,7 @@
 #endif
 
 /* What the probe found; -1 before it ran. */
-static int have_percpu = -1;
+static int have_percpu = -1, have_wire = -1;
 
 /* One line naming the call, the object and the errno text, with a hint where one helps. */
 static int explain_bpf_error(const char *what, const char *obj, int err)
@@ -92,10 +92,10 @@ static int probe_percpu(void)
 	return probe_map(BPF_MAP_TYPE_PERCPU_ARRAY);
 }
 
-static int probe_ctx_read(void)
+static int probe_prog(enum pc_prog_id id)
 {
 	char *log = NULL;
-	int n, fd = load_prog(PC_PROG_PROBE, -1, &log, &n);
+	int n, fd = load_prog(id, -1, &log, &n);
 
 	if (fd < 0 && log && pc_verbose)
 		fprintf(stderr, "%s", log);
@@ -104,6 +104,16 @@ static int probe_ctx_read(void)
 		return fd;
 	close(fd);
 	return 0;
+}
+
+static int probe_ctx_read(void)
+{
+	return probe_prog(PC_PROG_PROBE);
+}
+
+static int probe_gso_read(void)
+{
+	return probe_prog(PC_PROG_PROBE_WIRE);
 }
 
 /*
@@ -117,11 +127,13 @@ static const struct probe_step {
 	const char *what;
 	const char *since;	/* the kernel that has it */
 	int (*run)(void);	/* 0 or -errno */
-	int needed;		/* else: a fallback (ARRAY+XADD for PERCPU_ARRAY) */
+	int needed;		/* else: a fallback (ARRAY+XADD for PERCPU_ARRAY, skb units) */
+	int *found;		/* where an optional step's answer goes */
 } probe_steps[] = {
-	{ "bpf() with an ARRAY map", "3.19 with CONFIG_BPF_SYSCALL", probe_array, 1 },
-	{ "PERCPU_ARRAY map", "4.6", probe_percpu, 0 },
-	{ "socket filter reading __sk_buff", "4.1", probe_ctx_read, 1 },
+	{ "bpf() with an ARRAY map", "3.19 with CONFIG_BPF_SYSCALL", probe_array, 1, NULL },
+	{ "PERCPU_ARRAY map", "4.6", probe_percpu, 0, &have_percpu },
+	{ "socket filter reading __sk_buff", "4.1", probe_ctx_read, 1, NULL },
+	{ "socket filter reading gso_segs and gso_size", "5.7", probe_gso_read, 0, &have_wire },
 };
 
 static int probe_refused(const struct probe_step *st, int err)
@@ -151,13 +163,17 @@ int pc_ebpf_probe(void)
 		int ret = st->run();
 
 		pc_log("probe: %s (%s): %s", st->what, st->since, ret ? pc_errno_name(-ret) : "ok");
-		if (st->run == probe_percpu)
-			have_percpu = ret == 0;
+		if (st->found)
+			*st->found = ret == 0;
 		if (ret && st->needed)
 			return result = probe_refused(st, -ret);
 	}
 	pc_log("prog_name/map_name: %s", pc_bpf_names_supported() ? "ok" : "not taken (before 4.15)");
 	pc_log("counters: %s", have_percpu ? "PERCPU_ARRAY" : "ARRAY+XADD (no PERCPU_ARRAY before 4.6)");
+	/* the wire programs count per CPU: every kernel with gso_size has PERCPU_ARRAY */
+	have_wire = have_wire && have_percpu;
+	pc_log("unit: %s", have_wire ? "wire (GSO/GRO skbs count their segments)"
+				     : "skb (socket filters read no gso_size before 5.7)");
 	return result = PC_EXIT_OK;
 }
 
@@ -168,9 +184,9 @@ static int load_counter(struct pc_tap *tap)
 	int n = 0;
 
 	if (tap->link == PC_LINK_ETH)
-		id = tap->percpu ? PC_PROG_ETH_PERCPU : PC_PROG_ETH_XADD;
+		id = have_wire ? PC_PROG_ETH_WIRE : tap->percpu ? PC_PROG_ETH_PERCPU : PC_PROG_ETH_XADD;
 	else
-		id = tap->percpu ? PC_PROG_RAW_PERCPU : PC_PROG_RAW_XADD;
+		id = have_wire ? PC_PROG_RAW_WIRE : tap->percpu ? PC_PROG_RAW_PERCPU : PC_PROG_RAW_XADD;
 	tap->prog_fd = load_prog(id, tap->map_fd, &log, &n);
 	if (tap->prog_fd < 0) {
 		int code = explain_bpf_error("bpf(BPF_PROG_LOAD)", pc_progs[id].name, -tap->prog_fd);
@@ -182,6 +198,9 @@ static int load_counter(struct pc_tap *tap)
 		return code;
 	}
 	snprintf(tap->detail, sizeof(tap->detail), "%s, %d insns", pc_progs[id].name, n);
+	tap->unit = pc_progs[id].unit;
+	tap->unit_why = tap->unit == PC_UNIT_WIRE ? "the kernel gives the filter each skb's gso_segs and gso_size"
+						  : "socket filters read no gso_size before kernel 5.7";
 	return PC_EXIT_OK;
 }
 
@@ -253,8 +272,8 @@ static int ebpf_open(struct pc_tap *tap)
 	code = pc_tap_bind(tap);
 	if (code)
 		goto out_close;
-	pc_log("%s: ebpf (%s, %s)", tap->name, tap->detail,
-	       tap->percpu ? "PERCPU_ARRAY" : "ARRAY+XADD");
+	pc_log("%s: ebpf (%s, %s); counts in %s units: %s", tap->name, tap->detail,
+	       tap->percpu ? "PERCPU_ARRAY" : "ARRAY+XADD", pc_unit_name(tap->unit), tap->unit_why);
 	return PC_EXIT_OK;
 
 out_close:

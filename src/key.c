@@ -9,6 +9,11 @@ const char *pc_dir_name(enum pc_dir dir)
 	return dir == PC_DIR_TX ? "tx" : "rx";
 }
 
+const char *pc_unit_name(enum pc_unit unit)
+{
+	return unit == PC_UNIT_WIRE ? "wire" : "skb";
+}
+
 const char *pc_l3_name(enum pc_l3 l3)
 {
 	static const char *const names[PC_L3_COUNT] = {

@@ -72,6 +72,8 @@ struct pc_tap {
 	int attached;		/* 0 once its interface was deleted, until one of its name returns */
 	const struct pc_backend *be;
 	char detail[64];	/* the back end's variant, for -v */
+	enum pc_unit unit;	/* what it counts a packet as, set at open */
+	const char *unit_why;	/* why that unit, for -v */
 	/* what the main loop polls, calling be->drain when one is readable */
 #define PC_TAP_MAX_FDS 2
 	int fds[PC_TAP_MAX_FDS], nfds;

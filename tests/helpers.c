@@ -27,7 +27,7 @@ int prog_load_with_map(enum pc_prog_id id, struct loaded *l, char *err, size_t e
 
 	memset(l, 0, sizeof(*l));
 	l->map_fd = l->prog_fd = -1;
-	l->percpu = id == PC_PROG_ETH_PERCPU || id == PC_PROG_RAW_PERCPU;
+	l->percpu = pc_progs[id].percpu;
 	l->ncpu = l->percpu ? pc_bpf_possible_cpus() : 1;
 	pc_bpf_raise_memlock();
 	l->map_fd = pc_bpf_map_create(l->percpu ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY,

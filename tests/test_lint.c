@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Every program pktcount can load stays inside what kernel 4.1 accepts, and
- * the lint itself catches what it is there to catch.
+ * Every program pktcount can load stays inside what the oldest kernel that
+ * runs it accepts (pc_progs[].since), and the lint itself catches what it is
+ * there to catch.
  */
 #include <criterion/criterion.h>
 #include <string.h>
@@ -13,7 +14,7 @@ static int link_prog(enum pc_prog_id id, struct bpf_insn *out, char *err, size_t
 	return pc_asm_link(&pc_progs[id], 3 /* any fd */, out, PC_PROG_MAX_INSNS, err, errlen);
 }
 
-Test(lint, every_program_is_41_clean)
+Test(lint, every_program_is_clean_for_its_oldest_kernel)
 {
 	struct bpf_insn insns[PC_PROG_MAX_INSNS];
 	char err[256];
@@ -22,10 +23,30 @@ Test(lint, every_program_is_41_clean)
 	for (id = 0; id < PC_PROG_COUNT; id++) {
 		n = link_prog((enum pc_prog_id)id, insns, err, sizeof(err));
 		cr_assert_gt(n, 0, "%s: link: %s", pc_progs[id].name, err);
-		cr_expect_eq(pc_lint_41(insns, (size_t)n, err, sizeof(err)), 0,
+		cr_expect_eq(pc_lint(insns, (size_t)n, pc_progs[id].since, err, sizeof(err)), 0,
 			     "%s: %s", pc_progs[id].name, err);
 		cr_expect_leq(strlen(pc_progs[id].name), 15, "%s: prog_name too long", pc_progs[id].name);
 		cr_log_info("%s: %d instructions", pc_progs[id].name, n);
+	}
+}
+
+/* The lint holds a wire program to 5.7: one kernel older, it names the field. */
+Test(lint, wire_programs_need_57)
+{
+	struct bpf_insn insns[PC_PROG_MAX_INSNS];
+	char err[256];
+	enum pc_prog_id ids[] = { PC_PROG_ETH_WIRE, PC_PROG_RAW_WIRE, PC_PROG_PROBE_WIRE };
+
+	for (size_t k = 0; k < sizeof(ids) / sizeof(ids[0]); k++) {
+		int n = link_prog(ids[k], insns, err, sizeof(err));
+
+		cr_assert_gt(n, 0, "%s", err);
+		cr_expect_eq(pc_progs[ids[k]].since, PC_KV(5, 7), "%s", pc_progs[ids[k]].name);
+		cr_expect_eq(pc_lint(insns, (size_t)n, PC_KV(5, 7), err, sizeof(err)), 0, "%s: %s",
+			     pc_progs[ids[k]].name, err);
+		cr_expect_eq(pc_lint(insns, (size_t)n, PC_KV(5, 6), err, sizeof(err)), -1, "%s passes 5.6",
+			     pc_progs[ids[k]].name);
+		cr_expect(strstr(err, "not in 5.6 (5.7+)") != NULL, "%s: %s", pc_progs[ids[k]].name, err);
 	}
 }
 
@@ -35,9 +56,9 @@ Test(lint, percpu_programs_have_no_xadd)
 	struct bpf_insn insns[PC_PROG_MAX_INSNS];
 	char err[256];
 	int n, i;
-	enum pc_prog_id ids[] = { PC_PROG_ETH_PERCPU, PC_PROG_RAW_PERCPU };
+	enum pc_prog_id ids[] = { PC_PROG_ETH_PERCPU, PC_PROG_RAW_PERCPU, PC_PROG_ETH_WIRE, PC_PROG_RAW_WIRE };
 
-	for (size_t k = 0; k < 2; k++) {
+	for (size_t k = 0; k < sizeof(ids) / sizeof(ids[0]); k++) {
 		n = link_prog(ids[k], insns, err, sizeof(err));
 		cr_assert_gt(n, 0, "%s", err);
 		for (i = 0; i < n; i++)
@@ -64,11 +85,13 @@ Test(lint, rejects_what_41_lacks)
 		{ "helper 9", { BPF_EMIT_CALL(9), BPF_MOV64_IMM(BPF_REG_0, 0), BPF_EXIT_INSN() }, 3, "helper" },
 		{ "2-byte ctx load", { BPF_LDX_MEM(BPF_H, BPF_REG_0, BPF_REG_1, 0), BPF_EXIT_INSN() }, 2,
 		  "context load" },
-		{ "ctx field past 4.1", { BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_1, 40), BPF_EXIT_INSN() }, 2,
-		  "not in 4.1" },
-		{ "ctx via r6 past 4.1", { BPF_MOV64_REG(BPF_REG_6, BPF_REG_1),
-					   BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_6, 0x80), BPF_EXIT_INSN() }, 3,
-		  "not in 4.1" },
+		{ "ctx field the lint has no kernel for", { BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_1, 40),
+							    BPF_EXIT_INSN() }, 2, "no field the lint knows" },
+		{ "gso_segs (5.1) on 4.1", { BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_1, 164), BPF_EXIT_INSN() }, 2,
+		  "not in 4.1 (5.1+)" },
+		{ "gso_size (5.7) via r6 on 4.1", { BPF_MOV64_REG(BPF_REG_6, BPF_REG_1),
+						    BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_6, 176), BPF_EXIT_INSN() }, 3,
+		  "not in 4.1 (5.7+)" },
 		{ "LD_ABS without ctx in r6", { BPF_LD_ABS(BPF_B, 0), BPF_EXIT_INSN() }, 2, "r6" },
 		{ "negative LD_ABS", { BPF_MOV64_REG(BPF_REG_6, BPF_REG_1), BPF_LD_ABS(BPF_B, SKF_LL_OFF),
 				       BPF_EXIT_INSN() }, 3, "negative" },
@@ -82,7 +105,7 @@ Test(lint, rejects_what_41_lacks)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
-		cr_expect_eq(pc_lint_41(bad[i].insns, (size_t)bad[i].n, err, sizeof(err)), -1,
+		cr_expect_eq(pc_lint(bad[i].insns, (size_t)bad[i].n, PC_KV(4, 1), err, sizeof(err)), -1,
 			     "%s: accepted", bad[i].what);
 		cr_expect(strstr(err, bad[i].expect) != NULL, "%s: message '%s' lacks '%s'",
 			  bad[i].what, err, bad[i].expect);
@@ -99,7 +122,9 @@ Test(lint, linker_checks_labels)
 	static const struct pc_frag f_twice[] = { PC_FRAG(twice) };
 	static const struct pc_frag f_back[] = { PC_FRAG(backward) };
 	static const struct pc_prog progs[] = {
-		{ "undefined", f_undef, 1 }, { "twice", f_twice, 1 }, { "backward", f_back, 1 },
+		{ "undefined", f_undef, 1, PC_KV(4, 1), PC_UNIT_SKB, 0 },
+		{ "twice", f_twice, 1, PC_KV(4, 1), PC_UNIT_SKB, 0 },
+		{ "backward", f_back, 1, PC_KV(4, 1), PC_UNIT_SKB, 0 },
 	};
 	static const char *const expect[] = { "undefined", "twice", "backward" };
 	struct bpf_insn out[8];

@@ -58,7 +58,7 @@ static void run_table(enum pc_prog_id id, enum pc_link link)
 		in[12] = (uint8_t)((link == PC_LINK_RAW ? c->protocol : 0x88b5) >> 8);
 		in[13] = (uint8_t)(link == PC_LINK_RAW ? c->protocol : 0x88b5);
 		memcpy(in + 14, c->data, c->len);
-		cr_assert_eq(pc_bpf_prog_test_run(l.prog_fd, in, 14 + c->len, &retval), 0,
+		cr_assert_eq(pc_bpf_prog_test_run(l.prog_fd, in, 14 + c->len, NULL, &retval), 0,
 			     "%s: test run: %s", c->name, strerror(errno));
 		cr_assert_eq(map_snapshot(&l, after), 0);
 		ran++;
@@ -102,6 +102,9 @@ Test(prog, eth_percpu) { run_table(PC_PROG_ETH_PERCPU, PC_LINK_ETH); }
 Test(prog, eth_xadd) { run_table(PC_PROG_ETH_XADD, PC_LINK_ETH); }
 Test(prog, raw_percpu) { run_table(PC_PROG_RAW_PERCPU, PC_LINK_RAW); }
 Test(prog, raw_xadd) { run_table(PC_PROG_RAW_XADD, PC_LINK_RAW); }
+/* not GSO (gso_size 0): the wire programs count every frame as the others do */
+Test(prog, eth_wire) { run_table(PC_PROG_ETH_WIRE, PC_LINK_ETH); }
+Test(prog, raw_wire) { run_table(PC_PROG_RAW_WIRE, PC_LINK_RAW); }
 
 /* The frame fills the counter once more under the same key: counts add up. */
 Test(prog, counts_accumulate)
@@ -119,7 +122,7 @@ Test(prog, counts_accumulate)
 	in[14 + 14] = 0x45;
 	in[14 + 14 + 9] = 17;		/* UDP */
 	for (i = 0; i < 1000; i++)
-		cr_assert_eq(pc_bpf_prog_test_run(l.prog_fd, in, sizeof(in), NULL), 0);
+		cr_assert_eq(pc_bpf_prog_test_run(l.prog_fd, in, sizeof(in), NULL, NULL), 0);
 	cr_assert_eq(map_snapshot(&l, snap), 0);
 	cr_expect_eq(snap[key].packets, 1000);
 	cr_expect_eq(snap[key].bytes, 60000);
