@@ -24,6 +24,8 @@
 #define PC_RTM_GETLINK		18
 #define PC_IFLA_IFNAME		3
 #define PC_IFLA_STATS64		23	/* 2.6.35 */
+#define PC_IFLA_LINKINFO	18	/* nested; absent for a NIC's own device */
+#define PC_IFLA_INFO_KIND	1	/* in IFLA_LINKINFO: "veth", "bridge", "tun", ... */
 
 struct pc_sockaddr_nl {
 	sa_family_t nl_family;

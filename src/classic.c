@@ -385,7 +385,9 @@ static int classic_open(struct pc_tap *tap)
 	else
 		snprintf(tap->detail, sizeof(tap->detail), "recvmsg+PACKET_AUXDATA, rcvbuf %u KiB, snap %d/%d",
 			 (unsigned int)(pc_ring_size >> 10), PC_CLASSIC_SNAP, PC_CLASSIC_SNAP_EXT);
-	pc_log("%s: classic (%s)", tap->name, tap->detail);
+	tap->unit = PC_UNIT_SKB;
+	tap->unit_why = "the ring hands userspace no segment size";
+	pc_log("%s: classic (%s); counts in skb units: %s", tap->name, tap->detail, tap->unit_why);
 	return PC_EXIT_OK;
 
 out_close:

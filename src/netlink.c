@@ -48,6 +48,29 @@ int pc_nl_open_events(void)
 	return fd;
 }
 
+/* IFLA_INFO_KIND out of a nested IFLA_LINKINFO, every length checked. */
+static void link_kind(const struct pc_rtattr *info, char *kind, size_t size)
+{
+	size_t off = PC_RTA_ALIGN(sizeof(*info));
+
+	while (info->rta_len >= off + sizeof(struct pc_rtattr)) {
+		const struct pc_rtattr *rta = (const void *)((const char *)info + off);
+		size_t n;
+
+		if (rta->rta_len < sizeof(*rta) || rta->rta_len > info->rta_len - off)
+			return;
+		if (rta->rta_type == PC_IFLA_INFO_KIND) {
+			n = strnlen(PC_RTA_DATA(rta), PC_RTA_PAYLOAD(rta));
+			if (n > size - 1)
+				n = size - 1;
+			memcpy(kind, PC_RTA_DATA(rta), n);
+			kind[n] = '\0';
+			return;
+		}
+		off += PC_RTA_ALIGN(rta->rta_len);
+	}
+}
+
 /* One RTM_NEWLINK/DELLINK message into ev; 0 when it is not one. */
 static int parse_link(const struct pc_nlmsghdr *nh, struct pc_link_event *ev)
 {
@@ -73,6 +96,8 @@ static int parse_link(const struct pc_nlmsghdr *nh, struct pc_link_event *ev)
 				n = IF_NAMESIZE - 1;
 			memcpy(ev->name, PC_RTA_DATA(rta), n);
 			ev->name[n] = '\0';
+		} else if (rta->rta_type == PC_IFLA_LINKINFO) {
+			link_kind(rta, ev->kind, sizeof(ev->kind));
 		} else if (rta->rta_type == PC_IFLA_STATS64 && PC_RTA_PAYLOAD(rta) >= sizeof(ev->stats)) {
 			/* struct rtnl_link_stats64 starts rx_packets, tx_packets, rx_bytes, tx_bytes */
 			memcpy(&ev->stats, PC_RTA_DATA(rta), sizeof(ev->stats));
@@ -173,7 +198,7 @@ static int take_stats(const struct pc_link_event *ev, void *arg)
 	return 1;
 }
 
-int pc_nl_link_stats(int ifindex, struct pc_link_stats *st)
+int pc_nl_link_stats(int ifindex, struct pc_link_stats *st, char *kind)
 {
 	struct pc_link_event ev = { .have_stats = 0 };
 	int ret = nl_getlink(ifindex, take_stats, &ev);
@@ -183,6 +208,8 @@ int pc_nl_link_stats(int ifindex, struct pc_link_stats *st)
 	if (!ev.have_stats)
 		return -ENOENT;
 	*st = ev.stats;
+	if (kind)
+		memcpy(kind, ev.kind, sizeof(ev.kind));
 	return 0;
 }
 

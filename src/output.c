@@ -197,6 +197,26 @@ static void cells(struct buf *b, struct pc_counter c, double secs)
 		secs > 0 ? (double)c.packets / secs : 0);
 }
 
+/*
+ * --check: why coverage may not be 100% under GSO/GRO.  A NIC counts the
+ * frames on its wire, a virtual device the skbs that pass it; pktcount
+ * counts in its tap's unit (docs/counting.md, "The unit").
+ */
+static void check_units(struct buf *b, const struct pc_tap *tap)
+{
+	const char *dev = tap->kind[0] ? tap->kind : tap->k_unit == PC_UNIT_SKB ? "lo" : "a NIC";
+
+	if (tap->k_unit == tap->unit)
+		bprintf(b, "%-16s both count %s: %s and pktcount agree under GSO and GRO too\n", "units",
+			tap->unit == PC_UNIT_WIRE ? "frames on the wire" : "skbs", dev);
+	else if (tap->k_unit == PC_UNIT_SKB)
+		bprintf(b, "%-16s %s counts skbs, a GSO/GRO skb as 1; pktcount counts the frames on the wire, "
+			"so it shows more packets and bytes where GSO or GRO merged them\n", "units", dev);
+	else
+		bprintf(b, "%-16s %s counts frames on the wire; pktcount counts skbs on this kernel, so it "
+			"shows fewer packets and bytes where TSO or GRO merged them\n", "units", dev);
+}
+
 int pc_print_table(int fd, const struct pc_tap *tap, double secs, int final)
 {
 	static const struct pc_counter zero;
@@ -205,7 +225,8 @@ int pc_print_table(int fd, const struct pc_tap *tap, double secs, int final)
 	unsigned int slot;
 
 	bname(&b, tap->name, PC_NAME_TEXT);
-	bprintf(&b, "  %s  %s %.2f s\n", tap->be->name, final ? "total over" : "interval", secs);
+	bprintf(&b, "  %s  %s units  %s %.2f s\n", tap->be->name, pc_unit_name(tap->unit),
+		final ? "total over" : "interval", secs);
 	bprintf(&b, "%-16s %11s %9s %12s %9s %11s %9s %12s %9s\n", "proto",
 		"rx bytes", "rx pkts", "rx rate", "rx pkt/s",
 		"tx bytes", "tx pkts", "tx rate", "tx pkt/s");
@@ -245,6 +266,7 @@ int pc_print_table(int fd, const struct pc_tap *tap, double secs, int final)
 		bprintf(&b, "%-16s %10.1f%% %8.1f%% %22s %10.1f%% %8.1f%%\n", "coverage",
 			pc_share(all[PC_DIR_RX].bytes, k->rx_bytes), pc_share(all[PC_DIR_RX].packets, k->rx_packets), "",
 			pc_share(all[PC_DIR_TX].bytes, k->tx_bytes), pc_share(all[PC_DIR_TX].packets, k->tx_packets));
+		check_units(&b, tap);
 	}
 	if (tap->drops)
 		bprintf(&b, "%-16s %11" PRIu64 " frames the kernel dropped before counting (%" PRIu64
@@ -263,7 +285,8 @@ int pc_print_json(int fd, const struct pc_tap *tap, double secs, int final, doub
 	bprintf(&b, "{\"type\":\"%s\",\"time\":%.3f,\"iface\":",
 		final ? "total" : "interval", wall);
 	bjson_str(&b, tap->name);
-	bprintf(&b, ",\"mode\":\"%s\",\"seconds\":%.3f,\"drops\":%" PRIu64, tap->be->name, secs,
+	bprintf(&b, ",\"mode\":\"%s\",\"unit\":\"%s\",\"seconds\":%.3f,\"drops\":%" PRIu64,
+		tap->be->name, pc_unit_name(tap->unit), secs,
 		final ? tap->drops : tap->drops - tap->prev_drops);
 	if (!final)
 		bprintf(&b, ",\"drops_total\":%" PRIu64, tap->drops);
@@ -306,12 +329,12 @@ int pc_print_json(int fd, const struct pc_tap *tap, double secs, int final, doub
 		bprintf(&b, ",\"check\":{\"rx_bytes\":%" PRIu64 ",\"rx_packets\":%" PRIu64
 			",\"tx_bytes\":%" PRIu64 ",\"tx_packets\":%" PRIu64
 			",\"rx_bytes_coverage\":%.4f,\"rx_packets_coverage\":%.4f"
-			",\"tx_bytes_coverage\":%.4f,\"tx_packets_coverage\":%.4f}",
+			",\"tx_bytes_coverage\":%.4f,\"tx_packets_coverage\":%.4f,\"kernel_unit\":\"%s\"}",
 			k->rx_bytes, k->rx_packets, k->tx_bytes, k->tx_packets,
 			pc_share(all[PC_DIR_RX].bytes, k->rx_bytes) / 100,
 			pc_share(all[PC_DIR_RX].packets, k->rx_packets) / 100,
 			pc_share(all[PC_DIR_TX].bytes, k->tx_bytes) / 100,
-			pc_share(all[PC_DIR_TX].packets, k->tx_packets) / 100);
+			pc_share(all[PC_DIR_TX].packets, k->tx_packets) / 100, pc_unit_name(tap->k_unit));
 	}
 	bprintf(&b, "}\n");
 	return bflush(&b, fd);
@@ -373,12 +396,14 @@ static void prom_page(struct buf *b, const struct pc_tap *taps, int ntaps, const
 		bprom_str(b, taps[i].name);
 		bprintf(b, "\"} %" PRIu64 "\n", taps[i].drops);
 	}
-	bprintf(b, "# HELP pktcount_info The mode counting each interface, pktcount's version and the kernel's.\n"
+	bprintf(b, "# HELP pktcount_info The mode counting each interface and its unit (wire: GSO/GRO skbs count "
+		   "their segments; skb: as the tap sees them), pktcount's version and the kernel's.\n"
 		   "# TYPE pktcount_info gauge\n");
 	for (i = 0; i < ntaps; i++) {
 		bprintf(b, "pktcount_info{iface=\"");
 		bprom_str(b, taps[i].name);
-		bprintf(b, "\",mode=\"%s\",version=\"%s\",kernel=\"", taps[i].be->name, PC_VERSION);
+		bprintf(b, "\",mode=\"%s\",unit=\"%s\",version=\"%s\",kernel=\"", taps[i].be->name,
+			pc_unit_name(taps[i].unit), PC_VERSION);
 		bprom_str(b, kernel);
 		bprintf(b, "\"} 1\n");
 	}
@@ -452,7 +477,7 @@ int pc_print_event(int fd, const struct pc_tap *tap, const char *event, const ch
 
 	bprintf(&b, "{\"type\":\"event\",\"time\":%.3f,\"iface\":", wall);
 	bjson_str(&b, tap->name);
-	bprintf(&b, ",\"mode\":\"%s\",\"event\":", tap->be->name);
+	bprintf(&b, ",\"mode\":\"%s\",\"unit\":\"%s\",\"event\":", tap->be->name, pc_unit_name(tap->unit));
 	bjson_str(&b, event);
 	if (from) {
 		bprintf(&b, ",\"from\":");

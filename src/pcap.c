@@ -219,7 +219,10 @@ static int pcap_open_tap(struct pc_tap *tap)
 	tap->settle_ms = 2 * PCAP_TIMEOUT_MS;
 	snprintf(tap->detail, sizeof(tap->detail), "%s, snaplen %d, buffer 2x%d KiB",
 		 pcap_lib_version(), PC_CLASSIC_SNAP_EXT, pcap_buffer_size() >> 10);
-	pc_log("%s: pcap (%s)", tap->name, tap->detail);
+	/* the baseline counts what libpcap hands over: an skb is a packet */
+	tap->unit = PC_UNIT_SKB;
+	tap->unit_why = "pcap mode counts what libpcap sees, the baseline";
+	pc_log("%s: pcap (%s); counts in skb units: %s", tap->name, tap->detail, tap->unit_why);
 	return PC_EXIT_OK;
 }
 

@@ -96,6 +96,8 @@ struct pc_tap {
 	uint64_t drops, prev_drops, drops_base;
 	/* --check: the interface's own counters since pktcount started counting it */
 	int check;
+	char kind[16];		/* the device's kind ("" for a NIC's own device) */
+	enum pc_unit k_unit;	/* what the device's counters count: a NIC, wire frames */
 	struct pc_link_stats k_at_attach, k_before, k_now;	/* k_before: earlier attachments */
 };
 
@@ -172,14 +174,15 @@ int pc_tap_bind(struct pc_tap *tap);
 struct pc_link_event {
 	int ifindex, deleted, up, have_stats;
 	char name[IF_NAMESIZE];
+	char kind[16];		/* IFLA_INFO_KIND of a virtual device; "" for a NIC (and lo) */
 	struct pc_link_stats stats;
 };
 /* A non-blocking socket subscribed to link changes; fd or -errno. */
 int pc_nl_open_events(void);
 /* Up to max events that are waiting; their number, or -errno (ENOBUFS: some lost). */
 int pc_nl_read_events(int fd, struct pc_link_event *ev, int max);
-/* An interface's own counters (IFLA_STATS64); 0 or -errno. */
-int pc_nl_link_stats(int ifindex, struct pc_link_stats *st);
+/* An interface's own counters (IFLA_STATS64), and kind (NULL or 16 bytes); 0 or -errno. */
+int pc_nl_link_stats(int ifindex, struct pc_link_stats *st, char *kind);
 /*
  * Every link now (an RTM_GETLINK dump, asked again while links change under
  * it); the caller frees *links.  0, 1 when links kept changing under every

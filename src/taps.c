@@ -4,6 +4,7 @@
  * descriptors they need, and --check's reading of their own counters.
  */
 #include <errno.h>
+#include <net/if_arp.h>
 #include <string.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -174,8 +175,15 @@ void pc_check_start(struct pc_tap *tap, int check)
 
 	if (!check)
 		return;
-	ret = pc_nl_link_stats(tap->ifindex, &tap->k_at_attach);
+	ret = pc_nl_link_stats(tap->ifindex, &tap->k_at_attach, tap->kind);
 	tap->check = ret == 0;
+	/*
+	 * A NIC's driver counts the frames on its wire: each segment it made of
+	 * a TSO skb (ixgbe, ice, mlx5 add gso_segs to tx_packets), each frame
+	 * before GRO merged them.  A virtual device (veth, bridge, tun: it has a
+	 * link kind) and lo count the skbs that pass them, a GSO skb as one.
+	 */
+	tap->k_unit = tap->kind[0] || tap->arphrd == ARPHRD_LOOPBACK ? PC_UNIT_SKB : PC_UNIT_WIRE;
 	if (ret < 0)
 		pc_err("%s: reading its own counters (IFLA_STATS64, 2.6.35+): %s; no --check for it",
 		       tap->name, strerror(-ret));
@@ -201,7 +209,7 @@ void pc_check_read(struct pc_tap *tap)
 
 	if (!tap->check)
 		return;
-	ret = pc_nl_link_stats(tap->ifindex, &st);
+	ret = pc_nl_link_stats(tap->ifindex, &st, NULL);
 	if (ret < 0) {
 		pc_log("%s: reading its own counters: %s", tap->name, strerror(-ret));
 		return;

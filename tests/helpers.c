@@ -633,7 +633,7 @@ int parse_output(const char *out, const char *iface, struct run_output *r,
 	memset(last_total, 0, sizeof(last_total));
 	while (*line) {
 		const char *nl = strchr(line, '\n');
-		cJSON *type, *name, *mode, *counts, *c, *t, *s;
+		cJSON *type, *name, *mode, *counts, *c, *t, *s, *unit;
 		int total;
 
 		if (!nl)
@@ -642,6 +642,10 @@ int parse_output(const char *out, const char *iface, struct run_output *r,
 		if (!j || !cJSON_IsObject(j))
 			BAD("not a JSON object: '%.80s'", line);
 		type = cJSON_GetObjectItemCaseSensitive(j, "type");
+		unit = cJSON_GetObjectItemCaseSensitive(j, "unit");
+		/* every record says what a packet is (docs/counting.md, "The unit") */
+		if (!cJSON_IsString(unit) || (strcmp(unit->valuestring, "wire") && strcmp(unit->valuestring, "skb")))
+			BAD("record without unit wire or skb: '%.80s'", line);
 		if (cJSON_IsString(type) && !strcmp(type->valuestring, "event")) {
 			cJSON *ev = cJSON_GetObjectItemCaseSensitive(j, "event");
 
@@ -672,6 +676,7 @@ int parse_output(const char *out, const char *iface, struct run_output *r,
 			BAD("record type %s", type->valuestring);
 		if (strcmp(name->valuestring, iface) == 0) {
 			snprintf(r->mode, sizeof(r->mode), "%s", mode->valuestring);
+			snprintf(r->unit, sizeof(r->unit), "%s", unit->valuestring);
 			if (total)
 				r->total_records++;
 			else
@@ -721,4 +726,37 @@ int parse_output(const char *out, const char *iface, struct run_output *r,
 fail:
 	cJSON_Delete(j);
 	return -1;
+}
+
+void counting_start(struct pktcount_proc *p, const char *ns, const char *dev, const char *mode)
+{
+	const char *argv[] = { "-v", "-j", "-i", "0.2", "-m", mode, dev, NULL };
+
+	cr_assert_eq(pktcount_start(p, ns, argv), 0);
+	cr_assert_eq(pktcount_wait_line(p, 5000), 0, "pktcount on %s/%s printed nothing", ns, dev);
+}
+
+void counting_finish(struct pktcount_proc *p, const char *dev, struct run_output *r, char *log, size_t size)
+{
+	char err[256];
+
+	cr_assert_eq(pktcount_finish(p, SIGTERM, 5000), 0, "pktcount on %s exited %d: %s", dev,
+		     p->status, p->err ? p->err : "");
+	cr_assert_eq(parse_output(p->out, dev, r, err, sizeof(err)), 0, "%s: %s", dev, err);
+	if (log)
+		snprintf(log, size, "%s", p->err ? p->err : "");
+	free(p->out);
+	free(p->err);
+}
+
+struct pc_counter dir_sum(const struct pc_counter *c, enum pc_dir dir)
+{
+	struct pc_counter s = { 0, 0 };
+	unsigned int k;
+
+	for (k = dir * PC_NSLOTS; k < (dir + 1u) * PC_NSLOTS; k++) {
+		s.bytes += c[k].bytes;
+		s.packets += c[k].packets;
+	}
+	return s;
 }

@@ -123,6 +123,14 @@ struct run_output {
 	struct pc_counter totals[PC_NKEYS];
 	int intervals, total_records;
 	char mode[16];
+	char unit[8];		/* "wire" or "skb" */
 };
 int parse_output(const char *out, const char *iface, struct run_output *r,
 		 char *err, size_t errlen);
+
+/* Start pktcount -v -j -i 0.2 -m mode on dev in ns and wait until it has attached (its first line). */
+void counting_start(struct pktcount_proc *p, const char *ns, const char *dev, const char *mode);
+/* Stop it, check its output, and keep the -v lines in log (when not NULL). */
+void counting_finish(struct pktcount_proc *p, const char *dev, struct run_output *r, char *log, size_t size);
+/* The sum over one direction's keys. */
+struct pc_counter dir_sum(const struct pc_counter *c, enum pc_dir dir);

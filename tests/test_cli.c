@@ -495,7 +495,7 @@ Test(cli, table_output, .fini = down, .timeout = 60)
 	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
 	cr_assert_eq(in_netns(topo.a, send_known_traffic, &known), 0);
 	cr_assert_eq(pktcount_finish(&p, 0, 10000), 0);
-	tot = strstr(p.out, "vb  ebpf  total over");
+	tot = strstr(p.out, "vb  ebpf  wire units  total over");
 	cr_assert_not_null(tot, "%s", p.out);
 	cr_expect(strstr(tot, "ipv4 udp") && strstr(tot, "1.17 KiB"), "%s", tot);
 	cr_expect(strstr(tot, "\narp ") != NULL, "%s", tot);

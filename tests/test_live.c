@@ -50,40 +50,6 @@ static void check_keys(const char *what, const struct pc_counter *got,
 	}
 }
 
-static struct pc_counter dir_sum(const struct pc_counter *c, enum pc_dir dir)
-{
-	struct pc_counter s = { 0, 0 };
-	unsigned int k;
-
-	for (k = dir * PC_NSLOTS; k < (dir + 1u) * PC_NSLOTS; k++) {
-		s.bytes += c[k].bytes;
-		s.packets += c[k].packets;
-	}
-	return s;
-}
-
-/* Start pktcount on dev in ns and wait until it has attached (its first line). */
-static void start_on(struct pktcount_proc *p, const char *ns, const char *dev, const char *mode)
-{
-	const char *argv[] = { "-v", "-j", "-i", "0.2", "-m", mode, dev, NULL };
-
-	cr_assert_eq(pktcount_start(p, ns, argv), 0);
-	cr_assert_eq(pktcount_wait_line(p, 5000), 0, "pktcount on %s/%s printed nothing", ns, dev);
-}
-
-/* Stop it, check its output, and keep the -v lines in log (when not NULL). */
-static void finish(struct pktcount_proc *p, const char *dev, struct run_output *r, char *log, size_t size)
-{
-	char err[256];
-
-	cr_assert_eq(pktcount_finish(p, SIGTERM, 5000), 0, "pktcount on %s exited %d: %s", dev,
-		     p->status, p->err ? p->err : "");
-	cr_assert_eq(parse_output(p->out, dev, r, err, sizeof(err)), 0, "%s: %s", dev, err);
-	if (log)
-		snprintf(log, size, "%s", p->err ? p->err : "");
-	free(p->out);
-	free(p->err);
-}
 
 /* ---- crafted frames through an AF_PACKET socket ---- */
 
@@ -184,8 +150,8 @@ static void frames_test(const char *mode, const char *sim, const char *want_mode
 	}
 
 	pktcount_sim = sim;
-	start_on(&pa, topo.a, "va", mode);
-	start_on(&pb, topo.b, "vb", mode);
+	counting_start(&pa, topo.a, "va", mode);
+	counting_start(&pb, topo.b, "vb", mode);
 	pktcount_sim = NULL;
 	cr_assert_eq(link_stats(topo.a, "va", &a0), 0);
 	cr_assert_eq(link_stats(topo.b, "vb", &b0), 0);
@@ -193,8 +159,8 @@ static void frames_test(const char *mode, const char *sim, const char *want_mode
 	topo_wait_quiet(&topo, 300, 5000);
 	cr_assert_eq(link_stats(topo.a, "va", &a1), 0);
 	cr_assert_eq(link_stats(topo.b, "vb", &b1), 0);
-	finish(&pa, "va", &ra, NULL, 0);
-	finish(&pb, "vb", &rb, log, sizeof(log));
+	counting_finish(&pa, "va", &ra, NULL, 0);
+	counting_finish(&pb, "vb", &rb, log, sizeof(log));
 	cr_expect_str_eq(ra.mode, want_mode);
 	cr_expect_str_eq(rb.mode, want_mode);
 	if (why)
@@ -231,7 +197,7 @@ static void frames_test(const char *mode, const char *sim, const char *want_mode
 
 Test(live, ebpf_crafted_frames, .fini = down, .timeout = 60)
 {
-	frames_test("ebpf", NULL, "ebpf", "pc_eth_percpu");
+	frames_test("ebpf", NULL, "ebpf", "pc_eth_wire");
 }
 
 Test(live, classic_crafted_frames, .fini = down, .timeout = 60)
@@ -533,11 +499,11 @@ static void stack_test(const char *mode, const char *also)
 	}
 	cr_assert_eq(read(ready[0], &c, 1), 1, "the server in %s did not start", topo.b);
 
-	start_on(&pa, topo.a, "va", mode);
-	start_on(&pb, topo.b, "vb", mode);
+	counting_start(&pa, topo.a, "va", mode);
+	counting_start(&pb, topo.b, "vb", mode);
 	if (also) {
-		start_on(&qa, topo.a, "va", also);
-		start_on(&qb, topo.b, "vb", also);
+		counting_start(&qa, topo.a, "va", also);
+		counting_start(&qb, topo.b, "vb", also);
 	}
 	snmp_read(topo.a, &a0);
 	snmp_read(topo.b, &b0);
@@ -556,12 +522,12 @@ static void stack_test(const char *mode, const char *also)
 	snmp_read(topo.b, &b2);
 	cr_assert_eq(link_stats(topo.a, "va", &la1), 0);
 	cr_assert_eq(link_stats(topo.b, "vb", &lb1), 0);
-	finish(&pa, "va", &ra, NULL, 0);
-	finish(&pb, "vb", &rb, NULL, 0);
+	counting_finish(&pa, "va", &ra, NULL, 0);
+	counting_finish(&pb, "vb", &rb, NULL, 0);
 	cr_expect_str_eq(ra.mode, mode);
 	if (also) {
-		finish(&qa, "va", &sa, NULL, 0);
-		finish(&qb, "vb", &sb, NULL, 0);
+		counting_finish(&qa, "va", &sa, NULL, 0);
+		counting_finish(&qb, "vb", &sb, NULL, 0);
 		cr_expect_str_eq(sa.mode, also);
 		same_totals("va", &ra, &sa);
 		same_totals("vb", &rb, &sb);
@@ -654,11 +620,11 @@ Test(live, ebpf_lo_both_directions, .fini = down, .timeout = 60)
 
 	NEED_ROOT("network namespaces");
 	topo_up(&topo, 0, 0);
-	start_on(&p, topo.a, "lo", "ebpf");
+	counting_start(&p, topo.a, "lo", "ebpf");
 	cr_assert_eq(link_stats(topo.a, "lo", &l0), 0);
 	cr_assert_eq(in_netns(topo.a, lo_traffic, NULL), 0);
 	cr_assert_eq(link_stats(topo.a, "lo", &l1), 0);
-	finish(&p, "lo", &r, NULL, 0);
+	counting_finish(&p, "lo", &r, NULL, 0);
 	cr_expect_eq(r.totals[k].packets, LO_N, "rx on lo");
 	cr_expect_eq(r.totals[k].bytes, LO_N * frame);
 	cr_expect_eq(r.totals[PC_NSLOTS + k].packets, LO_N, "tx on lo");

@@ -14,9 +14,17 @@
  * small (gso_size 100 to 700); the arithmetic does not care.
  */
 #include <criterion/criterion.h>
+#include <arpa/inet.h>
 #include <errno.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bpf.h"
@@ -259,3 +267,295 @@ static void run_all(enum pc_prog_id id)
 
 Test(wire, eth_gso_skbs_count_their_segments) { run_all(PC_PROG_ETH_WIRE); }
 Test(wire, raw_gso_skbs_count_their_segments) { run_all(PC_PROG_RAW_WIRE); }
+
+/* ---- live: TCP bulk transfers in namespaces this test makes and removes ---- */
+
+#define BULK_BYTES (64u << 20)	/* at least 50 MiB, as the issue asks */
+#define BULK_PORT 5002
+
+static struct topo topo;
+static char ns_c[32];
+
+static void down(void)
+{
+	if (ns_c[0])
+		sh("ip netns del %s 2>/dev/null", ns_c);
+	ns_c[0] = '\0';
+	topo_down(&topo);
+}
+
+/* In the receiving namespace: take one connection, read it to the end. */
+static int sink(int ready_fd)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(BULK_PORT) };
+	int l = socket(AF_INET, SOCK_STREAM, 0), c, one = 1;
+	static char buf[1 << 16];
+
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (l < 0 || bind(l, (void *)&a, sizeof(a)) || listen(l, 1))
+		return 20;
+	if (write(ready_fd, "r", 1) != 1)
+		return 21;
+	c = accept(l, NULL, NULL);
+	if (c < 0)
+		return 22;
+	while (recv(c, buf, sizeof(buf), 0) > 0)
+		;
+	close(c);
+	close(l);
+	return 0;
+}
+
+/*
+ * The payload bytes the sender's TCP put on the wire, retransmissions
+ * included (tcpi_bytes_sent, 4.19+), shared with the child that sends.
+ */
+static uint64_t *bytes_sent;
+
+/* In the sending namespace: BULK_BYTES to the sink at arg, then an orderly close. */
+static int bulk(void *arg)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(BULK_PORT) };
+	static char buf[1 << 16];
+	struct tcp_info ti;
+	socklen_t tlen = sizeof(ti);
+	size_t sent = 0;
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(buf, 'w', sizeof(buf));
+	inet_pton(AF_INET, arg, &a.sin_addr);
+	if (s < 0 || connect(s, (void *)&a, sizeof(a)))
+		return 30;
+	while (sent < BULK_BYTES) {
+		ssize_t n = send(s, buf, sizeof(buf), 0);
+
+		if (n <= 0)
+			return 31;
+		sent += (size_t)n;
+	}
+	shutdown(s, SHUT_WR);
+	while (recv(s, buf, sizeof(buf), 0) > 0)
+		;
+	if (getsockopt(s, IPPROTO_TCP, TCP_INFO, &ti, &tlen) || tlen < offsetof(struct tcp_info, tcpi_bytes_retrans))
+		return 32;
+	*bytes_sent = ti.tcpi_bytes_sent;
+	close(s);
+	return 0;
+}
+
+/* A sink in ns, then BULK_BYTES to it from topo.a. */
+static void transfer(const char *ns, const char *to)
+{
+	int ready[2], st;
+	pid_t srv;
+	char c;
+
+	bytes_sent = mmap(NULL, sizeof(*bytes_sent), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	cr_assert_neq(bytes_sent, MAP_FAILED);
+	cr_assert_eq(pipe(ready), 0);
+	srv = fork();
+	cr_assert_geq(srv, 0);
+	if (srv == 0) {
+		if (join_netns(ns) < 0)
+			_exit(19);
+		_exit(sink(ready[1]));
+	}
+	cr_assert_eq(read(ready[0], &c, 1), 1, "the sink in %s did not start", ns);
+	cr_assert_eq(in_netns(topo.a, bulk, (void *)to), 0, "the bulk transfer failed");
+	cr_assert_eq(waitpid(srv, &st, 0), srv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the sink exited %d", WEXITSTATUS(st));
+	close(ready[0]);
+	close(ready[1]);
+	topo_wait_quiet(&topo, 500, 5000);
+}
+
+#define TX(L3, P) pc_key_make(PC_DIR_TX, PC_L3_##L3, (P))
+
+/*
+ * The bytes of a bulk transfer's segments, sender to sink, on the wire:
+ * the payload the sender's TCP sent (retransmissions included), and each
+ * segment's headers, Ethernet, IPv4 (20) and TCP with the options Linux
+ * sends by default: timestamps on every segment (doff 8, 32 bytes), and on
+ * the SYN MSS, SACK-permitted, timestamps and window scale (doff 10, 40).
+ */
+static uint64_t bulk_wire_bytes(uint64_t segments)
+{
+	cr_assert_geq(*bytes_sent, BULK_BYTES);
+	return *bytes_sent + segments * (14 + 20 + 32) + (40 - 32);
+}
+
+/*
+ * TSO on the sender.  A (va, TSO on as veth has it) sends through a router
+ * R (vb in, vr out with TSO and GSO off) to C.  The tap on va sees the
+ * stack's super-packets; R segments them in software on the way out, so
+ * vr's own tx counters are the wire, segment by segment, and so are A's
+ * Tcp OutSegs + RetransSegs.  eBPF on va must equal both; classic on va,
+ * which counts skbs, must equal va's own (skb) counters and say "skb".
+ */
+Test(wire, tso_sender_counts_the_segments, .fini = down, .timeout = 120)
+{
+	struct pktcount_proc pe, pc;
+	struct run_output re, rc;
+	struct link_stats va0, va1, vr0, vr1;
+	uint64_t out0, out1, rt0, rt1, in0, in1;
+	struct pc_counter tx;
+
+	NEED_ROOT("network namespaces");
+	topo_up(&topo, 0, 0);
+	snprintf(ns_c, sizeof(ns_c), "pct%dc", (int)getpid());
+	sh_ok("ip netns add %s && ip netns exec %s sysctl -qw net.ipv6.conf.all.disable_ipv6=1 "
+	      "net.ipv6.conf.default.disable_ipv6=1 && ip -n %s link set lo up", ns_c, ns_c, ns_c);
+	sh_ok("ip -n %s link add vr address 02:00:00:00:0c:01 type veth peer name vc "
+	      "address 02:00:00:00:0c:02 netns %s", topo.b, ns_c);
+	sh_ok("ip netns exec %s ethtool -K vr tso off gso off >/dev/null", topo.b);
+	sh_ok("ip -n %s addr add 198.51.100.1/24 dev va && ip -n %s route add default via 198.51.100.2 dev va",
+	      topo.a, topo.a);
+	sh_ok("ip -n %s addr add 198.51.100.2/24 dev vb && ip -n %s addr add 203.0.113.1/24 dev vr && "
+	      "ip netns exec %s sysctl -qw net.ipv4.ip_forward=1", topo.b, topo.b, topo.b);
+	sh_ok("ip -n %s addr add 203.0.113.2/24 dev vc && ip -n %s link set vc up && "
+	      "ip -n %s link set vr up && ip -n %s route add default via 203.0.113.1 dev vc",
+	      ns_c, ns_c, topo.b, ns_c);
+	/* permanent neighbours: no ARP on any link, so every frame is the transfer's */
+	sh_ok("ip -n %s neigh add 198.51.100.2 lladdr %s dev va nud permanent && "
+	      "ip -n %s neigh add 198.51.100.1 lladdr %s dev vb nud permanent && "
+	      "ip -n %s neigh add 203.0.113.2 lladdr 02:00:00:00:0c:02 dev vr nud permanent && "
+	      "ip -n %s neigh add 203.0.113.1 lladdr 02:00:00:00:0c:01 dev vc nud permanent",
+	      topo.a, topo.mac_b, topo.b, topo.mac_a, topo.b, ns_c);
+	topo_wait_quiet(&topo, 300, 5000);
+
+	counting_start(&pe, topo.a, "va", "ebpf");
+	counting_start(&pc, topo.a, "va", "classic");
+	cr_assert_eq(link_stats(topo.a, "va", &va0), 0);
+	cr_assert_eq(link_stats(topo.b, "vr", &vr0), 0);
+	out0 = snmp_get(topo.a, "Tcp", "OutSegs");
+	rt0 = snmp_get(topo.a, "Tcp", "RetransSegs");
+	in0 = snmp_get(topo.a, "Tcp", "InSegs");
+	transfer(ns_c, "203.0.113.2");
+	cr_assert_eq(link_stats(topo.a, "va", &va1), 0);
+	cr_assert_eq(link_stats(topo.b, "vr", &vr1), 0);
+	out1 = snmp_get(topo.a, "Tcp", "OutSegs");
+	rt1 = snmp_get(topo.a, "Tcp", "RetransSegs");
+	in1 = snmp_get(topo.a, "Tcp", "InSegs");
+	counting_finish(&pe, "va", &re, NULL, 0);
+	counting_finish(&pc, "va", &rc, NULL, 0);
+
+	cr_log_info("va: %llu skbs sent (va's tx_packets), %llu segments (R's vr), OutSegs+RetransSegs %llu; "
+		    "ebpf counted %llu packets %llu bytes, classic %llu packets",
+		    (unsigned long long)(va1.tx_packets - va0.tx_packets),
+		    (unsigned long long)(vr1.tx_packets - vr0.tx_packets),
+		    (unsigned long long)(out1 - out0 + rt1 - rt0),
+		    (unsigned long long)re.totals[TX(IPV4, 6)].packets,
+		    (unsigned long long)re.totals[TX(IPV4, 6)].bytes,
+		    (unsigned long long)rc.totals[TX(IPV4, 6)].packets);
+	/* the test means something only if TSO made super-packets */
+	cr_assert_lt(2 * (va1.tx_packets - va0.tx_packets), vr1.tx_packets - vr0.tx_packets,
+		     "TSO made no super-packets on va: nothing to count in segments");
+
+	cr_expect_str_eq(re.unit, "wire");
+	tx = dir_sum(re.totals, PC_DIR_TX);
+	cr_expect_eq(tx.packets, re.totals[TX(IPV4, 6)].packets, "va sent something besides TCP");
+	cr_expect_eq(re.totals[TX(IPV4, 6)].packets, out1 - out0 + rt1 - rt0, "tx packets against OutSegs + RetransSegs");
+	cr_expect_eq(tx.packets, vr1.tx_packets - vr0.tx_packets, "tx packets against the segments R sent");
+	cr_expect_eq(tx.bytes, vr1.tx_bytes - vr0.tx_bytes, "tx bytes %llu against the segments' bytes %llu",
+		     (unsigned long long)tx.bytes, (unsigned long long)(vr1.tx_bytes - vr0.tx_bytes));
+	cr_expect_eq(tx.bytes, bulk_wire_bytes(tx.packets), "tx bytes %llu against the payload and every segment's headers %llu",
+		     (unsigned long long)tx.bytes, (unsigned long long)bulk_wire_bytes(tx.packets));
+	/* the other direction: C's ACKs, one segment each */
+	cr_expect_eq(re.totals[pc_key_make(PC_DIR_RX, PC_L3_IPV4, 6)].packets, in1 - in0, "rx packets against InSegs");
+
+	/* classic counts the skbs, and says so */
+	cr_expect_str_eq(rc.unit, "skb");
+	tx = dir_sum(rc.totals, PC_DIR_TX);
+	cr_expect_eq(tx.packets, va1.tx_packets - va0.tx_packets, "classic: tx packets against va's own");
+	cr_expect_eq(tx.bytes, va1.tx_bytes - va0.tx_bytes, "classic: tx bytes against va's own");
+}
+
+/* Key by key, the same counts on both ends of a link: x's dir_x as y's dir_y. */
+static void same_keys(const char *what, const struct pc_counter *x, enum pc_dir dx,
+		      const struct pc_counter *y, enum pc_dir dy)
+{
+	char name[48];
+	unsigned int slot;
+	int bad = 0;
+
+	for (slot = 0; slot < PC_NSLOTS; slot++) {
+		const struct pc_counter *a = &x[dx * PC_NSLOTS + slot], *b = &y[dy * PC_NSLOTS + slot];
+
+		if (a->bytes == b->bytes && a->packets == b->packets)
+			continue;
+		cr_log_error("%s: %s %llu bytes %llu packets, other end %llu bytes %llu packets", what,
+			     frames_key_str(slot, name, sizeof(name)), (unsigned long long)a->bytes,
+			     (unsigned long long)a->packets, (unsigned long long)b->bytes,
+			     (unsigned long long)b->packets);
+		bad++;
+	}
+	cr_expect_eq(bad, 0, "%s: %d keys differ", what, bad);
+}
+
+/*
+ * GRO on the receiver.  A sends with TSO and GSO off on va, so every skb
+ * its tap sees is one wire segment; vb has GRO on (veth does GRO in NAPI
+ * since 5.13 when its peer sends without TSO), so vb's tap sees merged
+ * skbs.  vb's rx must equal va's tx key by key, and the kernel's counters
+ * of the segments; classic on vb counts the merged skbs and says "skb".
+ */
+Test(wire, gro_receiver_counts_the_segments, .fini = down, .timeout = 120)
+{
+	struct pktcount_proc pa, pb, pc;
+	struct run_output ra, rb, rc;
+	struct link_stats va0, va1, vb0, vb1;
+	uint64_t out0, out1, rt0, rt1;
+	struct pc_counter rx;
+	const unsigned int rx_tcp = pc_key_make(PC_DIR_RX, PC_L3_IPV4, 6);
+
+	NEED_ROOT("network namespaces");
+	topo_up(&topo, 1, 0);
+	sh_ok("ip netns exec %s ethtool -K va tso off gso off >/dev/null && "
+	      "ip netns exec %s ethtool -K vb gro on >/dev/null", topo.a, topo.b);
+	topo_wait_quiet(&topo, 300, 5000);
+
+	counting_start(&pa, topo.a, "va", "ebpf");
+	counting_start(&pb, topo.b, "vb", "ebpf");
+	counting_start(&pc, topo.b, "vb", "classic");
+	cr_assert_eq(link_stats(topo.a, "va", &va0), 0);
+	cr_assert_eq(link_stats(topo.b, "vb", &vb0), 0);
+	out0 = snmp_get(topo.a, "Tcp", "OutSegs");
+	rt0 = snmp_get(topo.a, "Tcp", "RetransSegs");
+	transfer(topo.b, "192.0.2.2");
+	cr_assert_eq(link_stats(topo.a, "va", &va1), 0);
+	cr_assert_eq(link_stats(topo.b, "vb", &vb1), 0);
+	out1 = snmp_get(topo.a, "Tcp", "OutSegs");
+	rt1 = snmp_get(topo.a, "Tcp", "RetransSegs");
+	counting_finish(&pa, "va", &ra, NULL, 0);
+	counting_finish(&pb, "vb", &rb, NULL, 0);
+	counting_finish(&pc, "vb", &rc, NULL, 0);
+
+	cr_log_info("vb: %llu frames arrived (vb's rx_packets), ebpf counted %llu packets %llu bytes, "
+		    "classic (skbs after GRO) %llu packets",
+		    (unsigned long long)(vb1.rx_packets - vb0.rx_packets),
+		    (unsigned long long)rb.totals[rx_tcp].packets, (unsigned long long)rb.totals[rx_tcp].bytes,
+		    (unsigned long long)rc.totals[rx_tcp].packets);
+	/* the test means something only if GRO merged */
+	cr_assert_lt(2 * rc.totals[rx_tcp].packets, rb.totals[rx_tcp].packets,
+		     "GRO merged nothing on vb: nothing to count in segments");
+
+	cr_expect_str_eq(rb.unit, "wire");
+	same_keys("vb rx against va tx", rb.totals, PC_DIR_RX, ra.totals, PC_DIR_TX);
+	same_keys("va rx against vb tx", ra.totals, PC_DIR_RX, rb.totals, PC_DIR_TX);
+	rx = dir_sum(rb.totals, PC_DIR_RX);
+	/*
+	 * The kernel's own counters: vb's rx_packets, and va's tx_packets (va
+	 * sends without TSO or GSO: one skb a segment).  Not their bytes: a
+	 * veth whose peer receives in NAPI mode counts bytes after
+	 * eth_type_trans() pulled the Ethernet header (veth_xdp_rcv()), 14
+	 * bytes a frame short (seen here: exactly 14 x the frames on va's tx).
+	 */
+	cr_expect_eq(rx.packets, vb1.rx_packets - vb0.rx_packets, "vb rx packets against vb's own");
+	cr_expect_eq(rx.packets, va1.tx_packets - va0.tx_packets, "vb rx packets against va's own tx");
+	cr_expect_eq(rb.totals[rx_tcp].bytes, bulk_wire_bytes(rb.totals[rx_tcp].packets),
+		     "vb rx tcp bytes %llu against the payload and every segment's headers %llu",
+		     (unsigned long long)rb.totals[rx_tcp].bytes,
+		     (unsigned long long)bulk_wire_bytes(rb.totals[rx_tcp].packets));
+	cr_expect_eq(ra.totals[TX(IPV4, 6)].packets, out1 - out0 + rt1 - rt0, "va tx against OutSegs + RetransSegs");
+	cr_expect_str_eq(rc.unit, "skb");
+}
