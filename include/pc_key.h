@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The counting key (README.md, "The counting key"), shared by the eBPF
+ * The counting key (docs/counting.md, "The counting key"), shared by the eBPF
  * program in insn/, every userspace classifier and the output.
  *
  * A key is an index into one flat array of counters:

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The counting program: an eBPF socket filter, hand-assembled, that counts
- * every frame under the key of README.md ("The counting key") and returns
+ * every frame under the key of docs/counting.md ("The counting key") and returns
  * 0, so that nothing is ever queued to the socket.
  *
  *   slot = classify(frame);

@@ -386,7 +386,14 @@ static int classic_open(struct pc_tap *tap)
 		snprintf(tap->detail, sizeof(tap->detail), "recvmsg+PACKET_AUXDATA, rcvbuf %u KiB, snap %d/%d",
 			 (unsigned int)(pc_ring_size >> 10), PC_CLASSIC_SNAP, PC_CLASSIC_SNAP_EXT);
 	tap->unit = PC_UNIT_SKB;
-	tap->unit_why = "the ring hands userspace no segment size";
+	/*
+	 * AF_PACKET gives userspace an skb's gso_size only in a virtio_net_hdr
+	 * (PACKET_VNET_HDR), and tpacket_rcv() drops the frame when
+	 * virtio_net_hdr_from_skb() cannot describe its GSO type (5.10:
+	 * net/packet/af_packet.c "goto drop_n_account"; TCP only, UDP_L4 from
+	 * 6.2): counting in wire units would lose UDP GSO, SCTP and ESP frames.
+	 */
+	tap->unit_why = "AF_PACKET tells userspace the segment size only by dropping the GSO types it cannot describe";
 	pc_log("%s: classic (%s); counts in skb units: %s", tap->name, tap->detail, tap->unit_why);
 	return PC_EXIT_OK;
 

@@ -207,14 +207,14 @@ static void check_units(struct buf *b, const struct pc_tap *tap)
 	const char *dev = tap->kind[0] ? tap->kind : tap->k_unit == PC_UNIT_SKB ? "lo" : "a NIC";
 
 	if (tap->k_unit == tap->unit)
-		bprintf(b, "%-16s both count %s: %s and pktcount agree under GSO and GRO too\n", "units",
-			tap->unit == PC_UNIT_WIRE ? "frames on the wire" : "skbs", dev);
+		bprintf(b, "%-16s %s and pktcount both count %s\n", "units", dev,
+			tap->unit == PC_UNIT_WIRE ? "frames on the wire" : "skbs");
 	else if (tap->k_unit == PC_UNIT_SKB)
-		bprintf(b, "%-16s %s counts skbs, a GSO/GRO skb as 1; pktcount counts the frames on the wire, "
-			"so it shows more packets and bytes where GSO or GRO merged them\n", "units", dev);
+		bprintf(b, "%-16s %s counts skbs, pktcount frames on the wire: pktcount is higher "
+			"where GSO or GRO merged frames\n", "units", dev);
 	else
-		bprintf(b, "%-16s %s counts frames on the wire; pktcount counts skbs on this kernel, so it "
-			"shows fewer packets and bytes where TSO or GRO merged them\n", "units", dev);
+		bprintf(b, "%-16s %s counts frames on the wire, pktcount skbs: pktcount is lower "
+			"where TSO or GRO merged frames\n", "units", dev);
 }
 
 int pc_print_table(int fd, const struct pc_tap *tap, double secs, int final)

@@ -182,7 +182,7 @@ static void ipv6(struct fb *b, uint8_t nh, uint16_t plen)
 	put(b, a2, 16);
 }
 
-/* an extension header of type `type`, total length per the spec's rule */
+/* an extension header of type `type`, total length per docs/counting.md ("ipproto") */
 static void ext(struct fb *b, uint8_t type, uint8_t nh, uint8_t hdrlen)
 {
 	uint32_t total = type == 44 ? 8 : type == 51 ? (hdrlen + 2u) * 4 : (hdrlen + 1u) * 8;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The frame table: crafted frames with the key and bytes the spec gives
+ * The frame table: crafted frames with the key and bytes docs/counting.md gives
  * them.  One table drives every path that classifies frames (the eBPF
  * program through BPF_PROG_TEST_RUN now, userspace classifiers later).
  */
@@ -34,7 +34,7 @@ struct frame_case {
 size_t frames_build(struct frame_case **out);
 
 /*
- * The reference model: the spec read as plainly as possible, one field at a
+ * The reference model: docs/counting.md read as plainly as possible, one field at a
  * time, independent of the program and of any product classifier.
  */
 unsigned int frames_ref_key(const uint8_t *f, uint32_t len, enum pc_link link,

@@ -760,3 +760,18 @@ struct pc_counter dir_sum(const struct pc_counter *c, enum pc_dir dir)
 	}
 	return s;
 }
+
+const char *unit_of(const char *mode)
+{
+	static int wire = -1;
+
+	if (wire < 0) {
+		struct loaded l;
+		char err[256];
+
+		wire = prog_load_with_map(PC_PROG_PROBE_WIRE, &l, err, sizeof(err)) == 0;
+		if (wire)
+			prog_unload(&l);
+	}
+	return !strcmp(mode, "ebpf") && wire ? "wire" : "skb";
+}

@@ -132,5 +132,7 @@ int parse_output(const char *out, const char *iface, struct run_output *r,
 void counting_start(struct pktcount_proc *p, const char *ns, const char *dev, const char *mode);
 /* Stop it, check its output, and keep the -v lines in log (when not NULL). */
 void counting_finish(struct pktcount_proc *p, const char *dev, struct run_output *r, char *log, size_t size);
+/* The unit pktcount counts in, in mode, on this kernel (docs/counting.md, "The unit"). */
+const char *unit_of(const char *mode);
 /* The sum over one direction's keys. */
 struct pc_counter dir_sum(const struct pc_counter *c, enum pc_dir dir);

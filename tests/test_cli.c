@@ -669,6 +669,9 @@ Test(cli, check_coverage_is_complete, .fini = down, .timeout = 60)
 		snprintf(field, sizeof(field), "%s_packets_coverage", dir);
 		v = cJSON_GetObjectItemCaseSensitive(check, field);
 		cr_expect(cJSON_IsNumber(v) && v->valuedouble == 1.0, "%s: %s", field, last);
+		/* a veth counts skbs (docs/counting.md, "What the interface's own counters count") */
+		v = cJSON_GetObjectItemCaseSensitive(check, "kernel_unit");
+		cr_expect(cJSON_IsString(v) && !strcmp(v->valuestring, "skb"), "kernel_unit: %s", last);
 		cJSON_Delete(j);
 	}
 	free(pa.out);

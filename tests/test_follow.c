@@ -148,7 +148,8 @@ static int events_of(const char *out, const char *iface, const char *mode, const
 {
 	char what[128];
 
-	snprintf(what, sizeof(what), "\"iface\":\"%s\",\"mode\":\"%s\",\"event\":\"%s\"", iface, mode, ev);
+	snprintf(what, sizeof(what), "\"iface\":\"%s\",\"mode\":\"%s\",\"unit\":\"%s\",\"event\":\"%s\"",
+		 iface, mode, unit_of(mode), ev);
 	return count_str(out, what);
 }
 
@@ -497,6 +498,7 @@ Test(follow, back_under_the_same_index_after_lost_events, .fini = down_all, .tim
 	const char *argv[] = { "-a", "-j", "-i", "0.2", NULL };
 	struct pktcount_proc p;
 	int before;
+	char want[128];
 
 	NEED_ROOT("network namespaces");
 	topo_up(&topo, 0, 0);
@@ -513,8 +515,9 @@ Test(follow, back_under_the_same_index_after_lost_events, .fini = down_all, .tim
 	      topo.b, third_ns, third_ns, topo.b, topo.b);
 	cr_assert_eq(ifindex_in(topo.b, "pb1"), before, "pb1 came back under another index: no test");
 	cr_assert_eq(kill(p.pid, SIGCONT), 0);
-	cr_assert_eq(pktcount_wait_for(&p, "\"iface\":\"pb1\",\"mode\":\"ebpf\",\"event\":\"attached\"", 1, 10000), 0,
-		     "pb1 not attached again:\n%s", p.out);
+	snprintf(want, sizeof(want), "\"iface\":\"pb1\",\"mode\":\"ebpf\",\"unit\":\"%s\",\"event\":\"attached\"",
+		 unit_of("ebpf"));
+	cr_assert_eq(pktcount_wait_for(&p, want, 1, 10000), 0, "pb1 not attached again:\n%s", p.out);
 	topo_wait_quiet(&topo, 200, 5000);
 	send_on(1, 2);
 	usleep(300 * 1000);

@@ -766,7 +766,7 @@ Test(live, all_picks_up_new_interfaces, .fini = down, .timeout = 60)
 	const unsigned int udp = pc_key_make(PC_DIR_RX, PC_L3_IPV4, 17);
 	struct pktcount_proc p;
 	struct run_output r;
-	char err[256];
+	char err[256], want[128];
 
 	NEED_ROOT("network namespaces");
 	topo_up(&topo, 0, 0);
@@ -775,8 +775,9 @@ Test(live, all_picks_up_new_interfaces, .fini = down, .timeout = 60)
 	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
 	sh_ok("ip -n %s link add vd type veth peer name vc netns %s && ip -n %s link set vd up && "
 	      "ip -n %s link set vc up", topo.a, topo.b, topo.a, topo.b);
-	cr_assert_eq(pktcount_wait_for(&p, "\"iface\":\"vc\",\"mode\":\"ebpf\",\"event\":\"attached\"", 1, 5000), 0,
-		     "%s", p.out);
+	snprintf(want, sizeof(want), "\"iface\":\"vc\",\"mode\":\"ebpf\",\"unit\":\"%s\",\"event\":\"attached\"",
+		 unit_of("ebpf"));
+	cr_assert_eq(pktcount_wait_for(&p, want, 1, 5000), 0, "%s", p.out);
 	usleep(300 * 1000);	/* IPv6 is off: nothing else crosses vc */
 	cr_assert_eq(in_netns(topo.a, send_known_traffic, &udp_vd), 0);
 	usleep(200 * 1000);
