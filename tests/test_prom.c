@@ -49,6 +49,8 @@ static long long sample(const char *page, const char *series)
 
 static void check_counts(const char *page)
 {
+	char info[96];
+
 	cr_expect_eq(sample(page, "pktcount_packets_total{iface=\"vb\",direction=\"rx\",l3=\"ipv4\",proto=\"udp\"}"),
 		     N_UDP, "%s", page);
 	cr_expect_eq(sample(page, "pktcount_bytes_total{iface=\"vb\",direction=\"rx\",l3=\"ipv4\",proto=\"udp\"}"),
@@ -58,7 +60,8 @@ static void check_counts(const char *page)
 	cr_expect_eq(sample(page, "pktcount_bytes_total{iface=\"vb\",direction=\"rx\",l3=\"arp\",proto=\"\"}"),
 		     N_ARP * 42);
 	cr_expect_eq(sample(page, "pktcount_drops_total{iface=\"vb\"}"), 0);
-	cr_expect(strstr(page, "pktcount_info{iface=\"vb\",mode=\"ebpf\",version=") != NULL, "%s", page);
+	snprintf(info, sizeof(info), "pktcount_info{iface=\"vb\",mode=\"ebpf\",unit=\"%s\",version=", unit_of("ebpf"));
+	cr_expect(strstr(page, info) != NULL, "%s", page);
 }
 
 /* --format prom: a page per interval, each one valid, the last one exact */
