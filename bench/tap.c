@@ -40,7 +40,7 @@ int main(int argc, char **argv)
 {
 	static const struct { const char *name; enum pc_prog_id id; } progs[] = {
 		{ "empty", PC_PROG_EMPTY }, { "eth_percpu", PC_PROG_ETH_PERCPU },
-		{ "eth_xadd", PC_PROG_ETH_XADD },
+		{ "eth_xadd", PC_PROG_ETH_XADD }, { "eth_wire", PC_PROG_ETH_WIRE },
 	};
 	struct bpf_insn insns[PC_PROG_MAX_INSNS];
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
@@ -48,11 +48,11 @@ int main(int argc, char **argv)
 	char err[160], *log = NULL;
 	int i, id = -1, map = -1, prog, s, n, percpu;
 
-	for (i = 0; argc == 3 && i < 3; i++)
+	for (i = 0; argc == 3 && i < (int)(sizeof(progs) / sizeof(progs[0])); i++)
 		if (strcmp(argv[1], progs[i].name) == 0)
 			id = (int)progs[i].id;
 	if (id < 0) {
-		fprintf(stderr, "usage: tap empty|eth_percpu|eth_xadd IFACE\n");
+		fprintf(stderr, "usage: tap empty|eth_percpu|eth_xadd|eth_wire IFACE\n");
 		return 2;
 	}
 	percpu = pc_progs[id].percpu;

@@ -494,7 +494,17 @@ void topo_down(struct topo *t)
 	/* deleting one namespace deletes the veth pair with it */
 	sh("ip netns del %s 2>/dev/null", t->a);
 	sh("ip netns del %s 2>/dev/null", t->b);
+	if (t->c[0])
+		sh("ip netns del %s 2>/dev/null", t->c);
+	t->c[0] = '\0';
 	t->up = 0;
+}
+
+void topo_third(struct topo *t)
+{
+	snprintf(t->c, sizeof(t->c), "pct%dc", (int)getpid());
+	sh_ok("ip netns add %s && ip netns exec %s sysctl -qw net.ipv6.conf.all.disable_ipv6=1 "
+	      "net.ipv6.conf.default.disable_ipv6=1 && ip -n %s link set lo up", t->c, t->c, t->c);
 }
 
 void topo_wait_quiet(const struct topo *t, int quiet_ms, int max_ms)

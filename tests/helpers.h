@@ -89,6 +89,7 @@ int mode_built_in(const char *mode);
  */
 struct topo {
 	char a[32], b[32];
+	char c[32];	/* a third namespace, once topo_third() made it; "" before */
 	char mac_a[18], mac_b[18];
 	int up;
 };
@@ -97,6 +98,8 @@ void topo_up(struct topo *t, int with_addrs, int with_ipv6);
 void topo_unlink(struct topo *t);
 void topo_relink(struct topo *t);
 void topo_down(struct topo *t);
+/* A third namespace, t->c, with IPv6 off and lo up; topo_down() removes it too. */
+void topo_third(struct topo *t);
 /* Wait until neither end has sent or received anything for quiet_ms. */
 void topo_wait_quiet(const struct topo *t, int quiet_ms, int max_ms);
 

@@ -453,16 +453,6 @@ Test(follow, pcap_interface_down_at_start, .fini = down, .timeout = 60)
 	free(p.err);
 }
 
-static char third_ns[32];
-
-static void down_all(void)
-{
-	if (third_ns[0])
-		sh("ip netns del %s 2>/dev/null", third_ns);
-	third_ns[0] = '\0';
-	topo_down(&topo);
-}
-
 /* 150 veth pairs made and deleted: 600 link events, more than a stopped reader's socket holds */
 static void flood_events(FILE *f, int n)
 {
@@ -493,7 +483,7 @@ static int ifindex_in(const char *ns, const char *dev)
  * socket lost the device (unregistered) and would count nothing.  The
  * reading of all links must see that (getsockname) and attach again.
  */
-Test(follow, back_under_the_same_index_after_lost_events, .fini = down_all, .timeout = 90)
+Test(follow, back_under_the_same_index_after_lost_events, .fini = down, .timeout = 90)
 {
 	const char *argv[] = { "-a", "-j", "-i", "0.2", NULL };
 	struct pktcount_proc p;
@@ -503,8 +493,7 @@ Test(follow, back_under_the_same_index_after_lost_events, .fini = down_all, .tim
 	NEED_ROOT("network namespaces");
 	topo_up(&topo, 0, 0);
 	pairs_up(2);
-	snprintf(third_ns, sizeof(third_ns), "pct%dc", (int)getpid());
-	sh_ok("ip netns add %s", third_ns);
+	topo_third(&topo);
 	topo_wait_quiet(&topo, 200, 5000);
 	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
 	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
@@ -512,7 +501,7 @@ Test(follow, back_under_the_same_index_after_lost_events, .fini = down_all, .tim
 	cr_assert_eq(kill(p.pid, SIGSTOP), 0);
 	ip_batch(topo.b, 150, flood_events);
 	sh_ok("ip -n %s link set pb1 netns %s && ip -n %s link set pb1 netns %s && ip -n %s link set pb1 up",
-	      topo.b, third_ns, third_ns, topo.b, topo.b);
+	      topo.b, topo.c, topo.c, topo.b, topo.b);
 	cr_assert_eq(ifindex_in(topo.b, "pb1"), before, "pb1 came back under another index: no test");
 	cr_assert_eq(kill(p.pid, SIGCONT), 0);
 	snprintf(want, sizeof(want), "\"iface\":\"pb1\",\"mode\":\"ebpf\",\"unit\":\"%s\",\"event\":\"attached\"",

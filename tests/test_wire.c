@@ -274,13 +274,9 @@ Test(wire, raw_gso_skbs_count_their_segments) { run_all(PC_PROG_RAW_WIRE); }
 #define BULK_PORT 5002
 
 static struct topo topo;
-static char ns_c[32];
 
 static void down(void)
 {
-	if (ns_c[0])
-		sh("ip netns del %s 2>/dev/null", ns_c);
-	ns_c[0] = '\0';
 	topo_down(&topo);
 }
 
@@ -402,11 +398,9 @@ Test(wire, tso_sender_counts_the_segments, .fini = down, .timeout = 120)
 
 	NEED_ROOT("network namespaces");
 	topo_up(&topo, 0, 0);
-	snprintf(ns_c, sizeof(ns_c), "pct%dc", (int)getpid());
-	sh_ok("ip netns add %s && ip netns exec %s sysctl -qw net.ipv6.conf.all.disable_ipv6=1 "
-	      "net.ipv6.conf.default.disable_ipv6=1 && ip -n %s link set lo up", ns_c, ns_c, ns_c);
+	topo_third(&topo);
 	sh_ok("ip -n %s link add vr address 02:00:00:00:0c:01 type veth peer name vc "
-	      "address 02:00:00:00:0c:02 netns %s", topo.b, ns_c);
+	      "address 02:00:00:00:0c:02 netns %s", topo.b, topo.c);
 	sh_ok("ip netns exec %s ethtool -K vr tso off gso off >/dev/null", topo.b);
 	sh_ok("ip -n %s addr add 198.51.100.1/24 dev va && ip -n %s route add default via 198.51.100.2 dev va",
 	      topo.a, topo.a);
@@ -414,13 +408,13 @@ Test(wire, tso_sender_counts_the_segments, .fini = down, .timeout = 120)
 	      "ip netns exec %s sysctl -qw net.ipv4.ip_forward=1", topo.b, topo.b, topo.b);
 	sh_ok("ip -n %s addr add 203.0.113.2/24 dev vc && ip -n %s link set vc up && "
 	      "ip -n %s link set vr up && ip -n %s route add default via 203.0.113.1 dev vc",
-	      ns_c, ns_c, topo.b, ns_c);
+	      topo.c, topo.c, topo.b, topo.c);
 	/* permanent neighbours: no ARP on any link, so every frame is the transfer's */
 	sh_ok("ip -n %s neigh add 198.51.100.2 lladdr %s dev va nud permanent && "
 	      "ip -n %s neigh add 198.51.100.1 lladdr %s dev vb nud permanent && "
 	      "ip -n %s neigh add 203.0.113.2 lladdr 02:00:00:00:0c:02 dev vr nud permanent && "
 	      "ip -n %s neigh add 203.0.113.1 lladdr 02:00:00:00:0c:01 dev vc nud permanent",
-	      topo.a, topo.mac_b, topo.b, topo.mac_a, topo.b, ns_c);
+	      topo.a, topo.mac_b, topo.b, topo.mac_a, topo.b, topo.c);
 	topo_wait_quiet(&topo, 300, 5000);
 
 	counting_start(&pe, topo.a, "va", "ebpf");
@@ -430,7 +424,7 @@ Test(wire, tso_sender_counts_the_segments, .fini = down, .timeout = 120)
 	out0 = snmp_get(topo.a, "Tcp", "OutSegs");
 	rt0 = snmp_get(topo.a, "Tcp", "RetransSegs");
 	in0 = snmp_get(topo.a, "Tcp", "InSegs");
-	transfer(ns_c, "203.0.113.2");
+	transfer(topo.c, "203.0.113.2");
 	cr_assert_eq(link_stats(topo.a, "va", &va1), 0);
 	cr_assert_eq(link_stats(topo.b, "vr", &vr1), 0);
 	out1 = snmp_get(topo.a, "Tcp", "OutSegs");
