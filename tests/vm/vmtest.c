@@ -237,6 +237,31 @@ static int renamed(struct run *r, const char *from, const char *to, int n)
 	}
 }
 
+/*
+ * Wait (up to 10 s) until dev's operstate is "up": after a veth end comes
+ * back up, the kernel gives its pair a qdisc again only when linkwatch runs
+ * (linkwatch_do_dev() -> dev_activate(), up to a second later), and until
+ * then noop_qdisc drops what is sent, before any tap sees it.  0 or -1.
+ */
+static int wait_up(const char *dev)
+{
+	char path[64], state[16];
+	int i;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/operstate", dev);
+	for (i = 0; i < 200; i++) {
+		FILE *f = fopen(path, "r");
+		int up = f && fgets(state, sizeof(state), f) && !strncmp(state, "up", 2);
+
+		if (f)
+			fclose(f);
+		if (up)
+			return 0;
+		usleep(50 * 1000);
+	}
+	return -1;
+}
+
 /* packets and bytes of key in dir, from the total record */
 static void total_of(const char *out, const char *dir, const char *key, unsigned long long *pk,
 		     unsigned long long *by)
@@ -286,8 +311,9 @@ int main(int argc, char **argv)
 	}
 	variant(&rx, "veth0", seen, sizeof(seen));
 	caps(rx.pid, capeff, sizeof(capeff));
-	if (follow && (renamed(&rx, "veth0", "vrn", 1) || renamed(&rx, "vrn", "veth0", 2))) {
-		printf("vmtest: FAIL kernel=%s arch=%s mode=%s%s: no renamed event\n",
+	if (follow && (renamed(&rx, "veth0", "vrn", 1) || renamed(&rx, "vrn", "veth0", 2) ||
+		       wait_up("veth0") || wait_up("va"))) {
+		printf("vmtest: FAIL kernel=%s arch=%s mode=%s%s: no renamed event, or the pair not up again\n",
 		       u.release, u.machine, argv[2], tag);
 		fprintf(stderr, "rx output:\n%s\n%s\n", rx.out, rx.err);
 		return 1;
