@@ -95,12 +95,19 @@ enum pc_l3 {
 #define PC_IPPROTO_DSTOPTS	60
 #define PC_IPV6_FRAG_HLEN	8
 #define PC_IPV4_IHL_MASK	0x0f	/* of the first byte: header length in 4-byte words */
+#define PC_IPV4_FRAG_OFF	6	/* flags and fragment offset */
+#define PC_IPV4_FRAG_MASK	0x1fff	/* the fragment offset: not 0 after the first */
+#define PC_IPV4_SRC_OFF		12	/* then the destination, 4 bytes each */
+#define PC_IPV6_SRC_OFF		8	/* then the destination, 16 bytes each */
+#define PC_ETH_ALEN		6	/* destination MAC at 0, source at 6 */
 
 /* Transport facts the wire unit uses (docs/counting.md, "The unit"). */
 #define PC_IPPROTO_TCP		6
 #define PC_IPPROTO_UDP		17
 #define PC_TCP_DOFF_OFF		12	/* data offset, in 4-byte words, in the high nibble */
 #define PC_UDP_HLEN		8
+#define PC_IPPROTO_SCTP		132
+#define PC_IPPROTO_UDPLITE	136
 
 /*
  * Bytes of a frame a userspace tap must keep for its key (see
@@ -110,6 +117,12 @@ enum pc_l3 {
  */
 #define PC_CLASSIC_SNAP		(PC_ETH_HLEN + PC_VLAN_MAX * PC_VLAN_HLEN + PC_IPV4_PROTO_OFF + 1)
 #define PC_CLASSIC_SNAP_EXT	(PC_ETH_HLEN + PC_VLAN_MAX * PC_VLAN_HLEN + PC_IPV6_HLEN + 3 * 2048 + 2)
+/*
+ * With --by: up to the ports behind an IPv4 header of 60 bytes and two tags
+ * (an IPv6 header without extension headers needs less; with them, the
+ * filter keeps PC_CLASSIC_SNAP_EXT as before).
+ */
+#define PC_CLASSIC_SNAP_BY	(PC_ETH_HLEN + PC_VLAN_MAX * PC_VLAN_HLEN + 60 + 4)
 
 /* packet type of a frame the host sent (linux/if_packet.h) */
 #define PC_PACKET_OUTGOING	4
@@ -175,6 +188,58 @@ static inline struct pc_key_parts pc_key_split(unsigned int key)
 enum pc_link { PC_LINK_ETH, PC_LINK_RAW };
 unsigned int pc_classify(const uint8_t *f, uint32_t caplen, uint32_t len, enum pc_link link,
 			 uint16_t protocol, int vlan_moved, int outgoing, uint64_t *bytes);
+
+/*
+ * Breakdowns (--by; docs/counting.md, "Breakdowns"): besides the protocol
+ * key, each frame counts under one entry of a table keyed by struct
+ * pc_bkey, whose value holds rx and tx counters.
+ *   host  a = the other end's address (rx: source, tx: destination)
+ *   pair  a = source, b = destination
+ *   flow  a, b, ipproto, and the ports of TCP, UDP, UDP-Lite and SCTP
+ *   mac   a = the other end's MAC (rx: source, tx: destination)
+ * Addresses are in network byte order, IPv4 in the first 4 bytes; ports in
+ * host order.  A frame the key cannot be built for counts under its l3
+ * class (what = PC_BKEY_CLASS, the rest 0); a key that finds the table full
+ * counts under the one overflow entry (what = PC_BKEY_OTHER).
+ */
+enum pc_by { PC_BY_PROTO, PC_BY_HOST, PC_BY_PAIR, PC_BY_FLOW, PC_BY_MAC, PC_BY_COUNT };
+enum { PC_BKEY_BUILT, PC_BKEY_CLASS, PC_BKEY_OTHER };
+
+struct pc_bkey {
+	uint8_t what;		/* PC_BKEY_* */
+	uint8_t l3;		/* enum pc_l3; PC_L3_COUNT for a MAC entry */
+	uint8_t ipproto;	/* flow */
+	uint8_t pad;
+	uint16_t sport, dport;	/* flow, host order; 0 where there are none */
+	uint8_t a[16], b[16];
+};
+_Static_assert(sizeof(struct pc_bkey) == 40, "struct pc_bkey is a map key: no hidden padding");
+
+/*
+ * The breakdown key of a frame, by the rules above: the same walk as
+ * pc_classify(), the same arguments.  Reads nothing past caplen or len.
+ */
+void pc_bkey_make(const uint8_t *p, uint32_t caplen, uint32_t len, enum pc_link link,
+		  uint16_t protocol, int vlan_moved, int outgoing, enum pc_by by, struct pc_bkey *k);
+
+/*
+ * One part of a key as every output names it (src/key.c): JSON field or
+ * Prometheus label name, and its text; number: JSON prints it bare.
+ */
+struct pc_kpart {
+	const char *name;
+	char text[48];
+	int number;
+};
+#define PC_KPARTS_MAX 6
+/*
+ * The parts of breakdown key k under --by by: host; src, dst; src, dst,
+ * ipproto, proto, sport, dport; mac.  A class entry is its l3, the
+ * overflow entry "other".  Returns how many (at most PC_KPARTS_MAX).
+ */
+int pc_bkey_parts(const struct pc_bkey *k, enum pc_by by, struct pc_kpart *parts);
+/* "host" for PC_BY_HOST, ...: the --by names */
+const char *pc_by_name(enum pc_by by);
 
 /* Names, in src/key.c: the spec's class names and IANA protocol keywords. */
 const char *pc_dir_name(enum pc_dir dir);

@@ -149,12 +149,8 @@ void pc_ring_size_default(int ntaps)
 static void count(struct pc_tap *tap, const uint8_t *data, uint32_t caplen, uint32_t len,
 		  const struct sockaddr_ll *sll, int vlan_moved)
 {
-	uint64_t bytes;
-	unsigned int key = pc_classify(data, caplen, len, tap->link, ntohs(sll->sll_protocol),
-				       vlan_moved, sll->sll_pkttype == PACKET_OUTGOING, &bytes);
-
-	tap->total[key].bytes += bytes;
-	tap->total[key].packets++;
+	pc_tap_count(tap, data, caplen, len, tap->link, ntohs(sll->sll_protocol), vlan_moved,
+		     sll->sll_pkttype == PACKET_OUTGOING);
 }
 
 /* The frames taken (at most about PC_DRAIN_MAX), or -errno; likewise drain_recvmsg(). */
@@ -317,12 +313,34 @@ static int setup_ring(struct pc_tap *tap)
 	return 0;
 }
 
+/*
+ * The filter for tap: insn/classic.c's, and with --by the same with every
+ * PC_CLASSIC_SNAP (the short-frame test and the returns) raised to
+ * PC_CLASSIC_SNAP_BY, so the addresses and ports reach userspace.  Raising
+ * it is safe: gen-classic.sh checks that no load of tcpdump's reaches past
+ * PC_CLASSIC_SNAP, and the frames shorter than the new snap are kept whole.
+ */
+static struct sock_fprog filter(const struct pc_tap *tap, struct sock_filter *buf, size_t cap)
+{
+	const struct sock_filter *f = tap->link == PC_LINK_ETH ? pc_classic_eth : pc_classic_raw;
+	unsigned int n = tap->link == PC_LINK_ETH ? pc_classic_eth_len : pc_classic_raw_len, i;
+
+	if (tap->by == PC_BY_PROTO || n > cap)
+		return (struct sock_fprog){ (unsigned short)n, f };
+	for (i = 0; i < n; i++) {
+		buf[i] = f[i];
+		if ((f[i].code == (BPF_RET | BPF_K) || f[i].code == (BPF_JMP | BPF_JGE | BPF_K)) &&
+		    f[i].k == PC_CLASSIC_SNAP)
+			buf[i].k = PC_CLASSIC_SNAP_BY;
+	}
+	return (struct sock_fprog){ (unsigned short)n, buf };
+}
+
 /* A ring that failed half way leaves the socket unusable for recvmsg: start over. */
 static int new_socket(struct pc_tap *tap)
 {
-	const struct sock_fprog prog = tap->link == PC_LINK_ETH
-		? (struct sock_fprog){ (unsigned short)pc_classic_eth_len, pc_classic_eth }
-		: (struct sock_fprog){ (unsigned short)pc_classic_raw_len, pc_classic_raw };
+	struct sock_filter buf[64];
+	const struct sock_fprog prog = filter(tap, buf, sizeof(buf) / sizeof(buf[0]));
 	int one = 1, code = pc_tap_socket(tap);
 
 	if (code)
@@ -381,10 +399,12 @@ static int classic_open(struct pc_tap *tap)
 	tap->nfds = 1;
 	if (tap->ring)
 		snprintf(tap->detail, sizeof(tap->detail), "TPACKET_V3 ring %ux%u KiB, snap %d/%d",
-			 tap->block_nr, tap->block_size >> 10, PC_CLASSIC_SNAP, PC_CLASSIC_SNAP_EXT);
+			 tap->block_nr, tap->block_size >> 10,
+			 tap->by == PC_BY_PROTO ? PC_CLASSIC_SNAP : PC_CLASSIC_SNAP_BY, PC_CLASSIC_SNAP_EXT);
 	else
 		snprintf(tap->detail, sizeof(tap->detail), "recvmsg+PACKET_AUXDATA, rcvbuf %u KiB, snap %d/%d",
-			 (unsigned int)(pc_ring_size >> 10), PC_CLASSIC_SNAP, PC_CLASSIC_SNAP_EXT);
+			 (unsigned int)(pc_ring_size >> 10),
+			 tap->by == PC_BY_PROTO ? PC_CLASSIC_SNAP : PC_CLASSIC_SNAP_BY, PC_CLASSIC_SNAP_EXT);
 	tap->unit = PC_UNIT_SKB;
 	/*
 	 * AF_PACKET gives userspace an skb's gso_size only in a virtio_net_hdr

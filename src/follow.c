@@ -114,7 +114,7 @@ static int attach(struct ctx *c, int i, const char *name)
 	tap->ifindex = fresh.ifindex;
 	tap->arphrd = fresh.arphrd;
 	tap->link = fresh.link;
-	tap->promisc = c->o->promisc;
+	pc_tap_options(tap, c->o);
 	code = pc_tap_open(tap, c->o->mode, c->be);
 	if (code) {
 		pc_err("%s: could not attach (exit code %d); will try when it changes next", name, code);
@@ -138,6 +138,7 @@ static void fold(struct pc_tap *dst, const struct pc_tap *src)
 		dst->prev[k].bytes += src->prev[k].bytes;
 		dst->prev[k].packets += src->prev[k].packets;
 	}
+	pc_entries_fold(&dst->ent, &src->ent);
 	dst->drops += src->drops;
 	dst->drops_base += src->drops;
 	dst->prev_drops += src->prev_drops;
@@ -163,6 +164,7 @@ static int rename_tap(struct ctx *c, int t, const char *name)
 	snprintf(reason, sizeof(reason), "renamed from %s; totals kept", old);
 	if (d >= 0) {
 		fold(&c->taps[t], &c->taps[d]);
+		pc_entries_free(&c->taps[d].ent);
 		memmove(&c->taps[d], &c->taps[d + 1], (size_t)(c->ntaps - d - 1) * sizeof(c->taps[0]));
 		c->ntaps--;
 		t -= t > d;

@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <time.h>
 
+#include "output.h"
 #include "pktcount.h"
 
 enum pc_format { PC_FORMAT_TABLE, PC_FORMAT_JSON, PC_FORMAT_PROM };
@@ -19,6 +20,9 @@ struct opts {
 	enum pc_mode mode;
 	enum pc_format format;
 	int promisc, all, check;
+	enum pc_by by;			/* --by */
+	uint32_t max_keys;		/* --max-keys: built keys per interface */
+	struct pc_out out;		/* --top, and the kernel's release */
 	const char *prom_file;
 	const char *netns;
 	const char *user;		/* -Z */
@@ -57,6 +61,8 @@ int pc_tap_add(struct pc_tap **taps, int *ntaps, const char *name);
 int pc_taps_add_all(struct pc_tap **taps, int *ntaps);
 /* The interfaces asked for: -a, the n names, or (none) the default route's. */
 int pc_taps_pick(struct pc_tap **taps, int *ntaps, int all, char *const names[], int n);
+/* What the options say of every tap: promiscuous, the breakdown and its cap. */
+void pc_tap_options(struct pc_tap *tap, const struct opts *o);
 /* Open them all in mode be (with -a, skipping any that vanished); attached after. */
 int pc_taps_open(struct pc_tap *taps, int *ntaps, const struct opts *o, const struct pc_backend *be);
 /* Raise the soft open-file limit for n taps, as far as the hard one allows. */

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Names of the counting key's parts: the spec's classes, IANA's protocols. */
+#include <arpa/inet.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "pc_key.h"
 
@@ -71,4 +73,65 @@ const char *pc_ipproto_name(int ipproto)
 	case 143: return "ethernet";
 	default: return NULL;
 	}
+}
+
+const char *pc_by_name(enum pc_by by)
+{
+	static const char *const names[PC_BY_COUNT] = { "proto", "host", "pair", "flow", "mac" };
+
+	return (unsigned int)by < PC_BY_COUNT ? names[by] : "?";
+}
+
+static struct pc_kpart *part(struct pc_kpart *p, const char *name, int number)
+{
+	p->name = name;
+	p->number = number;
+	return p;
+}
+
+static void address(struct pc_kpart *p, const char *name, const struct pc_bkey *k, const uint8_t *a)
+{
+	part(p, name, 0);
+	if (!inet_ntop(k->l3 == PC_L3_IPV6 ? AF_INET6 : AF_INET, a, p->text, sizeof(p->text)))
+		snprintf(p->text, sizeof(p->text), "?");
+}
+
+int pc_bkey_parts(const struct pc_bkey *k, enum pc_by by, struct pc_kpart *parts)
+{
+	const char *pn;
+	int n = 0;
+
+	if (k->what == PC_BKEY_OTHER) {
+		snprintf(part(&parts[n++], "other", 1)->text, sizeof(parts->text), "true");
+		return n;
+	}
+	if (k->what == PC_BKEY_CLASS) {
+		snprintf(part(&parts[n++], "l3", 0)->text, sizeof(parts->text), "%s", pc_l3_name(k->l3));
+		return n;
+	}
+	switch (by) {
+	case PC_BY_MAC:
+		snprintf(part(&parts[n++], "mac", 0)->text, sizeof(parts->text),
+			 "%02x:%02x:%02x:%02x:%02x:%02x", k->a[0], k->a[1], k->a[2], k->a[3], k->a[4], k->a[5]);
+		break;
+	case PC_BY_HOST:
+		address(&parts[n++], "host", k, k->a);
+		break;
+	case PC_BY_FLOW:
+	case PC_BY_PAIR:
+		address(&parts[n++], "src", k, k->a);
+		address(&parts[n++], "dst", k, k->b);
+		if (by == PC_BY_PAIR)
+			break;
+		snprintf(part(&parts[n++], "ipproto", 1)->text, sizeof(parts->text), "%u", k->ipproto);
+		pn = pc_ipproto_name(k->ipproto);
+		snprintf(part(&parts[n], "proto", 0)->text, sizeof(parts->text), "%s", pn ? pn : parts[n - 1].text);
+		n++;
+		snprintf(part(&parts[n++], "sport", 1)->text, sizeof(parts->text), "%u", k->sport);
+		snprintf(part(&parts[n++], "dport", 1)->text, sizeof(parts->text), "%u", k->dport);
+		break;
+	default:
+		break;
+	}
+	return n;
 }

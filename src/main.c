@@ -55,6 +55,14 @@ static const char usage_text[] =
 	"  -a, --all               every interface\n"
 	"      --check             show the interfaces' own counters and the share of\n"
 	"                          them pktcount counted (coverage)\n"
+	"      --by KEY            also count per KEY: host (the other end's address),\n"
+	"                          pair (source and destination), flow (and protocol\n"
+	"                          and ports) or mac (the other end's MAC); proto, the\n"
+	"                          default, is the protocol key alone\n"
+	"      --top N             with --by: the N entries with most bytes per\n"
+	"                          interface, and one line for the rest (default 10)\n"
+	"      --max-keys N        with --by: keys kept per interface; new keys past\n"
+	"                          it count under \"other\" (default 65536)\n"
 	"  -n, --netns NAME        count inside network namespace NAME (ip netns) or\n"
 	"                          the one at a path such as /proc/PID/ns/net\n"
 	"  -Z, --user USER         once counting, run as USER (default nobody when\n"
@@ -171,32 +179,72 @@ static int parse_interval(const char *s, double *out)
 	return 0;
 }
 
-static int parse_count(const char *s, unsigned long long *out)
+/* s as a whole number above 0, digits only: strtoull would skip white space and take a sign ("\t-1" is 2^64-1) */
+static int whole_number(const char *s, unsigned long long *out)
 {
 	char *end;
-	unsigned long long v;
 
 	errno = 0;
-	/* digits only: strtoull would skip white space and take a sign ("\t-1" is 2^64-1) */
-	v = isdigit((unsigned char)*s) ? strtoull(s, &end, 10) : 0;
-	if (!isdigit((unsigned char)*s) || *end || errno || v == 0)
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	*out = strtoull(s, &end, 10);
+	return *end || errno || *out == 0 ? -1 : 0;
+}
+
+static int parse_count(const char *s, unsigned long long *out)
+{
+	if (whole_number(s, out))
 		return usage_error("bad count '%.40s': want a whole number from 1 to %llu", s,
 				   (unsigned long long)-1);
-	*out = v;
 	return 0;
+}
+
+/* s as the index of one of the n words, for an option of values "want" */
+static int parse_word(const char *s, const char *const *words, size_t n, const char *what,
+		      const char *want, int *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(s, words[i]) == 0) {
+			*out = (int)i;
+			return 0;
+		}
+	return usage_error("bad %s '%.40s': want %s", what, s, want);
 }
 
 static int parse_format(const char *s, enum pc_format *out)
 {
 	static const char *const names[] = { "table", "json", "prom" };
-	size_t i;
+	int i = 0;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(s, names[i]) == 0) {
-			*out = (enum pc_format)i;
-			return 0;
-		}
-	return usage_error("bad format '%s': want table, json or prom", s);
+	if (parse_word(s, names, 3, "format", "table, json or prom", &i))
+		return -1;
+	*out = (enum pc_format)i;
+	return 0;
+}
+
+/* --by: the key of the breakdown (docs/counting.md, "Breakdowns") */
+static int parse_by(const char *s, enum pc_by *out)
+{
+	static const char *const names[PC_BY_COUNT] = { "proto", "host", "pair", "flow", "mac" };
+	int i = 0;
+
+	if (parse_word(s, names, PC_BY_COUNT, "--by key", "proto, host, pair, flow or mac", &i))
+		return -1;
+	*out = (enum pc_by)i;
+	return 0;
+}
+
+/* a whole number from 1 to max, for option what */
+static int parse_upto(const char *s, unsigned long long max, const char *what, unsigned long long *out)
+{
+	unsigned long long v;
+
+	if (whole_number(s, &v) || v > max)
+		return usage_error("bad %s '%.40s': want a whole number from 1 to %llu", what, s, max);
+	*out = v;
+	return 0;
 }
 
 /*
@@ -332,14 +380,12 @@ static int enter_netns(const char *name)
 static int parse_mode(const char *s, enum pc_mode *out)
 {
 	static const char *const names[] = { "auto", "ebpf", "classic", "pcap" };
-	size_t i;
+	int i = 0;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(s, names[i]) == 0) {
-			*out = (enum pc_mode)i;
-			return 0;
-		}
-	return usage_error("bad mode '%s': want auto, ebpf, classic or pcap", s);
+	if (parse_word(s, names, 4, "mode", "auto, ebpf, classic or pcap", &i))
+		return -1;
+	*out = (enum pc_mode)i;
+	return 0;
 }
 
 static double mono_now(void)
@@ -447,7 +493,7 @@ static void write_prom_file(struct opts *o, const struct pc_tap *taps, int ntaps
 
 	if (!o->prom_file)
 		return;
-	ret = pc_write_prom_file(o->prom_file, taps, ntaps, o->kernel);
+	ret = pc_write_prom_file(o->prom_file, taps, ntaps, &o->out);
 	if (ret < 0) {
 		pc_err("--prom-file %s: %s (still counting)", o->prom_file, strerror(-ret));
 		o->prom_failed = 1;
@@ -461,11 +507,11 @@ static int report(struct ctx *c, double secs, int final)
 
 	write_prom_file(c->o, c->taps, c->ntaps);
 	if (c->o->format == PC_FORMAT_PROM)
-		return pc_print_prom(STDOUT_FILENO, c->taps, c->ntaps, c->o->kernel);
+		return pc_print_prom(STDOUT_FILENO, c->taps, c->ntaps, &c->o->out);
 	for (i = 0; i < c->ntaps && !ret; i++)
 		ret = c->o->format == PC_FORMAT_JSON
-			? pc_print_json(STDOUT_FILENO, &c->taps[i], secs, final, wall)
-			: pc_print_table(STDOUT_FILENO, &c->taps[i], secs, final);
+			? pc_print_json(STDOUT_FILENO, &c->taps[i], secs, final, wall, &c->o->out)
+			: pc_print_table(STDOUT_FILENO, &c->taps[i], secs, final, &c->o->out);
 	return ret;
 }
 
@@ -541,6 +587,7 @@ static int run(struct ctx *c)
 		for (i = 0; i < c->ntaps; i++) {
 			memcpy(c->taps[i].prev, c->taps[i].total, sizeof(c->taps[i].total));
 			c->taps[i].prev_drops = c->taps[i].drops;
+			pc_entries_mark(&c->taps[i].ent);
 		}
 		last = now;
 		if (c->o->count && ++n >= c->o->count)
@@ -592,6 +639,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "prom-file", required_argument, NULL, 'P' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "check", no_argument, NULL, 'K' },
+		{ "by", required_argument, NULL, 'B' },
+		{ "top", required_argument, NULL, 'T' },
+		{ "max-keys", required_argument, NULL, 'M' },
 		{ "netns", required_argument, NULL, 'n' },
 		{ "user", required_argument, NULL, 'Z' },
 		{ "no-seccomp", no_argument, NULL, 'S' },
@@ -600,6 +650,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	unsigned long long v;
 	int c;
 
 	opterr = 0;
@@ -623,6 +674,20 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'P':
 			o->prom_file = optarg;
+			break;
+		case 'B':
+			if (parse_by(optarg, &o->by))
+				return PC_EXIT_USAGE;
+			break;
+		case 'T':
+			if (parse_upto(optarg, PC_TOP_MAX, "--top", &v))
+				return PC_EXIT_USAGE;
+			o->out.top = (unsigned int)v;
+			break;
+		case 'M':
+			if (parse_upto(optarg, PC_MAX_KEYS_MAX, "--max-keys", &v))
+				return PC_EXIT_USAGE;
+			o->max_keys = (uint32_t)v;
 			break;
 		case 'R':
 			if (pc_ring_size_parse(optarg, &pc_ring_size))
@@ -664,7 +729,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { .interval = 1.0, .mode = PC_MODE_AUTO, .format = PC_FORMAT_TABLE };
+	struct opts o = { .interval = 1.0, .mode = PC_MODE_AUTO, .format = PC_FORMAT_TABLE,
+			  .by = PC_BY_PROTO, .max_keys = PC_MAX_KEYS_DEFAULT };
 	struct utsname uts;
 	const struct pc_backend *be = NULL;
 	struct pc_tap *taps = NULL;
@@ -683,6 +749,7 @@ int main(int argc, char **argv)
 	if (o.netns && (code = enter_netns(o.netns)))
 		return code;
 	snprintf(o.kernel, sizeof(o.kernel), "%s", uname(&uts) == 0 ? uts.release : "unknown");
+	o.out.kernel = o.kernel;
 	/* subscribed before the interfaces are listed: no change falls in between */
 	nl_fd = pc_nl_open_events();
 	code = pc_taps_pick(&taps, &ntaps, o.all, argv + optind, argc - optind);
@@ -703,6 +770,20 @@ int main(int argc, char **argv)
 		       "or setcap cap_net_raw,cap_bpf+ep on the binary");
 		code = PC_EXIT_PRIV;
 		goto out;
+	}
+	/*
+	 * Breakdowns are built by the userspace classifier for now: the eBPF
+	 * program counts the protocol key only (issue 13 goes on).
+	 */
+	if (o.by != PC_BY_PROTO && o.mode == PC_MODE_EBPF) {
+		pc_err("--by: eBPF mode counts the protocol key only, for now; classic and pcap "
+		       "modes count breakdowns (-m classic)");
+		code = PC_EXIT_UNSUPPORTED;
+		goto out;
+	}
+	if (o.by != PC_BY_PROTO && o.mode == PC_MODE_AUTO) {
+		pc_log("mode auto: classic, because --by is counted in userspace for now");
+		o.mode = PC_MODE_CLASSIC;
 	}
 	code = pc_choose_backend(o.mode, &be);
 	if (code)
@@ -727,7 +808,7 @@ int main(int argc, char **argv)
 	if (!o.no_seccomp && (code = pc_seccomp_install(ebpf)))
 		goto out;
 	/* the file exists from the start, counts at zero: a first scrape is never absent */
-	if (o.prom_file && (code = pc_write_prom_file(o.prom_file, taps, ntaps, o.kernel)) < 0) {
+	if (o.prom_file && (code = pc_write_prom_file(o.prom_file, taps, ntaps, &o.out)) < 0) {
 		pc_err("--prom-file %s: %s%s", o.prom_file, strerror(-code),
 		       code == -EACCES && geteuid() ? " (pktcount no longer runs as root: make the "
 						       "directory writable for its -Z user, nobody by default)" : "");
@@ -747,9 +828,11 @@ int main(int argc, char **argv)
 		free(cx.pfd);
 	}
 out:
-	for (i = 0; i < ntaps; i++)
+	for (i = 0; i < ntaps; i++) {
 		if (taps[i].attached)
 			taps[i].be->close(&taps[i]);
+		pc_entries_free(&taps[i].ent);
+	}
 	free(taps);
 	if (nl_fd >= 0)
 		close(nl_fd);

@@ -197,6 +197,181 @@ static void cells(struct buf *b, struct pc_counter c, double secs)
 		secs > 0 ? (double)c.packets / secs : 0);
 }
 
+/* ---- breakdowns (--by): the entries with most bytes first ---- */
+
+struct pick {
+	const struct pc_entry *e;
+	struct pc_counter d[PC_DIR_COUNT];	/* in the interval, or since start */
+};
+
+static int pick_cmp(const void *x, const void *y)
+{
+	const struct pick *a = x, *b = y;
+	uint64_t ba = a->d[0].bytes + a->d[1].bytes, bb = b->d[0].bytes + b->d[1].bytes;
+
+	if (ba != bb)
+		return ba > bb ? -1 : 1;
+	return memcmp(&a->e->key, &b->e->key, sizeof(a->e->key));
+}
+
+/*
+ * The entries that counted anything (in the interval, or since start with
+ * final), most bytes first; their number, or -1 without memory.  *out is
+ * malloc'd.
+ */
+static int picks(const struct pc_entries *t, int final, struct pick **out)
+{
+	const struct pc_entry *e;
+	struct pick *p = malloc(((size_t)t->n + PC_L3_COUNT + 1) * sizeof(*p));
+	uint32_t i = 0;
+	int n = 0, d;
+
+	if (!p)
+		return -1;
+	while ((e = pc_entries_next(t, &i))) {
+		for (d = 0; d < PC_DIR_COUNT; d++)
+			p[n].d[d] = final ? e->c[d] : diff(&e->c[d], &e->prev[d]);
+		if (!p[n].d[0].packets && !p[n].d[1].packets)
+			continue;
+		p[n++].e = e;
+	}
+	qsort(p, (size_t)n, sizeof(*p), pick_cmp);
+	*out = p;
+	return n;
+}
+
+/* src:port, [src]:port for IPv6; the address alone without a port */
+static int endpoint(char *out, size_t size, const char *addr, const char *port)
+{
+	if (!port || !strcmp(port, "0"))
+		return snprintf(out, size, "%s", addr);
+	return snprintf(out, size, strchr(addr, ':') ? "[%s]:%s" : "%s:%s", addr, port);
+}
+
+/* The key as the table's row label: "host", "src > dst", "src:sport > dst:dport proto", "mac". */
+static void row_label(char *out, size_t size, const struct pc_entry *e, enum pc_by by)
+{
+	struct pc_kpart k[PC_KPARTS_MAX];
+	int n = pc_bkey_parts(&e->key, by, k), len;
+
+	if (e->key.what == PC_BKEY_OTHER) {
+		snprintf(out, size, "other (keys past --max-keys)");
+	} else if (n >= 2 && !strcmp(k[0].name, "src")) {
+		/* pair: src, dst; flow: src, dst, ipproto, proto, sport, dport */
+		len = endpoint(out, size, k[0].text, n == 6 ? k[4].text : NULL);
+		len += snprintf(out + len, size - (size_t)len, " > ");
+		len += endpoint(out + len, size - (size_t)len, k[1].text, n == 6 ? k[5].text : NULL);
+		if (n == 6)
+			snprintf(out + len, size - (size_t)len, " %s", k[3].text);
+	} else {
+		snprintf(out, size, "%s", n ? k[0].text : "?");
+	}
+}
+
+static void by_table(struct buf *b, const struct pc_tap *tap, double secs, int final, unsigned int top)
+{
+	struct pick *p;
+	struct pc_counter rest[PC_DIR_COUNT] = { { 0, 0 }, { 0, 0 } };
+	int n = picks(&tap->ent, final, &p), i, d;
+	char label[160];
+
+	if (n < 0) {
+		bprintf(b, "%s: no memory to sort the entries\n", pc_by_name(tap->by));
+		return;
+	}
+	bprintf(b, "%-16s %11s %9s %12s %9s %11s %9s %12s %9s\n", pc_by_name(tap->by),
+		"rx bytes", "rx pkts", "rx rate", "rx pkt/s", "tx bytes", "tx pkts", "tx rate", "tx pkt/s");
+	for (i = 0; i < n; i++) {
+		if ((unsigned int)i >= top) {
+			for (d = 0; d < PC_DIR_COUNT; d++) {
+				rest[d].bytes += p[i].d[d].bytes;
+				rest[d].packets += p[i].d[d].packets;
+			}
+			continue;
+		}
+		row_label(label, sizeof(label), p[i].e, tap->by);
+		/* a label too long for the column goes on a line of its own */
+		if (strlen(label) > 16)
+			bprintf(b, "%s\n%-16s", label, "");
+		else
+			bprintf(b, "%-16s", label);
+		cells(b, p[i].d[PC_DIR_RX], secs);
+		cells(b, p[i].d[PC_DIR_TX], secs);
+		bprintf(b, "\n");
+	}
+	if ((unsigned int)n > top) {
+		snprintf(label, sizeof(label), "%d more", n - (int)top);
+		bprintf(b, "%-16s", label);
+		cells(b, rest[PC_DIR_RX], secs);
+		cells(b, rest[PC_DIR_TX], secs);
+		bprintf(b, "\n");
+	}
+	if (tap->ent.overflow)
+		bprintf(b, "%-16s %" PRIu64 " frames found the table full (--max-keys %u): counted under other\n",
+			"overflow", tap->ent.overflow, tap->ent.max);
+	free(p);
+}
+
+/* One JSON object of a breakdown entry's counts in one direction (total: since start). */
+static void bjson_entry(struct buf *b, const struct pick *p, enum pc_dir d, enum pc_by by, int final)
+{
+	struct pc_kpart parts[PC_KPARTS_MAX];
+	int n = pc_bkey_parts(&p->e->key, by, parts), i;
+
+	bprintf(b, "{\"dir\":\"%s\"", pc_dir_name(d));
+	for (i = 0; i < n; i++) {
+		bprintf(b, ",\"%s\":", parts[i].name);
+		if (parts[i].number)
+			bprintf(b, "%s", parts[i].text);
+		else
+			bjson_str(b, parts[i].text);
+	}
+	bprintf(b, ",\"bytes\":%" PRIu64 ",\"packets\":%" PRIu64, p->d[d].bytes, p->d[d].packets);
+	if (!final)
+		bprintf(b, ",\"bytes_total\":%" PRIu64 ",\"packets_total\":%" PRIu64,
+			p->e->c[d].bytes, p->e->c[d].packets);
+	bprintf(b, "}");
+}
+
+/* ,"by":KEY,"entries":[...]: every entry that counted (at most top, when given), then the rest */
+static void by_json(struct buf *b, const struct pc_tap *tap, int final, unsigned int top)
+{
+	struct pc_counter rest[PC_DIR_COUNT] = { { 0, 0 }, { 0, 0 } };
+	struct pick *p;
+	int n = picks(&tap->ent, final, &p), i, d, first = 1, more = 0;
+
+	bprintf(b, ",\"by\":\"%s\",\"entries\":[", pc_by_name(tap->by));
+	for (i = 0; i < n; i++) {
+		if (top && (unsigned int)i >= top) {
+			more++;
+			for (d = 0; d < PC_DIR_COUNT; d++) {
+				rest[d].bytes += p[i].d[d].bytes;
+				rest[d].packets += p[i].d[d].packets;
+			}
+			continue;
+		}
+		for (d = 0; d < PC_DIR_COUNT; d++) {
+			if (!p[i].d[d].packets)
+				continue;
+			bprintf(b, "%s", first ? "" : ",");
+			bjson_entry(b, &p[i], (enum pc_dir)d, tap->by, final);
+			first = 0;
+		}
+	}
+	/* past --top: their sum per direction, so the entries still add up to the total */
+	for (d = 0; more && d < PC_DIR_COUNT; d++) {
+		if (!rest[d].packets)
+			continue;
+		bprintf(b, "%s{\"dir\":\"%s\",\"rest\":%d,\"bytes\":%" PRIu64 ",\"packets\":%" PRIu64 "}",
+			first ? "" : ",", pc_dir_name((enum pc_dir)d), more, rest[d].bytes, rest[d].packets);
+		first = 0;
+	}
+	bprintf(b, "],\"overflow\":%" PRIu64, tap->ent.overflow);
+	if (n < 0)
+		b->oom = 1;	/* no partial record */
+	free(n < 0 ? NULL : p);
+}
+
 /*
  * --check: why coverage may not be 100% under GSO/GRO.  A NIC counts the
  * frames on its wire, a virtual device the skbs that pass it; pktcount
@@ -217,7 +392,7 @@ static void check_units(struct buf *b, const struct pc_tap *tap)
 			"where TSO or GRO merged frames\n", "units", dev);
 }
 
-int pc_print_table(int fd, const struct pc_tap *tap, double secs, int final)
+int pc_print_table(int fd, const struct pc_tap *tap, double secs, int final, const struct pc_out *out)
 {
 	static const struct pc_counter zero;
 	struct pc_counter sum[PC_DIR_COUNT] = { { 0, 0 }, { 0, 0 } };
@@ -255,6 +430,8 @@ int pc_print_table(int fd, const struct pc_tap *tap, double secs, int final)
 	cells(&b, sum[PC_DIR_RX], secs);
 	cells(&b, sum[PC_DIR_TX], secs);
 	bprintf(&b, "\n");
+	if (tap->by != PC_BY_PROTO)
+		by_table(&b, tap, secs, final, out->top ? out->top : PC_TOP_DEFAULT);
 	if (tap->check) {
 		struct pc_counter all[PC_DIR_COUNT];
 		const struct pc_link_stats *k = &tap->k_now;
@@ -276,7 +453,8 @@ int pc_print_table(int fd, const struct pc_tap *tap, double secs, int final)
 	return bflush(&b, fd);
 }
 
-int pc_print_json(int fd, const struct pc_tap *tap, double secs, int final, double wall)
+int pc_print_json(int fd, const struct pc_tap *tap, double secs, int final, double wall,
+		  const struct pc_out *out)
 {
 	struct buf b = { 0 };
 	unsigned int key;
@@ -321,6 +499,8 @@ int pc_print_json(int fd, const struct pc_tap *tap, double secs, int final, doub
 		first = 0;
 	}
 	bprintf(&b, "]");
+	if (tap->by != PC_BY_PROTO)
+		by_json(&b, tap, final, out->top);
 	if (tap->check) {
 		struct pc_counter all[PC_DIR_COUNT];
 		const struct pc_link_stats *k = &tap->k_now;
@@ -381,13 +561,88 @@ static void prom_counters(struct buf *b, const struct pc_tap *taps, int ntaps, i
 	}
 }
 
-/* One exposition page for every tap: counters since start, families contiguous. */
-static void prom_page(struct buf *b, const struct pc_tap *taps, int ntaps, const char *kernel)
+/* iface="...",direction="...",<the key's parts> */
+static void prom_entry_labels(struct buf *b, const struct pc_tap *tap, const struct pick *p, enum pc_dir d)
 {
-	int i;
+	struct pc_kpart parts[PC_KPARTS_MAX];
+	int n = pc_bkey_parts(&p->e->key, tap->by, parts), i;
+
+	bprintf(b, "iface=\"");
+	bprom_str(b, tap->name);
+	bprintf(b, "\",direction=\"%s\"", pc_dir_name(d));
+	for (i = 0; i < n; i++) {
+		bprintf(b, ",%s=\"", parts[i].name);
+		bprom_str(b, parts[i].text);
+		bprintf(b, "\"");
+	}
+}
+
+/*
+ * With --by: the top entries since start (--top, default 10) as counters,
+ * and the rest as a gauge: which entries are on top changes, so their sum
+ * can go down and is no counter.  Cardinality: at most top + 1 series per
+ * interface and direction.
+ */
+static void prom_by(struct buf *b, const struct pc_tap *taps, int ntaps, unsigned int top, int bytes)
+{
+	const char *what = bytes ? "bytes" : "packets";
+	int i, j, n, d;
+
+	bprintf(b, "# HELP pktcount_by_%s_total %s per interface, direction and --by key, "
+		   "for the entries with most bytes (--top).\n# TYPE pktcount_by_%s_total counter\n",
+		what, bytes ? "Bytes" : "Frames", what);
+	for (i = 0; i < ntaps; i++) {
+		struct pick *p;
+
+		if (taps[i].by == PC_BY_PROTO || (n = picks(&taps[i].ent, 1, &p)) < 0)
+			continue;
+		for (j = 0; j < n && (unsigned int)j < top; j++)
+			for (d = 0; d < PC_DIR_COUNT; d++) {
+				if (!p[j].d[d].packets)
+					continue;
+				bprintf(b, "pktcount_by_%s_total{", what);
+				prom_entry_labels(b, &taps[i], &p[j], (enum pc_dir)d);
+				bprintf(b, "} %" PRIu64 "\n", bytes ? p[j].d[d].bytes : p[j].d[d].packets);
+			}
+		free(p);
+	}
+	bprintf(b, "# HELP pktcount_by_rest_%s %s of the --by entries past --top, per interface and "
+		   "direction.\n# TYPE pktcount_by_rest_%s gauge\n", what, bytes ? "Bytes" : "Frames", what);
+	for (i = 0; i < ntaps; i++) {
+		struct pc_counter rest[PC_DIR_COUNT] = { { 0, 0 }, { 0, 0 } };
+		struct pick *p;
+
+		if (taps[i].by == PC_BY_PROTO || (n = picks(&taps[i].ent, 1, &p)) < 0)
+			continue;
+		for (j = (int)top; j < n; j++)
+			for (d = 0; d < PC_DIR_COUNT; d++) {
+				rest[d].bytes += p[j].d[d].bytes;
+				rest[d].packets += p[j].d[d].packets;
+			}
+		free(p);
+		for (d = 0; d < PC_DIR_COUNT; d++) {
+			bprintf(b, "pktcount_by_rest_%s{iface=\"", what);
+			bprom_str(b, taps[i].name);
+			bprintf(b, "\",direction=\"%s\"} %" PRIu64 "\n", pc_dir_name((enum pc_dir)d),
+				bytes ? rest[d].bytes : rest[d].packets);
+		}
+	}
+}
+
+/* One exposition page for every tap: counters since start, families contiguous. */
+static void prom_page(struct buf *b, const struct pc_tap *taps, int ntaps, const struct pc_out *out)
+{
+	unsigned int top = out->top ? out->top : PC_TOP_DEFAULT;
+	int i, by = 0;
 
 	prom_counters(b, taps, ntaps, 1);
 	prom_counters(b, taps, ntaps, 0);
+	for (i = 0; i < ntaps; i++)
+		by |= taps[i].by != PC_BY_PROTO;
+	if (by) {
+		prom_by(b, taps, ntaps, top, 1);
+		prom_by(b, taps, ntaps, top, 0);
+	}
 	bprintf(b, "# HELP pktcount_drops_total Frames the kernel dropped before they were counted "
 		   "(classic and pcap modes); above 0 the counts are a lower bound.\n"
 		   "# TYPE pktcount_drops_total counter\n");
@@ -404,16 +659,16 @@ static void prom_page(struct buf *b, const struct pc_tap *taps, int ntaps, const
 		bprom_str(b, taps[i].name);
 		bprintf(b, "\",mode=\"%s\",unit=\"%s\",version=\"%s\",kernel=\"", taps[i].be->name,
 			pc_unit_name(taps[i].unit), PC_VERSION);
-		bprom_str(b, kernel);
+		bprom_str(b, out->kernel);
 		bprintf(b, "\"} 1\n");
 	}
 }
 
-int pc_print_prom(int fd, const struct pc_tap *taps, int ntaps, const char *kernel)
+int pc_print_prom(int fd, const struct pc_tap *taps, int ntaps, const struct pc_out *out)
 {
 	struct buf b = { 0 };
 
-	prom_page(&b, taps, ntaps, kernel);
+	prom_page(&b, taps, ntaps, out);
 	bprintf(&b, "\n");	/* pages on a stream are parted by an empty line */
 	return bflush(&b, fd);
 }
@@ -439,7 +694,7 @@ int pc_prom_tmp_match(const char *entry, const char *base)
 	return i == 6;	/* mkstemp's XXXXXX */
 }
 
-int pc_write_prom_file(const char *path, const struct pc_tap *taps, int ntaps, const char *kernel)
+int pc_write_prom_file(const char *path, const struct pc_tap *taps, int ntaps, const struct pc_out *out)
 {
 	struct buf b = { 0 };
 	const char *slash = strrchr(path, '/');
@@ -456,7 +711,7 @@ int pc_write_prom_file(const char *path, const struct pc_tap *taps, int ntaps, c
 		free(tmp);
 		return ret;
 	}
-	prom_page(&b, taps, ntaps, kernel);
+	prom_page(&b, taps, ntaps, out);
 	ret = bflush(&b, fd);
 	if (!ret && fchmod(fd, 0644) < 0)
 		ret = -errno;

@@ -4,20 +4,28 @@
 
 #include "pktcount.h"
 
+/* What the outputs take from the options. */
+struct pc_out {
+	const char *kernel;	/* uname -r, for pktcount_info */
+	unsigned int top;	/* --top; 0 when not given (table and Prometheus: 10, JSON: all) */
+};
+
 /*
  * One interval (total - prev over secs) or, with final, the totals since
- * start.  Written whole to fd; 0 or -errno (-EPIPE: the reader is gone).
+ * start; with --by, the breakdown entries after the protocol key.  Written
+ * whole to fd; 0 or -errno (-EPIPE: the reader is gone).
  */
-int pc_print_table(int fd, const struct pc_tap *tap, double secs, int final);
-int pc_print_json(int fd, const struct pc_tap *tap, double secs, int final, double wall);
+int pc_print_table(int fd, const struct pc_tap *tap, double secs, int final, const struct pc_out *out);
+int pc_print_json(int fd, const struct pc_tap *tap, double secs, int final, double wall,
+		  const struct pc_out *out);
 
 /*
  * Prometheus text exposition of every tap's counters since start: to fd as
  * one page followed by an empty line, or into path through a temporary file
  * renamed over it (readers see a whole page, never part of one).  0 or -errno.
  */
-int pc_print_prom(int fd, const struct pc_tap *taps, int ntaps, const char *kernel);
-int pc_write_prom_file(const char *path, const struct pc_tap *taps, int ntaps, const char *kernel);
+int pc_print_prom(int fd, const struct pc_tap *taps, int ntaps, const struct pc_out *out);
+int pc_write_prom_file(const char *path, const struct pc_tap *taps, int ntaps, const struct pc_out *out);
 /* Whether directory entry is a temporary file of pc_write_prom_file() for a PATH named base. */
 int pc_prom_tmp_match(const char *entry, const char *base);
 

@@ -53,26 +53,22 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *p)
 {
 	struct dispatch *d = (struct dispatch *)user;
 	struct pc_tap *tap = d->tap;
-	uint64_t bytes;
-	unsigned int key;
 
 	if (d->dlt == DLT_LINUX_SLL) {
 		/* cooked: 16-byte header, protocol at 14, then the network header */
 		uint16_t proto = h->caplen >= 16 ? (uint16_t)(p[14] << 8 | p[15]) : 0;
 
-		key = pc_classify(p + 16, h->caplen >= 16 ? h->caplen - 16 : 0,
-				  h->len >= 16 ? h->len - 16 : 0, PC_LINK_RAW, proto, 0, d->outgoing, &bytes);
+		pc_tap_count(tap, p + 16, h->caplen >= 16 ? h->caplen - 16 : 0,
+			     h->len >= 16 ? h->len - 16 : 0, PC_LINK_RAW, proto, 0, d->outgoing);
 	} else if (d->dlt == DLT_RAW) {
 		/* tun, wireguard, raw-IP modems: libpcap gives no protocol, the version nibble tells */
 		unsigned int v = h->caplen ? p[0] >> 4 : 0;
 		uint16_t proto = v == 4 ? PC_ETHERTYPE_IPV4 : v == 6 ? PC_ETHERTYPE_IPV6 : 0;
 
-		key = pc_classify(p, h->caplen, h->len, PC_LINK_RAW, proto, 0, d->outgoing, &bytes);
+		pc_tap_count(tap, p, h->caplen, h->len, PC_LINK_RAW, proto, 0, d->outgoing);
 	} else {
-		key = pc_classify(p, h->caplen, h->len, PC_LINK_ETH, 0, 0, d->outgoing, &bytes);
+		pc_tap_count(tap, p, h->caplen, h->len, PC_LINK_ETH, 0, 0, d->outgoing);
 	}
-	tap->total[key].bytes += bytes;
-	tap->total[key].packets++;
 }
 
 static int pcap_drain(struct pc_tap *tap)

@@ -63,12 +63,53 @@ struct pc_backend {
 	int (*up)(struct pc_tap *tap);
 };
 
+/* One breakdown entry (src/entries.c): its key, counters since start, and at the last interval. */
+struct pc_entry {
+	struct pc_bkey key;
+	struct pc_counter c[PC_DIR_COUNT];
+	struct pc_counter prev[PC_DIR_COUNT];
+	int used;
+};
+
+/* An interface's breakdown table: at most max built keys, then the overflow entry. */
+struct pc_entries {
+	struct pc_entry *e;	/* open addressing, cap slots, n used */
+	uint32_t cap, n, max;
+	struct pc_entry fixed[PC_L3_COUNT + 1];	/* class entries by l3, then the overflow entry */
+	uint64_t overflow;	/* frames whose key found the table full */
+};
+void pc_entries_init(struct pc_entries *t, uint32_t max);
+void pc_entries_free(struct pc_entries *t);
+/* Count a frame of key k (never lost: a key without room goes to the overflow entry). */
+void pc_entries_add(struct pc_entries *t, const struct pc_bkey *k, enum pc_dir dir,
+		    uint64_t bytes, uint64_t packets);
+/* The next used entry from cursor *i (start at 0), or NULL. */
+const struct pc_entry *pc_entries_next(const struct pc_entries *t, uint32_t *i);
+/* Every entry's prev = its counters now: an interval was reported. */
+void pc_entries_mark(struct pc_entries *t);
+/* Add src's entries, counters and prev, into dst. */
+void pc_entries_fold(struct pc_entries *dst, const struct pc_entries *src);
+/*
+ * A frame a userspace tap took in (classic, pcap): its protocol key, and
+ * with --by its breakdown entry, counted in tap's table.  The arguments are
+ * pc_classify()'s.
+ */
+void pc_tap_count(struct pc_tap *tap, const uint8_t *p, uint32_t caplen, uint32_t len,
+		  enum pc_link link, uint16_t protocol, int vlan_moved, int outgoing);
+/* --max-keys and --top: their defaults and largest values */
+#define PC_MAX_KEYS_DEFAULT 65536u
+#define PC_MAX_KEYS_MAX (1u << 24)
+#define PC_TOP_DEFAULT 10u
+#define PC_TOP_MAX 100000u
+
 struct pc_tap {
 	char name[IF_NAMESIZE];
 	int ifindex;
 	unsigned short arphrd;
 	enum pc_link link;
 	int promisc;
+	enum pc_by by;		/* PC_BY_PROTO: the protocol key only */
+	struct pc_entries ent;	/* the breakdown, with --by */
 	int attached;		/* 0 once its interface was deleted, until one of its name returns */
 	const struct pc_backend *be;
 	char detail[64];	/* the back end's variant, for -v */

@@ -234,6 +234,15 @@ int pc_taps_pick(struct pc_tap **taps, int *ntaps, int all, char *const names[],
 	return code;
 }
 
+void pc_tap_options(struct pc_tap *tap, const struct opts *o)
+{
+	tap->promisc = o->promisc;
+	tap->by = o->by;
+	/* a tap attached again keeps its table, and the cap it was made with */
+	if (!tap->ent.max)
+		tap->ent.max = o->max_keys;
+}
+
 /*
  * Open every tap in mode be; with -a, one whose interface vanished since it
  * was listed is dropped with a line (its deletion is on the way as an
@@ -246,7 +255,7 @@ int pc_taps_open(struct pc_tap *taps, int *ntaps, const struct opts *o, const st
 	pc_fd_room(*ntaps);
 	pc_ring_size_default(*ntaps);
 	for (i = 0; i < *ntaps; i++) {
-		taps[i].promisc = o->promisc;
+		pc_tap_options(&taps[i], o);
 		code = pc_tap_open(&taps[i], o->mode, be);
 		if (code == PC_EXIT_NOIFACE && o->all) {
 			pc_err("%s: skipped: it vanished while pktcount started", taps[i].name);

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The breakdown table of one interface (--by; docs/counting.md,
+ * "Breakdowns"): struct pc_bkey -> rx and tx counters since start, in an
+ * open-addressing hash that grows by doubling.  At most max built keys get
+ * an entry; after that a new key counts under the one overflow entry, so
+ * the sum over the entries is always every frame counted.  Class entries
+ * (a frame no key can be built for) and the overflow entry are fixed, not
+ * held to max and never allocated: when memory runs out, a new key counts
+ * under the overflow entry too.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pktcount.h"
+
+#define FIRST_SLOTS 64u
+
+static uint32_t hash(const struct pc_bkey *k)
+{
+	const uint8_t *p = (const uint8_t *)k;
+	uint32_t h = 2166136261u;	/* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < sizeof(*k); i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+/* The slot holding k, or the empty one where it would go. */
+static struct pc_entry *find(struct pc_entry *e, uint32_t cap, const struct pc_bkey *k)
+{
+	uint32_t i = hash(k) & (cap - 1);
+
+	while (e[i].used && memcmp(&e[i].key, k, sizeof(*k)))
+		i = (i + 1) & (cap - 1);
+	return &e[i];
+}
+
+static int grow(struct pc_entries *t)
+{
+	uint32_t cap = t->cap ? 2 * t->cap : FIRST_SLOTS, i;
+	struct pc_entry *e = calloc(cap, sizeof(*e));
+
+	if (!e)
+		return -ENOMEM;
+	for (i = 0; i < t->cap; i++)
+		if (t->e[i].used)
+			*find(e, cap, &t->e[i].key) = t->e[i];
+	free(t->e);
+	t->e = e;
+	t->cap = cap;
+	return 0;
+}
+
+void pc_entries_init(struct pc_entries *t, uint32_t max)
+{
+	memset(t, 0, sizeof(*t));
+	t->max = max;
+}
+
+void pc_entries_free(struct pc_entries *t)
+{
+	free(t->e);
+	t->e = NULL;
+	t->cap = t->n = 0;
+}
+
+/*
+ * The entry for k: class and overflow entries live in t->fixed, built keys
+ * in the hash while there is room (max, and memory).  Never NULL: a key
+ * without room gets the overflow entry.
+ */
+static struct pc_entry *entry(struct pc_entries *t, const struct pc_bkey *k)
+{
+	static const struct pc_bkey other = { .what = PC_BKEY_OTHER };
+	struct pc_entry *e;
+
+	if (k->what == PC_BKEY_CLASS && k->l3 < PC_L3_COUNT)
+		e = &t->fixed[k->l3];
+	else if (k->what != PC_BKEY_BUILT)
+		e = &t->fixed[PC_L3_COUNT];
+	else if (t->cap && (e = find(t->e, t->cap, k))->used)
+		return e;
+	else if (t->n < t->max && (2 * (t->n + 1) <= t->cap || grow(t) == 0)) {
+		/* at most half full, so probes stay short */
+		e = find(t->e, t->cap, k);
+		t->n++;
+	} else {
+		t->overflow++;
+		k = &other;
+		e = &t->fixed[PC_L3_COUNT];
+	}
+	if (!e->used) {
+		e->key = *k;
+		e->used = 1;
+	}
+	return e;
+}
+
+void pc_entries_add(struct pc_entries *t, const struct pc_bkey *k, enum pc_dir dir,
+		    uint64_t bytes, uint64_t packets)
+{
+	struct pc_entry *e = entry(t, k);
+
+	e->c[dir].bytes += bytes;
+	e->c[dir].packets += packets;
+}
+
+const struct pc_entry *pc_entries_next(const struct pc_entries *t, uint32_t *i)
+{
+	const uint32_t nfixed = PC_L3_COUNT + 1;
+
+	for (; *i < nfixed + t->cap; (*i)++) {
+		const struct pc_entry *e = *i < nfixed ? &t->fixed[*i] : &t->e[*i - nfixed];
+
+		if (e->used) {
+			(*i)++;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+void pc_entries_mark(struct pc_entries *t)
+{
+	uint32_t i;
+
+	for (i = 0; i < PC_L3_COUNT + 1; i++)
+		memcpy(t->fixed[i].prev, t->fixed[i].c, sizeof(t->fixed[i].c));
+	for (i = 0; i < t->cap; i++)
+		memcpy(t->e[i].prev, t->e[i].c, sizeof(t->e[i].c));
+}
+
+void pc_entries_fold(struct pc_entries *dst, const struct pc_entries *src)
+{
+	const struct pc_entry *s;
+	uint32_t i = 0;
+	int d;
+
+	while ((s = pc_entries_next(src, &i))) {
+		struct pc_entry *e = entry(dst, &s->key);
+
+		/* what src reported before stays reported: its prev comes along */
+		for (d = 0; d < PC_DIR_COUNT; d++) {
+			e->c[d].bytes += s->c[d].bytes;
+			e->c[d].packets += s->c[d].packets;
+			e->prev[d].bytes += s->prev[d].bytes;
+			e->prev[d].packets += s->prev[d].packets;
+		}
+	}
+	dst->overflow += src->overflow;
+}
+
+void pc_tap_count(struct pc_tap *tap, const uint8_t *p, uint32_t caplen, uint32_t len,
+		  enum pc_link link, uint16_t protocol, int vlan_moved, int outgoing)
+{
+	uint64_t bytes;
+	unsigned int key = pc_classify(p, caplen, len, link, protocol, vlan_moved, outgoing, &bytes);
+	struct pc_bkey k;
+
+	tap->total[key].bytes += bytes;
+	tap->total[key].packets++;
+	if (tap->by == PC_BY_PROTO)
+		return;
+	pc_bkey_make(p, caplen, len, link, protocol, vlan_moved, outgoing, tap->by, &k);
+	pc_entries_add(&tap->ent, &k, outgoing ? PC_DIR_TX : PC_DIR_RX, bytes, 1);
+}
