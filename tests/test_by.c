@@ -1,0 +1,646 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Breakdowns (--by; docs/counting.md, "Breakdowns"): the keys the userspace
+ * classifier builds, against keys written out by hand for frames built here
+ * field by field; the table's cap and overflow; and live, in classic and
+ * pcap mode, exact counts per entry against frames the test sent, and a
+ * flood of distinct flows past --max-keys that still adds up to every frame.
+ */
+#include <criterion/criterion.h>
+#include <arpa/inet.h>
+#include <cjson/cJSON.h>
+#include <net/if.h>
+#include <netpacket/packet.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "pktcount.h"
+
+struct fr {
+	uint8_t p[256];
+	uint32_t len;
+};
+
+static void put(struct fr *f, const void *d, uint32_t n) { memcpy(f->p + f->len, d, n); f->len += n; }
+static void put8(struct fr *f, unsigned int v) { f->p[f->len++] = (uint8_t)v; }
+static void put16(struct fr *f, unsigned int v) { put8(f, v >> 8); put8(f, v & 0xff); }
+static void zeros(struct fr *f, uint32_t n) { memset(f->p + f->len, 0, n); f->len += n; }
+
+static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0, 0x0a }, mac_b[6] = { 0x02, 0, 0, 0, 0, 0x0b };
+static const uint8_t v4a[4] = { 192, 0, 2, 1 }, v4b[4] = { 198, 51, 100, 7 };
+static const uint8_t v6a[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+static const uint8_t v6b[16] = { 0x20, 0x01, 0x0d, 0xb8, 0xff, [14] = 0xab, [15] = 0xcd };
+
+/* Ethernet from mac_a to mac_b */
+static void eth(struct fr *f, unsigned int et)
+{
+	put(f, mac_b, 6);
+	put(f, mac_a, 6);
+	put16(f, et);
+}
+
+/* IPv4, ihl words of header, flags and fragment offset frag */
+static void ip4(struct fr *f, unsigned int ihl, unsigned int frag, unsigned int proto)
+{
+	put8(f, 0x40 | ihl);
+	zeros(f, 5);
+	put16(f, frag);
+	put8(f, 64);
+	put8(f, proto);
+	zeros(f, 2);
+	put(f, v4a, 4);
+	put(f, v4b, 4);
+	zeros(f, ihl * 4 - 20);
+}
+
+static void ip6(struct fr *f, unsigned int nh)
+{
+	put8(f, 0x60);
+	zeros(f, 5);
+	put8(f, nh);
+	put8(f, 64);
+	put(f, v6a, 16);
+	put(f, v6b, 16);
+}
+
+/* the ports, then the rest of a transport header of hlen bytes */
+static void l4(struct fr *f, unsigned int sport, unsigned int dport, uint32_t hlen)
+{
+	put16(f, sport);
+	put16(f, dport);
+	zeros(f, hlen - 4);
+}
+
+struct want {
+	const char *name;
+	struct fr f;
+	enum pc_link link;
+	uint16_t protocol;
+	/* the keys, rx, by host, pair, flow, mac; built is 1 for a built key, else the class */
+	struct pc_bkey k[PC_BY_COUNT];
+};
+
+static struct pc_bkey built_ip(enum pc_l3 l3, const uint8_t *a, const uint8_t *b, size_t n,
+			       unsigned int proto, unsigned int sport, unsigned int dport)
+{
+	struct pc_bkey k;
+
+	memset(&k, 0, sizeof(k));
+	k.what = PC_BKEY_BUILT;
+	k.l3 = (uint8_t)l3;
+	memcpy(k.a, a, n);
+	if (b)
+		memcpy(k.b, b, n);
+	k.ipproto = (uint8_t)proto;
+	k.sport = (uint16_t)sport;
+	k.dport = (uint16_t)dport;
+	return k;
+}
+
+static struct pc_bkey class_of(enum pc_l3 l3)
+{
+	struct pc_bkey k;
+
+	memset(&k, 0, sizeof(k));
+	k.what = PC_BKEY_CLASS;
+	k.l3 = (uint8_t)l3;
+	return k;
+}
+
+static struct pc_bkey mac_of(const uint8_t *m)
+{
+	struct pc_bkey k;
+
+	memset(&k, 0, sizeof(k));
+	k.what = PC_BKEY_BUILT;
+	k.l3 = PC_L3_COUNT;
+	memcpy(k.a, m, 6);
+	return k;
+}
+
+/* rx keys of an IPv4 or IPv6 frame from a to b with ports sport, dport (0, 0: none) */
+static void ip_keys(struct want *w, enum pc_l3 l3, unsigned int proto, unsigned int sport, unsigned int dport)
+{
+	const uint8_t *a = l3 == PC_L3_IPV6 ? v6a : v4a, *b = l3 == PC_L3_IPV6 ? v6b : v4b;
+	size_t n = l3 == PC_L3_IPV6 ? 16 : 4;
+
+	w->k[PC_BY_HOST] = built_ip(l3, a, NULL, n, 0, 0, 0);
+	w->k[PC_BY_PAIR] = built_ip(l3, a, b, n, 0, 0, 0);
+	w->k[PC_BY_FLOW] = built_ip(l3, a, b, n, proto, sport, dport);
+	w->k[PC_BY_MAC] = mac_of(mac_a);
+}
+
+static size_t cases(struct want *t)
+{
+	size_t n = 0;
+	struct fr *f;
+
+#define CASE(NAME) (memset(&t[n], 0, sizeof(t[n])), t[n].name = (NAME), t[n].link = PC_LINK_ETH, \
+		    f = &t[n].f, &t[n++])
+	/* UDP over IPv4: every key built */
+	CASE("ipv4 udp");
+	eth(f, 0x0800); ip4(f, 5, 0, 17); l4(f, 4000, 53, 8);
+	ip_keys(&t[n - 1], PC_L3_IPV4, 17, 4000, 53);
+	/* IP options before TCP: the ports come after them */
+	CASE("ipv4 ihl 7 tcp");
+	eth(f, 0x0800); ip4(f, 7, 0, 6); l4(f, 40000, 443, 20);
+	ip_keys(&t[n - 1], PC_L3_IPV4, 6, 40000, 443);
+	/* a first fragment (MF, offset 0) has the ports; a later one none */
+	CASE("ipv4 first fragment udp");
+	eth(f, 0x0800); ip4(f, 5, 0x2000, 17); l4(f, 1111, 2222, 8);
+	ip_keys(&t[n - 1], PC_L3_IPV4, 17, 1111, 2222);
+	CASE("ipv4 later fragment udp");
+	eth(f, 0x0800); ip4(f, 5, 0x00b9, 17); l4(f, 1111, 2222, 8);
+	ip_keys(&t[n - 1], PC_L3_IPV4, 17, 0, 0);
+	/* ICMP: no ports */
+	CASE("ipv4 icmp");
+	eth(f, 0x0800); ip4(f, 5, 0, 1); zeros(f, 8);
+	ip_keys(&t[n - 1], PC_L3_IPV4, 1, 0, 0);
+	/* SCTP and UDP-Lite have ports too; GRE does not */
+	CASE("ipv4 sctp");
+	eth(f, 0x0800); ip4(f, 5, 0, 132); l4(f, 38412, 36412, 12);
+	ip_keys(&t[n - 1], PC_L3_IPV4, 132, 38412, 36412);
+	CASE("ipv4 udplite");
+	eth(f, 0x0800); ip4(f, 5, 0, 136); l4(f, 7, 9, 8);
+	ip_keys(&t[n - 1], PC_L3_IPV4, 136, 7, 9);
+	CASE("ipv4 gre");
+	eth(f, 0x0800); ip4(f, 5, 0, 47); l4(f, 7, 9, 8);
+	ip_keys(&t[n - 1], PC_L3_IPV4, 47, 0, 0);
+	/* behind an 802.1Q tag */
+	CASE("vlan ipv4 udp");
+	eth(f, 0x8100); put16(f, 5); put16(f, 0x0800); ip4(f, 5, 0, 17); l4(f, 5353, 5353, 8);
+	ip_keys(&t[n - 1], PC_L3_IPV4, 17, 5353, 5353);
+	/* IPv6 with a hop-by-hop header before TCP */
+	CASE("ipv6 hbh tcp");
+	eth(f, 0x86dd); ip6(f, 0); put8(f, 6); put8(f, 0); zeros(f, 6); l4(f, 50000, 22, 20);
+	ip_keys(&t[n - 1], PC_L3_IPV6, 6, 50000, 22);
+	/* an IPv6 fragment header, offset 0 then not */
+	CASE("ipv6 first fragment udp");
+	eth(f, 0x86dd); ip6(f, 44); put8(f, 17); put8(f, 0); put16(f, 0x0001); zeros(f, 4); l4(f, 9, 10, 8);
+	ip_keys(&t[n - 1], PC_L3_IPV6, 17, 9, 10);
+	CASE("ipv6 later fragment udp");
+	eth(f, 0x86dd); ip6(f, 44); put8(f, 17); put8(f, 0); put16(f, 0x0170); zeros(f, 4); l4(f, 9, 10, 8);
+	ip_keys(&t[n - 1], PC_L3_IPV6, 17, 0, 0);
+	/* cut before the ports: the addresses are there, the ports not */
+	CASE("ipv4 udp cut inside the ports");
+	eth(f, 0x0800); ip4(f, 5, 0, 17); put8(f, 0x0f);
+	ip_keys(&t[n - 1], PC_L3_IPV4, 17, 0, 0);
+	/* cut inside the destination address: no IP key, the class */
+	CASE("ipv4 cut inside the destination");
+	eth(f, 0x0800); ip4(f, 5, 0, 17); f->len -= 2;
+	t[n - 1].k[PC_BY_HOST] = t[n - 1].k[PC_BY_PAIR] = t[n - 1].k[PC_BY_FLOW] = class_of(PC_L3_IPV4);
+	t[n - 1].k[PC_BY_MAC] = mac_of(mac_a);
+	/* not IP: the class, but for mac */
+	CASE("arp");
+	eth(f, 0x0806); zeros(f, 28);
+	t[n - 1].k[PC_BY_HOST] = t[n - 1].k[PC_BY_PAIR] = t[n - 1].k[PC_BY_FLOW] = class_of(PC_L3_ARP);
+	t[n - 1].k[PC_BY_MAC] = mac_of(mac_a);
+	/* shorter than an Ethernet header: runt for every key */
+	CASE("runt");
+	zeros(f, 10);
+	t[n - 1].k[PC_BY_HOST] = t[n - 1].k[PC_BY_PAIR] = t[n - 1].k[PC_BY_FLOW] = t[n - 1].k[PC_BY_MAC] =
+		class_of(PC_L3_RUNT);
+	/* no link header (tun, wireguard): IP keys built, no MAC */
+	CASE("raw ipv6 udp");
+	t[n - 1].link = PC_LINK_RAW;
+	t[n - 1].protocol = 0x86dd;
+	ip6(f, 17); l4(f, 51820, 51820, 8);
+	ip_keys(&t[n - 1], PC_L3_IPV6, 17, 51820, 51820);
+	t[n - 1].k[PC_BY_MAC] = class_of(PC_L3_IPV6);
+#undef CASE
+	return n;
+}
+
+/* tx: host and mac name the other end, the destination; pair and flow stay as the frame has them */
+static struct pc_bkey tx_key(const struct want *w, enum pc_by by)
+{
+	struct pc_bkey k = w->k[by];
+
+	if (k.what != PC_BKEY_BUILT)
+		return k;
+	if (by == PC_BY_MAC)
+		return mac_of(mac_b);
+	if (by == PC_BY_HOST)
+		memcpy(k.a, k.l3 == PC_L3_IPV6 ? v6b : v4b, k.l3 == PC_L3_IPV6 ? 16 : 4);
+	return k;
+}
+
+Test(by, keys_of_crafted_frames)
+{
+	static struct want t[32];
+	size_t n = cases(t), i;
+	int by, out, bad = 0;
+
+	for (i = 0; i < n; i++)
+		for (by = PC_BY_HOST; by < PC_BY_COUNT; by++)
+			for (out = 0; out < 2; out++) {
+				struct pc_bkey got, want = out ? tx_key(&t[i], (enum pc_by)by) : t[i].k[by];
+				struct pc_kpart pg[PC_KPARTS_MAX], pw[PC_KPARTS_MAX];
+
+				pc_bkey_make(t[i].f.p, t[i].f.len, t[i].f.len, t[i].link, t[i].protocol, 0, out,
+					     (enum pc_by)by, &got);
+				if (!memcmp(&got, &want, sizeof(got)))
+					continue;
+				pc_bkey_parts(&got, (enum pc_by)by, pg);
+				pc_bkey_parts(&want, (enum pc_by)by, pw);
+				cr_log_error("%s, --by %s, %s: got %s=%s (what %u l3 %u), want %s=%s (what %u l3 %u)",
+					     t[i].name, pc_by_name((enum pc_by)by), out ? "tx" : "rx",
+					     pg[0].name, pg[0].text, got.what, got.l3, pw[0].name, pw[0].text,
+					     want.what, want.l3);
+				bad++;
+			}
+	cr_assert_eq(bad, 0, "%d keys wrong (see above)", bad);
+}
+
+/* The formatter: the usual text forms. */
+Test(by, key_parts_in_their_usual_forms)
+{
+	static struct want t[32];
+	struct pc_kpart p[PC_KPARTS_MAX];
+	struct pc_bkey k;
+	size_t n = cases(t);
+
+	cr_assert_gt(n, 10);
+	cr_assert_eq(pc_bkey_parts(&t[0].k[PC_BY_FLOW], PC_BY_FLOW, p), 6);
+	cr_expect_str_eq(p[0].text, "192.0.2.1");
+	cr_expect_str_eq(p[1].text, "198.51.100.7");
+	cr_expect_str_eq(p[2].text, "17");
+	cr_expect_str_eq(p[3].text, "udp");
+	cr_expect_str_eq(p[4].text, "4000");
+	cr_expect_str_eq(p[5].text, "53");
+	k = built_ip(PC_L3_IPV6, v6b, NULL, 16, 0, 0, 0);
+	cr_assert_eq(pc_bkey_parts(&k, PC_BY_HOST, p), 1);
+	cr_expect_str_eq(p[0].name, "host");
+	cr_expect_str_eq(p[0].text, "2001:db8:ff00::abcd");
+	k = mac_of((const uint8_t[6]){ 0xAA, 0xbb, 0x0c, 0, 1, 0xFF });
+	cr_assert_eq(pc_bkey_parts(&k, PC_BY_MAC, p), 1);
+	cr_expect_str_eq(p[0].text, "aa:bb:0c:00:01:ff");
+	k = class_of(PC_L3_ARP);
+	cr_assert_eq(pc_bkey_parts(&k, PC_BY_HOST, p), 1);
+	cr_expect_str_eq(p[0].name, "l3");
+	cr_expect_str_eq(p[0].text, "arp");
+}
+
+/* A full table: 100 keys, then the overflow entry; every frame in some entry, once. */
+Test(by, full_table_loses_nothing)
+{
+	struct pc_entries t, folded;
+	const struct pc_entry *e;
+	struct pc_counter sum = { 0, 0 };
+	uint32_t i, cursor = 0, entries = 0;
+
+	pc_entries_init(&t, 100);
+	for (i = 0; i < 10000; i++) {
+		struct pc_bkey k = built_ip(PC_L3_IPV4, v4a, v4b, 4, 17, i % 65536, i / 65536 + 1);
+
+		pc_entries_add(&t, &k, (enum pc_dir)(i & 1), 60, 1);
+	}
+	pc_entries_add(&t, &(struct pc_bkey){ .what = PC_BKEY_CLASS, .l3 = PC_L3_ARP }, PC_DIR_RX, 42, 1);
+	while ((e = pc_entries_next(&t, &cursor))) {
+		entries++;
+		sum.bytes += e->c[0].bytes + e->c[1].bytes;
+		sum.packets += e->c[0].packets + e->c[1].packets;
+	}
+	cr_expect_eq(t.n, 100, "%u built keys", t.n);
+	cr_expect_eq(t.overflow, 9900);
+	cr_expect_eq(entries, 102, "100 keys, arp and other: %u", entries);
+	cr_expect_eq(sum.packets, 10001);
+	cr_expect_eq(sum.bytes, 10000 * 60 + 42);
+
+	/* folding into a table of its own cap keeps every count, and what was reported */
+	pc_entries_mark(&t);
+	pc_entries_init(&folded, 100);
+	pc_entries_fold(&folded, &t);
+	cursor = 0;
+	memset(&sum, 0, sizeof(sum));
+	while ((e = pc_entries_next(&folded, &cursor))) {
+		sum.packets += e->c[0].packets + e->c[1].packets;
+		cr_expect_eq(e->prev[0].packets, e->c[0].packets, "prev came along");
+	}
+	cr_expect_eq(sum.packets, 10001);
+	pc_entries_free(&t);
+	pc_entries_free(&folded);
+}
+
+/* ---- live: frames from several hosts, in classic and pcap mode ---- */
+
+static struct topo topo;
+
+static void down(void)
+{
+	topo_down(&topo);
+}
+
+/* One host's frames: IPv4 UDP or IPv6 TCP from address a and MAC m, copies of them. */
+struct host {
+	enum pc_l3 l3;
+	uint8_t a[16], m[6];
+	uint16_t sport;
+	unsigned int copies, payload;
+};
+
+#define NHOSTS 8
+static struct host hosts[NHOSTS];
+static const uint8_t far_mac[6] = { 0x02, 0, 0, 0, 0, 0x99 };	/* no one's: nothing answers */
+static const uint8_t dst4[4] = { 10, 0, 1, 1 };
+static const uint8_t dst6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 0xff };
+
+static void make_hosts(void)
+{
+	int i;
+
+	for (i = 0; i < NHOSTS; i++) {
+		struct host *h = &hosts[i];
+
+		memset(h, 0, sizeof(*h));
+		h->l3 = i < 5 ? PC_L3_IPV4 : PC_L3_IPV6;
+		if (h->l3 == PC_L3_IPV4) {
+			memcpy(h->a, (const uint8_t[4]){ 10, 0, 0, (uint8_t)(i + 1) }, 4);
+		} else {
+			memcpy(h->a, dst6, 16);
+			h->a[15] = (uint8_t)(i + 1);
+		}
+		memcpy(h->m, (const uint8_t[6]){ 0x02, 0, 0, 0, 1, (uint8_t)(i + 1) }, 6);
+		h->sport = (uint16_t)(1000 + i);
+		h->copies = (unsigned int)i + 1;
+		h->payload = 20 + 10 * (unsigned int)i;
+	}
+}
+
+static void host_frame(const struct host *h, struct fr *f)
+{
+	f->len = 0;
+	put(f, far_mac, 6);
+	put(f, h->m, 6);
+	if (h->l3 == PC_L3_IPV4) {
+		put16(f, 0x0800);
+		put8(f, 0x45); zeros(f, 5); put16(f, 0); put8(f, 64); put8(f, 17); zeros(f, 2);
+		put(f, h->a, 4);
+		put(f, dst4, 4);
+		l4(f, h->sport, 53, 8);
+	} else {
+		put16(f, 0x86dd);
+		put8(f, 0x60); zeros(f, 5); put8(f, 6); put8(f, 64);
+		put(f, h->a, 16);
+		put(f, dst6, 16);
+		l4(f, h->sport, 443, 20);
+	}
+	zeros(f, h->payload);
+}
+
+static int send_hosts(void *arg)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	int s = socket(AF_PACKET, SOCK_RAW, 0), i;
+	unsigned int k;
+	struct fr f;
+
+	(void)arg;
+	sll.sll_ifindex = (int)if_nametoindex("va");
+	if (s < 0 || !sll.sll_ifindex)
+		return 10;
+	for (i = 0; i < NHOSTS; i++) {
+		host_frame(&hosts[i], &f);
+		for (k = 0; k < hosts[i].copies; k++)
+			if (sendto(s, f.p, f.len, 0, (struct sockaddr *)&sll, sizeof(sll)) != (ssize_t)f.len)
+				return 11;
+	}
+	close(s);
+	return 0;
+}
+
+/* "dir|name=text|..." of an entry: the key parts as output names them */
+static void entry_id(char *out, size_t size, const char *dir, const struct pc_kpart *p, int n)
+{
+	size_t len = (size_t)snprintf(out, size, "%s", dir);
+	int i;
+
+	for (i = 0; i < n && len < size; i++)
+		len += (size_t)snprintf(out + len, size - len, "|%s=%s", p[i].name, p[i].text);
+}
+
+/* The same from a JSON entry object: every field but dir and the counts, in order. */
+static void json_id(char *out, size_t size, const cJSON *e)
+{
+	const cJSON *f;
+	size_t len = (size_t)snprintf(out, size, "%s", cJSON_GetObjectItemCaseSensitive(e, "dir")->valuestring);
+
+	cJSON_ArrayForEach(f, e) {
+		if (!strcmp(f->string, "dir") || strstr(f->string, "bytes") || strstr(f->string, "packets"))
+			continue;
+		if (cJSON_IsString(f))
+			len += (size_t)snprintf(out + len, size - len, "|%s=%s", f->string, f->valuestring);
+		else if (cJSON_IsBool(f))
+			len += (size_t)snprintf(out + len, size - len, "|%s=%s", f->string, cJSON_IsTrue(f) ? "true" : "false");
+		else
+			len += (size_t)snprintf(out + len, size - len, "|%s=%.0f", f->string, f->valuedouble);
+	}
+}
+
+/* The expected entries of the hosts' frames under --by by, seen in direction dir. */
+static int expected(enum pc_by by, enum pc_dir dir, char ids[][160], struct pc_counter *c)
+{
+	int i, n = 0;
+
+	for (i = 0; i < NHOSTS; i++) {
+		const struct host *h = &hosts[i];
+		size_t alen = h->l3 == PC_L3_IPV6 ? 16 : 4;
+		const uint8_t *dst = h->l3 == PC_L3_IPV6 ? dst6 : dst4;
+		uint32_t flen = 14 + (h->l3 == PC_L3_IPV6 ? 40 + 20 : 20 + 8) + h->payload;
+		struct pc_kpart p[PC_KPARTS_MAX];
+		struct pc_bkey k;
+
+		switch (by) {
+		case PC_BY_HOST:
+			k = built_ip(h->l3, dir == PC_DIR_RX ? h->a : dst, NULL, alen, 0, 0, 0);
+			break;
+		case PC_BY_PAIR:
+			k = built_ip(h->l3, h->a, dst, alen, 0, 0, 0);
+			break;
+		case PC_BY_FLOW:
+			k = built_ip(h->l3, h->a, dst, alen, h->l3 == PC_L3_IPV6 ? 6 : 17, h->sport,
+				     h->l3 == PC_L3_IPV6 ? 443 : 53);
+			break;
+		default:
+			k = mac_of(dir == PC_DIR_RX ? h->m : far_mac);
+			break;
+		}
+		entry_id(ids[n], sizeof(ids[n]), pc_dir_name(dir), p, pc_bkey_parts(&k, by, p));
+		/* host and mac on tx: every frame goes to the same other end */
+		if (n && !strcmp(ids[n], ids[n - 1])) {
+			c[n - 1].bytes += (uint64_t)flen * h->copies;
+			c[n - 1].packets += h->copies;
+			continue;
+		}
+		c[n].bytes = (uint64_t)flen * h->copies;
+		c[n].packets = h->copies;
+		n++;
+	}
+	return n;
+}
+
+/* pktcount's total record for iface: every entry must be one expected, with its counts, and all there. */
+static void check_entries(const char *out, const char *iface, enum pc_by by, enum pc_dir dir, const char *mode)
+{
+	char want[NHOSTS][160], got[160];
+	struct pc_counter wc[NHOSTS];
+	int nw = expected(by, dir, want, wc), seen[NHOSTS] = { 0 }, i;
+	const char *line = strstr(out, "\"type\":\"total\"");
+	cJSON *j, *e;
+
+	cr_assert_not_null(line, "%s --by %s: no total record", mode, pc_by_name(by));
+	while (line > out && line[-1] != '\n')
+		line--;
+	j = cJSON_ParseWithLength(line, strcspn(line, "\n"));
+	cr_assert_not_null(j);
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "entries")) {
+		double bytes = cJSON_GetObjectItemCaseSensitive(e, "bytes")->valuedouble;
+		double packets = cJSON_GetObjectItemCaseSensitive(e, "packets")->valuedouble;
+
+		json_id(got, sizeof(got), e);
+		if (strncmp(got, pc_dir_name(dir), 2))
+			continue;	/* the other direction */
+		for (i = 0; i < nw && strcmp(got, want[i]); i++)
+			;
+		if (i == nw) {
+			cr_log_error("%s %s --by %s: unexpected entry %s", mode, iface, pc_by_name(by), got);
+			cr_expect_fail();
+			continue;
+		}
+		seen[i] = 1;
+		cr_expect(bytes == (double)wc[i].bytes && packets == (double)wc[i].packets,
+			  "%s %s --by %s: %s counted %.0f bytes %.0f packets, sent %llu and %llu", mode, iface,
+			  pc_by_name(by), got, bytes, packets, (unsigned long long)wc[i].bytes,
+			  (unsigned long long)wc[i].packets);
+	}
+	for (i = 0; i < nw; i++)
+		cr_expect(seen[i], "%s %s --by %s: no entry %s", mode, iface, pc_by_name(by), want[i]);
+	cJSON_Delete(j);
+}
+
+static void hosts_test(const char *mode)
+{
+	struct pktcount_proc rx[PC_BY_COUNT], tx[PC_BY_COUNT];
+	int by;
+
+	NEED_ROOT("network namespaces");
+	if (!strcmp(mode, "pcap") && !mode_built_in("pcap"))
+		cr_skip_test("this pktcount was built without libpcap");
+	make_hosts();
+	topo_up(&topo, 0, 0);
+	topo_wait_quiet(&topo, 300, 5000);
+	for (by = PC_BY_HOST; by < PC_BY_COUNT; by++) {
+		const char *argv_b[] = { "-j", "-i", "0.2", "-m", mode, "--by", pc_by_name((enum pc_by)by), "vb", NULL };
+		const char *argv_a[] = { "-j", "-i", "0.2", "-m", mode, "--by", pc_by_name((enum pc_by)by), "va", NULL };
+
+		cr_assert_eq(pktcount_start(&rx[by], topo.b, argv_b), 0);
+		cr_assert_eq(pktcount_start(&tx[by], topo.a, argv_a), 0);
+		cr_assert_eq(pktcount_wait_line(&rx[by], 5000), 0);
+		cr_assert_eq(pktcount_wait_line(&tx[by], 5000), 0);
+	}
+	cr_assert_eq(in_netns(topo.a, send_hosts, NULL), 0, "sending the hosts' frames failed");
+	topo_wait_quiet(&topo, 300, 5000);
+	for (by = PC_BY_HOST; by < PC_BY_COUNT; by++) {
+		cr_assert_eq(pktcount_finish(&rx[by], SIGTERM, 5000), 0, "%s", rx[by].err);
+		cr_assert_eq(pktcount_finish(&tx[by], SIGTERM, 5000), 0, "%s", tx[by].err);
+		check_entries(rx[by].out, "vb", (enum pc_by)by, PC_DIR_RX, mode);
+		check_entries(tx[by].out, "va", (enum pc_by)by, PC_DIR_TX, mode);
+		free(rx[by].out);
+		free(rx[by].err);
+		free(tx[by].out);
+		free(tx[by].err);
+	}
+}
+
+Test(by, classic_counts_every_host_exactly, .fini = down, .timeout = 60) { hosts_test("classic"); }
+Test(by, pcap_counts_every_host_exactly, .fini = down, .timeout = 60) { hosts_test("pcap"); }
+
+/* ---- a flood of distinct flows past --max-keys ---- */
+
+#define FLOOD 100000
+#define FLOOD_MAX_KEYS 1000
+
+/* FLOOD IPv4 UDP frames of 60 bytes, each a flow of its own, back to back. */
+static int send_flood(void *arg)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	int s = socket(AF_PACKET, SOCK_RAW, 0), i;
+	struct fr f = { .len = 0 };
+
+	(void)arg;
+	sll.sll_ifindex = (int)if_nametoindex("va");
+	if (s < 0 || !sll.sll_ifindex)
+		return 10;
+	put(&f, far_mac, 6);
+	put(&f, mac_a, 6);
+	put16(&f, 0x0800);
+	put8(&f, 0x45); zeros(&f, 5); put16(&f, 0); put8(&f, 64); put8(&f, 17); zeros(&f, 2);
+	put(&f, v4a, 4);
+	put(&f, v4b, 4);
+	l4(&f, 0, 53, 8);
+	zeros(&f, 60 - f.len);
+	for (i = 0; i < FLOOD; i++) {
+		/* source port and the source address's last byte: 100,000 flows */
+		f.p[14 + 15] = (uint8_t)(i >> 16);
+		f.p[14 + 20] = (uint8_t)(i >> 8);
+		f.p[14 + 21] = (uint8_t)i;
+		if (sendto(s, f.p, f.len, 0, (struct sockaddr *)&sll, sizeof(sll)) != (ssize_t)f.len)
+			return 11;
+	}
+	close(s);
+	return 0;
+}
+
+static void flood_test(const char *mode)
+{
+	const char *argv[] = { "-j", "-i", "0.3", "-m", mode, "--by", "flow", "--max-keys", "1000",
+			       "--ring-size", "64M", "vb", NULL };
+	struct pktcount_proc p;
+	struct pc_counter sum = { 0, 0 };
+	const char *line;
+	cJSON *j, *e;
+	int entries = 0, other = 0;
+
+	NEED_ROOT("network namespaces");
+	if (!strcmp(mode, "pcap") && !mode_built_in("pcap"))
+		cr_skip_test("this pktcount was built without libpcap");
+	topo_up(&topo, 0, 0);
+	topo_wait_quiet(&topo, 300, 5000);
+	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
+	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
+	cr_assert_eq(in_netns(topo.a, send_flood, NULL), 0, "the flood failed");
+	topo_wait_quiet(&topo, 500, 10000);
+	cr_assert_eq(pktcount_finish(&p, SIGTERM, 10000), 0, "%s", p.err);
+	line = strstr(p.out, "\"type\":\"total\"");
+	cr_assert_not_null(line);
+	while (line > p.out && line[-1] != '\n')
+		line--;
+	j = cJSON_ParseWithLength(line, strcspn(line, "\n"));
+	cr_assert_not_null(j);
+	cr_expect_eq(cJSON_GetObjectItemCaseSensitive(j, "drops")->valuedouble, 0, "frames dropped: %s", mode);
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "entries")) {
+		sum.bytes += (uint64_t)cJSON_GetObjectItemCaseSensitive(e, "bytes")->valuedouble;
+		sum.packets += (uint64_t)cJSON_GetObjectItemCaseSensitive(e, "packets")->valuedouble;
+		entries++;
+		other += cJSON_GetObjectItemCaseSensitive(e, "other") != NULL;
+	}
+	cr_log_info("%s: %d entries (%d other), overflow %.0f, %llu packets", mode, entries, other,
+		    cJSON_GetObjectItemCaseSensitive(j, "overflow")->valuedouble, (unsigned long long)sum.packets);
+	cr_expect_eq(sum.packets, FLOOD, "%s: the entries add up to %llu frames, sent %d", mode,
+		     (unsigned long long)sum.packets, FLOOD);
+	cr_expect_eq(sum.bytes, (uint64_t)FLOOD * 60);
+	cr_expect_eq(other, 1, "%s: no overflow entry", mode);
+	cr_expect_eq(entries, FLOOD_MAX_KEYS + 1, "%s: %d entries", mode, entries);
+	cr_expect_eq(cJSON_GetObjectItemCaseSensitive(j, "overflow")->valuedouble, FLOOD - FLOOD_MAX_KEYS);
+	cJSON_Delete(j);
+	free(p.out);
+	free(p.err);
+}
+
+Test(by, classic_flood_past_max_keys_adds_up, .fini = down, .timeout = 120) { flood_test("classic"); }
+Test(by, pcap_flood_past_max_keys_adds_up, .fini = down, .timeout = 120) { flood_test("pcap"); }
