@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 		if (map < 0)
 			return die("map");
 	}
-	n = pc_asm_link(&pc_progs[id], map, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
+	n = pc_asm_link(&pc_progs[id], &map, 1, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
 	if (n < 0) {
 		fprintf(stderr, "tap: %s\n", err);
 		return 1;

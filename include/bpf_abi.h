@@ -132,6 +132,9 @@ struct bpf_insn {
 enum pc_bpf_cmd {
 	BPF_MAP_CREATE = 0,
 	BPF_MAP_LOOKUP_ELEM = 1,
+	BPF_MAP_UPDATE_ELEM = 2,
+	BPF_MAP_DELETE_ELEM = 3,
+	BPF_MAP_GET_NEXT_KEY = 4,
 	BPF_PROG_LOAD = 5,
 	BPF_PROG_TEST_RUN = 10,		/* 4.12; socket filters 4.16 */
 	BPF_OBJ_GET_INFO_BY_FD = 15,	/* 4.13 */
@@ -139,7 +142,9 @@ enum pc_bpf_cmd {
 };
 
 enum {
+	BPF_MAP_TYPE_HASH = 1,		/* 3.19 */
 	BPF_MAP_TYPE_ARRAY = 2,		/* 3.19 */
+	BPF_MAP_TYPE_PERCPU_HASH = 5,	/* 4.6 */
 	BPF_MAP_TYPE_PERCPU_ARRAY = 6,	/* 4.6 */
 };
 
@@ -149,7 +154,11 @@ enum {
 
 enum {
 	BPF_FUNC_map_lookup_elem = 1,
+	BPF_FUNC_map_update_elem = 2,	/* both 4.1 for socket filters */
 };
+
+/* map_update_elem's flags */
+#define BPF_NOEXIST	1	/* only a new key */
 
 #define BPF_OBJ_NAME_LEN 16U
 
@@ -169,10 +178,10 @@ union bpf_attr {
 		uint32_t numa_node;	/* 4.14 */
 		char map_name[BPF_OBJ_NAME_LEN];	/* 4.15 */
 	};
-	struct {			/* BPF_MAP_*_ELEM */
+	struct {			/* BPF_MAP_*_ELEM, BPF_MAP_GET_NEXT_KEY */
 		uint32_t map_fd;
 		pc_aligned_u64 key;
-		pc_aligned_u64 value;
+		pc_aligned_u64 value;	/* or next_key */
 		pc_aligned_u64 flags;
 	};
 	struct {			/* BPF_PROG_LOAD */

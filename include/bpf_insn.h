@@ -36,6 +36,8 @@
 #define BPF_LDX_MEM(SIZE, DST, SRC, OFF) BPF_INSN(BPF_LDX | BPF_SIZE(SIZE) | BPF_MEM, DST, SRC, OFF, 0)
 /* *(SIZE *)(dst + off) = src */
 #define BPF_STX_MEM(SIZE, DST, SRC, OFF) BPF_INSN(BPF_STX | BPF_SIZE(SIZE) | BPF_MEM, DST, SRC, OFF, 0)
+/* *(SIZE *)(dst + off) = imm */
+#define BPF_ST_MEM(SIZE, DST, OFF, IMM) BPF_INSN(BPF_ST | BPF_SIZE(SIZE) | BPF_MEM, DST, 0, OFF, IMM)
 /* *(SIZE *)(dst + off) += src, atomically */
 #define BPF_STX_XADD(SIZE, DST, SRC, OFF) BPF_INSN(BPF_STX | BPF_SIZE(SIZE) | BPF_XADD, DST, SRC, OFF, 0)
 
@@ -64,7 +66,7 @@ enum pc_asm_kind {
 	PC_ASM_INSN,	/* an instruction, used as is */
 	PC_ASM_JUMP,	/* a jump whose offset comes from .label */
 	PC_ASM_LABEL,	/* defines .label here; emits nothing */
-	PC_ASM_MAPFD,	/* the first half of a map load: imm = the map's fd */
+	PC_ASM_MAPFD,	/* the first half of a map load: imm = the fd of map .label */
 };
 
 struct pc_asm {
@@ -83,8 +85,11 @@ struct pc_asm {
 #define JA(LABEL)	{ .insn = BPF_JMP_A(0), .kind = PC_ASM_JUMP, .label = (LABEL) }
 /* LABEL: */
 #define LABEL(LABEL)	{ .kind = PC_ASM_LABEL, .label = (LABEL) }
-/* dst = the counter map (two instruction slots) */
-#define LD_MAP(DST)	{ .insn = BPF_LD_MAP_FD_LO(DST), .kind = PC_ASM_MAPFD }, I(BPF_LD_IMM64_HI())
+/* dst = the program's map number IDX (two instruction slots) */
+#define LD_MAP_N(DST, IDX) { .insn = BPF_LD_MAP_FD_LO(DST), .kind = PC_ASM_MAPFD, .label = (IDX) }, \
+			   I(BPF_LD_IMM64_HI())
+/* dst = the counter map, the program's map 0 */
+#define LD_MAP(DST)	LD_MAP_N(DST, 0)
 
 /* A program is a list of fragments, linked in order. */
 struct pc_frag {

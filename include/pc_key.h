@@ -124,6 +124,9 @@ enum pc_l3 {
  */
 #define PC_CLASSIC_SNAP_BY	(PC_ETH_HLEN + PC_VLAN_MAX * PC_VLAN_HLEN + 60 + 4)
 
+/* map_update_elem's answer when another CPU made the key first (EEXIST, the same on every arch Linux has) */
+#define PC_EEXIST		17
+
 /* packet type of a frame the host sent (linux/if_packet.h) */
 #define PC_PACKET_OUTGOING	4
 

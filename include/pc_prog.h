@@ -18,6 +18,10 @@ enum pc_prog_id {
 	PC_PROG_RAW_XADD,	/* no link header, ARRAY + XADD */
 	PC_PROG_ETH_WIRE,	/* Ethernet-like link, wire units, PERCPU_ARRAY (5.7+) */
 	PC_PROG_RAW_WIRE,	/* no link header, wire units, PERCPU_ARRAY (5.7+) */
+	PC_PROG_ETH_BY_PERCPU,	/* with a breakdown (--by): PERCPU_HASH entries (4.6+) */
+	PC_PROG_ETH_BY_XADD,	/* with a breakdown: HASH entries, XADD (4.1+) */
+	PC_PROG_RAW_BY_PERCPU,
+	PC_PROG_RAW_BY_XADD,
 	PC_PROG_EMPTY,		/* r0 = 0; exit: the benchmark's floor */
 	PC_PROG_PROBE,		/* reads the __sk_buff fields the skb counters read (4.1+) */
 	PC_PROG_PROBE_WIRE,	/* and those the wire counters read (5.7+) */
@@ -34,15 +38,16 @@ struct pc_prog {
 };
 extern const struct pc_prog pc_progs[PC_PROG_COUNT];
 
-#define PC_ASM_MAX_LABELS 64
+#define PC_ASM_MAX_LABELS 128
 #define PC_PROG_MAX_INSNS 512	/* far below 4.1's 4096 */
 
 /*
- * Link a program: resolve labels (forward jumps only), patch map_fd into
- * every map load.  Returns the instruction count, or -1 with a message in
- * err naming the fragment and instruction at fault.
+ * Link a program: resolve labels (forward jumps only), patch the fd of its
+ * map number N (map_fds[N], of nmaps) into every load of that map.  Returns
+ * the instruction count, or -1 with a message in err naming the fragment
+ * and instruction at fault.
  */
-int pc_asm_link(const struct pc_prog *prog, int map_fd,
+int pc_asm_link(const struct pc_prog *prog, const int *map_fds, unsigned int nmaps,
 		struct bpf_insn *out, size_t cap, char *err, size_t errlen);
 
 /*

@@ -72,6 +72,12 @@ enum label {
 	L_V6_STEP3, L_V6_HDR3, L_V6_FRAG3, L_V6_AH3, L_V6_ADV3,
 	L_V6_STEP4, L_V6_HDR4, L_V6_FRAG4, L_V6_AH4, L_V6_ADV4,
 	L_V6_DONE,
+	/* the breakdown variants */
+	L_V6_NOPORTS1, L_V6_PORTSOK1, L_V6_NOPORTS2, L_V6_PORTSOK2,
+	L_V6_NOPORTS3, L_V6_PORTSOK3, L_V6_NOPORTS4, L_V6_PORTSOK4,
+	L_BY, L_B_TX, L_B_SLOT, L_B_MAC, L_B_MACSRC, L_B_IP, L_B_NOT4, L_B_V6, L_B_KIND,
+	L_B_HOSTZ, L_B_FLOW, L_B_PORTS, L_B_CLASS, L_B_C6, L_B_CNONIP, L_B_CSET, L_B_UPDATE,
+	L_B_VALTX, L_B_VAL, L_B_M1, L_B_MAP, L_B_RETRY, L_B_ADD, L_B_ADDTX, L_B_FULL,
 	L_NLABELS
 };
 _Static_assert(L_NLABELS <= PC_ASM_MAX_LABELS, "raise PC_ASM_MAX_LABELS");
@@ -156,8 +162,48 @@ static const struct pc_asm raw_head[] = {
 	DISPATCH(L_COUNT),
 };
 
+/* Instructions only the breakdown variants have (BY 1). */
+#define BY_0(...)
+#define BY_1(...) __VA_ARGS__,
+
+/*
+ * The breakdown variants' stack (fp-relative; 8-aligned where 8 bytes are
+ * stored).  Set before they are read on every path: the verifier refuses
+ * a read of stack never written.
+ */
+#define FP_CTL_KEY	(-8)	/* u32 0: the control map's key */
+#define FP_L3OFF	(-16)	/* IPv6: where its header starts */
+#define FP_NOPORTS	(-24)	/* 1: a later fragment, no ports */
+#define FP_BYTES	(-32)	/* this frame's bytes */
+#define FP_AT_COUNT	(-40)	/* r8 at count: IPv4 header, or past IPv6's extension headers */
+#define FP_BKEY		(-80)	/* struct pc_bkey, 40 bytes */
+#define FP_VAL		(-112)	/* a new entry's value: struct pc_counter[2] */
+#define FP_GEN		(-120)	/* which of the two maps counts now */
+#define FP_DIR		(-128)	/* 0 rx, 1 tx */
+#define FP_BY		(-136)	/* enum pc_by */
+#define FP_SAVE		(-144)	/* r0 across a load */
+#define BKEY(FIELD)	(FP_BKEY + (int)offsetof(struct pc_bkey, FIELD))
+
+/*
+ * In a fragment header: a fragment offset other than 0 (or a header cut
+ * before it) means no ports; r0 (the next header) is kept across the load.
+ *   if (r8 + 4 > len || (frag->frag_off & ~7)) noports = 1;
+ */
+#define FRAG_PORTS(N)							\
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_0, FP_SAVE)),		\
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),				\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, 4)),			\
+	JR(BPF_JGT, BPF_REG_1, BPF_REG_9, L_V6_NOPORTS##N),		\
+	I(BPF_LD_IND(BPF_H, BPF_REG_8, 2)),				\
+	I(BPF_ALU64_IMM(BPF_AND, BPF_REG_0, 0xfff8)),			\
+	JI(BPF_JEQ, BPF_REG_0, 0, L_V6_PORTSOK##N),			\
+LABEL(L_V6_NOPORTS##N),							\
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_NOPORTS, 1)),		\
+LABEL(L_V6_PORTSOK##N),							\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, FP_SAVE))
+
 /* Step over one IPv6 extension header at r8, of type r7. */
-#define V6_STEP(N)						\
+#define V6_STEP(N, BY)						\
 LABEL(L_V6_STEP##N),							\
 	/* if r7 is not an extension header walked, goto done */	\
 	JI(BPF_JEQ, BPF_REG_7, PC_IPPROTO_HOPOPTS, L_V6_HDR##N),	\
@@ -186,6 +232,7 @@ LABEL(L_V6_HDR##N),							\
 	I(BPF_ALU64_IMM(BPF_LSH, BPF_REG_1, 3)),			\
 	JA(L_V6_ADV##N),						\
 LABEL(L_V6_FRAG##N),							\
+	BY_##BY(FRAG_PORTS(N))						\
 	/* r1 = 8: the fragment header's length is fixed */		\
 	I(BPF_MOV64_IMM(BPF_REG_1, PC_IPV6_FRAG_HLEN)),			\
 	JA(L_V6_ADV##N),						\
@@ -198,58 +245,66 @@ LABEL(L_V6_ADV##N),							\
 	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_8, BPF_REG_1)),		\
 	I(BPF_MOV64_REG(BPF_REG_7, BPF_REG_0))
 
-static const struct pc_asm l3[] = {
-LABEL(L_IPV4),
-	/* r7 = slot(ipv4, unknown) */
-	I(BPF_MOV64_IMM(BPF_REG_7, PC_SLOT_IPV4 + PC_PROTO_UNKNOWN)),
-	/* if (r8 + 10 > len) goto count: no protocol byte */
-	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),
-	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, PC_IPV4_PROTO_OFF + 1)),
-	JR(BPF_JGT, BPF_REG_1, BPF_REG_9, L_COUNT),
-	/* r7 = ip->protocol (+ PC_SLOT_IPV4, which is 0) */
-	I(BPF_LD_IND(BPF_B, BPF_REG_8, PC_IPV4_PROTO_OFF)),
-	I(BPF_MOV64_REG(BPF_REG_7, BPF_REG_0)),
-	JA(L_COUNT),
-
-LABEL(L_IPV6),
-	/* r7 = slot(ipv6, unknown) */
-	I(BPF_MOV64_IMM(BPF_REG_7, PC_SLOT_IPV6 + PC_PROTO_UNKNOWN)),
-	/* if (r8 + 7 > len) goto count: no next-header byte */
-	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),
-	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, PC_IPV6_NEXTHDR_OFF + 1)),
-	JR(BPF_JGT, BPF_REG_1, BPF_REG_9, L_COUNT),
-	/* r7 = ip6->nexthdr */
-	I(BPF_LD_IND(BPF_B, BPF_REG_8, PC_IPV6_NEXTHDR_OFF)),
-	I(BPF_MOV64_REG(BPF_REG_7, BPF_REG_0)),
-	/* r8 += 40 */
-	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_8, PC_IPV6_HLEN)),
-	V6_STEP(1),
-	V6_STEP(2),
-	V6_STEP(3),
-	V6_STEP(4),
-LABEL(L_V6_DONE),
-	/* r7 = slot(ipv6, r7) */
-	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_7, PC_SLOT_IPV6)),
-	JA(L_COUNT),
-
-LABEL(L_NONIP),
-	/* r7 = slot(llc); if (r0 < 0x600) goto count */
-	I(BPF_MOV64_IMM(BPF_REG_7, SLOT(LLC))),
-	JI(BPF_JGE, BPF_REG_0, PC_ETHERTYPE_MIN, L_ETHERTYPE),
-	JA(L_COUNT),
-LABEL(L_ETHERTYPE),
+/*
+ * The network layer: the IPv4 protocol byte, or the IPv6 next header after
+ * the extension headers; ethertypes of non-IP classes.  BY 1 adds what the
+ * breakdown variants keep on the stack.
+ */
 #define CLASS(ETHERTYPE, L3)						\
 	I(BPF_MOV64_IMM(BPF_REG_7, PC_SLOT_L3(L3))),			\
 	JI(BPF_JEQ, BPF_REG_0, ETHERTYPE, L_COUNT),
-	/* r7 = slot(class); if (r0 == ethertype) goto count, for each */
-	PC_NONIP_ETHERTYPES(CLASS)
-#undef CLASS
-	/* r7 = slot(other); fall through to count */
+#define L3_FRAG(BY)	\
+LABEL(L_IPV4),	\
+	/* r7 = slot(ipv4, unknown) */	\
+	I(BPF_MOV64_IMM(BPF_REG_7, PC_SLOT_IPV4 + PC_PROTO_UNKNOWN)),	\
+	/* if (r8 + 10 > len) goto count: no protocol byte */	\
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),	\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, PC_IPV4_PROTO_OFF + 1)),	\
+	JR(BPF_JGT, BPF_REG_1, BPF_REG_9, L_COUNT),	\
+	/* r7 = ip->protocol (+ PC_SLOT_IPV4, which is 0) */	\
+	I(BPF_LD_IND(BPF_B, BPF_REG_8, PC_IPV4_PROTO_OFF)),	\
+	I(BPF_MOV64_REG(BPF_REG_7, BPF_REG_0)),	\
+	JA(L_COUNT),	\
+LABEL(L_IPV6),	\
+	/* breakdowns: where the IPv6 header starts */	\
+	BY_##BY(I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_8, FP_L3OFF)))	\
+	/* r7 = slot(ipv6, unknown) */	\
+	I(BPF_MOV64_IMM(BPF_REG_7, PC_SLOT_IPV6 + PC_PROTO_UNKNOWN)),	\
+	/* if (r8 + 7 > len) goto count: no next-header byte */	\
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),	\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, PC_IPV6_NEXTHDR_OFF + 1)),	\
+	JR(BPF_JGT, BPF_REG_1, BPF_REG_9, L_COUNT),	\
+	/* r7 = ip6->nexthdr */	\
+	I(BPF_LD_IND(BPF_B, BPF_REG_8, PC_IPV6_NEXTHDR_OFF)),	\
+	I(BPF_MOV64_REG(BPF_REG_7, BPF_REG_0)),	\
+	/* r8 += 40 */	\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_8, PC_IPV6_HLEN)),	\
+	V6_STEP(1, BY),	\
+	V6_STEP(2, BY),	\
+	V6_STEP(3, BY),	\
+	V6_STEP(4, BY),	\
+LABEL(L_V6_DONE),	\
+	/* r7 = slot(ipv6, r7) */	\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_7, PC_SLOT_IPV6)),	\
+	JA(L_COUNT),	\
+LABEL(L_NONIP),	\
+	/* r7 = slot(llc); if (r0 < 0x600) goto count */	\
+	I(BPF_MOV64_IMM(BPF_REG_7, SLOT(LLC))),	\
+	JI(BPF_JGE, BPF_REG_0, PC_ETHERTYPE_MIN, L_ETHERTYPE),	\
+	JA(L_COUNT),	\
+LABEL(L_ETHERTYPE),	\
+	/* r7 = slot(class); if (r0 == ethertype) goto count, for each */	\
+	PC_NONIP_ETHERTYPES(CLASS)	\
+	/* r7 = slot(other); fall through to count */	\
 	I(BPF_MOV64_IMM(BPF_REG_7, SLOT(OTHER))),
-};
 
-/* The key from r7 and the direction, then r0 = &map[key]. */
-#define COUNT_LOOKUP()							\
+static const struct pc_asm l3[] = { L3_FRAG(0) };
+static const struct pc_asm l3_by[] = { L3_FRAG(1) };
+#undef CLASS
+
+/* The key from r7 and the direction, then r0 = &map[key]; NULL (cannot happen) goes to NULLTO. */
+#define COUNT_LOOKUP() COUNT_LOOKUP_TO(L_OUT)
+#define COUNT_LOOKUP_TO(NULLTO)						\
 	/* if (skb->pkt_type == PACKET_OUTGOING) r7 += PC_NSLOTS */	\
 	I(BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_6, SKB(pkt_type))),	\
 	JI(BPF_JNE, BPF_REG_0, PC_PACKET_OUTGOING, L_KEY),		\
@@ -263,7 +318,7 @@ LABEL(L_KEY),								\
 	LD_MAP(BPF_REG_1),						\
 	I(BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem)),			\
 	/* if (!r0) goto out: cannot happen, every key is in range */	\
-	JI(BPF_JEQ, BPF_REG_0, 0, L_OUT)
+	JI(BPF_JEQ, BPF_REG_0, 0, NULLTO)
 
 /* skb unit: r0 = &map[key]; r1 = len + 4 * skb->vlan_present. */
 #define COUNT_HEAD()							\
@@ -410,6 +465,313 @@ LABEL(L_DIR),
 	COUNT_TAIL(),
 };
 
+/*
+ * Breakdowns (--by; docs/counting.md, "Breakdowns"): after the protocol
+ * key, the frame's entry in one of two hash maps, whose key is struct
+ * pc_bkey built on the stack from the same walk.  The program's maps:
+ *   0  the protocol counters, PC_NKEYS + 2: the last two count, per
+ *      direction, the frames whose key found the hash map full
+ *   1  control: { u32 gen, u32 by }, written by userspace
+ *   2, 3  the entries: gen picks the one counted into; userspace drains
+ *      the other, an interval after it stopped being counted into
+ *
+ *   key = 0; dir = r7 >= PC_NSLOTS; slot = r7 % PC_NSLOTS;
+ *   if (by == mac) key = built(other end's MAC)          // eth only
+ *   else if (IPv4 or IPv6 with both addresses in the frame) {
+ *       key = built(l3, src, dst);
+ *       if (by == host) { key.a = dir ? dst : src; key.b = 0; }
+ *       if (by == flow) { key.ipproto = p; if (ports there) key.ports = ...; }
+ *   } else key = class(l3 of slot);
+ *   map = gen ? map3 : map2;
+ *   if ((v = lookup(map, key)) || (update(map, key, {this frame}, NOEXIST) == -EEXIST && (v = lookup(...))))
+ *       v[dir] += { bytes, 1 };          // per CPU, or XADD
+ *   else if (the update failed)  map0[PC_NKEYS + dir] += { bytes, 1 };
+ */
+static const struct pc_asm by_init[] = {
+	/* noports = 0: only a later fragment sets it */
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_NOPORTS, 0)),
+};
+
+/* The protocol key counted as the other variants count it, then on to the breakdown. */
+#define COUNT_BY(ADD_PROTO)						\
+LABEL(L_COUNT),								\
+	/* *(fp - 40) = r8: the IPv4 header, or past IPv6's extension headers */ \
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_8, FP_AT_COUNT)),	\
+	COUNT_LOOKUP_TO(L_BY),						\
+	/* r1 = len + 4 * skb->vlan_present; *(fp - 32) = r1 */	\
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(vlan_present))),	\
+	I(BPF_ALU64_IMM(BPF_LSH, BPF_REG_1, 2)),			\
+	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_1, BPF_REG_9)),		\
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, FP_BYTES)),	\
+	ADD_PROTO
+
+/* r0 = the counter, r1 = bytes: one packet more, on this CPU's copy or atomically */
+#define ADD_PERCPU(OFF)							\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_0, (OFF))),		\
+	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_2, BPF_REG_1)),		\
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_0, BPF_REG_2, (OFF))),		\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_0, (OFF) + 8)),	\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, 1)),			\
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_0, BPF_REG_2, (OFF) + 8))
+#define ADD_XADD(OFF)							\
+	I(BPF_STX_XADD(BPF_DW, BPF_REG_0, BPF_REG_1, (OFF))),		\
+	I(BPF_MOV64_IMM(BPF_REG_1, 1)),					\
+	I(BPF_STX_XADD(BPF_DW, BPF_REG_0, BPF_REG_1, (OFF) + 8))
+
+static const struct pc_asm count_by_percpu[] = { COUNT_BY(ADD_PERCPU(CTR(bytes))) };
+static const struct pc_asm count_by_xadd[] = { COUNT_BY(ADD_XADD(CTR(bytes))) };
+
+/* Store the 4-byte word at r8 + OFF, in network order, at fp + TO. */
+#define WORD(OFF, TO)							\
+	I(BPF_LD_IND(BPF_W, BPF_REG_8, (OFF))),				\
+	I(BPF_ENDIAN_TO_BE(BPF_REG_0, 32)),				\
+	I(BPF_STX_MEM(BPF_W, BPF_REG_10, BPF_REG_0, (TO)))
+
+/* The key's start: the control map, the direction, the slot in r7. */
+static const struct pc_asm by_head[] = {
+LABEL(L_BY),
+	/* r0 = &ctl[0]; if (!r0) goto out */
+	I(BPF_ST_MEM(BPF_W, BPF_REG_10, FP_CTL_KEY, 0)),
+	I(BPF_MOV64_REG(BPF_REG_2, BPF_REG_10)),
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, FP_CTL_KEY)),
+	LD_MAP_N(BPF_REG_1, 1),
+	I(BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem)),
+	JI(BPF_JEQ, BPF_REG_0, 0, L_OUT),
+	/* gen and by onto the stack */
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_0, 0)),
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, FP_GEN)),
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_0, 4)),
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, FP_BY)),
+	/* key = 0 */
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_BKEY, 0)),
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_BKEY + 8, 0)),
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_BKEY + 16, 0)),
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_BKEY + 24, 0)),
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_BKEY + 32, 0)),
+	/* dir = 0; if (r7 > PC_NSLOTS - 1) { dir = 1; r7 -= PC_NSLOTS; } */
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_DIR, 0)),
+	JI(BPF_JGT, BPF_REG_7, PC_NSLOTS - 1, L_B_TX),
+	JA(L_B_SLOT),
+LABEL(L_B_TX),
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_DIR, 1)),
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_7, -PC_NSLOTS)),
+LABEL(L_B_SLOT),
+	/* if (by != mac) goto ip */
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_BY)),
+	JI(BPF_JNE, BPF_REG_1, PC_BY_MAC, L_B_IP),
+};
+
+/* Ethernet: the other end's MAC, rx the source (6), tx the destination (0); a runt is its class. */
+static const struct pc_asm by_mac_eth[] = {
+	JI(BPF_JGT, BPF_REG_9, PC_ETH_HLEN - 1, L_B_MAC),
+	JA(L_B_CLASS),
+LABEL(L_B_MAC),
+	/* r8 = dir ? 0 : 6 */
+	I(BPF_MOV64_IMM(BPF_REG_8, 0)),
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_DIR)),
+	JI(BPF_JNE, BPF_REG_1, 0, L_B_MACSRC),
+	I(BPF_MOV64_IMM(BPF_REG_8, PC_ETH_ALEN)),
+LABEL(L_B_MACSRC),
+	/* key.a[0..5] = the MAC; key.l3 = PC_L3_COUNT; goto update */
+	WORD(0, BKEY(a)),
+	I(BPF_LD_IND(BPF_H, BPF_REG_8, 4)),
+	I(BPF_ENDIAN_TO_BE(BPF_REG_0, 16)),
+	I(BPF_STX_MEM(BPF_H, BPF_REG_10, BPF_REG_0, BKEY(a) + 4)),
+	I(BPF_ST_MEM(BPF_B, BPF_REG_10, BKEY(l3), PC_L3_COUNT)),
+	JA(L_B_UPDATE),
+};
+
+/* No link header: a MAC key is the frame's class. */
+static const struct pc_asm by_mac_raw[] = {
+	JA(L_B_CLASS),
+};
+
+/* Copy the 4-byte word at fp + FROM to fp + TO. */
+#define MOVE(FROM, TO)							\
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_10, (FROM))),		\
+	I(BPF_STX_MEM(BPF_W, BPF_REG_10, BPF_REG_0, (TO)))
+
+static const struct pc_asm by_ip[] = {
+LABEL(L_B_IP),
+	/* if (slot >= slot(ipv4, unknown)) goto not4 */
+	JI(BPF_JGE, BPF_REG_7, PC_SLOT_IPV4 + PC_PROTO_UNKNOWN, L_B_NOT4),
+	/* IPv4 at r8; if (r8 + 20 > len) goto class: the addresses are not all there */
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_8, BPF_REG_10, FP_AT_COUNT)),
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, PC_IPV4_SRC_OFF + 8)),
+	JR(BPF_JGT, BPF_REG_1, BPF_REG_9, L_B_CLASS),
+	/* key.a = src; key.b = dst; key.l3 = ipv4 */
+	WORD(PC_IPV4_SRC_OFF, BKEY(a)),
+	WORD(PC_IPV4_SRC_OFF + 4, BKEY(b)),
+	I(BPF_ST_MEM(BPF_B, BPF_REG_10, BKEY(l3), PC_L3_IPV4)),
+	/* if (ip->frag_off & 0x1fff) noports = 1 */
+	I(BPF_LD_IND(BPF_H, BPF_REG_8, PC_IPV4_FRAG_OFF)),
+	I(BPF_ALU64_IMM(BPF_AND, BPF_REG_0, PC_IPV4_FRAG_MASK)),
+	JI(BPF_JEQ, BPF_REG_0, 0, L_B_V6),
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_NOPORTS, 1)),
+LABEL(L_B_V6),
+	/* r8 += ihl * 4: the transport header; goto kind (r7 is the protocol) */
+	I(BPF_LD_IND(BPF_B, BPF_REG_8, 0)),
+	I(BPF_ALU64_IMM(BPF_AND, BPF_REG_0, PC_IPV4_IHL_MASK)),
+	I(BPF_ALU64_IMM(BPF_LSH, BPF_REG_0, 2)),
+	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_8, BPF_REG_0)),
+	JA(L_B_KIND),
+LABEL(L_B_NOT4),
+	/* if (slot >= slot(ipv6, unknown)) goto class */
+	JI(BPF_JGE, BPF_REG_7, PC_SLOT_IPV6 + PC_PROTO_UNKNOWN, L_B_CLASS),
+	/* IPv6 header at r8; if (r8 + 40 > len) goto class */
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_8, BPF_REG_10, FP_L3OFF)),
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, PC_IPV6_SRC_OFF + 32)),
+	JR(BPF_JGT, BPF_REG_1, BPF_REG_9, L_B_CLASS),
+	/* key.a = src; key.b = dst; key.l3 = ipv6 */
+	WORD(PC_IPV6_SRC_OFF, BKEY(a)),
+	WORD(PC_IPV6_SRC_OFF + 4, BKEY(a) + 4),
+	WORD(PC_IPV6_SRC_OFF + 8, BKEY(a) + 8),
+	WORD(PC_IPV6_SRC_OFF + 12, BKEY(a) + 12),
+	WORD(PC_IPV6_SRC_OFF + 16, BKEY(b)),
+	WORD(PC_IPV6_SRC_OFF + 20, BKEY(b) + 4),
+	WORD(PC_IPV6_SRC_OFF + 24, BKEY(b) + 8),
+	WORD(PC_IPV6_SRC_OFF + 28, BKEY(b) + 12),
+	I(BPF_ST_MEM(BPF_B, BPF_REG_10, BKEY(l3), PC_L3_IPV6)),
+	/* r8 = past the extension headers; r7 = the protocol */
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_8, BPF_REG_10, FP_AT_COUNT)),
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_7, -PC_SLOT_IPV6)),
+LABEL(L_B_KIND),
+	/* r7 = ipproto, r8 = the transport header */
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_BY)),
+	JI(BPF_JEQ, BPF_REG_1, PC_BY_PAIR, L_B_UPDATE),
+	JI(BPF_JEQ, BPF_REG_1, PC_BY_FLOW, L_B_FLOW),
+	/* host: the other end; if (dir) key.a = key.b */
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_DIR)),
+	JI(BPF_JEQ, BPF_REG_1, 0, L_B_HOSTZ),
+	MOVE(BKEY(b), BKEY(a)),
+	MOVE(BKEY(b) + 4, BKEY(a) + 4),
+	MOVE(BKEY(b) + 8, BKEY(a) + 8),
+	MOVE(BKEY(b) + 12, BKEY(a) + 12),
+LABEL(L_B_HOSTZ),
+	/* key.b = 0 */
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, BKEY(b), 0)),
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, BKEY(b) + 8, 0)),
+	JA(L_B_UPDATE),
+LABEL(L_B_FLOW),
+	/* key.ipproto = r7; ports for TCP, UDP, UDP-Lite, SCTP */
+	I(BPF_STX_MEM(BPF_B, BPF_REG_10, BPF_REG_7, BKEY(ipproto))),
+	JI(BPF_JEQ, BPF_REG_7, PC_IPPROTO_TCP, L_B_PORTS),
+	JI(BPF_JEQ, BPF_REG_7, PC_IPPROTO_UDP, L_B_PORTS),
+	JI(BPF_JEQ, BPF_REG_7, PC_IPPROTO_UDPLITE, L_B_PORTS),
+	JI(BPF_JEQ, BPF_REG_7, PC_IPPROTO_SCTP, L_B_PORTS),
+	JA(L_B_UPDATE),
+LABEL(L_B_PORTS),
+	/* not in a later fragment, not past the end */
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_NOPORTS)),
+	JI(BPF_JNE, BPF_REG_1, 0, L_B_UPDATE),
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, 4)),
+	JR(BPF_JGT, BPF_REG_1, BPF_REG_9, L_B_UPDATE),
+	/* key.sport, key.dport, in host order as userspace keeps them */
+	I(BPF_LD_IND(BPF_H, BPF_REG_8, 0)),
+	I(BPF_STX_MEM(BPF_H, BPF_REG_10, BPF_REG_0, BKEY(sport))),
+	I(BPF_LD_IND(BPF_H, BPF_REG_8, 2)),
+	I(BPF_STX_MEM(BPF_H, BPF_REG_10, BPF_REG_0, BKEY(dport))),
+	JA(L_B_UPDATE),
+LABEL(L_B_CLASS),
+	/* key = class: what, and the l3 of slot r7 */
+	I(BPF_ST_MEM(BPF_B, BPF_REG_10, BKEY(what), PC_BKEY_CLASS)),
+	I(BPF_MOV64_IMM(BPF_REG_1, PC_L3_IPV4)),
+	JI(BPF_JGE, BPF_REG_7, PC_SLOT_IPV6, L_B_C6),
+	JA(L_B_CSET),
+LABEL(L_B_C6),
+	I(BPF_MOV64_IMM(BPF_REG_1, PC_L3_IPV6)),
+	JI(BPF_JGE, BPF_REG_7, PC_SLOT_NONIP, L_B_CNONIP),
+	JA(L_B_CSET),
+LABEL(L_B_CNONIP),
+	/* r1 = slot - PC_SLOT_NONIP + PC_L3_FIRST_NONIP */
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_7)),
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, PC_L3_FIRST_NONIP - PC_SLOT_NONIP)),
+LABEL(L_B_CSET),
+	I(BPF_STX_MEM(BPF_B, BPF_REG_10, BPF_REG_1, BKEY(l3))),
+};
+
+/*
+ * The entry: found, or made with this frame's counts, or (map full) the
+ * overflow counter.  r8 keeps the map across the calls.
+ */
+#define BY_UPDATE(ADD)							\
+LABEL(L_B_UPDATE),							\
+	/* value = { 0 }; value[dir] = { bytes, 1 } */			\
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_VAL, 0)),			\
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_VAL + 8, 0)),		\
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_VAL + 16, 0)),		\
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_VAL + 24, 0)),		\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_BYTES)),	\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_10, FP_DIR)),		\
+	JI(BPF_JNE, BPF_REG_2, 0, L_B_VALTX),				\
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, FP_VAL)),		\
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_VAL + 8, 1)),		\
+	JA(L_B_VAL),							\
+LABEL(L_B_VALTX),							\
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, FP_VAL + 16)),	\
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_VAL + 24, 1)),		\
+LABEL(L_B_VAL),								\
+	/* r8 = gen ? map 3 : map 2 */					\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_GEN)),		\
+	JI(BPF_JNE, BPF_REG_1, 0, L_B_M1),				\
+	LD_MAP_N(BPF_REG_8, 2),						\
+	JA(L_B_MAP),							\
+LABEL(L_B_M1),								\
+	LD_MAP_N(BPF_REG_8, 3),						\
+LABEL(L_B_MAP),								\
+	/* r0 = lookup(r8, key); if (r0) goto add */			\
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),				\
+	I(BPF_MOV64_REG(BPF_REG_2, BPF_REG_10)),			\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, FP_BKEY)),			\
+	I(BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem)),			\
+	JI(BPF_JNE, BPF_REG_0, 0, L_B_ADD),				\
+	/* r0 = update(r8, key, value, BPF_NOEXIST); if (!r0) goto out */ \
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),				\
+	I(BPF_MOV64_REG(BPF_REG_2, BPF_REG_10)),			\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, FP_BKEY)),			\
+	I(BPF_MOV64_REG(BPF_REG_3, BPF_REG_10)),			\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_3, FP_VAL)),			\
+	I(BPF_MOV64_IMM(BPF_REG_4, BPF_NOEXIST)),			\
+	I(BPF_EMIT_CALL(BPF_FUNC_map_update_elem)),			\
+	JI(BPF_JEQ, BPF_REG_0, 0, L_OUT),				\
+	/* another CPU made it meanwhile (EEXIST): look it up again; else full */ \
+	JI(BPF_JNE, BPF_REG_0, -PC_EEXIST, L_B_FULL),			\
+LABEL(L_B_RETRY),							\
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),				\
+	I(BPF_MOV64_REG(BPF_REG_2, BPF_REG_10)),			\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, FP_BKEY)),			\
+	I(BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem)),			\
+	JI(BPF_JEQ, BPF_REG_0, 0, L_B_FULL),				\
+LABEL(L_B_ADD),								\
+	/* value[dir] += { bytes, 1 } */				\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_BYTES)),	\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_10, FP_DIR)),		\
+	JI(BPF_JNE, BPF_REG_2, 0, L_B_ADDTX),				\
+	ADD(0),								\
+	JA(L_OUT),							\
+LABEL(L_B_ADDTX),							\
+	ADD(16),							\
+	JA(L_OUT),							\
+LABEL(L_B_FULL),							\
+	/* map0[PC_NKEYS + dir] += { bytes, 1 } */			\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_DIR)),		\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, PC_NKEYS)),			\
+	I(BPF_STX_MEM(BPF_W, BPF_REG_10, BPF_REG_1, -4)),		\
+	I(BPF_MOV64_REG(BPF_REG_2, BPF_REG_10)),			\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -4)),			\
+	LD_MAP(BPF_REG_1),						\
+	I(BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem)),			\
+	JI(BPF_JEQ, BPF_REG_0, 0, L_OUT),				\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_BYTES)),	\
+	ADD(0),								\
+	COUNT_TAIL()
+
+static const struct pc_asm by_update_percpu[] = { BY_UPDATE(ADD_PERCPU) };
+static const struct pc_asm by_update_xadd[] = { BY_UPDATE(ADD_XADD) };
+
 /* r0 = 0; return: the floor of any socket-filter tap. */
 static const struct pc_asm empty[] = {
 	I(BPF_MOV64_IMM(BPF_REG_0, 0)),
@@ -463,6 +825,15 @@ static const struct pc_frag frags_eth_wire[] = {
 static const struct pc_frag frags_raw_wire[] = {
 	PC_FRAG(raw_head), PC_FRAG(l3), PC_FRAG(wire),
 };
+#define FRAGS_BY(NAME, HEAD, MAC, COUNT, UPDATE)			\
+static const struct pc_frag NAME[] = {					\
+	PC_FRAG(by_init), PC_FRAG(HEAD), PC_FRAG(l3_by), PC_FRAG(COUNT),	\
+	PC_FRAG(by_head), PC_FRAG(MAC), PC_FRAG(by_ip), PC_FRAG(UPDATE),	\
+}
+FRAGS_BY(frags_eth_by_percpu, eth_head, by_mac_eth, count_by_percpu, by_update_percpu);
+FRAGS_BY(frags_eth_by_xadd, eth_head, by_mac_eth, count_by_xadd, by_update_xadd);
+FRAGS_BY(frags_raw_by_percpu, raw_head, by_mac_raw, count_by_percpu, by_update_percpu);
+FRAGS_BY(frags_raw_by_xadd, raw_head, by_mac_raw, count_by_xadd, by_update_xadd);
 static const struct pc_frag frags_empty[] = {
 	PC_FRAG(empty),
 };
@@ -486,6 +857,10 @@ const struct pc_prog pc_progs[PC_PROG_COUNT] = {
 	[PC_PROG_RAW_XADD]   = PROG("pc_raw_xadd", frags_raw_xadd, PC_KV(4, 1), SKB_UNIT, 0),
 	[PC_PROG_ETH_WIRE]   = PROG("pc_eth_wire", frags_eth_wire, PC_KV(5, 7), WIRE_UNIT, 1),
 	[PC_PROG_RAW_WIRE]   = PROG("pc_raw_wire", frags_raw_wire, PC_KV(5, 7), WIRE_UNIT, 1),
+	[PC_PROG_ETH_BY_PERCPU] = PROG("pc_eth_by_pcpu", frags_eth_by_percpu, PC_KV(4, 6), SKB_UNIT, 1),
+	[PC_PROG_ETH_BY_XADD]   = PROG("pc_eth_by_xadd", frags_eth_by_xadd, PC_KV(4, 1), SKB_UNIT, 0),
+	[PC_PROG_RAW_BY_PERCPU] = PROG("pc_raw_by_pcpu", frags_raw_by_percpu, PC_KV(4, 6), SKB_UNIT, 1),
+	[PC_PROG_RAW_BY_XADD]   = PROG("pc_raw_by_xadd", frags_raw_by_xadd, PC_KV(4, 1), SKB_UNIT, 0),
 	[PC_PROG_EMPTY]      = PROG("pc_empty", frags_empty, PC_KV(4, 1), SKB_UNIT, 0),
 	[PC_PROG_PROBE]      = PROG("pc_probe", frags_probe, PC_KV(4, 1), SKB_UNIT, 0),
 	[PC_PROG_PROBE_WIRE] = PROG("pc_probe_wire", frags_probe_wire, PC_KV(5, 7), WIRE_UNIT, 0),

@@ -26,7 +26,7 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-int pc_asm_link(const struct pc_prog *prog, int map_fd,
+int pc_asm_link(const struct pc_prog *prog, const int *map_fds, unsigned int nmaps,
 		struct bpf_insn *out, size_t cap, char *err, size_t errlen)
 {
 	int label_at[PC_ASM_MAX_LABELS];
@@ -86,7 +86,10 @@ int pc_asm_link(const struct pc_prog *prog, int map_fd,
 				insn.off = (int16_t)off;
 				break;
 			case PC_ASM_MAPFD:
-				insn.imm = map_fd;
+				if (a->label >= nmaps)
+					return fail(err, errlen, "%s: %s[%zu]: map %u of %u",
+						    prog->name, fr->name, i, a->label, nmaps);
+				insn.imm = map_fds[a->label];
 				break;
 			default:
 				break;
@@ -267,8 +270,9 @@ int pc_lint(const struct bpf_insn *p, size_t n, unsigned int since, char *err, s
 			if (op == BPF_CALL) {
 				if (in->src_reg != 0)
 					return fail(err, errlen, "insn %zu: bpf-to-bpf call (4.16)", i);
-				if (in->imm != BPF_FUNC_map_lookup_elem)
-					return fail(err, errlen, "insn %zu: helper %d (only map_lookup_elem)", i, in->imm);
+				if (in->imm != BPF_FUNC_map_lookup_elem && in->imm != BPF_FUNC_map_update_elem)
+					return fail(err, errlen, "insn %zu: helper %d (only map_lookup_elem and "
+						    "map_update_elem)", i, in->imm);
 				ctx &= (uint16_t)~0x3fu;
 				break;
 			}

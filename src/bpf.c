@@ -82,7 +82,8 @@ int pc_bpf_map_create(uint32_t type, uint32_t key_size, uint32_t value_size,
 	return with_name_retry(BPF_MAP_CREATE, &attr, size, attr.map_name);
 }
 
-int pc_bpf_map_lookup(int map_fd, const void *key, void *value)
+/* One element command: key, value (or next key), flags. */
+static int map_elem(uint32_t cmd, int map_fd, const void *key, const void *value, uint64_t flags)
 {
 	const size_t size = offsetofend(union bpf_attr, flags);
 	union bpf_attr attr;
@@ -92,10 +93,31 @@ int pc_bpf_map_lookup(int map_fd, const void *key, void *value)
 	attr.map_fd = (uint32_t)map_fd;
 	attr.key = ptr_to_u64(key);
 	attr.value = ptr_to_u64(value);
-	ret = sys_bpf(BPF_MAP_LOOKUP_ELEM, &attr, size);
+	attr.flags = flags;
+	ret = sys_bpf(cmd, &attr, size);
 	if (ret < 0)
 		errno = -ret;
 	return ret;
+}
+
+int pc_bpf_map_lookup(int map_fd, const void *key, void *value)
+{
+	return map_elem(BPF_MAP_LOOKUP_ELEM, map_fd, key, value, 0);
+}
+
+int pc_bpf_map_update(int map_fd, const void *key, const void *value, uint64_t flags)
+{
+	return map_elem(BPF_MAP_UPDATE_ELEM, map_fd, key, value, flags);
+}
+
+int pc_bpf_map_delete(int map_fd, const void *key)
+{
+	return map_elem(BPF_MAP_DELETE_ELEM, map_fd, key, NULL, 0);
+}
+
+int pc_bpf_map_next_key(int map_fd, const void *key, void *next)
+{
+	return map_elem(BPF_MAP_GET_NEXT_KEY, map_fd, key, next, 0);
 }
 
 /* -1 until tried, then whether BPF_MAP_LOOKUP_BATCH works here */

@@ -61,7 +61,7 @@ static int load_prog(enum pc_prog_id id, int map_fd, char **log, int *ninsns)
 {
 	struct bpf_insn insns[PC_PROG_MAX_INSNS];
 	char err[160];
-	int n = pc_asm_link(&pc_progs[id], map_fd, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
+	int n = pc_asm_link(&pc_progs[id], &map_fd, 1, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
 
 	if (n < 0) {
 		pc_err("internal: %s", err);

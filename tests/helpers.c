@@ -36,7 +36,7 @@ int prog_load_with_map(enum pc_prog_id id, struct loaded *l, char *err, size_t e
 		snprintf(err, errlen, "map create: %s", strerror(errno));
 		return -errno;
 	}
-	n = pc_asm_link(&pc_progs[id], l->map_fd, insns, PC_PROG_MAX_INSNS, err, errlen);
+	n = pc_asm_link(&pc_progs[id], &l->map_fd, 1, insns, PC_PROG_MAX_INSNS, err, errlen);
 	if (n < 0)
 		return -EINVAL;
 	l->ninsns = n;

@@ -9,6 +9,7 @@
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <net/if.h>
 #include <netpacket/packet.h>
 #include <signal.h>
@@ -18,6 +19,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "bpf.h"
+#include "frames.h"
 #include "helpers.h"
 #include "pktcount.h"
 
@@ -644,3 +647,131 @@ static void flood_test(const char *mode)
 
 Test(by, classic_flood_past_max_keys_adds_up, .fini = down, .timeout = 120) { flood_test("classic"); }
 Test(by, pcap_flood_past_max_keys_adds_up, .fini = down, .timeout = 120) { flood_test("pcap"); }
+
+/* ---- the eBPF breakdown programs through BPF_PROG_TEST_RUN ---- */
+
+struct by_maps {
+	int fds[4];	/* counters, control, entries 0 and 1 */
+	int prog, ncpu, percpu;
+};
+
+static void by_load(enum pc_prog_id id, struct by_maps *m)
+{
+	struct bpf_insn insns[PC_PROG_MAX_INSNS];
+	char err[256], *log = NULL;
+	uint32_t ht = pc_progs[id].percpu ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH;
+	int n;
+
+	pc_bpf_raise_memlock();
+	m->percpu = pc_progs[id].percpu;
+	m->ncpu = m->percpu ? pc_bpf_possible_cpus() : 1;
+	m->fds[0] = pc_bpf_map_create(m->percpu ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY, 4,
+				      sizeof(struct pc_counter), PC_NKEYS + PC_DIR_COUNT, "pc_t_count");
+	m->fds[1] = pc_bpf_map_create(BPF_MAP_TYPE_ARRAY, 4, 8, 1, "pc_t_ctl");
+	m->fds[2] = pc_bpf_map_create(ht, sizeof(struct pc_bkey), 2 * sizeof(struct pc_counter), 64, "pc_t_by0");
+	m->fds[3] = pc_bpf_map_create(ht, sizeof(struct pc_bkey), 2 * sizeof(struct pc_counter), 64, "pc_t_by1");
+	for (n = 0; n < 4; n++)
+		cr_assert_geq(m->fds[n], 0, "map %d: %s", n, strerror(errno));
+	n = pc_asm_link(&pc_progs[id], m->fds, 4, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
+	cr_assert_gt(n, 0, "%s", err);
+	m->prog = pc_bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, insns, (size_t)n, pc_progs[id].name, &log);
+	cr_assert_geq(m->prog, 0, "%s: %s\n%.4000s", pc_progs[id].name, strerror(errno), log ? log : "");
+	free(log);
+}
+
+static void by_unload(struct by_maps *m)
+{
+	int i;
+
+	close(m->prog);
+	for (i = 0; i < 4; i++)
+		close(m->fds[i]);
+}
+
+/*
+ * Run one frame (rx, as the test run gives it) under --by by; the one entry
+ * in map gen must be pc_bkey_make()'s key with { len, 1 } rx; it is then
+ * deleted.  0, or 1 with the difference logged.
+ */
+static int by_run(struct by_maps *m, const uint8_t *f, uint32_t len, enum pc_link link, uint16_t protocol,
+		  enum pc_by by, const char *name)
+{
+	uint8_t in[14 + 3200] = { [12] = 0x88, [13] = 0xb5 };
+	uint32_t zero = 0, ctl[2] = { 0, (uint32_t)by }, retval = 1;
+	struct pc_counter v[2 * 256];
+	struct pc_bkey want, got, next;
+	struct pc_kpart pg[PC_KPARTS_MAX], pw[PC_KPARTS_MAX];
+	uint64_t bytes = 0, packets = 0;
+	int c, entries = 0, bad = 0;
+
+	cr_assert_leq(m->ncpu, 256);
+	if (link == PC_LINK_RAW) {
+		in[12] = (uint8_t)(protocol >> 8);
+		in[13] = (uint8_t)protocol;
+	}
+	memcpy(in + 14, f, len);
+	cr_assert_eq(pc_bpf_map_update(m->fds[1], &zero, ctl, 0), 0);
+	cr_assert_eq(pc_bpf_prog_test_run(m->prog, in, 14 + len, NULL, &retval), 0, "%s: %s", name, strerror(errno));
+	pc_bkey_make(f, len, len, link, protocol, 0, 0, by, &want);
+	while (pc_bpf_map_next_key(m->fds[2], NULL, &next) == 0) {
+		got = next;
+		cr_assert_eq(pc_bpf_map_lookup(m->fds[2], &got, v), 0);
+		for (c = 0; c < m->ncpu; c++) {
+			bytes += v[2 * c].bytes;
+			packets += v[2 * c].packets;
+		}
+		cr_assert_eq(pc_bpf_map_delete(m->fds[2], &got), 0);
+		entries++;
+	}
+	if (entries != 1 || memcmp(&got, &want, sizeof(got)) || packets != 1 || bytes != len || retval) {
+		pc_bkey_parts(&got, by, pg);
+		pc_bkey_parts(&want, by, pw);
+		cr_log_error("%s (%u bytes) --by %s: %d entries, last %s=%s what %u l3 %u proto %u ports %u %u "
+			     "(+%llu/%llu), want %s=%s what %u l3 %u proto %u ports %u %u", name, len, pc_by_name(by),
+			     entries, pg[0].name, pg[0].text, got.what, got.l3, got.ipproto, got.sport, got.dport,
+			     (unsigned long long)bytes, (unsigned long long)packets, pw[0].name, pw[0].text,
+			     want.what, want.l3, want.ipproto, want.sport, want.dport);
+		bad = 1;
+	}
+	return bad;
+}
+
+static void by_program(enum pc_prog_id id, enum pc_link link)
+{
+	static struct want t[32];
+	struct frame_case *fc;
+	struct by_maps m;
+	size_t n = cases(t), nf = frames_build(&fc), i, ran = 0, bad = 0;
+	int by;
+
+	NEED_ROOT("BPF_PROG_TEST_RUN");
+	by_load(id, &m);
+	for (by = PC_BY_HOST; by < PC_BY_COUNT; by++) {
+		for (i = 0; i < n; i++) {
+			if (t[i].link != link || t[i].f.len < (link == PC_LINK_RAW ? 40u : 0u))
+				continue;
+			bad += (size_t)by_run(&m, t[i].f.p, t[i].f.len, t[i].link, t[i].protocol, (enum pc_by)by, t[i].name);
+			ran++;
+		}
+		/* and the whole frame table, cut at every length: the same keys as the classifier */
+		for (i = 0; i < nf; i++) {
+			const struct frame_case *c = &fc[i];
+
+			if (c->link != link || (link == PC_LINK_RAW &&
+						((c->protocol == 0x0800 && c->len < 20) ||
+						 (c->protocol == 0x86dd && c->len < 40))))
+				continue;
+			bad += (size_t)by_run(&m, c->data, c->len, c->link, c->protocol, (enum pc_by)by, c->name);
+			ran++;
+		}
+	}
+	by_unload(&m);
+	free(fc);
+	cr_log_info("%s: %zu runs, %zu wrong", pc_progs[id].name, ran, bad);
+	cr_assert_eq(bad, 0, "%zu of %zu runs wrong (see above)", bad, ran);
+}
+
+Test(by, ebpf_eth_percpu_builds_the_classifier_keys) { by_program(PC_PROG_ETH_BY_PERCPU, PC_LINK_ETH); }
+Test(by, ebpf_eth_xadd_builds_the_classifier_keys) { by_program(PC_PROG_ETH_BY_XADD, PC_LINK_ETH); }
+Test(by, ebpf_raw_percpu_builds_the_classifier_keys) { by_program(PC_PROG_RAW_BY_PERCPU, PC_LINK_RAW); }
+Test(by, ebpf_raw_xadd_builds_the_classifier_keys) { by_program(PC_PROG_RAW_BY_XADD, PC_LINK_RAW); }

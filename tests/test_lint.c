@@ -11,7 +11,7 @@
 
 static int link_prog(enum pc_prog_id id, struct bpf_insn *out, char *err, size_t errlen)
 {
-	return pc_asm_link(&pc_progs[id], 3 /* any fd */, out, PC_PROG_MAX_INSNS, err, errlen);
+	return pc_asm_link(&pc_progs[id], (const int[]){ 3, 4, 5, 6 } /* any fds */, 4, out, PC_PROG_MAX_INSNS, err, errlen);
 }
 
 Test(lint, every_program_is_clean_for_its_oldest_kernel)
@@ -131,7 +131,7 @@ Test(lint, linker_checks_labels)
 	char err[256];
 
 	for (size_t i = 0; i < 3; i++) {
-		cr_expect_eq(pc_asm_link(&progs[i], 0, out, 8, err, sizeof(err)), -1, "%s linked", progs[i].name);
+		cr_expect_eq(pc_asm_link(&progs[i], (const int[]){ 0 }, 1, out, 8, err, sizeof(err)), -1, "%s linked", progs[i].name);
 		cr_expect(strstr(err, expect[i]) != NULL, "%s: '%s'", progs[i].name, err);
 	}
 }
