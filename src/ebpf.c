@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bpf.h"
+#include "ebpf_by.h"
 #include "pc_prog.h"
 #include "pktcount.h"
 
@@ -54,14 +55,14 @@ static int explain_bpf_error(const char *what, const char *obj, int err)
 }
 
 /*
- * A program of insn/ loaded as a socket filter (map_fd -1: none); fd or
- * -errno, the verifier's log in *log, its length in *ninsns.
+ * A program of insn/ loaded as a socket filter, with its maps (fds[0] -1:
+ * none); fd or -errno, the verifier's log in *log, its length in *ninsns.
  */
-static int load_prog(enum pc_prog_id id, int map_fd, char **log, int *ninsns)
+static int load_prog(enum pc_prog_id id, const int *fds, unsigned int nfds, char **log, int *ninsns)
 {
 	struct bpf_insn insns[PC_PROG_MAX_INSNS];
 	char err[160];
-	int n = pc_asm_link(&pc_progs[id], &map_fd, 1, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
+	int n = pc_asm_link(&pc_progs[id], fds, nfds, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
 
 	if (n < 0) {
 		pc_err("internal: %s", err);
@@ -95,7 +96,7 @@ static int probe_percpu(void)
 static int probe_prog(enum pc_prog_id id)
 {
 	char *log = NULL;
-	int n, fd = load_prog(id, -1, &log, &n);
+	int n, fd = load_prog(id, (const int[]){ -1 }, 1, &log, &n);
 
 	if (fd < 0 && log && pc_verbose)
 		fprintf(stderr, "%s", log);
@@ -183,11 +184,17 @@ static int load_counter(struct pc_tap *tap)
 	char *log = NULL;
 	int n = 0;
 
-	if (tap->link == PC_LINK_ETH)
+	const int fds[4] = { tap->map_fd, tap->by_fds[0], tap->by_fds[1], tap->by_fds[2] };
+
+	if (tap->by != PC_BY_PROTO && tap->link == PC_LINK_ETH)
+		id = tap->percpu ? PC_PROG_ETH_BY_PERCPU : PC_PROG_ETH_BY_XADD;
+	else if (tap->by != PC_BY_PROTO)
+		id = tap->percpu ? PC_PROG_RAW_BY_PERCPU : PC_PROG_RAW_BY_XADD;
+	else if (tap->link == PC_LINK_ETH)
 		id = have_wire ? PC_PROG_ETH_WIRE : tap->percpu ? PC_PROG_ETH_PERCPU : PC_PROG_ETH_XADD;
 	else
 		id = have_wire ? PC_PROG_RAW_WIRE : tap->percpu ? PC_PROG_RAW_PERCPU : PC_PROG_RAW_XADD;
-	tap->prog_fd = load_prog(id, tap->map_fd, &log, &n);
+	tap->prog_fd = load_prog(id, fds, tap->by != PC_BY_PROTO ? 4 : 1, &log, &n);
 	if (tap->prog_fd < 0) {
 		int code = explain_bpf_error("bpf(BPF_PROG_LOAD)", pc_progs[id].name, -tap->prog_fd);
 
@@ -200,7 +207,8 @@ static int load_counter(struct pc_tap *tap)
 	snprintf(tap->detail, sizeof(tap->detail), "%s, %d insns", pc_progs[id].name, n);
 	tap->unit = pc_progs[id].unit;
 	tap->unit_why = tap->unit == PC_UNIT_WIRE ? "the kernel gives the filter each skb's gso_segs and gso_size"
-						  : "socket filters read no gso_size before kernel 5.7";
+			: tap->by != PC_BY_PROTO ? "the breakdown programs count skbs, for now"
+			: "socket filters read no gso_size before kernel 5.7";
 	return PC_EXIT_OK;
 }
 
@@ -212,6 +220,7 @@ static void ebpf_close(struct pc_tap *tap)
 		close(tap->prog_fd);
 	if (tap->map_fd >= 0)
 		close(tap->map_fd);
+	pc_ebpf_by_close(tap);
 	free(tap->valbuf);
 	free(tap->keybuf);
 	tap->sock = tap->prog_fd = tap->map_fd = -1;
@@ -224,6 +233,9 @@ static int ebpf_open(struct pc_tap *tap)
 	int code, ncpu = 1;
 
 	tap->sock = tap->prog_fd = tap->map_fd = -1;
+	tap->by_fds[0] = tap->by_fds[1] = tap->by_fds[2] = -1;
+	tap->by_keys = NULL;
+	tap->by_val = NULL;
 	tap->valbuf = NULL;
 	tap->keybuf = NULL;
 	code = pc_ebpf_probe();
@@ -248,13 +260,16 @@ static int ebpf_open(struct pc_tap *tap)
 		goto out_close;
 	}
 
+	/* with --by, two more counters: the frames whose key found the entries full */
 	tap->map_fd = pc_bpf_map_create(tap->percpu ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY,
-					sizeof(uint32_t), sizeof(struct pc_counter), PC_NKEYS,
-					"pktcount");
+					sizeof(uint32_t), sizeof(struct pc_counter),
+					PC_NKEYS + (tap->by != PC_BY_PROTO ? PC_DIR_COUNT : 0), "pktcount");
 	if (tap->map_fd < 0) {
 		code = explain_bpf_error("bpf(BPF_MAP_CREATE) for", tap->name, errno);
 		goto out_close;
 	}
+	if (tap->by != PC_BY_PROTO && (code = pc_ebpf_by_open(tap)))
+		goto out_close;
 	code = load_counter(tap);
 	if (code)
 		goto out_close;
@@ -281,7 +296,8 @@ out_close:
 	return code;
 }
 
-static int ebpf_read(struct pc_tap *tap)
+/* The protocol counters: totals = what earlier attachments counted + the map now. */
+static int read_proto(struct pc_tap *tap)
 {
 	const struct pc_counter *v = tap->valbuf;
 	uint32_t key;
@@ -304,9 +320,29 @@ static int ebpf_read(struct pc_tap *tap)
 	return 0;
 }
 
+static int ebpf_read(struct pc_tap *tap)
+{
+	int ret = read_proto(tap);
+
+	if (!ret && tap->by != PC_BY_PROTO)
+		ret = pc_ebpf_by_read(tap, 0);
+	return ret;
+}
+
+/* At exit, or before the tap closes: with --by, the entries still in the kernel too. */
+static int ebpf_last(struct pc_tap *tap)
+{
+	int ret = read_proto(tap);
+
+	if (!ret && tap->by != PC_BY_PROTO)
+		ret = pc_ebpf_by_read(tap, 1);
+	return ret;
+}
+
 const struct pc_backend pc_ebpf_backend = {
 	.name = "ebpf",
 	.open = ebpf_open,
 	.read = ebpf_read,
+	.last = ebpf_last,
 	.close = ebpf_close,
 };

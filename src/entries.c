@@ -72,7 +72,7 @@ void pc_entries_free(struct pc_entries *t)
  * in the hash while there is room (max, and memory).  Never NULL: a key
  * without room gets the overflow entry.
  */
-static struct pc_entry *entry(struct pc_entries *t, const struct pc_bkey *k)
+static struct pc_entry *entry(struct pc_entries *t, const struct pc_bkey *k, int *full)
 {
 	static const struct pc_bkey other = { .what = PC_BKEY_OTHER };
 	struct pc_entry *e;
@@ -88,7 +88,7 @@ static struct pc_entry *entry(struct pc_entries *t, const struct pc_bkey *k)
 		e = find(t->e, t->cap, k);
 		t->n++;
 	} else {
-		t->overflow++;
+		*full = 1;
 		k = &other;
 		e = &t->fixed[PC_L3_COUNT];
 	}
@@ -102,10 +102,13 @@ static struct pc_entry *entry(struct pc_entries *t, const struct pc_bkey *k)
 void pc_entries_add(struct pc_entries *t, const struct pc_bkey *k, enum pc_dir dir,
 		    uint64_t bytes, uint64_t packets)
 {
-	struct pc_entry *e = entry(t, k);
+	int full = 0;
+	struct pc_entry *e = entry(t, k, &full);
 
 	e->c[dir].bytes += bytes;
 	e->c[dir].packets += packets;
+	if (full)
+		t->overflow += packets;
 }
 
 const struct pc_entry *pc_entries_next(const struct pc_entries *t, uint32_t *i)
@@ -140,7 +143,8 @@ void pc_entries_fold(struct pc_entries *dst, const struct pc_entries *src)
 	int d;
 
 	while ((s = pc_entries_next(src, &i))) {
-		struct pc_entry *e = entry(dst, &s->key);
+		int full = 0;
+		struct pc_entry *e = entry(dst, &s->key, &full);
 
 		/* what src reported before stays reported: its prev comes along */
 		for (d = 0; d < PC_DIR_COUNT; d++) {
@@ -149,6 +153,8 @@ void pc_entries_fold(struct pc_entries *dst, const struct pc_entries *src)
 			e->prev[d].bytes += s->prev[d].bytes;
 			e->prev[d].packets += s->prev[d].packets;
 		}
+		if (full)
+			dst->overflow += s->c[0].packets + s->c[1].packets;
 	}
 	dst->overflow += src->overflow;
 }

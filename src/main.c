@@ -515,8 +515,8 @@ static int report(struct ctx *c, double secs, int final)
 	return ret;
 }
 
-/* Every attached tap's counts; a detached one keeps what it had. */
-static int read_all(struct ctx *c)
+/* Every attached tap's counts (last: all the back ends hold); a detached one keeps what it had. */
+static int read_all(struct ctx *c, int last)
 {
 	int i, ret;
 
@@ -525,7 +525,7 @@ static int read_all(struct ctx *c)
 
 		if (!tap->attached)
 			continue;
-		ret = tap->be->read(tap);
+		ret = last && tap->be->last ? tap->be->last(tap) : tap->be->read(tap);
 		if (ret < 0 && ret != -ENETDOWN) {
 			pc_err("reading the counters of %s: %s", tap->name, strerror(-ret));
 			return PC_EXIT_FAIL;
@@ -573,7 +573,7 @@ static int run(struct ctx *c)
 		if (code)
 			break;
 		now = mono_now();
-		code = read_all(c);
+		code = read_all(c, 0);
 		if (code)
 			break;
 		/* lost link events whose reading of all links failed: once an interval */
@@ -608,7 +608,7 @@ static int run(struct ctx *c)
 			}
 		}
 		if (!code && !out_err)
-			code = read_all(c);
+			code = read_all(c, 1);
 		/* a prom page is cumulative: after -c N the last one printed is current */
 		if (!code && !out_err && c->o->format == PC_FORMAT_PROM && c->o->count && n >= c->o->count)
 			write_prom_file(c->o, c->taps, c->ntaps);
@@ -770,20 +770,6 @@ int main(int argc, char **argv)
 		       "or setcap cap_net_raw,cap_bpf+ep on the binary");
 		code = PC_EXIT_PRIV;
 		goto out;
-	}
-	/*
-	 * Breakdowns are built by the userspace classifier for now: the eBPF
-	 * program counts the protocol key only (issue 13 goes on).
-	 */
-	if (o.by != PC_BY_PROTO && o.mode == PC_MODE_EBPF) {
-		pc_err("--by: eBPF mode counts the protocol key only, for now; classic and pcap "
-		       "modes count breakdowns (-m classic)");
-		code = PC_EXIT_UNSUPPORTED;
-		goto out;
-	}
-	if (o.by != PC_BY_PROTO && o.mode == PC_MODE_AUTO) {
-		pc_log("mode auto: classic, because --by is counted in userspace for now");
-		o.mode = PC_MODE_CLASSIC;
 	}
 	code = pc_choose_backend(o.mode, &be);
 	if (code)

@@ -53,6 +53,11 @@ struct pc_backend {
 	 * 0 or -errno.
 	 */
 	int (*drain)(struct pc_tap *tap);
+	/*
+	 * The read at exit, or before the interface's tap closes: read, and
+	 * take in whatever the back end still holds (NULL: read does that).
+	 */
+	int (*last)(struct pc_tap *tap);
 	/* frames the kernel dropped before we saw them, since open; 0 or -errno */
 	int (*drops)(struct pc_tap *tap, uint64_t *total);
 	void (*close)(struct pc_tap *tap);
@@ -122,6 +127,12 @@ struct pc_tap {
 	int sock, map_fd, prog_fd, percpu, ncpu;
 	void *valbuf;		/* PC_NKEYS values, ncpu counters each */
 	uint32_t *keybuf;	/* PC_NKEYS keys, for batch reads */
+	int by_fds[3];		/* --by: control, and the two entry maps (src/ebpf_by.c) */
+	uint32_t by_gen, by_cap;	/* the entry map counted into; keys each holds */
+	double by_flipped;	/* when by_gen last changed (CLOCK_MONOTONIC) */
+	struct pc_counter by_over_seen[PC_DIR_COUNT];	/* the overflow slots at the last read */
+	struct pc_bkey *by_keys;	/* by_cap keys, for a drain */
+	void *by_val;		/* one entry's value, every CPU's */
 	/* pcap: one handle per direction */
 	void *pcap[2];
 	/* classic: a TPACKET_V3 ring, or a buffer for recvmsg() */

@@ -150,9 +150,13 @@ static const int allowed[] = {
 #endif
 };
 
-/* bpf() commands: lookups, and a map and program for an interface that returns */
+/*
+ * bpf() commands: lookups, and a map and program for an interface that
+ * returns; with --by, draining the entry maps (update: the control map).
+ */
 static const uint32_t bpf_cmds[] = {
 	BPF_MAP_CREATE, BPF_MAP_LOOKUP_ELEM, BPF_PROG_LOAD, BPF_MAP_LOOKUP_BATCH,
+	BPF_MAP_UPDATE_ELEM, BPF_MAP_DELETE_ELEM, BPF_MAP_GET_NEXT_KEY,
 };
 
 #define NALLOWED (sizeof(allowed) / sizeof(allowed[0]))

@@ -560,6 +560,7 @@ static void hosts_test(const char *mode)
 	}
 }
 
+Test(by, ebpf_counts_every_host_exactly, .fini = down, .timeout = 60) { hosts_test("ebpf"); }
 Test(by, classic_counts_every_host_exactly, .fini = down, .timeout = 60) { hosts_test("classic"); }
 Test(by, pcap_counts_every_host_exactly, .fini = down, .timeout = 60) { hosts_test("pcap"); }
 
@@ -645,6 +646,7 @@ static void flood_test(const char *mode)
 	free(p.err);
 }
 
+Test(by, ebpf_flood_past_max_keys_adds_up, .fini = down, .timeout = 120) { flood_test("ebpf"); }
 Test(by, classic_flood_past_max_keys_adds_up, .fini = down, .timeout = 120) { flood_test("classic"); }
 Test(by, pcap_flood_past_max_keys_adds_up, .fini = down, .timeout = 120) { flood_test("pcap"); }
 

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Breakdowns in eBPF mode (--by; docs/counting.md, "Breakdowns"): the maps
+ * the breakdown programs of insn/count.c count into, and how their entries
+ * reach the interface's table (src/entries.c) without losing one.
+ *
+ * The program counts into one of two hash maps, the one the control map's
+ * gen names.  Each read drains the other one (lookup, add, delete every
+ * key) and then flips gen.  A map is drained only after it stopped being
+ * counted into one interval before: a filter that read the old gen has long
+ * finished by then (socket filters run with bottom halves off, to the end,
+ * for microseconds), so no count can land between a lookup and its delete.
+ * The last read (exit, or the interface going away) flips, waits
+ * PC_BY_GRACE_MS for the same reason, and drains the other map too.
+ *
+ * Entries leave the kernel maps every interval, so the maps hold only what
+ * one interval brings; when one is full, a new key counts in the overflow
+ * slots after the protocol counters (map 0, keys PC_NKEYS + dir).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bpf.h"
+#include "ebpf_by.h"
+
+/* control map value: struct { u32 gen, by; } */
+struct ctl {
+	uint32_t gen, by;
+};
+
+/* Kernel memory for both entry maps, whatever the number of CPUs (the cap). */
+#define BY_MAP_BUDGET (16u << 20)
+/* What a hash map element costs besides key and value (struct htab_elem, rounded up). */
+#define BY_ELEM_OVERHEAD 48u
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int set_ctl(struct pc_tap *tap)
+{
+	const uint32_t zero = 0;
+	const struct ctl c = { tap->by_gen, (uint32_t)tap->by };
+
+	return pc_bpf_map_update(tap->by_fds[0], &zero, &c, 0) < 0 ? -errno : 0;
+}
+
+int pc_ebpf_by_open(struct pc_tap *tap)
+{
+	uint32_t type = tap->percpu ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH;
+	size_t value = 2 * sizeof(struct pc_counter) * (size_t)tap->ncpu;
+	size_t elem = sizeof(struct pc_bkey) + value + BY_ELEM_OVERHEAD;
+	uint32_t cap = tap->ent.max;
+	int i;
+
+	if (cap > BY_MAP_BUDGET / 2 / elem)
+		cap = (uint32_t)(BY_MAP_BUDGET / 2 / elem);
+	tap->by_cap = cap;
+	tap->by_gen = 0;
+	tap->by_flipped = now();
+	memset(tap->by_over_seen, 0, sizeof(tap->by_over_seen));
+	tap->by_keys = calloc(cap, sizeof(struct pc_bkey));
+	tap->by_val = calloc(1, value);
+	if (!tap->by_keys || !tap->by_val) {
+		pc_err("%s: %s", tap->name, strerror(ENOMEM));
+		return PC_EXIT_FAIL;
+	}
+	tap->by_fds[0] = pc_bpf_map_create(BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(struct ctl), 1,
+					   "pktcount_ctl");
+	for (i = 1; i < 3 && tap->by_fds[i - 1] >= 0; i++)
+		tap->by_fds[i] = pc_bpf_map_create(type, sizeof(struct pc_bkey), 2 * sizeof(struct pc_counter),
+						   cap, "pktcount_by");
+	for (i = 0; i < 3; i++)
+		if (tap->by_fds[i] < 0) {
+			pc_err("bpf(BPF_MAP_CREATE) for %s's breakdown (%u keys): %s (%s)", tap->name, cap,
+			       strerror(errno), pc_errno_name(errno));
+			return errno == EPERM ? PC_EXIT_PRIV : PC_EXIT_FAIL;
+		}
+	if (set_ctl(tap) < 0) {
+		pc_err("%s: writing the breakdown's control map: %s", tap->name, strerror(errno));
+		return PC_EXIT_FAIL;
+	}
+	pc_log("%s: --by %s: two %s maps of %u keys, about %zu KiB of kernel memory", tap->name,
+	       pc_by_name(tap->by), tap->percpu ? "PERCPU_HASH" : "HASH", cap, 2 * (size_t)cap * elem >> 10);
+	return PC_EXIT_OK;
+}
+
+void pc_ebpf_by_close(struct pc_tap *tap)
+{
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (tap->by_fds[i] >= 0)
+			close(tap->by_fds[i]);
+		tap->by_fds[i] = -1;
+	}
+	free(tap->by_keys);
+	free(tap->by_val);
+	tap->by_keys = NULL;
+	tap->by_val = NULL;
+}
+
+/* Every entry of map fd into the table, each deleted once taken; 0 or -errno. */
+static int drain(struct pc_tap *tap, int fd)
+{
+	const struct pc_counter *v = tap->by_val;
+	uint32_t n, i;
+	int c, d;
+
+	/* no filter counts into it: walk it whole, then take what the walk found */
+	for (n = 0; n < tap->by_cap; n++)
+		if (pc_bpf_map_next_key(fd, n ? &tap->by_keys[n - 1] : NULL, &tap->by_keys[n]) < 0)
+			break;
+	if (n < tap->by_cap && errno != ENOENT)
+		return -errno;
+	for (i = 0; i < n; i++) {
+		if (pc_bpf_map_lookup(fd, &tap->by_keys[i], tap->by_val) < 0)
+			return -errno;
+		for (d = 0; d < PC_DIR_COUNT; d++) {
+			struct pc_counter sum = { 0, 0 };
+
+			for (c = 0; c < tap->ncpu; c++) {
+				sum.bytes += v[2 * c + d].bytes;
+				sum.packets += v[2 * c + d].packets;
+			}
+			if (sum.packets)
+				pc_entries_add(&tap->ent, &tap->by_keys[i], (enum pc_dir)d, sum.bytes, sum.packets);
+		}
+		if (pc_bpf_map_delete(fd, &tap->by_keys[i]) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* The overflow slots since the last read, into the table's overflow entry. */
+static int overflow(struct pc_tap *tap)
+{
+	static const struct pc_bkey other = { .what = PC_BKEY_OTHER };
+	const struct pc_counter *v = tap->by_val;
+	uint32_t key;
+	int c;
+
+	for (key = PC_NKEYS; key < PC_NKEYS + PC_DIR_COUNT; key++) {
+		struct pc_counter sum = { 0, 0 }, *seen = &tap->by_over_seen[key - PC_NKEYS];
+
+		if (pc_bpf_map_lookup(tap->map_fd, &key, tap->by_val) < 0)
+			return -errno;
+		for (c = 0; c < tap->ncpu; c++) {
+			sum.bytes += v[c].bytes;
+			sum.packets += v[c].packets;
+		}
+		if (sum.packets > seen->packets) {
+			pc_entries_add(&tap->ent, &other, (enum pc_dir)(key - PC_NKEYS), sum.bytes - seen->bytes,
+				       sum.packets - seen->packets);
+			tap->ent.overflow += sum.packets - seen->packets;
+			*seen = sum;
+		}
+	}
+	return 0;
+}
+
+/* Until PC_BY_GRACE_MS after the last flip: no filter that read the old gen runs then. */
+static void grace(const struct pc_tap *tap)
+{
+	double left = tap->by_flipped + PC_BY_GRACE_MS / 1000.0 - now();
+
+	if (left > 0) {
+		/* ppoll: the counting loop's seccomp list has it for waiting */
+		const struct timespec ts = { 0, (long)(left * 1e9) };
+
+		ppoll(NULL, 0, &ts, NULL);
+	}
+}
+
+/* Drain the map not counted into, then make it the one counted into. */
+static int drain_and_flip(struct pc_tap *tap)
+{
+	int ret = drain(tap, tap->by_fds[1 + (tap->by_gen ^ 1)]);
+
+	if (ret)
+		return ret;
+	tap->by_gen ^= 1;
+	tap->by_flipped = now();
+	return set_ctl(tap);
+}
+
+int pc_ebpf_by_read(struct pc_tap *tap, int last)
+{
+	int ret = overflow(tap);
+
+	/* a map an interval after its flip: no wait, unless intervals are shorter than the grace */
+	if (!ret)
+		grace(tap);
+	if (!ret)
+		ret = drain_and_flip(tap);
+	if (ret || !last)
+		return ret;
+	grace(tap);
+	ret = drain_and_flip(tap);
+	return ret ? ret : overflow(tap);
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Breakdowns in eBPF mode (src/ebpf_by.c), for the eBPF back end. */
+#ifndef PKTCOUNT_EBPF_BY_H
+#define PKTCOUNT_EBPF_BY_H
+
+#include "pktcount.h"
+
+/* How long the last read waits after flipping before it drains that map too. */
+#define PC_BY_GRACE_MS 10
+
+/* The control and entry maps of tap (percpu and ncpu set); a pc_exit, said why. */
+int pc_ebpf_by_open(struct pc_tap *tap);
+/* The entries counted since the last read into tap->ent (last: all of them); 0 or -errno. */
+int pc_ebpf_by_read(struct pc_tap *tap, int last);
+void pc_ebpf_by_close(struct pc_tap *tap);
+
+#endif /* PKTCOUNT_EBPF_BY_H */
