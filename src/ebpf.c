@@ -325,24 +325,21 @@ static int ebpf_read(struct pc_tap *tap)
 	int ret = read_proto(tap);
 
 	if (!ret && tap->by != PC_BY_PROTO)
-		ret = pc_ebpf_by_read(tap, 0);
+		ret = pc_ebpf_by_read(tap);
 	return ret;
 }
 
-/* At exit, or before the tap closes: with --by, the entries still in the kernel too. */
-static int ebpf_last(struct pc_tap *tap)
+/* Before a read: with --by, the entries go to the other map from now on. */
+static void ebpf_prepare(struct pc_tap *tap)
 {
-	int ret = read_proto(tap);
-
-	if (!ret && tap->by != PC_BY_PROTO)
-		ret = pc_ebpf_by_read(tap, 1);
-	return ret;
+	if (tap->by != PC_BY_PROTO)
+		pc_ebpf_by_flip(tap);
 }
 
 const struct pc_backend pc_ebpf_backend = {
 	.name = "ebpf",
 	.open = ebpf_open,
 	.read = ebpf_read,
-	.last = ebpf_last,
+	.prepare = ebpf_prepare,
 	.close = ebpf_close,
 };

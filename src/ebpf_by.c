@@ -5,13 +5,15 @@
  * reach the interface's table (src/entries.c) without losing one.
  *
  * The program counts into one of two hash maps, the one the control map's
- * gen names.  Each read drains the other one (lookup, add, delete every
- * key) and then flips gen.  A map is drained only after it stopped being
- * counted into one interval before: a filter that read the old gen has long
+ * gen names.  Before every read (each interval, at exit, when the interface
+ * goes away) the loop flips gen on every tap (pc_ebpf_by_flip, the back
+ * end's prepare step); the read then waits until PC_BY_GRACE_MS have passed
+ * since its tap's flip and drains the map flipped out: walk it whole, then
+ * lookup, add and delete each key.  A filter that read the old gen has long
  * finished by then (socket filters run with bottom halves off, to the end,
- * for microseconds), so no count can land between a lookup and its delete.
- * The last read (exit, or the interface going away) flips, waits
- * PC_BY_GRACE_MS for the same reason, and drains the other map too.
+ * for microseconds), so no count can land between a lookup and its delete;
+ * one that reads gen after the flip counts into the other map, drained at
+ * the next read.
  *
  * Entries leave the kernel maps every interval, so the maps hold only what
  * one interval brings; when one is full, a new key counts in the overflow
@@ -180,30 +182,19 @@ static void grace(const struct pc_tap *tap)
 	}
 }
 
-/* Drain the map not counted into, then make it the one counted into. */
-static int drain_and_flip(struct pc_tap *tap)
+void pc_ebpf_by_flip(struct pc_tap *tap)
 {
-	int ret = drain(tap, tap->by_fds[1 + (tap->by_gen ^ 1)]);
-
-	if (ret)
-		return ret;
 	tap->by_gen ^= 1;
 	tap->by_flipped = now();
-	return set_ctl(tap);
+	if (set_ctl(tap) < 0)
+		pc_err("%s: writing the breakdown's control map: %s; its entries wait", tap->name, strerror(errno));
 }
 
-int pc_ebpf_by_read(struct pc_tap *tap, int last)
+int pc_ebpf_by_read(struct pc_tap *tap)
 {
 	int ret = overflow(tap);
 
-	/* a map an interval after its flip: no wait, unless intervals are shorter than the grace */
-	if (!ret)
-		grace(tap);
-	if (!ret)
-		ret = drain_and_flip(tap);
-	if (ret || !last)
-		return ret;
+	/* the map flipped out at the prepare step: once no filter can still be writing it */
 	grace(tap);
-	ret = drain_and_flip(tap);
-	return ret ? ret : overflow(tap);
+	return ret ? ret : drain(tap, tap->by_fds[1 + (tap->by_gen ^ 1)]);
 }

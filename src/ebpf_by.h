@@ -5,13 +5,15 @@
 
 #include "pktcount.h"
 
-/* How long the last read waits after flipping before it drains that map too. */
+/* How long after a flip the map flipped out may still be counted into, at most. */
 #define PC_BY_GRACE_MS 10
 
 /* The control and entry maps of tap (percpu and ncpu set); a pc_exit, said why. */
 int pc_ebpf_by_open(struct pc_tap *tap);
-/* The entries counted since the last read into tap->ent (last: all of them); 0 or -errno. */
-int pc_ebpf_by_read(struct pc_tap *tap, int last);
+/* Count into the other entry map from now on. */
+void pc_ebpf_by_flip(struct pc_tap *tap);
+/* The entries of the map flipped out into tap->ent (after the grace); 0 or -errno. */
+int pc_ebpf_by_read(struct pc_tap *tap);
 void pc_ebpf_by_close(struct pc_tap *tap);
 
 #endif /* PKTCOUNT_EBPF_BY_H */

@@ -52,7 +52,11 @@ static void check_final(struct pc_tap *tap, const struct pc_link_stats *st)
  */
 static int detach(struct ctx *c, struct pc_tap *tap, const struct pc_link_event *ev)
 {
-	int ret = tap->be->last ? tap->be->last(tap) : tap->be->read(tap);
+	int ret;
+
+	if (tap->be->prepare)
+		tap->be->prepare(tap);
+	ret = tap->be->read(tap);
 
 	if (ev && ev->have_stats)
 		check_final(tap, &ev->stats);

@@ -515,17 +515,20 @@ static int report(struct ctx *c, double secs, int final)
 	return ret;
 }
 
-/* Every attached tap's counts (last: all the back ends hold); a detached one keeps what it had. */
-static int read_all(struct ctx *c, int last)
+/* Every attached tap's counts; a detached one keeps what it had. */
+static int read_all(struct ctx *c)
 {
 	int i, ret;
 
+	for (i = 0; i < c->ntaps; i++)
+		if (c->taps[i].attached && c->taps[i].be->prepare)
+			c->taps[i].be->prepare(&c->taps[i]);
 	for (i = 0; i < c->ntaps; i++) {
 		struct pc_tap *tap = &c->taps[i];
 
 		if (!tap->attached)
 			continue;
-		ret = last && tap->be->last ? tap->be->last(tap) : tap->be->read(tap);
+		ret = tap->be->read(tap);
 		if (ret < 0 && ret != -ENETDOWN) {
 			pc_err("reading the counters of %s: %s", tap->name, strerror(-ret));
 			return PC_EXIT_FAIL;
@@ -573,7 +576,7 @@ static int run(struct ctx *c)
 		if (code)
 			break;
 		now = mono_now();
-		code = read_all(c, 0);
+		code = read_all(c);
 		if (code)
 			break;
 		/* lost link events whose reading of all links failed: once an interval */
@@ -608,7 +611,7 @@ static int run(struct ctx *c)
 			}
 		}
 		if (!code && !out_err)
-			code = read_all(c, 1);
+			code = read_all(c);
 		/* a prom page is cumulative: after -c N the last one printed is current */
 		if (!code && !out_err && c->o->format == PC_FORMAT_PROM && c->o->count && n >= c->o->count)
 			write_prom_file(c->o, c->taps, c->ntaps);

@@ -54,10 +54,11 @@ struct pc_backend {
 	 */
 	int (*drain)(struct pc_tap *tap);
 	/*
-	 * The read at exit, or before the interface's tap closes: read, and
-	 * take in whatever the back end still holds (NULL: read does that).
+	 * Called on every tap before their reads (NULL: nothing to do).  eBPF
+	 * with --by flips its entry maps here, so one grace period serves every
+	 * tap (src/ebpf_by.c).
 	 */
-	int (*last)(struct pc_tap *tap);
+	void (*prepare)(struct pc_tap *tap);
 	/* frames the kernel dropped before we saw them, since open; 0 or -errno */
 	int (*drops)(struct pc_tap *tap, uint64_t *total);
 	void (*close)(struct pc_tap *tap);
