@@ -203,10 +203,16 @@ unsigned int pc_classify(const uint8_t *f, uint32_t caplen, uint32_t len, enum p
  * Addresses are in network byte order, IPv4 in the first 4 bytes; ports in
  * host order.  A frame the key cannot be built for counts under its l3
  * class (what = PC_BKEY_CLASS, the rest 0); a key that finds the table full
- * counts under the one overflow entry (what = PC_BKEY_OTHER).
+ * counts under the one overflow entry (what = PC_BKEY_OTHER).  A key idle
+ * for --idle seconds leaves the table; what it counted stays, summed in the
+ * idle entry (what = PC_BKEY_IDLE).
  */
 enum pc_by { PC_BY_PROTO, PC_BY_HOST, PC_BY_PAIR, PC_BY_FLOW, PC_BY_MAC, PC_BY_COUNT };
-enum { PC_BKEY_BUILT, PC_BKEY_CLASS, PC_BKEY_OTHER };
+enum { PC_BKEY_BUILT, PC_BKEY_CLASS, PC_BKEY_OTHER, PC_BKEY_IDLE };
+/* The fixed entries of a table: one per l3 class, then other, then idle. */
+#define PC_FIXED_OTHER	PC_L3_COUNT
+#define PC_FIXED_IDLE	(PC_L3_COUNT + 1)
+#define PC_NFIXED	(PC_L3_COUNT + 2)
 
 struct pc_bkey {
 	uint8_t what;		/* PC_BKEY_* */

@@ -79,8 +79,10 @@ static struct pc_entry *entry(struct pc_entries *t, const struct pc_bkey *k, int
 
 	if (k->what == PC_BKEY_CLASS && k->l3 < PC_L3_COUNT)
 		e = &t->fixed[k->l3];
+	else if (k->what == PC_BKEY_IDLE)
+		e = &t->fixed[PC_FIXED_IDLE];
 	else if (k->what != PC_BKEY_BUILT)
-		e = &t->fixed[PC_L3_COUNT];
+		e = &t->fixed[PC_FIXED_OTHER];
 	else if (t->cap && (e = find(t->e, t->cap, k))->used)
 		return e;
 	else if (t->n < t->max && (2 * (t->n + 1) <= t->cap || grow(t) == 0)) {
@@ -90,7 +92,7 @@ static struct pc_entry *entry(struct pc_entries *t, const struct pc_bkey *k, int
 	} else {
 		*full = 1;
 		k = &other;
-		e = &t->fixed[PC_L3_COUNT];
+		e = &t->fixed[PC_FIXED_OTHER];
 	}
 	if (!e->used) {
 		e->key = *k;
@@ -113,7 +115,7 @@ void pc_entries_add(struct pc_entries *t, const struct pc_bkey *k, enum pc_dir d
 
 const struct pc_entry *pc_entries_next(const struct pc_entries *t, uint32_t *i)
 {
-	const uint32_t nfixed = PC_L3_COUNT + 1;
+	const uint32_t nfixed = PC_NFIXED;
 
 	for (; *i < nfixed + t->cap; (*i)++) {
 		const struct pc_entry *e = *i < nfixed ? &t->fixed[*i] : &t->e[*i - nfixed];
@@ -126,14 +128,53 @@ const struct pc_entry *pc_entries_next(const struct pc_entries *t, uint32_t *i)
 	return NULL;
 }
 
-void pc_entries_mark(struct pc_entries *t)
+/* Whether built entry e has counted nothing for idle seconds (0: never idle). */
+static int is_idle(const struct pc_entry *e, double now, double idle)
 {
-	uint32_t i;
+	return idle > 0 && e->used && now - e->active >= idle;
+}
 
-	for (i = 0; i < PC_L3_COUNT + 1; i++)
+void pc_entries_mark(struct pc_entries *t, double now, double idle)
+{
+	static const struct pc_bkey idle_key = { .what = PC_BKEY_IDLE };
+	struct pc_entry *e, *fresh, *sum = &t->fixed[PC_FIXED_IDLE];
+	uint32_t i, gone = 0;
+	int d;
+
+	for (i = 0; i < PC_NFIXED; i++)
 		memcpy(t->fixed[i].prev, t->fixed[i].c, sizeof(t->fixed[i].c));
-	for (i = 0; i < t->cap; i++)
-		memcpy(t->e[i].prev, t->e[i].c, sizeof(t->e[i].c));
+	for (i = 0; i < t->cap; i++) {
+		e = &t->e[i];
+		if (!e->used)
+			continue;
+		if (memcmp(e->prev, e->c, sizeof(e->c)) || !e->active)
+			e->active = now;
+		memcpy(e->prev, e->c, sizeof(e->c));
+		gone += (uint32_t)is_idle(e, now, idle);
+	}
+	/* open addressing has no holes: the ones that stay go into a fresh array (none: next time) */
+	if (!gone || !(fresh = calloc(t->cap, sizeof(*fresh))))
+		return;
+	for (i = 0; i < t->cap; i++) {
+		e = &t->e[i];
+		if (!is_idle(e, now, idle)) {
+			if (e->used)
+				*find(fresh, t->cap, &e->key) = *e;
+			continue;
+		}
+		/* what it counted goes on in the idle entry, reported already (prev too) */
+		for (d = 0; d < PC_DIR_COUNT; d++) {
+			sum->c[d].bytes += e->c[d].bytes;
+			sum->c[d].packets += e->c[d].packets;
+			sum->prev[d] = sum->c[d];
+		}
+	}
+	sum->key = idle_key;
+	sum->used = 1;
+	free(t->e);
+	t->e = fresh;
+	t->n -= gone;
+	t->retired += gone;
 }
 
 void pc_entries_fold(struct pc_entries *dst, const struct pc_entries *src)

@@ -22,6 +22,7 @@ struct opts {
 	int promisc, all, check;
 	enum pc_by by;			/* --by */
 	uint32_t max_keys;		/* --max-keys: built keys per interface */
+	double idle;			/* --idle: seconds a key may count nothing before it leaves */
 	struct pc_out out;		/* --top, and the kernel's release */
 	const char *prom_file;
 	const char *netns;

@@ -101,8 +101,9 @@ int pc_bkey_parts(const struct pc_bkey *k, enum pc_by by, struct pc_kpart *parts
 	const char *pn;
 	int n = 0;
 
-	if (k->what == PC_BKEY_OTHER) {
-		snprintf(part(&parts[n++], "other", 1)->text, sizeof(parts->text), "true");
+	if (k->what == PC_BKEY_OTHER || k->what == PC_BKEY_IDLE) {
+		snprintf(part(&parts[n++], k->what == PC_BKEY_OTHER ? "other" : "idle", 1)->text,
+			 sizeof(parts->text), "true");
 		return n;
 	}
 	if (k->what == PC_BKEY_CLASS) {

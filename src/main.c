@@ -63,6 +63,9 @@ static const char usage_text[] =
 	"                          interface, and one line for the rest (default 10)\n"
 	"      --max-keys N        with --by: keys kept per interface; new keys past\n"
 	"                          it count under \"other\" (default 65536)\n"
+	"      --idle SECONDS      with --by: a key that counted nothing for this\n"
+	"                          long leaves, its counts kept under \"idle\"\n"
+	"                          (default 300; 0: never)\n"
 	"  -n, --netns NAME        count inside network namespace NAME (ip netns) or\n"
 	"                          the one at a path such as /proc/PID/ns/net\n"
 	"  -Z, --user USER         once counting, run as USER (default nobody when\n"
@@ -221,6 +224,20 @@ static int parse_format(const char *s, enum pc_format *out)
 	if (parse_word(s, names, 3, "format", "table, json or prom", &i))
 		return -1;
 	*out = (enum pc_format)i;
+	return 0;
+}
+
+/* --idle: seconds, 0 (never) to a year */
+static int parse_idle(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end || errno || !(v >= 0 && v <= 365 * 86400.0) || isspace((unsigned char)*s))
+		return usage_error("bad --idle '%.40s': want seconds from 0 (never) to a year", s);
+	*out = v;
 	return 0;
 }
 
@@ -590,7 +607,7 @@ static int run(struct ctx *c)
 		for (i = 0; i < c->ntaps; i++) {
 			memcpy(c->taps[i].prev, c->taps[i].total, sizeof(c->taps[i].total));
 			c->taps[i].prev_drops = c->taps[i].drops;
-			pc_entries_mark(&c->taps[i].ent);
+			pc_entries_mark(&c->taps[i].ent, now, c->o->idle);
 		}
 		last = now;
 		if (c->o->count && ++n >= c->o->count)
@@ -645,6 +662,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "by", required_argument, NULL, 'B' },
 		{ "top", required_argument, NULL, 'T' },
 		{ "max-keys", required_argument, NULL, 'M' },
+		{ "idle", required_argument, NULL, 'I' },
 		{ "netns", required_argument, NULL, 'n' },
 		{ "user", required_argument, NULL, 'Z' },
 		{ "no-seccomp", no_argument, NULL, 'S' },
@@ -686,6 +704,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (parse_upto(optarg, PC_TOP_MAX, "--top", &v))
 				return PC_EXIT_USAGE;
 			o->out.top = (unsigned int)v;
+			break;
+		case 'I':
+			if (parse_idle(optarg, &o->idle))
+				return PC_EXIT_USAGE;
 			break;
 		case 'M':
 			if (parse_upto(optarg, PC_MAX_KEYS_MAX, "--max-keys", &v))
@@ -733,7 +755,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 int main(int argc, char **argv)
 {
 	struct opts o = { .interval = 1.0, .mode = PC_MODE_AUTO, .format = PC_FORMAT_TABLE,
-			  .by = PC_BY_PROTO, .max_keys = PC_MAX_KEYS_DEFAULT };
+			  .by = PC_BY_PROTO, .max_keys = PC_MAX_KEYS_DEFAULT, .idle = PC_IDLE_DEFAULT };
 	struct utsname uts;
 	const struct pc_backend *be = NULL;
 	struct pc_tap *taps = NULL;

@@ -222,7 +222,7 @@ static int pick_cmp(const void *x, const void *y)
 static int picks(const struct pc_entries *t, int final, struct pick **out)
 {
 	const struct pc_entry *e;
-	struct pick *p = malloc(((size_t)t->n + PC_L3_COUNT + 1) * sizeof(*p));
+	struct pick *p = malloc(((size_t)t->n + PC_NFIXED) * sizeof(*p));
 	uint32_t i = 0;
 	int n = 0, d;
 
@@ -256,6 +256,8 @@ static void row_label(char *out, size_t size, const struct pc_entry *e, enum pc_
 
 	if (e->key.what == PC_BKEY_OTHER) {
 		snprintf(out, size, "other (keys past --max-keys)");
+	} else if (e->key.what == PC_BKEY_IDLE) {
+		snprintf(out, size, "idle (keys quiet for --idle)");
 	} else if (n >= 2 && !strcmp(k[0].name, "src")) {
 		/* pair: src, dst; flow: src, dst, ipproto, proto, sport, dport */
 		len = endpoint(out, size, k[0].text, n == 6 ? k[4].text : NULL);

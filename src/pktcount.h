@@ -74,6 +74,7 @@ struct pc_entry {
 	struct pc_bkey key;
 	struct pc_counter c[PC_DIR_COUNT];
 	struct pc_counter prev[PC_DIR_COUNT];
+	double active;		/* when it last counted, as of a mark */
 	int used;
 };
 
@@ -81,8 +82,9 @@ struct pc_entry {
 struct pc_entries {
 	struct pc_entry *e;	/* open addressing, cap slots, n used */
 	uint32_t cap, n, max;
-	struct pc_entry fixed[PC_L3_COUNT + 1];	/* class entries by l3, then the overflow entry */
+	struct pc_entry fixed[PC_NFIXED];	/* class entries by l3, other, idle */
 	uint64_t overflow;	/* frames whose key found the table full */
+	uint64_t retired;	/* keys that left for idle */
 };
 void pc_entries_init(struct pc_entries *t, uint32_t max);
 void pc_entries_free(struct pc_entries *t);
@@ -91,8 +93,12 @@ void pc_entries_add(struct pc_entries *t, const struct pc_bkey *k, enum pc_dir d
 		    uint64_t bytes, uint64_t packets);
 /* The next used entry from cursor *i (start at 0), or NULL. */
 const struct pc_entry *pc_entries_next(const struct pc_entries *t, uint32_t *i);
-/* Every entry's prev = its counters now: an interval was reported. */
-void pc_entries_mark(struct pc_entries *t);
+/*
+ * Every entry's prev = its counters now: an interval was reported.  A built
+ * key that counted nothing for idle seconds (0: never) leaves the table,
+ * its counts summed into the idle entry; now is CLOCK_MONOTONIC seconds.
+ */
+void pc_entries_mark(struct pc_entries *t, double now, double idle);
 /* Add src's entries, counters and prev, into dst. */
 void pc_entries_fold(struct pc_entries *dst, const struct pc_entries *src);
 /*
@@ -106,6 +112,7 @@ void pc_tap_count(struct pc_tap *tap, const uint8_t *p, uint32_t caplen, uint32_
 #define PC_MAX_KEYS_DEFAULT 65536u
 #define PC_MAX_KEYS_MAX (1u << 24)
 #define PC_TOP_DEFAULT 10u
+#define PC_IDLE_DEFAULT 300.0
 #define PC_TOP_MAX 100000u
 
 struct pc_tap {

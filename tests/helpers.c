@@ -287,6 +287,12 @@ int pktcount_start(struct pktcount_proc *p, const char *ns, const char *const ar
 	args[n] = NULL;
 	if (pipe2(fds, O_CLOEXEC) < 0 || pipe2(efds, O_CLOEXEC) < 0)
 		return -errno;
+	/*
+	 * Room for a megabyte of output (fs.pipe-max-size's default) while the
+	 * test is busy sending: a full pipe would stop pktcount's loop, which is
+	 * not what a test of its counting means to measure.
+	 */
+	fcntl(fds[1], F_SETPIPE_SZ, 1 << 20);
 	p->pid = fork();
 	if (p->pid < 0)
 		return -errno;
@@ -351,17 +357,20 @@ static int occurrences(const char *s, const char *what)
 
 int pktcount_wait_for(struct pktcount_proc *p, const char *what, int times, int timeout_ms)
 {
-	int waited = 0;
+	struct timespec t0, t1;
 
+	/* a deadline by the clock: output that keeps coming must not wait forever */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (occurrences(p->out, what) < times) {
 		int r = read_some(p, 100);
 
 		if (r == 0)
 			return -EPIPE;
-		if (r == -ETIMEDOUT && (waited += 100) >= timeout_ms)
-			return -ETIMEDOUT;
 		if (r < 0 && r != -ETIMEDOUT)
 			return r;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >= timeout_ms)
+			return -ETIMEDOUT;
 	}
 	return 0;
 }

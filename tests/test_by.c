@@ -316,7 +316,7 @@ Test(by, full_table_loses_nothing)
 	cr_expect_eq(sum.bytes, 10000 * 60 + 42);
 
 	/* folding into a table of its own cap keeps every count, and what was reported */
-	pc_entries_mark(&t);
+	pc_entries_mark(&t, 1.0, 0);
 	pc_entries_init(&folded, 100);
 	pc_entries_fold(&folded, &t);
 	cursor = 0;
@@ -328,6 +328,51 @@ Test(by, full_table_loses_nothing)
 	cr_expect_eq(sum.packets, 10001);
 	pc_entries_free(&t);
 	pc_entries_free(&folded);
+}
+
+/* Keys quiet for --idle leave; their counts stay in the idle entry; new keys take the room. */
+Test(by, idle_keys_leave_their_counts_stay)
+{
+	struct pc_entries t;
+	const struct pc_entry *e;
+	struct pc_counter sum = { 0, 0 };
+	uint32_t i, cursor = 0;
+
+	pc_entries_init(&t, 10);
+	for (i = 0; i < 10; i++) {
+		struct pc_bkey k = built_ip(PC_L3_IPV4, v4a, v4b, 4, 17, i + 1, 1);
+
+		pc_entries_add(&t, &k, PC_DIR_RX, 100, 1);
+	}
+	pc_entries_mark(&t, 1.0, 3.0);		/* all seen counting at 1 */
+	for (i = 0; i < 3; i++) {
+		struct pc_bkey k = built_ip(PC_L3_IPV4, v4a, v4b, 4, 17, i + 1, 1);
+
+		pc_entries_add(&t, &k, PC_DIR_TX, 10, 1);
+	}
+	pc_entries_mark(&t, 2.0, 3.0);		/* not idle yet */
+	cr_expect_eq(t.n, 10);
+	pc_entries_mark(&t, 4.5, 3.0);		/* 7 quiet since 1: gone */
+	cr_expect_eq(t.n, 3, "%u keys left", t.n);
+	cr_expect_eq(t.retired, 7);
+	for (i = 100; i < 107; i++) {		/* room for 7 new keys, none to overflow */
+		struct pc_bkey k = built_ip(PC_L3_IPV4, v4a, v4b, 4, 17, i, 1);
+
+		pc_entries_add(&t, &k, PC_DIR_RX, 1, 1);
+	}
+	cr_expect_eq(t.overflow, 0);
+	while ((e = pc_entries_next(&t, &cursor))) {
+		sum.bytes += e->c[0].bytes + e->c[1].bytes;
+		sum.packets += e->c[0].packets + e->c[1].packets;
+		if (e->key.what == PC_BKEY_IDLE) {
+			cr_expect_eq(e->c[0].packets, 7);
+			cr_expect_eq(e->c[0].bytes, 700);
+			cr_expect_eq(e->prev[0].packets, 7, "reported already: no interval shows it again");
+		}
+	}
+	cr_expect_eq(sum.packets, 10 + 3 + 7);
+	cr_expect_eq(sum.bytes, 1000 + 30 + 7);
+	pc_entries_free(&t);
 }
 
 /* ---- live: frames from several hosts, in classic and pcap mode ---- */
@@ -569,6 +614,15 @@ Test(by, pcap_counts_every_host_exactly, .fini = down, .timeout = 60) { hosts_te
 #define FLOOD 100000
 #define FLOOD_MAX_KEYS 1000
 
+static int occurrences_of(const char *s, const char *what)
+{
+	int n = 0;
+
+	for (; s && (s = strstr(s, what)); s++)
+		n++;
+	return n;
+}
+
 /* FLOOD IPv4 UDP frames of 60 bytes, each a flow of its own, back to back. */
 static int send_flood(void *arg)
 {
@@ -600,15 +654,21 @@ static int send_flood(void *arg)
 	return 0;
 }
 
-static void flood_test(const char *mode)
+/*
+ * The flood, counted with --max-keys 1000, and with idle (not NULL) --idle:
+ * keys then leave while it goes on, and new ones take their room.
+ */
+static void flood_test(const char *mode, const char *idle)
 {
-	const char *argv[] = { "-j", "-i", "0.3", "-m", mode, "--by", "flow", "--max-keys", "1000",
-			       "--ring-size", "64M", "vb", NULL };
+	const char *argv[] = { "-j", "-i", "0.1", "-m", mode, "--by", "flow", "--max-keys", "1000",
+			       "--ring-size", "64M", idle ? "--idle" : "vb", idle ? idle : NULL, "vb", NULL };
 	struct pktcount_proc p;
 	struct pc_counter sum = { 0, 0 };
 	const char *line;
 	cJSON *j, *e;
-	int entries = 0, other = 0;
+	int entries = 0, other = 0, idled = 0;
+	uint64_t keyed = 0;	/* frames counted under a key, kept or idle */
+	const unsigned int floods = idle ? 2 : 1;
 
 	NEED_ROOT("network namespaces");
 	if (!strcmp(mode, "pcap") && !mode_built_in("pcap"))
@@ -618,6 +678,14 @@ static void flood_test(const char *mode)
 	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
 	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
 	cr_assert_eq(in_netns(topo.a, send_flood, NULL), 0, "the flood failed");
+	if (idle) {
+		/* a second flood once the first one's keys went idle (reading the output meanwhile): they make room */
+		int seen = occurrences_of(p.out, "\"type\":\"interval\"");
+
+		cr_assert_eq(pktcount_wait_for(&p, "\"type\":\"interval\"", seen + 10, 5000), 0,
+			     "%s: ten more intervals did not come", mode);
+		cr_assert_eq(in_netns(topo.a, send_flood, NULL), 0, "the second flood failed");
+	}
 	topo_wait_quiet(&topo, 500, 10000);
 	cr_assert_eq(pktcount_finish(&p, SIGTERM, 10000), 0, "%s", p.err);
 	line = strstr(p.out, "\"type\":\"total\"");
@@ -632,23 +700,40 @@ static void flood_test(const char *mode)
 		sum.packets += (uint64_t)cJSON_GetObjectItemCaseSensitive(e, "packets")->valuedouble;
 		entries++;
 		other += cJSON_GetObjectItemCaseSensitive(e, "other") != NULL;
+		idled += cJSON_GetObjectItemCaseSensitive(e, "idle") != NULL;
+		if (!cJSON_GetObjectItemCaseSensitive(e, "other"))
+			keyed += (uint64_t)cJSON_GetObjectItemCaseSensitive(e, "packets")->valuedouble;
 	}
 	cr_log_info("%s: %d entries (%d other), overflow %.0f, %llu packets", mode, entries, other,
 		    cJSON_GetObjectItemCaseSensitive(j, "overflow")->valuedouble, (unsigned long long)sum.packets);
-	cr_expect_eq(sum.packets, FLOOD, "%s: the entries add up to %llu frames, sent %d", mode,
-		     (unsigned long long)sum.packets, FLOOD);
-	cr_expect_eq(sum.bytes, (uint64_t)FLOOD * 60);
+	cr_expect_eq(sum.packets, floods * FLOOD, "%s: the entries add up to %llu frames, sent %u", mode,
+		     (unsigned long long)sum.packets, floods * FLOOD);
+	cr_expect_eq(sum.bytes, (uint64_t)floods * FLOOD * 60);
 	cr_expect_eq(other, 1, "%s: no overflow entry", mode);
-	cr_expect_eq(entries, FLOOD_MAX_KEYS + 1, "%s: %d entries", mode, entries);
-	cr_expect_eq(cJSON_GetObjectItemCaseSensitive(j, "overflow")->valuedouble, FLOOD - FLOOD_MAX_KEYS);
+	if (!idle) {
+		cr_expect_eq(entries, FLOOD_MAX_KEYS + 1, "%s: %d entries", mode, entries);
+		cr_expect_eq(cJSON_GetObjectItemCaseSensitive(j, "overflow")->valuedouble, FLOOD - FLOOD_MAX_KEYS);
+	} else {
+		/*
+		 * The first flood's keys went idle and the second's took their room:
+		 * 1,000 keys a flood, kept or (by the time of the total) idle too.
+		 */
+		cr_expect_eq(idled, 1, "%s: no idle entry", mode);
+		cr_expect_eq(keyed, 2 * FLOOD_MAX_KEYS, "%s: %llu frames under keys", mode, (unsigned long long)keyed);
+		cr_expect_eq(cJSON_GetObjectItemCaseSensitive(j, "overflow")->valuedouble,
+			     2 * (FLOOD - FLOOD_MAX_KEYS));
+	}
 	cJSON_Delete(j);
 	free(p.out);
 	free(p.err);
 }
 
-Test(by, ebpf_flood_past_max_keys_adds_up, .fini = down, .timeout = 120) { flood_test("ebpf"); }
-Test(by, classic_flood_past_max_keys_adds_up, .fini = down, .timeout = 120) { flood_test("classic"); }
-Test(by, pcap_flood_past_max_keys_adds_up, .fini = down, .timeout = 120) { flood_test("pcap"); }
+Test(by, ebpf_flood_past_max_keys_adds_up, .fini = down, .timeout = 120) { flood_test("ebpf", NULL); }
+Test(by, classic_flood_past_max_keys_adds_up, .fini = down, .timeout = 120) { flood_test("classic", NULL); }
+Test(by, ebpf_flood_with_idle_keys_adds_up, .fini = down, .timeout = 120) { flood_test("ebpf", "0.5"); }
+Test(by, classic_flood_with_idle_keys_adds_up, .fini = down, .timeout = 120) { flood_test("classic", "0.5"); }
+Test(by, pcap_flood_with_idle_keys_adds_up, .fini = down, .timeout = 120) { flood_test("pcap", "0.5"); }
+Test(by, pcap_flood_past_max_keys_adds_up, .fini = down, .timeout = 120) { flood_test("pcap", NULL); }
 
 /* ---- the eBPF breakdown programs through BPF_PROG_TEST_RUN ---- */
 
