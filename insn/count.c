@@ -490,6 +490,14 @@ LABEL(L_DIR),
 static const struct pc_asm by_init[] = {
 	/* noports = 0: only a later fragment sets it */
 	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_NOPORTS, 0)),
+	/*
+	 * l3off = bytes = 0: set on every path that reads them, but verifiers
+	 * before about 4.14 follow paths the slot's range rules out (seen on
+	 * 4.4 to 5.10: "invalid read from stack off -16"), and refuse a read of
+	 * stack no path of theirs wrote.
+	 */
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_L3OFF, 0)),
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_BYTES, 0)),
 };
 
 /* The protocol key counted as the other variants count it, then on to the breakdown. */

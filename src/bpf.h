@@ -17,7 +17,7 @@ int pc_bpf_map_create(uint32_t type, uint32_t key_size, uint32_t value_size,
 int pc_bpf_map_lookup(int map_fd, const void *key, void *value);
 int pc_bpf_map_update(int map_fd, const void *key, const void *value, uint64_t flags);
 int pc_bpf_map_delete(int map_fd, const void *key);
-/* The key after key (NULL: the first) into next; -ENOENT after the last. */
+/* The key after key into next (a key not in a hash map: its first); -ENOENT after the last. */
 int pc_bpf_map_next_key(int map_fd, const void *key, void *next);
 
 /*

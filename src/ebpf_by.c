@@ -117,9 +117,16 @@ static int drain(struct pc_tap *tap, int fd)
 	uint32_t n, i;
 	int c, d;
 
-	/* no filter counts into it: walk it whole, then take what the walk found */
+	/*
+	 * No filter counts into it: walk it whole, then take what the walk
+	 * found.  The walk starts from a key no entry has: a NULL key for "the
+	 * first" came in 4.12, and 4.4 answers it EFAULT; a key not in the map
+	 * gives the first on every kernel (htab_map_get_next_key).
+	 */
+	static const struct pc_bkey none = { .what = 0xff };
+
 	for (n = 0; n < tap->by_cap; n++)
-		if (pc_bpf_map_next_key(fd, n ? &tap->by_keys[n - 1] : NULL, &tap->by_keys[n]) < 0)
+		if (pc_bpf_map_next_key(fd, n ? &tap->by_keys[n - 1] : &none, &tap->by_keys[n]) < 0)
 			break;
 	if (n < tap->by_cap && errno != ENOENT)
 		return -errno;

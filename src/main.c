@@ -671,7 +671,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long long v;
+	unsigned long long v = 0;
 	int c;
 
 	opterr = 0;

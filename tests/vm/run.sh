@@ -125,7 +125,7 @@ expect() {
 kernel=$(sed -n 's/.* kernel=\([^ ]*\).*/\1/p' "$CACHE/lines" | head -1)
 version=${kernel%%[-+]*}
 ok=0 bad=0
-runs="auto ebpf classic auto+nobpf auto+follow"
+runs="auto ebpf classic auto+nobpf auto+follow auto+by"
 for run in $runs; do
 	line=$(grep -aE " mode=${run/+/\\+}[ :]" "$CACHE/lines" | head -1 || true)
 	want=$(expect "$version" "$run")

@@ -3,7 +3,7 @@
  * vmtest: the live counting test inside a VM booted by `make vm-test`, as a
  * static binary beside pktcount-static in the initramfs.
  *
- *   vmtest PKTCOUNT MODE [nobpf|follow]
+ *   vmtest PKTCOUNT MODE [nobpf|follow|by]
  *
  * Runs PKTCOUNT -m MODE -j on both ends of a veth pair (va sends, veth0
  * receives; the VM is the isolation, so both ends live in its one
@@ -13,7 +13,10 @@
  * as a kernel without CONFIG_BPF_SYSCALL would.  With follow, the receiving
  * interface is renamed and renamed back while pktcount counts it: link
  * events must arrive (rtnetlink through the seccomp list of that
- * architecture) and the counts go on.  Prints one line:
+ * architecture) and the counts go on.  With by, pktcount counts --by flow
+ * too: the breakdown programs and their hash maps must load on that kernel,
+ * and each total record's entries must add up to its frames.  Prints one
+ * line:
  *   vmtest: PASS kernel=K arch=A mode=M counted-by=MODE/VARIANT caps=HEX frames=...
  * (VARIANT: the eBPF program, or classic's ring or recvmsg; caps: what the
  * running receiver kept), or, when pktcount exits before counting,
@@ -90,11 +93,12 @@ static int no_bpf(void)
 struct run {
 	pid_t pid;
 	int fd, efd;		/* its stdout and stderr */
-	char out[65536], err[8192];
+	char out[65536];
+	char err[262144];	/* -v: room for a verifier's log, and the mode line after it */
 	size_t len, elen;
 };
 
-static int start(struct run *r, const char *pktcount, const char *mode, const char *dev, int nobpf)
+static int start(struct run *r, const char *pktcount, const char *mode, const char *dev, int nobpf, int by)
 {
 	int p[2], e[2];
 
@@ -111,7 +115,10 @@ static int start(struct run *r, const char *pktcount, const char *mode, const ch
 		close(e[0]);
 		if (nobpf && no_bpf())
 			_exit(126);
-		execl(pktcount, pktcount, "-v", "-j", "-i", "0.2", "-m", mode, dev, (char *)NULL);
+		if (by)
+			execl(pktcount, pktcount, "-v", "-j", "-i", "0.2", "-m", mode, "--by", "flow", dev, (char *)NULL);
+		else
+			execl(pktcount, pktcount, "-v", "-j", "-i", "0.2", "-m", mode, dev, (char *)NULL);
 		_exit(127);
 	}
 	close(p[1]);
@@ -262,6 +269,21 @@ static int wait_up(const char *dev)
 	return -1;
 }
 
+/* The packets of every entry (--by) in the total record, both directions. */
+static unsigned long long entries_of(const char *out)
+{
+	const char *t = strstr(out, "\"type\":\"total\""), *p, *end;
+	unsigned long long sum = 0;
+
+	if (!t || !(p = strstr(t, "\"entries\":[")) || !(end = strchr(p, ']')))
+		return 0;
+	while ((p = strstr(p, "\"packets\":")) && p < end) {
+		p += 10;
+		sum += strtoull(p, NULL, 10);
+	}
+	return sum;
+}
+
 /* packets and bytes of key in dir, from the total record */
 static void total_of(const char *out, const char *dir, const char *key, unsigned long long *pk,
 		     unsigned long long *by)
@@ -290,16 +312,17 @@ int main(int argc, char **argv)
 	char seen[64], capeff[64];
 	unsigned long long sent_pk = 0, sent_by = 0;
 	const char *tag = argc > 3 && !strcmp(argv[3], "nobpf") ? "+nobpf" :
-			  argc > 3 && !strcmp(argv[3], "follow") ? "+follow" : "";
-	int s, nobpf = !strcmp(tag, "+nobpf"), follow = !strcmp(tag, "+follow"), bad = 0;
+			  argc > 3 && !strcmp(argv[3], "follow") ? "+follow" :
+			  argc > 3 && !strcmp(argv[3], "by") ? "+by" : "";
+	int s, nobpf = !strcmp(tag, "+nobpf"), follow = !strcmp(tag, "+follow"), by = !strcmp(tag, "+by"), bad = 0;
 	unsigned int i, k;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: vmtest PKTCOUNT MODE [nobpf|follow]\n");
+		fprintf(stderr, "usage: vmtest PKTCOUNT MODE [nobpf|follow|by]\n");
 		return 2;
 	}
 	uname(&u);
-	if (start(&rx, argv[1], argv[2], "veth0", nobpf) || start(&tx, argv[1], argv[2], "va", nobpf)) {
+	if (start(&rx, argv[1], argv[2], "veth0", nobpf, by) || start(&tx, argv[1], argv[2], "va", nobpf, by)) {
 		printf("vmtest: FAIL kernel=%s arch=%s mode=%s%s: fork or pipe failed\n",
 		       u.release, u.machine, argv[2], tag);
 		return 1;
@@ -310,6 +333,8 @@ int main(int argc, char **argv)
 		return exited(&rx, &u, argv[2], tag);
 	}
 	variant(&rx, "veth0", seen, sizeof(seen));
+	if (!strcmp(seen, "?"))
+		fprintf(stderr, "vmtest: no mode line for veth0 in:\n%s\n", rx.elen > 3000 ? rx.err + rx.elen - 3000 : rx.err);
 	caps(rx.pid, capeff, sizeof(capeff));
 	if (follow && (renamed(&rx, "veth0", "vrn", 1) || renamed(&rx, "vrn", "veth0", 2) ||
 		       wait_up("veth0") || wait_up("va"))) {
@@ -352,6 +377,11 @@ int main(int argc, char **argv)
 			       frames[i].copies, want_by);
 			bad = 1;
 		}
+	}
+	if (!bad && by && (entries_of(tx.out) != sent_pk || entries_of(rx.out) != sent_pk)) {
+		printf("vmtest: FAIL kernel=%s arch=%s mode=%s%s: the entries add up to %llu and %llu frames, "
+		       "want %llu\n", u.release, u.machine, argv[2], tag, entries_of(tx.out), entries_of(rx.out), sent_pk);
+		bad = 1;
 	}
 	if (!bad)
 		printf("vmtest: PASS kernel=%s arch=%s mode=%s%s counted-by=%s caps=%s frames=%llu bytes=%llu each way\n",
