@@ -173,8 +173,8 @@ int pc_ebpf_probe(void)
 	pc_log("counters: %s", have_percpu ? "PERCPU_ARRAY" : "ARRAY+XADD (no PERCPU_ARRAY before 4.6)");
 	/* the wire programs count per CPU: every kernel with gso_size has PERCPU_ARRAY */
 	have_wire = have_wire && have_percpu;
-	pc_log("unit: %s", have_wire ? "wire (GSO/GRO skbs count their segments)"
-				     : "skb (socket filters read no gso_size before 5.7)");
+	pc_log("gso_segs and gso_size: %s", have_wire ? "readable: the protocol key counts in wire units"
+						       : "not readable (5.7+): skb units");
 	return result = PC_EXIT_OK;
 }
 
