@@ -128,6 +128,10 @@ static int attach(struct ctx *c, int i, const char *name)
 	}
 	tap->attached = 1;
 	pc_check_start(tap, c->o->check);
+	/* pcap opens a device that is down only when it comes up: "attached" says counting began */
+	tap->unannounced = tap->nfds == 0 && tap->be->up;
+	if (tap->unannounced)
+		return 0;
 	return say_event(c, tap, "attached", NULL, "the interface appeared; counting goes on from the totals");
 }
 
@@ -191,8 +195,14 @@ static int link_seen(struct ctx *c, const struct pc_link_event *ev)
 	if (strcmp(tap->name, ev->name))
 		ret = rename_tap(c, (int)(tap - c->taps), ev->name);
 	tap = tap_of_ifindex(c, ev->ifindex);
-	if (!ret && ev->up && tap->be->up)
+	if (!ret && ev->up && tap->be->up) {
 		tap->be->up(tap);	/* says why itself when it fails; tried again at the next event */
+		if (tap->unannounced && tap->nfds) {
+			tap->unannounced = 0;
+			ret = say_event(c, tap, "attached", NULL,
+					"the interface appeared and came up; counting goes on from the totals");
+		}
+	}
 	return ret;
 }
 

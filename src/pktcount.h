@@ -124,6 +124,7 @@ struct pc_tap {
 	enum pc_by by;		/* PC_BY_PROTO: the protocol key only */
 	struct pc_entries ent;	/* the breakdown, with --by */
 	int attached;		/* 0 once its interface was deleted, until one of its name returns */
+	int unannounced;	/* attached, but its "attached" event waits for the device to come up (pcap) */
 	const struct pc_backend *be;
 	char detail[64];	/* the back end's variant, for -v */
 	enum pc_unit unit;	/* what it counts a packet as, set at open */
