@@ -367,6 +367,24 @@ static void transfer(const char *ns, const char *to)
 
 #define TX(L3, P) pc_key_make(PC_DIR_TX, PC_L3_##L3, (P))
 
+/* A namespace's TCP segment counters (/proc/net/snmp). */
+struct tcp_mib {
+	uint64_t out, retrans, in;
+};
+
+static void tcp_mib(const char *ns, struct tcp_mib *m)
+{
+	m->out = snmp_get(ns, "Tcp", "OutSegs");
+	m->retrans = snmp_get(ns, "Tcp", "RetransSegs");
+	m->in = snmp_get(ns, "Tcp", "InSegs");
+}
+
+/* Segments the sender put out between two readings, retransmissions included. */
+static uint64_t segs_sent(const struct tcp_mib *a, const struct tcp_mib *b)
+{
+	return b->out - a->out + b->retrans - a->retrans;
+}
+
 /*
  * The bytes of a bulk transfer's segments, sender to sink, on the wire:
  * the payload the sender's TCP sent (retransmissions included), and each
@@ -393,7 +411,7 @@ Test(wire, tso_sender_counts_the_segments, .fini = down, .timeout = 120)
 	struct pktcount_proc pe, pc;
 	struct run_output re, rc;
 	struct link_stats va0, va1, vr0, vr1;
-	uint64_t out0, out1, rt0, rt1, in0, in1;
+	struct tcp_mib m0, m1;
 	struct pc_counter tx;
 
 	NEED_ROOT("network namespaces");
@@ -421,15 +439,11 @@ Test(wire, tso_sender_counts_the_segments, .fini = down, .timeout = 120)
 	counting_start(&pc, topo.a, "va", "classic");
 	cr_assert_eq(link_stats(topo.a, "va", &va0), 0);
 	cr_assert_eq(link_stats(topo.b, "vr", &vr0), 0);
-	out0 = snmp_get(topo.a, "Tcp", "OutSegs");
-	rt0 = snmp_get(topo.a, "Tcp", "RetransSegs");
-	in0 = snmp_get(topo.a, "Tcp", "InSegs");
+	tcp_mib(topo.a, &m0);
 	transfer(topo.c, "203.0.113.2");
 	cr_assert_eq(link_stats(topo.a, "va", &va1), 0);
 	cr_assert_eq(link_stats(topo.b, "vr", &vr1), 0);
-	out1 = snmp_get(topo.a, "Tcp", "OutSegs");
-	rt1 = snmp_get(topo.a, "Tcp", "RetransSegs");
-	in1 = snmp_get(topo.a, "Tcp", "InSegs");
+	tcp_mib(topo.a, &m1);
 	counting_finish(&pe, "va", &re, NULL, 0);
 	counting_finish(&pc, "va", &rc, NULL, 0);
 
@@ -437,7 +451,7 @@ Test(wire, tso_sender_counts_the_segments, .fini = down, .timeout = 120)
 		    "ebpf counted %llu packets %llu bytes, classic %llu packets",
 		    (unsigned long long)(va1.tx_packets - va0.tx_packets),
 		    (unsigned long long)(vr1.tx_packets - vr0.tx_packets),
-		    (unsigned long long)(out1 - out0 + rt1 - rt0),
+		    (unsigned long long)segs_sent(&m0, &m1),
 		    (unsigned long long)re.totals[TX(IPV4, 6)].packets,
 		    (unsigned long long)re.totals[TX(IPV4, 6)].bytes,
 		    (unsigned long long)rc.totals[TX(IPV4, 6)].packets);
@@ -448,14 +462,14 @@ Test(wire, tso_sender_counts_the_segments, .fini = down, .timeout = 120)
 	cr_expect_str_eq(re.unit, "wire");
 	tx = dir_sum(re.totals, PC_DIR_TX);
 	cr_expect_eq(tx.packets, re.totals[TX(IPV4, 6)].packets, "va sent something besides TCP");
-	cr_expect_eq(re.totals[TX(IPV4, 6)].packets, out1 - out0 + rt1 - rt0, "tx packets against OutSegs + RetransSegs");
+	cr_expect_eq(re.totals[TX(IPV4, 6)].packets, segs_sent(&m0, &m1), "tx packets against OutSegs + RetransSegs");
 	cr_expect_eq(tx.packets, vr1.tx_packets - vr0.tx_packets, "tx packets against the segments R sent");
 	cr_expect_eq(tx.bytes, vr1.tx_bytes - vr0.tx_bytes, "tx bytes %llu against the segments' bytes %llu",
 		     (unsigned long long)tx.bytes, (unsigned long long)(vr1.tx_bytes - vr0.tx_bytes));
 	cr_expect_eq(tx.bytes, bulk_wire_bytes(tx.packets), "tx bytes %llu against the payload and every segment's headers %llu",
 		     (unsigned long long)tx.bytes, (unsigned long long)bulk_wire_bytes(tx.packets));
 	/* the other direction: C's ACKs, one segment each */
-	cr_expect_eq(re.totals[pc_key_make(PC_DIR_RX, PC_L3_IPV4, 6)].packets, in1 - in0, "rx packets against InSegs");
+	cr_expect_eq(re.totals[pc_key_make(PC_DIR_RX, PC_L3_IPV4, 6)].packets, m1.in - m0.in, "rx packets against InSegs");
 
 	/* classic counts the skbs, and says so */
 	cr_expect_str_eq(rc.unit, "skb");
@@ -498,7 +512,7 @@ Test(wire, gro_receiver_counts_the_segments, .fini = down, .timeout = 120)
 	struct pktcount_proc pa, pb, pc;
 	struct run_output ra, rb, rc;
 	struct link_stats va0, va1, vb0, vb1;
-	uint64_t out0, out1, rt0, rt1;
+	struct tcp_mib m0, m1;
 	struct pc_counter rx;
 	const unsigned int rx_tcp = pc_key_make(PC_DIR_RX, PC_L3_IPV4, 6);
 
@@ -513,13 +527,11 @@ Test(wire, gro_receiver_counts_the_segments, .fini = down, .timeout = 120)
 	counting_start(&pc, topo.b, "vb", "classic");
 	cr_assert_eq(link_stats(topo.a, "va", &va0), 0);
 	cr_assert_eq(link_stats(topo.b, "vb", &vb0), 0);
-	out0 = snmp_get(topo.a, "Tcp", "OutSegs");
-	rt0 = snmp_get(topo.a, "Tcp", "RetransSegs");
+	tcp_mib(topo.a, &m0);
 	transfer(topo.b, "192.0.2.2");
 	cr_assert_eq(link_stats(topo.a, "va", &va1), 0);
 	cr_assert_eq(link_stats(topo.b, "vb", &vb1), 0);
-	out1 = snmp_get(topo.a, "Tcp", "OutSegs");
-	rt1 = snmp_get(topo.a, "Tcp", "RetransSegs");
+	tcp_mib(topo.a, &m1);
 	counting_finish(&pa, "va", &ra, NULL, 0);
 	counting_finish(&pb, "vb", &rb, NULL, 0);
 	counting_finish(&pc, "vb", &rc, NULL, 0);
@@ -550,6 +562,6 @@ Test(wire, gro_receiver_counts_the_segments, .fini = down, .timeout = 120)
 		     "vb rx tcp bytes %llu against the payload and every segment's headers %llu",
 		     (unsigned long long)rb.totals[rx_tcp].bytes,
 		     (unsigned long long)bulk_wire_bytes(rb.totals[rx_tcp].packets));
-	cr_expect_eq(ra.totals[TX(IPV4, 6)].packets, out1 - out0 + rt1 - rt0, "va tx against OutSegs + RetransSegs");
+	cr_expect_eq(ra.totals[TX(IPV4, 6)].packets, segs_sent(&m0, &m1), "va tx against OutSegs + RetransSegs");
 	cr_expect_str_eq(rc.unit, "skb");
 }
