@@ -78,6 +78,7 @@ enum label {
 	L_BY, L_B_TX, L_B_SLOT, L_B_MAC, L_B_MACSRC, L_B_IP, L_B_NOT4, L_B_V6, L_B_KIND,
 	L_B_HOSTZ, L_B_FLOW, L_B_PORTS, L_B_CLASS, L_B_C6, L_B_CNONIP, L_B_CSET, L_B_UPDATE,
 	L_B_VALTX, L_B_VAL, L_B_M1, L_B_MAP, L_B_RETRY, L_B_ADD, L_B_ADDTX, L_B_FULL,
+	L_B_GEN0, L_B_SETFULL, L_B_FULL1,
 	L_NLABELS
 };
 _Static_assert(L_NLABELS <= PC_ASM_MAX_LABELS, "raise PC_ASM_MAX_LABELS");
@@ -182,6 +183,7 @@ static const struct pc_asm raw_head[] = {
 #define FP_DIR		(-128)	/* 0 rx, 1 tx */
 #define FP_BY		(-136)	/* enum pc_by */
 #define FP_SAVE		(-144)	/* r0 across a load */
+#define FP_FULL		(-152)	/* the map counted into is full: no update tried */
 #define BKEY(FIELD)	(FP_BKEY + (int)offsetof(struct pc_bkey, FIELD))
 
 /*
@@ -471,7 +473,10 @@ LABEL(L_DIR),
  * pc_bkey built on the stack from the same walk.  The program's maps:
  *   0  the protocol counters, PC_NKEYS + 2: the last two count, per
  *      direction, the frames whose key found the hash map full
- *   1  control: { u32 gen, u32 by }, written by userspace
+ *   1  control: { u32 gen, u32 by, u32 full[2] }: userspace writes gen and
+ *      by, and clears full[gen] at each flip (that map was just drained);
+ *      the program sets full[gen] when an update finds the map full, so the
+ *      frames after it skip the update, the costly part of that path
  *   2, 3  the entries: gen picks the one counted into; userspace drains
  *      the other, an interval after it stopped being counted into
  *
@@ -483,9 +488,11 @@ LABEL(L_DIR),
  *       if (by == flow) { key.ipproto = p; if (ports there) key.ports = ...; }
  *   } else key = class(l3 of slot);
  *   map = gen ? map3 : map2;
- *   if ((v = lookup(map, key)) || (update(map, key, {this frame}, NOEXIST) == -EEXIST && (v = lookup(...))))
+ *   if ((v = lookup(map, key)) ||
+ *       (!ctl->full[gen] && (r = update(map, key, {this frame}, NOEXIST)) == -EEXIST && (v = lookup(...))))
  *       v[dir] += { bytes, 1 };          // per CPU, or XADD
- *   else if (the update failed)  map0[PC_NKEYS + dir] += { bytes, 1 };
+ *   else if (!r) ;                       // the update counted it
+ *   else { if (r) ctl->full[gen] = 1; map0[PC_NKEYS + dir] += { bytes, 1 }; }
  */
 static const struct pc_asm by_init[] = {
 	/* noports = 0: only a later fragment sets it */
@@ -550,6 +557,13 @@ LABEL(L_BY),
 	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, FP_GEN)),
 	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_0, 4)),
 	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, FP_BY)),
+	/* full = ctl->full[gen] */
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_0, 8)),
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_2, BPF_REG_0, 0)),
+	JI(BPF_JEQ, BPF_REG_2, 0, L_B_GEN0),
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_0, 12)),
+LABEL(L_B_GEN0),
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, FP_FULL)),
 	/* key = 0 */
 	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_BKEY, 0)),
 	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_BKEY + 8, 0)),
@@ -736,6 +750,9 @@ LABEL(L_B_MAP),								\
 	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, FP_BKEY)),			\
 	I(BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem)),			\
 	JI(BPF_JNE, BPF_REG_0, 0, L_B_ADD),				\
+	/* if (full) goto overflow: an update would be refused */	\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_FULL)),		\
+	JI(BPF_JNE, BPF_REG_1, 0, L_B_FULL),				\
 	/* r0 = update(r8, key, value, BPF_NOEXIST); if (!r0) goto out */ \
 	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),				\
 	I(BPF_MOV64_REG(BPF_REG_2, BPF_REG_10)),			\
@@ -746,7 +763,7 @@ LABEL(L_B_MAP),								\
 	I(BPF_EMIT_CALL(BPF_FUNC_map_update_elem)),			\
 	JI(BPF_JEQ, BPF_REG_0, 0, L_OUT),				\
 	/* another CPU made it meanwhile (EEXIST): look it up again; else full */ \
-	JI(BPF_JNE, BPF_REG_0, -PC_EEXIST, L_B_FULL),			\
+	JI(BPF_JNE, BPF_REG_0, -PC_EEXIST, L_B_SETFULL),		\
 LABEL(L_B_RETRY),							\
 	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),				\
 	I(BPF_MOV64_REG(BPF_REG_2, BPF_REG_10)),			\
@@ -763,6 +780,19 @@ LABEL(L_B_ADD),								\
 LABEL(L_B_ADDTX),							\
 	ADD(16),							\
 	JA(L_OUT),							\
+LABEL(L_B_SETFULL),							\
+	/* ctl->full[gen] = 1: the frames after this one skip the update */ \
+	I(BPF_MOV64_REG(BPF_REG_2, BPF_REG_10)),			\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, FP_CTL_KEY)),		\
+	LD_MAP_N(BPF_REG_1, 1),						\
+	I(BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem)),			\
+	JI(BPF_JEQ, BPF_REG_0, 0, L_B_FULL),				\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_GEN)),		\
+	JI(BPF_JNE, BPF_REG_1, 0, L_B_FULL1),				\
+	I(BPF_ST_MEM(BPF_W, BPF_REG_0, 8, 1)),				\
+	JA(L_B_FULL),							\
+LABEL(L_B_FULL1),							\
+	I(BPF_ST_MEM(BPF_W, BPF_REG_0, 12, 1)),				\
 LABEL(L_B_FULL),							\
 	/* map0[PC_NKEYS + dir] += { bytes, 1 } */			\
 	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_DIR)),		\

@@ -29,9 +29,9 @@
 #include "bpf.h"
 #include "ebpf_by.h"
 
-/* control map value: struct { u32 gen, by; } */
+/* control map value (insn/count.c): the map counted into, the key, and which map is full */
 struct ctl {
-	uint32_t gen, by;
+	uint32_t gen, by, full[2];
 };
 
 /* Kernel memory for both entry maps, whatever the number of CPUs (the cap). */
@@ -50,7 +50,8 @@ static double now(void)
 static int set_ctl(struct pc_tap *tap)
 {
 	const uint32_t zero = 0;
-	const struct ctl c = { tap->by_gen, (uint32_t)tap->by };
+	/* the map counted into from now on was drained: not full */
+	const struct ctl c = { tap->by_gen, (uint32_t)tap->by, { 0, 0 } };
 
 	return pc_bpf_map_update(tap->by_fds[0], &zero, &c, 0) < 0 ? -errno : 0;
 }

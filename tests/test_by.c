@@ -754,7 +754,7 @@ static void by_load(enum pc_prog_id id, struct by_maps *m)
 	m->ncpu = m->percpu ? pc_bpf_possible_cpus() : 1;
 	m->fds[0] = pc_bpf_map_create(m->percpu ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY, 4,
 				      sizeof(struct pc_counter), PC_NKEYS + PC_DIR_COUNT, "pc_t_count");
-	m->fds[1] = pc_bpf_map_create(BPF_MAP_TYPE_ARRAY, 4, 8, 1, "pc_t_ctl");
+	m->fds[1] = pc_bpf_map_create(BPF_MAP_TYPE_ARRAY, 4, 16, 1, "pc_t_ctl");
 	m->fds[2] = pc_bpf_map_create(ht, sizeof(struct pc_bkey), 2 * sizeof(struct pc_counter), 64, "pc_t_by0");
 	m->fds[3] = pc_bpf_map_create(ht, sizeof(struct pc_bkey), 2 * sizeof(struct pc_counter), 64, "pc_t_by1");
 	for (n = 0; n < 4; n++)
@@ -784,7 +784,7 @@ static int by_run(struct by_maps *m, const uint8_t *f, uint32_t len, enum pc_lin
 		  enum pc_by by, const char *name)
 {
 	uint8_t in[14 + 3200] = { [12] = 0x88, [13] = 0xb5 };
-	uint32_t zero = 0, ctl[2] = { 0, (uint32_t)by }, retval = 1;
+	uint32_t zero = 0, ctl[4] = { 0, (uint32_t)by, 0, 0 }, retval = 1;
 	struct pc_counter v[2 * 256];
 	struct pc_bkey want, got, next;
 	struct pc_kpart pg[PC_KPARTS_MAX], pw[PC_KPARTS_MAX];
@@ -862,3 +862,38 @@ Test(by, ebpf_eth_percpu_builds_the_classifier_keys) { by_program(PC_PROG_ETH_BY
 Test(by, ebpf_eth_xadd_builds_the_classifier_keys) { by_program(PC_PROG_ETH_BY_XADD, PC_LINK_ETH); }
 Test(by, ebpf_raw_percpu_builds_the_classifier_keys) { by_program(PC_PROG_RAW_BY_PERCPU, PC_LINK_RAW); }
 Test(by, ebpf_raw_xadd_builds_the_classifier_keys) { by_program(PC_PROG_RAW_BY_XADD, PC_LINK_RAW); }
+
+/*
+ * A full entry map: the frames past its 64 keys count in the overflow slot,
+ * and the program marks the map full, so the later ones skip the update.
+ */
+Test(by, ebpf_full_map_counts_in_overflow_and_says_full)
+{
+	struct by_maps m;
+	struct fr f;
+	uint8_t in[14 + 256] = { [12] = 0x88, [13] = 0xb5 };
+	uint32_t zero = 0, ctl[4] = { 0, PC_BY_FLOW, 0, 0 }, key = PC_NKEYS, i;
+	struct pc_counter v[256];
+	uint64_t over = 0;
+	int c;
+
+	NEED_ROOT("BPF_PROG_TEST_RUN");
+	by_load(PC_PROG_ETH_BY_PERCPU, &m);
+	cr_assert_eq(pc_bpf_map_update(m.fds[1], &zero, ctl, 0), 0);
+	for (i = 0; i < 100; i++) {
+		f.len = 0;
+		eth(&f, 0x0800);
+		ip4(&f, 5, 0, 17);
+		l4(&f, 1000 + i, 53, 8);
+		memcpy(in + 14, f.p, f.len);
+		cr_assert_eq(pc_bpf_prog_test_run(m.prog, in, 14 + f.len, NULL, NULL), 0);
+	}
+	cr_assert_eq(pc_bpf_map_lookup(m.fds[1], &zero, ctl), 0);
+	cr_expect_eq(ctl[2], 1, "full[0] not set");
+	cr_expect_eq(ctl[3], 0, "full[1] set, that map was not counted into");
+	cr_assert_eq(pc_bpf_map_lookup(m.fds[0], &key, v), 0);
+	for (c = 0; c < m.ncpu; c++)
+		over += v[c].packets;
+	cr_expect_eq(over, 100 - 64, "%llu frames in the overflow slot", (unsigned long long)over);
+	by_unload(&m);
+}
