@@ -75,7 +75,7 @@ enum label {
 	/* the breakdown variants */
 	L_V6_NOPORTS1, L_V6_PORTSOK1, L_V6_NOPORTS2, L_V6_PORTSOK2,
 	L_V6_NOPORTS3, L_V6_PORTSOK3, L_V6_NOPORTS4, L_V6_PORTSOK4,
-	L_BY, L_B_TX, L_B_SLOT, L_B_MAC, L_B_MACSRC, L_B_IP, L_B_NOT4, L_B_V6, L_B_KIND,
+	L_BY, L_B_TX, L_B_SLOT, L_B_MAC, L_B_MACSRC, L_B_IP, L_B_NOT4, L_B_IHL, L_B_KIND,
 	L_B_HOSTZ, L_B_FLOW, L_B_PORTS, L_B_CLASS, L_B_C6, L_B_CNONIP, L_B_CSET, L_B_UPDATE,
 	L_B_VALTX, L_B_VAL, L_B_M1, L_B_MAP, L_B_RETRY, L_B_ADD, L_B_ADDTX, L_B_FULL,
 	L_B_GEN0, L_B_SETFULL, L_B_FULL1,
@@ -613,15 +613,22 @@ static const struct pc_asm by_mac_raw[] = {
 	I(BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_10, (FROM))),		\
 	I(BPF_STX_MEM(BPF_W, BPF_REG_10, BPF_REG_0, (TO)))
 
+/*
+ * r8 = the IP header's offset, kept on the stack at FP; if the frame ends
+ * before the two addresses (of ALEN bytes, the first at SRC) goto class.
+ */
+#define ADDRESSES_IN_FRAME(FP, SRC, ALEN)				\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_8, BPF_REG_10, (FP))),		\
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),				\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, (SRC) + 2 * (ALEN))),	\
+	JR(BPF_JGT, BPF_REG_1, BPF_REG_9, L_B_CLASS)
+
 static const struct pc_asm by_ip[] = {
 LABEL(L_B_IP),
 	/* if (slot >= slot(ipv4, unknown)) goto not4 */
 	JI(BPF_JGE, BPF_REG_7, PC_SLOT_IPV4 + PC_PROTO_UNKNOWN, L_B_NOT4),
-	/* IPv4 at r8; if (r8 + 20 > len) goto class: the addresses are not all there */
-	I(BPF_LDX_MEM(BPF_DW, BPF_REG_8, BPF_REG_10, FP_AT_COUNT)),
-	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),
-	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, PC_IPV4_SRC_OFF + 8)),
-	JR(BPF_JGT, BPF_REG_1, BPF_REG_9, L_B_CLASS),
+	/* r8 = the IPv4 header; if (r8 + 20 > len) goto class */
+	ADDRESSES_IN_FRAME(FP_AT_COUNT, PC_IPV4_SRC_OFF, 4),
 	/* key.a = src; key.b = dst; key.l3 = ipv4 */
 	WORD(PC_IPV4_SRC_OFF, BKEY(a)),
 	WORD(PC_IPV4_SRC_OFF + 4, BKEY(b)),
@@ -629,9 +636,9 @@ LABEL(L_B_IP),
 	/* if (ip->frag_off & 0x1fff) noports = 1 */
 	I(BPF_LD_IND(BPF_H, BPF_REG_8, PC_IPV4_FRAG_OFF)),
 	I(BPF_ALU64_IMM(BPF_AND, BPF_REG_0, PC_IPV4_FRAG_MASK)),
-	JI(BPF_JEQ, BPF_REG_0, 0, L_B_V6),
+	JI(BPF_JEQ, BPF_REG_0, 0, L_B_IHL),
 	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_NOPORTS, 1)),
-LABEL(L_B_V6),
+LABEL(L_B_IHL),
 	/* r8 += ihl * 4: the transport header; goto kind (r7 is the protocol) */
 	I(BPF_LD_IND(BPF_B, BPF_REG_8, 0)),
 	I(BPF_ALU64_IMM(BPF_AND, BPF_REG_0, PC_IPV4_IHL_MASK)),
@@ -641,11 +648,8 @@ LABEL(L_B_V6),
 LABEL(L_B_NOT4),
 	/* if (slot >= slot(ipv6, unknown)) goto class */
 	JI(BPF_JGE, BPF_REG_7, PC_SLOT_IPV6 + PC_PROTO_UNKNOWN, L_B_CLASS),
-	/* IPv6 header at r8; if (r8 + 40 > len) goto class */
-	I(BPF_LDX_MEM(BPF_DW, BPF_REG_8, BPF_REG_10, FP_L3OFF)),
-	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),
-	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, PC_IPV6_SRC_OFF + 32)),
-	JR(BPF_JGT, BPF_REG_1, BPF_REG_9, L_B_CLASS),
+	/* r8 = the IPv6 header; if (r8 + 40 > len) goto class */
+	ADDRESSES_IN_FRAME(FP_L3OFF, PC_IPV6_SRC_OFF, 16),
 	/* key.a = src; key.b = dst; key.l3 = ipv6 */
 	WORD(PC_IPV6_SRC_OFF, BKEY(a)),
 	WORD(PC_IPV6_SRC_OFF + 4, BKEY(a) + 4),
