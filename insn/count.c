@@ -255,30 +255,28 @@ LABEL(L_V6_ADV##N),							\
 #define CLASS(ETHERTYPE, L3)						\
 	I(BPF_MOV64_IMM(BPF_REG_7, PC_SLOT_L3(L3))),			\
 	JI(BPF_JEQ, BPF_REG_0, ETHERTYPE, L_COUNT),
+/*
+ * r7 = the protocol byte at r8 + OFF; where the frame ends before it,
+ * r7 = slot(L3, unknown) and goto count.
+ */
+#define PROTO_BYTE(L3_SLOT, OFF)					\
+	I(BPF_MOV64_IMM(BPF_REG_7, (L3_SLOT) + PC_PROTO_UNKNOWN)),	\
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),				\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, (OFF) + 1)),		\
+	JR(BPF_JGT, BPF_REG_1, BPF_REG_9, L_COUNT),			\
+	I(BPF_LD_IND(BPF_B, BPF_REG_8, (OFF))),				\
+	I(BPF_MOV64_REG(BPF_REG_7, BPF_REG_0))
+
 #define L3_FRAG(BY)	\
 LABEL(L_IPV4),	\
-	/* r7 = slot(ipv4, unknown) */	\
-	I(BPF_MOV64_IMM(BPF_REG_7, PC_SLOT_IPV4 + PC_PROTO_UNKNOWN)),	\
-	/* if (r8 + 10 > len) goto count: no protocol byte */	\
-	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),	\
-	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, PC_IPV4_PROTO_OFF + 1)),	\
-	JR(BPF_JGT, BPF_REG_1, BPF_REG_9, L_COUNT),	\
-	/* r7 = ip->protocol (+ PC_SLOT_IPV4, which is 0) */	\
-	I(BPF_LD_IND(BPF_B, BPF_REG_8, PC_IPV4_PROTO_OFF)),	\
-	I(BPF_MOV64_REG(BPF_REG_7, BPF_REG_0)),	\
+	/* r7 = ip->protocol (+ PC_SLOT_IPV4, which is 0), or slot(ipv4, unknown) */	\
+	PROTO_BYTE(PC_SLOT_IPV4, PC_IPV4_PROTO_OFF),	\
 	JA(L_COUNT),	\
 LABEL(L_IPV6),	\
 	/* breakdowns: where the IPv6 header starts */	\
 	BY_##BY(I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_8, FP_L3OFF)))	\
-	/* r7 = slot(ipv6, unknown) */	\
-	I(BPF_MOV64_IMM(BPF_REG_7, PC_SLOT_IPV6 + PC_PROTO_UNKNOWN)),	\
-	/* if (r8 + 7 > len) goto count: no next-header byte */	\
-	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),	\
-	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, PC_IPV6_NEXTHDR_OFF + 1)),	\
-	JR(BPF_JGT, BPF_REG_1, BPF_REG_9, L_COUNT),	\
-	/* r7 = ip6->nexthdr */	\
-	I(BPF_LD_IND(BPF_B, BPF_REG_8, PC_IPV6_NEXTHDR_OFF)),	\
-	I(BPF_MOV64_REG(BPF_REG_7, BPF_REG_0)),	\
+	/* r7 = ip6->nexthdr, or slot(ipv6, unknown) */	\
+	PROTO_BYTE(PC_SLOT_IPV6, PC_IPV6_NEXTHDR_OFF),	\
 	/* r8 += 40 */	\
 	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_8, PC_IPV6_HLEN)),	\
 	V6_STEP(1, BY),	\
