@@ -717,6 +717,12 @@ LABEL(L_B_CSET),
 	I(BPF_STX_MEM(BPF_B, BPF_REG_10, BPF_REG_1, BKEY(l3))),
 };
 
+/* r1 = the entry map (r8), r2 = &key: a call's first two arguments */
+#define MAP_AND_KEY()							\
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),				\
+	I(BPF_MOV64_REG(BPF_REG_2, BPF_REG_10)),			\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, FP_BKEY))
+
 /*
  * The entry: found, or made with this frame's counts, or (map full) the
  * overflow counter.  r8 keeps the map across the calls.
@@ -747,18 +753,14 @@ LABEL(L_B_M1),								\
 	LD_MAP_N(BPF_REG_8, 3),						\
 LABEL(L_B_MAP),								\
 	/* r0 = lookup(r8, key); if (r0) goto add */			\
-	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),				\
-	I(BPF_MOV64_REG(BPF_REG_2, BPF_REG_10)),			\
-	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, FP_BKEY)),			\
+	MAP_AND_KEY(),							\
 	I(BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem)),			\
 	JI(BPF_JNE, BPF_REG_0, 0, L_B_ADD),				\
 	/* if (full) goto overflow: an update would be refused */	\
 	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_FULL)),		\
 	JI(BPF_JNE, BPF_REG_1, 0, L_B_FULL),				\
 	/* r0 = update(r8, key, value, BPF_NOEXIST); if (!r0) goto out */ \
-	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),				\
-	I(BPF_MOV64_REG(BPF_REG_2, BPF_REG_10)),			\
-	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, FP_BKEY)),			\
+	MAP_AND_KEY(),							\
 	I(BPF_MOV64_REG(BPF_REG_3, BPF_REG_10)),			\
 	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_3, FP_VAL)),			\
 	I(BPF_MOV64_IMM(BPF_REG_4, BPF_NOEXIST)),			\
@@ -767,9 +769,7 @@ LABEL(L_B_MAP),								\
 	/* another CPU made it meanwhile (EEXIST): look it up again; else full */ \
 	JI(BPF_JNE, BPF_REG_0, -PC_EEXIST, L_B_SETFULL),		\
 LABEL(L_B_RETRY),							\
-	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),				\
-	I(BPF_MOV64_REG(BPF_REG_2, BPF_REG_10)),			\
-	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, FP_BKEY)),			\
+	MAP_AND_KEY(),							\
 	I(BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem)),			\
 	JI(BPF_JEQ, BPF_REG_0, 0, L_B_FULL),				\
 LABEL(L_B_ADD),								\
