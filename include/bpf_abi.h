@@ -155,6 +155,7 @@ enum {
 enum {
 	BPF_FUNC_map_lookup_elem = 1,
 	BPF_FUNC_map_update_elem = 2,	/* both 4.1 for socket filters */
+	BPF_FUNC_skb_load_bytes = 26,	/* 4.5; socket filters 4.13 (src/asm.c) */
 };
 
 /* map_update_elem's flags */

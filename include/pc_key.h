@@ -95,6 +95,7 @@ enum pc_l3 {
 #define PC_IPPROTO_DSTOPTS	60
 #define PC_IPV6_FRAG_HLEN	8
 #define PC_IPV4_IHL_MASK	0x0f	/* of the first byte: header length in 4-byte words */
+#define PC_IPV4_HLEN		20	/* without options */
 #define PC_IPV4_FRAG_OFF	6	/* flags and fragment offset */
 #define PC_IPV4_FRAG_MASK	0x1fff	/* the fragment offset: not 0 after the first */
 #define PC_IPV4_SRC_OFF		12	/* then the destination, 4 bytes each */

@@ -18,13 +18,16 @@ enum pc_prog_id {
 	PC_PROG_RAW_XADD,	/* no link header, ARRAY + XADD */
 	PC_PROG_ETH_WIRE,	/* Ethernet-like link, wire units, PERCPU_ARRAY (5.7+) */
 	PC_PROG_RAW_WIRE,	/* no link header, wire units, PERCPU_ARRAY (5.7+) */
-	PC_PROG_ETH_BY_PERCPU,	/* with a breakdown (--by): PERCPU_HASH entries (4.6+) */
-	PC_PROG_ETH_BY_XADD,	/* with a breakdown: HASH entries, XADD (4.1+) */
+	PC_PROG_ETH_BY_PERCPU,	/* with a breakdown (--by): PERCPU_HASH entries, skb_load_bytes (4.13+) */
+	PC_PROG_ETH_BY_XADD,	/* with a breakdown: HASH entries, XADD, LD_IND (4.1+) */
+	PC_PROG_ETH_BY_WIRE,	/* with a breakdown, in wire units (5.7+) */
 	PC_PROG_RAW_BY_PERCPU,
 	PC_PROG_RAW_BY_XADD,
+	PC_PROG_RAW_BY_WIRE,
 	PC_PROG_EMPTY,		/* r0 = 0; exit: the benchmark's floor */
 	PC_PROG_PROBE,		/* reads the __sk_buff fields the skb counters read (4.1+) */
 	PC_PROG_PROBE_WIRE,	/* and those the wire counters read (5.7+) */
+	PC_PROG_PROBE_LOAD_BYTES, /* calls skb_load_bytes, as the breakdown programs do (4.13+) */
 	PC_PROG_COUNT
 };
 
@@ -35,11 +38,14 @@ struct pc_prog {
 	unsigned int since;	/* the oldest kernel that runs it, PC_KV(); the lint's yardstick */
 	enum pc_unit unit;	/* what a counted packet is */
 	int percpu;		/* counts into a PERCPU_ARRAY (else an ARRAY, with XADD) */
+	unsigned int nmaps;	/* 1: the counters; PC_BY_NMAPS: and a breakdown's (insn/count.c) */
 };
+/* A breakdown program's maps: counters (+ 2 overflow slots), control, two entry maps */
+#define PC_BY_NMAPS 4
 extern const struct pc_prog pc_progs[PC_PROG_COUNT];
 
 #define PC_ASM_MAX_LABELS 128
-#define PC_PROG_MAX_INSNS 512	/* far below 4.1's 4096 */
+#define PC_PROG_MAX_INSNS 1024	/* a quarter of 4.1's 4096 */
 
 /*
  * Link a program: resolve labels (forward jumps only), patch the fd of its
@@ -52,8 +58,8 @@ int pc_asm_link(const struct pc_prog *prog, const int *map_fds, unsigned int nma
 
 /*
  * Check a linked socket-filter program against what kernel since (PC_KV())
- * accepts: the instructions of 4.1 (no newer opcode is used), helpers
- * (map_lookup_elem only), 4-byte context loads of the __sk_buff fields
+ * accepts: the instructions of 4.1 (no newer opcode is used), the helpers
+ * that kernel lets a socket filter call, 4-byte context loads of the __sk_buff fields
  * that kernel lets a socket filter read, forward jumps that land inside the
  * program.  Returns 0, or -1 with a message in err naming the instruction.
  */

@@ -33,8 +33,9 @@
  * Each variant uses only what the oldest kernel that runs it allows
  * (pc_progs[].since; tests/test_lint.c checks): the instructions of 4.1 for
  * all (no JLT/JLE (4.14), no JMP32 (5.1), no loops (5.3), 4-byte context
- * loads, no helper but map_lookup_elem, packet bytes only through
- * LD_ABS/LD_IND), and the __sk_buff fields of its kernel.
+ * loads, packet bytes through LD_ABS/LD_IND), and the __sk_buff fields and
+ * helpers of its kernel: map_lookup_elem and map_update_elem (4.1), and for
+ * the breakdown variants of 4.13+ skb_load_bytes.
  *
  * LD_ABS/LD_IND past the end of the frame ends the program with 0 and the
  * frame would go uncounted, so every load is preceded by a length check.
@@ -77,7 +78,7 @@ enum label {
 	L_V6_NOPORTS3, L_V6_PORTSOK3, L_V6_NOPORTS4, L_V6_PORTSOK4,
 	L_BY, L_B_TX, L_B_SLOT, L_B_MAC, L_B_MACSRC, L_B_IP, L_B_NOT4, L_B_IHL, L_B_KIND,
 	L_B_HOSTZ, L_B_FLOW, L_B_PORTS, L_B_CLASS, L_B_C6, L_B_CNONIP, L_B_CSET, L_B_UPDATE,
-	L_B_VALTX, L_B_VAL, L_B_M1, L_B_MAP, L_B_RETRY, L_B_ADD, L_B_ADDTX, L_B_FULL,
+	L_B_VALTX, L_B_VAL, L_B_HDR20, L_B_HDR, L_B_PORTSLD, L_B_PORTSIN, L_B_M1, L_B_MAP, L_B_RETRY, L_B_ADD, L_B_ADDTX, L_B_FULL,
 	L_B_GEN0, L_B_SETFULL, L_B_FULL1,
 	L_NLABELS
 };
@@ -184,6 +185,9 @@ static const struct pc_asm raw_head[] = {
 #define FP_BY		(-136)	/* enum pc_by */
 #define FP_SAVE		(-144)	/* r0 across a load */
 #define FP_FULL		(-152)	/* the map counted into is full: no update tried */
+#define FP_PKTS		(-160)	/* this frame's packets: 1, or in wire units its segments */
+#define FP_HDR		(-192)	/* IPv4: the header's first 20 bytes, in network order, */
+#define FP_PORTS	(-172)	/* then the transport's first 4 bytes (the ports) */
 #define BKEY(FIELD)	(FP_BKEY + (int)offsetof(struct pc_bkey, FIELD))
 
 /*
@@ -386,69 +390,72 @@ static const struct pc_asm count_xadd[] = {
  *   c->bytes   += len + segs * 4 * skb->vlan_present;
  *   c->packets += segs;
  */
+#define WIRE_SEGS()	\
+	/* r1 = skb->gso_size; if (r1 == 0) goto one */	\
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(gso_size))),	\
+	JI(BPF_JEQ, BPF_REG_1, 0, L_W_ONE),	\
+	/* if (r7 >= PC_PROTO_UNKNOWN) goto notv4: not IPv4 with a protocol byte */	\
+	JI(BPF_JGE, BPF_REG_7, PC_SLOT_IPV4 + PC_PROTO_UNKNOWN, L_W_NOTV4),	\
+	/* r8 += (ip->ihl & 0xf) * 4: the protocol byte at r8 + 9 was there, so is this */	\
+	I(BPF_LD_IND(BPF_B, BPF_REG_8, 0)),	\
+	I(BPF_ALU64_IMM(BPF_AND, BPF_REG_0, PC_IPV4_IHL_MASK)),	\
+	I(BPF_ALU64_IMM(BPF_LSH, BPF_REG_0, 2)),	\
+	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_8, BPF_REG_0)),	\
+	/* r1 = ipproto; goto l4 */	\
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_7)),	\
+	JA(L_W_L4),	\
+LABEL(L_W_NOTV4),	\
+	/* if (r7 >= slot(ipv6, unknown)) goto hdr: not IPv6 with a protocol */	\
+	JI(BPF_JGE, BPF_REG_7, PC_SLOT_IPV6 + PC_PROTO_UNKNOWN, L_W_HDR),	\
+	/* r1 = ipproto; r8 is already past the extension headers */	\
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_7)),	\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, -PC_SLOT_IPV6)),	\
+LABEL(L_W_L4),	\
+	/* if (r1 != TCP) goto udp */	\
+	JI(BPF_JNE, BPF_REG_1, PC_IPPROTO_TCP, L_W_UDP),	\
+	/* if (r8 + 13 > len) goto hdr: no data offset to read */	\
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),	\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, PC_TCP_DOFF_OFF + 1)),	\
+	JR(BPF_JGT, BPF_REG_1, BPF_REG_9, L_W_HDR),	\
+	/* r8 += (tcp->doff >> 4) * 4 */	\
+	I(BPF_LD_IND(BPF_B, BPF_REG_8, PC_TCP_DOFF_OFF)),	\
+	I(BPF_ALU64_IMM(BPF_RSH, BPF_REG_0, 4)),	\
+	I(BPF_ALU64_IMM(BPF_LSH, BPF_REG_0, 2)),	\
+	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_8, BPF_REG_0)),	\
+	JA(L_W_HDR),	\
+LABEL(L_W_UDP),	\
+	/* r8 += 8: the kernel's UDP header for every other transport */	\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_8, PC_UDP_HLEN)),	\
+LABEL(L_W_HDR),	\
+	/* r0 = skb->gso_segs; if (r0 != 0) goto bytes */	\
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_6, SKB(gso_segs))),	\
+	JI(BPF_JNE, BPF_REG_0, 0, L_W_BYTES),	\
+	/* DODGY: r0 = 1; if (r8 >= len) goto bytes */	\
+	I(BPF_MOV64_IMM(BPF_REG_0, 1)),	\
+	JR(BPF_JGE, BPF_REG_8, BPF_REG_9, L_W_BYTES),	\
+	/* r0 = (len - r8 + gso_size - 1) / gso_size */	\
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(gso_size))),	\
+	I(BPF_MOV64_REG(BPF_REG_0, BPF_REG_9)),	\
+	I(BPF_ALU64_REG(BPF_SUB, BPF_REG_0, BPF_REG_8)),	\
+	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_0, BPF_REG_1)),	\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_0, -1)),	\
+	I(BPF_ALU64_REG(BPF_DIV, BPF_REG_0, BPF_REG_1)),	\
+LABEL(L_W_BYTES),	\
+	/* r9 += (r0 - 1) * r8; r8 = r0 */	\
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_0)),	\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, -1)),	\
+	I(BPF_ALU64_REG(BPF_MUL, BPF_REG_1, BPF_REG_8)),	\
+	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_9, BPF_REG_1)),	\
+	I(BPF_MOV64_REG(BPF_REG_8, BPF_REG_0)),	\
+	JA(L_DIR),	\
+LABEL(L_W_ONE),	\
+	/* r8 = 1 */	\
+	I(BPF_MOV64_IMM(BPF_REG_8, 1)),	\
+LABEL(L_DIR)
+
 static const struct pc_asm wire[] = {
 LABEL(L_COUNT),
-	/* r1 = skb->gso_size; if (r1 == 0) goto one */
-	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(gso_size))),
-	JI(BPF_JEQ, BPF_REG_1, 0, L_W_ONE),
-	/* if (r7 >= PC_PROTO_UNKNOWN) goto notv4: not IPv4 with a protocol byte */
-	JI(BPF_JGE, BPF_REG_7, PC_SLOT_IPV4 + PC_PROTO_UNKNOWN, L_W_NOTV4),
-	/* r8 += (ip->ihl & 0xf) * 4: the protocol byte at r8 + 9 was there, so is this */
-	I(BPF_LD_IND(BPF_B, BPF_REG_8, 0)),
-	I(BPF_ALU64_IMM(BPF_AND, BPF_REG_0, PC_IPV4_IHL_MASK)),
-	I(BPF_ALU64_IMM(BPF_LSH, BPF_REG_0, 2)),
-	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_8, BPF_REG_0)),
-	/* r1 = ipproto; goto l4 */
-	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_7)),
-	JA(L_W_L4),
-LABEL(L_W_NOTV4),
-	/* if (r7 >= slot(ipv6, unknown)) goto hdr: not IPv6 with a protocol */
-	JI(BPF_JGE, BPF_REG_7, PC_SLOT_IPV6 + PC_PROTO_UNKNOWN, L_W_HDR),
-	/* r1 = ipproto; r8 is already past the extension headers */
-	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_7)),
-	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, -PC_SLOT_IPV6)),
-LABEL(L_W_L4),
-	/* if (r1 != TCP) goto udp */
-	JI(BPF_JNE, BPF_REG_1, PC_IPPROTO_TCP, L_W_UDP),
-	/* if (r8 + 13 > len) goto hdr: no data offset to read */
-	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),
-	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, PC_TCP_DOFF_OFF + 1)),
-	JR(BPF_JGT, BPF_REG_1, BPF_REG_9, L_W_HDR),
-	/* r8 += (tcp->doff >> 4) * 4 */
-	I(BPF_LD_IND(BPF_B, BPF_REG_8, PC_TCP_DOFF_OFF)),
-	I(BPF_ALU64_IMM(BPF_RSH, BPF_REG_0, 4)),
-	I(BPF_ALU64_IMM(BPF_LSH, BPF_REG_0, 2)),
-	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_8, BPF_REG_0)),
-	JA(L_W_HDR),
-LABEL(L_W_UDP),
-	/* r8 += 8: the kernel's UDP header for every other transport */
-	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_8, PC_UDP_HLEN)),
-LABEL(L_W_HDR),
-	/* r0 = skb->gso_segs; if (r0 != 0) goto bytes */
-	I(BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_6, SKB(gso_segs))),
-	JI(BPF_JNE, BPF_REG_0, 0, L_W_BYTES),
-	/* DODGY: r0 = 1; if (r8 >= len) goto bytes */
-	I(BPF_MOV64_IMM(BPF_REG_0, 1)),
-	JR(BPF_JGE, BPF_REG_8, BPF_REG_9, L_W_BYTES),
-	/* r0 = (len - r8 + gso_size - 1) / gso_size */
-	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(gso_size))),
-	I(BPF_MOV64_REG(BPF_REG_0, BPF_REG_9)),
-	I(BPF_ALU64_REG(BPF_SUB, BPF_REG_0, BPF_REG_8)),
-	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_0, BPF_REG_1)),
-	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_0, -1)),
-	I(BPF_ALU64_REG(BPF_DIV, BPF_REG_0, BPF_REG_1)),
-LABEL(L_W_BYTES),
-	/* r9 += (r0 - 1) * r8; r8 = r0 */
-	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_0)),
-	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, -1)),
-	I(BPF_ALU64_REG(BPF_MUL, BPF_REG_1, BPF_REG_8)),
-	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_9, BPF_REG_1)),
-	I(BPF_MOV64_REG(BPF_REG_8, BPF_REG_0)),
-	JA(L_DIR),
-LABEL(L_W_ONE),
-	/* r8 = 1 */
-	I(BPF_MOV64_IMM(BPF_REG_8, 1)),
-LABEL(L_DIR),
+	WIRE_SEGS(),
 	COUNT_LOOKUP(),
 	/* r1 = r9 + r8 * 4 * skb->vlan_present: each segment carried the tag */
 	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(vlan_present))),
@@ -488,9 +495,20 @@ LABEL(L_DIR),
  *   map = gen ? map3 : map2;
  *   if ((v = lookup(map, key)) ||
  *       (!ctl->full[gen] && (r = update(map, key, {this frame}, NOEXIST)) == -EEXIST && (v = lookup(...))))
- *       v[dir] += { bytes, 1 };          // per CPU, or XADD
+ *       v[dir] += { bytes, pkts };       // per CPU, or XADD
  *   else if (!r) ;                       // the update counted it
- *   else { if (r) ctl->full[gen] = 1; map0[PC_NKEYS + dir] += { bytes, 1 }; }
+ *   else { if (r) ctl->full[gen] = 1; map0[PC_NKEYS + dir] += { bytes, pkts }; }
+ *
+ * Three kinds, by kernel:
+ *   xadd  (4.1)  HASH with atomic adds; header words through LD_IND.
+ *   pcpu  (4.13) PERCPU_HASH; skb_load_bytes copies the IPv4 header, the
+ *                IPv6 addresses, the ports and the MAC in one call each.
+ *   wire  (5.7)  pcpu, in wire units: pkts is the skb's segments.
+ * Every LD_IND is a helper call on current kernels, and where the headers
+ * sit in page fragments (drivers that build skbs with napi_gro_frags,
+ * AF_PACKET's TX ring) each goes through skb_copy_bits(); one copy per
+ * header instead of one per word is most of --by flow's cost there
+ * (bench/run.sh: 208 ns a frame with words, 124 with the IPv4 header copied).
  */
 static const struct pc_asm by_init[] = {
 	/* noports = 0: only a later fragment sets it */
@@ -505,34 +523,61 @@ static const struct pc_asm by_init[] = {
 	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_BYTES, 0)),
 };
 
-/* The protocol key counted as the other variants count it, then on to the breakdown. */
-#define COUNT_BY(ADD_PROTO)						\
-LABEL(L_COUNT),								\
-	/* *(fp - 40) = r8: the IPv4 header, or past IPv6's extension headers */ \
-	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_8, FP_AT_COUNT)),	\
-	COUNT_LOOKUP_TO(L_BY),						\
-	/* r1 = len + 4 * skb->vlan_present; *(fp - 32) = r1 */	\
-	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(vlan_present))),	\
-	I(BPF_ALU64_IMM(BPF_LSH, BPF_REG_1, 2)),			\
-	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_1, BPF_REG_9)),		\
-	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, FP_BYTES)),	\
-	ADD_PROTO
-
-/* r0 = the counter, r1 = bytes: one packet more, on this CPU's copy or atomically */
+/* r0 = the counter, r1 = bytes, r3 = packets: on this CPU's copy, or atomically */
 #define ADD_PERCPU(OFF)							\
 	I(BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_0, (OFF))),		\
 	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_2, BPF_REG_1)),		\
 	I(BPF_STX_MEM(BPF_DW, BPF_REG_0, BPF_REG_2, (OFF))),		\
 	I(BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_0, (OFF) + 8)),	\
-	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, 1)),			\
+	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_2, BPF_REG_3)),		\
 	I(BPF_STX_MEM(BPF_DW, BPF_REG_0, BPF_REG_2, (OFF) + 8))
 #define ADD_XADD(OFF)							\
 	I(BPF_STX_XADD(BPF_DW, BPF_REG_0, BPF_REG_1, (OFF))),		\
-	I(BPF_MOV64_IMM(BPF_REG_1, 1)),					\
-	I(BPF_STX_XADD(BPF_DW, BPF_REG_0, BPF_REG_1, (OFF) + 8))
+	I(BPF_STX_XADD(BPF_DW, BPF_REG_0, BPF_REG_3, (OFF) + 8))
 
-static const struct pc_asm count_by_percpu[] = { COUNT_BY(ADD_PERCPU(CTR(bytes))) };
-static const struct pc_asm count_by_xadd[] = { COUNT_BY(ADD_XADD(CTR(bytes))) };
+/* r1 = this frame's bytes, r3 = its packets, from the stack */
+#define BYTES_PKTS()							\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_BYTES)),	\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_3, BPF_REG_10, FP_PKTS))
+
+/*
+ * The protocol key counted as the other variants count it, its bytes and
+ * packets kept for the entry; then on to the breakdown.
+ */
+#define COUNT_BY(ADD)							\
+LABEL(L_COUNT),								\
+	/* *(fp - 40) = r8: the IPv4 header, or past IPv6's extension headers */ \
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_8, FP_AT_COUNT)),	\
+	/* bytes = len + 4 * skb->vlan_present; pkts = 1 */		\
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(vlan_present))),	\
+	I(BPF_ALU64_IMM(BPF_LSH, BPF_REG_1, 2)),			\
+	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_1, BPF_REG_9)),		\
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, FP_BYTES)),	\
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_PKTS, 1)),			\
+	COUNT_LOOKUP_TO(L_BY),						\
+	BYTES_PKTS(),							\
+	ADD(CTR(bytes))
+
+static const struct pc_asm count_by_percpu[] = { COUNT_BY(ADD_PERCPU) };
+static const struct pc_asm count_by_xadd[] = { COUNT_BY(ADD_XADD) };
+
+/* Wire units (5.7+): as the wire variants count, r9 is skb->len again at L_BY. */
+static const struct pc_asm count_by_wire[] = {
+LABEL(L_COUNT),
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_8, FP_AT_COUNT)),
+	/* r8 = segs, r9 = their bytes but the moved-out tags */
+	WIRE_SEGS(),
+	/* bytes = r9 + r8 * 4 * skb->vlan_present; pkts = r8 */
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(vlan_present))),
+	I(BPF_ALU64_IMM(BPF_LSH, BPF_REG_1, 2)),
+	I(BPF_ALU64_REG(BPF_MUL, BPF_REG_1, BPF_REG_8)),
+	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_1, BPF_REG_9)),
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, FP_BYTES)),
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_8, FP_PKTS)),
+	COUNT_LOOKUP_TO(L_BY),
+	BYTES_PKTS(),
+	ADD_PERCPU(CTR(bytes)),
+};
 
 /* Store the 4-byte word at r8 + OFF, in network order, at fp + TO. */
 #define WORD(OFF, TO)							\
@@ -540,9 +585,80 @@ static const struct pc_asm count_by_xadd[] = { COUNT_BY(ADD_XADD(CTR(bytes))) };
 	I(BPF_ENDIAN_TO_BE(BPF_REG_0, 32)),				\
 	I(BPF_STX_MEM(BPF_W, BPF_REG_10, BPF_REG_0, (TO)))
 
+/*
+ * Copy LEN bytes at r8 + OFF to fp + TO in one call (4.13+); the frame was
+ * checked to hold them, but should the copy fail (it zeroes fp + TO), goto
+ * FAIL.  r8 survives the call, as it survives LD_IND.
+ */
+#define LOAD_BYTES(OFF, TO, LEN, FAIL)					\
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_6)),				\
+	I(BPF_MOV64_REG(BPF_REG_2, BPF_REG_8)),				\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, (OFF))),			\
+	I(BPF_MOV64_REG(BPF_REG_3, BPF_REG_10)),			\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_3, (TO))),			\
+	I(BPF_MOV64_IMM(BPF_REG_4, (LEN))),				\
+	I(BPF_EMIT_CALL(BPF_FUNC_skb_load_bytes)),			\
+	JI(BPF_JNE, BPF_REG_0, 0, (FAIL))
+
+/*
+ * The header bytes a key is built from, by kind: LD words one at a time
+ * (4.1), or each header in one copy (4.13).  Both leave them in network
+ * order on the stack.
+ */
+/* the other end's MAC at r8 into key.a[0..5] */
+#define MAC_LD								\
+	WORD(0, BKEY(a)),						\
+	I(BPF_LD_IND(BPF_H, BPF_REG_8, 4)),				\
+	I(BPF_ENDIAN_TO_BE(BPF_REG_0, 16)),				\
+	I(BPF_STX_MEM(BPF_H, BPF_REG_10, BPF_REG_0, BKEY(a) + 4))
+#define MAC_LB	LOAD_BYTES(0, BKEY(a), PC_ETH_ALEN, L_B_CLASS)
+/* the IPv4 header at r8: words 0, 1 (IHL, fragment offset), 3 and 4 (the addresses) at FP_HDR */
+#define IP4_HDR_LD							\
+	WORD(0, FP_HDR), WORD(4, FP_HDR + 4),				\
+	WORD(PC_IPV4_SRC_OFF, FP_HDR + PC_IPV4_SRC_OFF),		\
+	WORD(PC_IPV4_SRC_OFF + 4, FP_HDR + PC_IPV4_SRC_OFF + 4)
+/* with the ports behind it when the frame holds them: one copy for a header without options */
+#define IP4_HDR_LB							\
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),				\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, PC_IPV4_HLEN + 4)),		\
+	JR(BPF_JGT, BPF_REG_1, BPF_REG_9, L_B_HDR20),			\
+	LOAD_BYTES(0, FP_HDR, PC_IPV4_HLEN + 4, L_B_CLASS),		\
+	JA(L_B_HDR),							\
+LABEL(L_B_HDR20),							\
+	LOAD_BYTES(0, FP_HDR, PC_IPV4_HLEN, L_B_CLASS),			\
+LABEL(L_B_HDR)
+/* the IPv6 addresses at r8 into key.a and key.b */
+#define IP6_ADDRS_LD							\
+	WORD(PC_IPV6_SRC_OFF, BKEY(a)),					\
+	WORD(PC_IPV6_SRC_OFF + 4, BKEY(a) + 4),				\
+	WORD(PC_IPV6_SRC_OFF + 8, BKEY(a) + 8),				\
+	WORD(PC_IPV6_SRC_OFF + 12, BKEY(a) + 12),			\
+	WORD(PC_IPV6_SRC_OFF + 16, BKEY(b)),				\
+	WORD(PC_IPV6_SRC_OFF + 20, BKEY(b) + 4),			\
+	WORD(PC_IPV6_SRC_OFF + 24, BKEY(b) + 8),			\
+	WORD(PC_IPV6_SRC_OFF + 28, BKEY(b) + 12)
+#define IP6_ADDRS_LB	LOAD_BYTES(PC_IPV6_SRC_OFF, BKEY(a), 32, L_B_CLASS)
+/* the transport's first 4 bytes at r8 (the ports) at FP_PORTS; the key keeps no ports if they fail */
+#define PORTS_LD	WORD(0, FP_PORTS)
+/* already there when they follow a 20-byte IPv4 header that was copied with them */
+#define PORTS_LB							\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_AT_COUNT)),	\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, PC_IPV4_HLEN)),		\
+	JR(BPF_JNE, BPF_REG_1, BPF_REG_8, L_B_PORTSLD),			\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, 4)),			\
+	JR(BPF_JGE, BPF_REG_9, BPF_REG_1, L_B_PORTSIN),			\
+LABEL(L_B_PORTSLD),							\
+	LOAD_BYTES(0, FP_PORTS, 4, L_B_UPDATE),				\
+LABEL(L_B_PORTSIN)
+_Static_assert(offsetof(struct pc_bkey, b) == offsetof(struct pc_bkey, a) + 16,
+	       "one copy fills both IPv6 addresses");
+_Static_assert(FP_PORTS == FP_HDR + PC_IPV4_HLEN, "the ports follow an IPv4 header without options");
+
 /* The key's start: the control map, the direction, the slot in r7. */
 static const struct pc_asm by_head[] = {
 LABEL(L_BY),
+	/* r9 = skb->len: the wire count took r9 for its bytes */
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_9, BPF_REG_6, SKB(len))),
 	/* r0 = &ctl[0]; if (!r0) goto out */
 	I(BPF_ST_MEM(BPF_W, BPF_REG_10, FP_CTL_KEY, 0)),
 	I(BPF_MOV64_REG(BPF_REG_2, BPF_REG_10)),
@@ -582,24 +698,23 @@ LABEL(L_B_SLOT),
 };
 
 /* Ethernet: the other end's MAC, rx the source (6), tx the destination (0); a runt is its class. */
-static const struct pc_asm by_mac_eth[] = {
-	JI(BPF_JGT, BPF_REG_9, PC_ETH_HLEN - 1, L_B_MAC),
-	JA(L_B_CLASS),
-LABEL(L_B_MAC),
-	/* r8 = dir ? 0 : 6 */
-	I(BPF_MOV64_IMM(BPF_REG_8, 0)),
-	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_DIR)),
-	JI(BPF_JNE, BPF_REG_1, 0, L_B_MACSRC),
-	I(BPF_MOV64_IMM(BPF_REG_8, PC_ETH_ALEN)),
-LABEL(L_B_MACSRC),
-	/* key.a[0..5] = the MAC; key.l3 = PC_L3_COUNT; goto update */
-	WORD(0, BKEY(a)),
-	I(BPF_LD_IND(BPF_H, BPF_REG_8, 4)),
-	I(BPF_ENDIAN_TO_BE(BPF_REG_0, 16)),
-	I(BPF_STX_MEM(BPF_H, BPF_REG_10, BPF_REG_0, BKEY(a) + 4)),
-	I(BPF_ST_MEM(BPF_B, BPF_REG_10, BKEY(l3), PC_L3_COUNT)),
-	JA(L_B_UPDATE),
-};
+#define BY_MAC_ETH(HOW)							\
+	JI(BPF_JGT, BPF_REG_9, PC_ETH_HLEN - 1, L_B_MAC),		\
+	JA(L_B_CLASS),							\
+LABEL(L_B_MAC),								\
+	/* r8 = dir ? 0 : 6 */						\
+	I(BPF_MOV64_IMM(BPF_REG_8, 0)),					\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_DIR)),		\
+	JI(BPF_JNE, BPF_REG_1, 0, L_B_MACSRC),				\
+	I(BPF_MOV64_IMM(BPF_REG_8, PC_ETH_ALEN)),			\
+LABEL(L_B_MACSRC),							\
+	/* key.a[0..5] = the MAC; key.l3 = PC_L3_COUNT; goto update */	\
+	MAC_##HOW,							\
+	I(BPF_ST_MEM(BPF_B, BPF_REG_10, BKEY(l3), PC_L3_COUNT)),	\
+	JA(L_B_UPDATE)
+
+static const struct pc_asm by_mac_eth_ld[] = { BY_MAC_ETH(LD) };
+static const struct pc_asm by_mac_eth_lb[] = { BY_MAC_ETH(LB) };
 
 /* No link header: a MAC key is the frame's class. */
 static const struct pc_asm by_mac_raw[] = {
@@ -611,6 +726,11 @@ static const struct pc_asm by_mac_raw[] = {
 	I(BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_10, (FROM))),		\
 	I(BPF_STX_MEM(BPF_W, BPF_REG_10, BPF_REG_0, (TO)))
 
+/* r0 = the 2 bytes at fp + FROM, from network order */
+#define HALF_NET(FROM)							\
+	I(BPF_LDX_MEM(BPF_H, BPF_REG_0, BPF_REG_10, (FROM))),		\
+	I(BPF_ENDIAN_TO_BE(BPF_REG_0, 16))
+
 /*
  * r8 = the IP header's offset, kept on the stack at FP; if the frame ends
  * before the two addresses (of ALEN bytes, the first at SRC) goto class.
@@ -621,101 +741,98 @@ static const struct pc_asm by_mac_raw[] = {
 	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, (SRC) + 2 * (ALEN))),	\
 	JR(BPF_JGT, BPF_REG_1, BPF_REG_9, L_B_CLASS)
 
-static const struct pc_asm by_ip[] = {
-LABEL(L_B_IP),
-	/* if (slot >= slot(ipv4, unknown)) goto not4 */
-	JI(BPF_JGE, BPF_REG_7, PC_SLOT_IPV4 + PC_PROTO_UNKNOWN, L_B_NOT4),
-	/* r8 = the IPv4 header; if (r8 + 20 > len) goto class */
-	ADDRESSES_IN_FRAME(FP_AT_COUNT, PC_IPV4_SRC_OFF, 4),
-	/* key.a = src; key.b = dst; key.l3 = ipv4 */
-	WORD(PC_IPV4_SRC_OFF, BKEY(a)),
-	WORD(PC_IPV4_SRC_OFF + 4, BKEY(b)),
-	I(BPF_ST_MEM(BPF_B, BPF_REG_10, BKEY(l3), PC_L3_IPV4)),
-	/* if (ip->frag_off & 0x1fff) noports = 1 */
-	I(BPF_LD_IND(BPF_H, BPF_REG_8, PC_IPV4_FRAG_OFF)),
-	I(BPF_ALU64_IMM(BPF_AND, BPF_REG_0, PC_IPV4_FRAG_MASK)),
-	JI(BPF_JEQ, BPF_REG_0, 0, L_B_IHL),
-	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_NOPORTS, 1)),
-LABEL(L_B_IHL),
-	/* r8 += ihl * 4: the transport header; goto kind (r7 is the protocol) */
-	I(BPF_LD_IND(BPF_B, BPF_REG_8, 0)),
-	I(BPF_ALU64_IMM(BPF_AND, BPF_REG_0, PC_IPV4_IHL_MASK)),
-	I(BPF_ALU64_IMM(BPF_LSH, BPF_REG_0, 2)),
-	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_8, BPF_REG_0)),
-	JA(L_B_KIND),
-LABEL(L_B_NOT4),
-	/* if (slot >= slot(ipv6, unknown)) goto class */
-	JI(BPF_JGE, BPF_REG_7, PC_SLOT_IPV6 + PC_PROTO_UNKNOWN, L_B_CLASS),
-	/* r8 = the IPv6 header; if (r8 + 40 > len) goto class */
-	ADDRESSES_IN_FRAME(FP_L3OFF, PC_IPV6_SRC_OFF, 16),
-	/* key.a = src; key.b = dst; key.l3 = ipv6 */
-	WORD(PC_IPV6_SRC_OFF, BKEY(a)),
-	WORD(PC_IPV6_SRC_OFF + 4, BKEY(a) + 4),
-	WORD(PC_IPV6_SRC_OFF + 8, BKEY(a) + 8),
-	WORD(PC_IPV6_SRC_OFF + 12, BKEY(a) + 12),
-	WORD(PC_IPV6_SRC_OFF + 16, BKEY(b)),
-	WORD(PC_IPV6_SRC_OFF + 20, BKEY(b) + 4),
-	WORD(PC_IPV6_SRC_OFF + 24, BKEY(b) + 8),
-	WORD(PC_IPV6_SRC_OFF + 28, BKEY(b) + 12),
-	I(BPF_ST_MEM(BPF_B, BPF_REG_10, BKEY(l3), PC_L3_IPV6)),
-	/* r8 = past the extension headers; r7 = the protocol */
-	I(BPF_LDX_MEM(BPF_DW, BPF_REG_8, BPF_REG_10, FP_AT_COUNT)),
-	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_7, -PC_SLOT_IPV6)),
-LABEL(L_B_KIND),
-	/* r7 = ipproto, r8 = the transport header */
-	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_BY)),
-	JI(BPF_JEQ, BPF_REG_1, PC_BY_PAIR, L_B_UPDATE),
-	JI(BPF_JEQ, BPF_REG_1, PC_BY_FLOW, L_B_FLOW),
-	/* host: the other end; if (dir) key.a = key.b */
-	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_DIR)),
-	JI(BPF_JEQ, BPF_REG_1, 0, L_B_HOSTZ),
-	MOVE(BKEY(b), BKEY(a)),
-	MOVE(BKEY(b) + 4, BKEY(a) + 4),
-	MOVE(BKEY(b) + 8, BKEY(a) + 8),
-	MOVE(BKEY(b) + 12, BKEY(a) + 12),
-LABEL(L_B_HOSTZ),
-	/* key.b = 0 */
-	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, BKEY(b), 0)),
-	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, BKEY(b) + 8, 0)),
-	JA(L_B_UPDATE),
-LABEL(L_B_FLOW),
-	/* key.ipproto = r7; ports for TCP, UDP, UDP-Lite, SCTP */
-	I(BPF_STX_MEM(BPF_B, BPF_REG_10, BPF_REG_7, BKEY(ipproto))),
-	JI(BPF_JEQ, BPF_REG_7, PC_IPPROTO_TCP, L_B_PORTS),
-	JI(BPF_JEQ, BPF_REG_7, PC_IPPROTO_UDP, L_B_PORTS),
-	JI(BPF_JEQ, BPF_REG_7, PC_IPPROTO_UDPLITE, L_B_PORTS),
-	JI(BPF_JEQ, BPF_REG_7, PC_IPPROTO_SCTP, L_B_PORTS),
-	JA(L_B_UPDATE),
-LABEL(L_B_PORTS),
-	/* not in a later fragment, not past the end */
-	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_NOPORTS)),
-	JI(BPF_JNE, BPF_REG_1, 0, L_B_UPDATE),
-	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),
-	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, 4)),
-	JR(BPF_JGT, BPF_REG_1, BPF_REG_9, L_B_UPDATE),
-	/* key.sport, key.dport, in host order as userspace keeps them */
-	I(BPF_LD_IND(BPF_H, BPF_REG_8, 0)),
-	I(BPF_STX_MEM(BPF_H, BPF_REG_10, BPF_REG_0, BKEY(sport))),
-	I(BPF_LD_IND(BPF_H, BPF_REG_8, 2)),
-	I(BPF_STX_MEM(BPF_H, BPF_REG_10, BPF_REG_0, BKEY(dport))),
-	JA(L_B_UPDATE),
-LABEL(L_B_CLASS),
-	/* key = class: what, and the l3 of slot r7 */
-	I(BPF_ST_MEM(BPF_B, BPF_REG_10, BKEY(what), PC_BKEY_CLASS)),
-	I(BPF_MOV64_IMM(BPF_REG_1, PC_L3_IPV4)),
-	JI(BPF_JGE, BPF_REG_7, PC_SLOT_IPV6, L_B_C6),
-	JA(L_B_CSET),
-LABEL(L_B_C6),
-	I(BPF_MOV64_IMM(BPF_REG_1, PC_L3_IPV6)),
-	JI(BPF_JGE, BPF_REG_7, PC_SLOT_NONIP, L_B_CNONIP),
-	JA(L_B_CSET),
-LABEL(L_B_CNONIP),
-	/* r1 = slot - PC_SLOT_NONIP + PC_L3_FIRST_NONIP */
-	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_7)),
-	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, PC_L3_FIRST_NONIP - PC_SLOT_NONIP)),
-LABEL(L_B_CSET),
-	I(BPF_STX_MEM(BPF_B, BPF_REG_10, BPF_REG_1, BKEY(l3))),
-};
+#define BY_IP(HOW)							\
+LABEL(L_B_IP),								\
+	/* if (slot >= slot(ipv4, unknown)) goto not4 */		\
+	JI(BPF_JGE, BPF_REG_7, PC_SLOT_IPV4 + PC_PROTO_UNKNOWN, L_B_NOT4),	\
+	/* r8 = the IPv4 header; if (r8 + 20 > len) goto class */	\
+	ADDRESSES_IN_FRAME(FP_AT_COUNT, PC_IPV4_SRC_OFF, 4),		\
+	/* hdr = the header; key.a = src; key.b = dst; key.l3 = ipv4 */	\
+	IP4_HDR_##HOW,							\
+	MOVE(FP_HDR + PC_IPV4_SRC_OFF, BKEY(a)),			\
+	MOVE(FP_HDR + PC_IPV4_SRC_OFF + 4, BKEY(b)),			\
+	I(BPF_ST_MEM(BPF_B, BPF_REG_10, BKEY(l3), PC_L3_IPV4)),		\
+	/* if (hdr->frag_off & 0x1fff) noports = 1 */			\
+	HALF_NET(FP_HDR + PC_IPV4_FRAG_OFF),				\
+	I(BPF_ALU64_IMM(BPF_AND, BPF_REG_0, PC_IPV4_FRAG_MASK)),	\
+	JI(BPF_JEQ, BPF_REG_0, 0, L_B_IHL),				\
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_NOPORTS, 1)),		\
+LABEL(L_B_IHL),								\
+	/* r8 += hdr->ihl * 4: the transport header; goto kind (r7 is the protocol) */ \
+	I(BPF_LDX_MEM(BPF_B, BPF_REG_0, BPF_REG_10, FP_HDR)),		\
+	I(BPF_ALU64_IMM(BPF_AND, BPF_REG_0, PC_IPV4_IHL_MASK)),		\
+	I(BPF_ALU64_IMM(BPF_LSH, BPF_REG_0, 2)),			\
+	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_8, BPF_REG_0)),		\
+	JA(L_B_KIND),							\
+LABEL(L_B_NOT4),							\
+	/* if (slot >= slot(ipv6, unknown)) goto class */		\
+	JI(BPF_JGE, BPF_REG_7, PC_SLOT_IPV6 + PC_PROTO_UNKNOWN, L_B_CLASS),	\
+	/* r8 = the IPv6 header; if (r8 + 40 > len) goto class */	\
+	ADDRESSES_IN_FRAME(FP_L3OFF, PC_IPV6_SRC_OFF, 16),		\
+	/* key.a = src; key.b = dst; key.l3 = ipv6 */			\
+	IP6_ADDRS_##HOW,						\
+	I(BPF_ST_MEM(BPF_B, BPF_REG_10, BKEY(l3), PC_L3_IPV6)),		\
+	/* r8 = past the extension headers; r7 = the protocol */	\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_8, BPF_REG_10, FP_AT_COUNT)),	\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_7, -PC_SLOT_IPV6)),		\
+LABEL(L_B_KIND),							\
+	/* r7 = ipproto, r8 = the transport header */			\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_BY)),		\
+	JI(BPF_JEQ, BPF_REG_1, PC_BY_PAIR, L_B_UPDATE),			\
+	JI(BPF_JEQ, BPF_REG_1, PC_BY_FLOW, L_B_FLOW),			\
+	/* host: the other end; if (dir) key.a = key.b */		\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_DIR)),		\
+	JI(BPF_JEQ, BPF_REG_1, 0, L_B_HOSTZ),				\
+	MOVE(BKEY(b), BKEY(a)),						\
+	MOVE(BKEY(b) + 4, BKEY(a) + 4),					\
+	MOVE(BKEY(b) + 8, BKEY(a) + 8),					\
+	MOVE(BKEY(b) + 12, BKEY(a) + 12),				\
+LABEL(L_B_HOSTZ),							\
+	/* key.b = 0 */							\
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, BKEY(b), 0)),			\
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, BKEY(b) + 8, 0)),		\
+	JA(L_B_UPDATE),							\
+LABEL(L_B_FLOW),							\
+	/* key.ipproto = r7; ports for TCP, UDP, UDP-Lite, SCTP */	\
+	I(BPF_STX_MEM(BPF_B, BPF_REG_10, BPF_REG_7, BKEY(ipproto))),	\
+	JI(BPF_JEQ, BPF_REG_7, PC_IPPROTO_TCP, L_B_PORTS),		\
+	JI(BPF_JEQ, BPF_REG_7, PC_IPPROTO_UDP, L_B_PORTS),		\
+	JI(BPF_JEQ, BPF_REG_7, PC_IPPROTO_UDPLITE, L_B_PORTS),		\
+	JI(BPF_JEQ, BPF_REG_7, PC_IPPROTO_SCTP, L_B_PORTS),		\
+	JA(L_B_UPDATE),							\
+LABEL(L_B_PORTS),							\
+	/* not in a later fragment, not past the end */			\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_NOPORTS)),	\
+	JI(BPF_JNE, BPF_REG_1, 0, L_B_UPDATE),				\
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),				\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, 4)),			\
+	JR(BPF_JGT, BPF_REG_1, BPF_REG_9, L_B_UPDATE),			\
+	/* key.sport, key.dport, in host order as userspace keeps them */	\
+	PORTS_##HOW,							\
+	HALF_NET(FP_PORTS),						\
+	I(BPF_STX_MEM(BPF_H, BPF_REG_10, BPF_REG_0, BKEY(sport))),	\
+	HALF_NET(FP_PORTS + 2),						\
+	I(BPF_STX_MEM(BPF_H, BPF_REG_10, BPF_REG_0, BKEY(dport))),	\
+	JA(L_B_UPDATE),							\
+LABEL(L_B_CLASS),							\
+	/* key = class: what, and the l3 of slot r7 */			\
+	I(BPF_ST_MEM(BPF_B, BPF_REG_10, BKEY(what), PC_BKEY_CLASS)),	\
+	I(BPF_MOV64_IMM(BPF_REG_1, PC_L3_IPV4)),			\
+	JI(BPF_JGE, BPF_REG_7, PC_SLOT_IPV6, L_B_C6),			\
+	JA(L_B_CSET),							\
+LABEL(L_B_C6),								\
+	I(BPF_MOV64_IMM(BPF_REG_1, PC_L3_IPV6)),			\
+	JI(BPF_JGE, BPF_REG_7, PC_SLOT_NONIP, L_B_CNONIP),		\
+	JA(L_B_CSET),							\
+LABEL(L_B_CNONIP),							\
+	/* r1 = slot - PC_SLOT_NONIP + PC_L3_FIRST_NONIP */		\
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_7)),				\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, PC_L3_FIRST_NONIP - PC_SLOT_NONIP)),	\
+LABEL(L_B_CSET),							\
+	I(BPF_STX_MEM(BPF_B, BPF_REG_10, BPF_REG_1, BKEY(l3)))
+
+static const struct pc_asm by_ip_ld[] = { BY_IP(LD) };
+static const struct pc_asm by_ip_lb[] = { BY_IP(LB) };
 
 /* r1 = the entry map (r8), r2 = &key: a call's first two arguments */
 #define MAP_AND_KEY()							\
@@ -729,20 +846,20 @@ LABEL(L_B_CSET),
  */
 #define BY_UPDATE(ADD)							\
 LABEL(L_B_UPDATE),							\
-	/* value = { 0 }; value[dir] = { bytes, 1 } */			\
+	/* value = { 0 }; value[dir] = { bytes, pkts } */		\
 	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_VAL, 0)),			\
 	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_VAL + 8, 0)),		\
 	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_VAL + 16, 0)),		\
 	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_VAL + 24, 0)),		\
-	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_BYTES)),	\
+	BYTES_PKTS(),							\
 	I(BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_10, FP_DIR)),		\
 	JI(BPF_JNE, BPF_REG_2, 0, L_B_VALTX),				\
 	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, FP_VAL)),		\
-	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_VAL + 8, 1)),		\
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_3, FP_VAL + 8)),	\
 	JA(L_B_VAL),							\
 LABEL(L_B_VALTX),							\
 	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, FP_VAL + 16)),	\
-	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_VAL + 24, 1)),		\
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_3, FP_VAL + 24)),	\
 LABEL(L_B_VAL),								\
 	/* r8 = gen ? map 3 : map 2 */					\
 	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_GEN)),		\
@@ -773,8 +890,8 @@ LABEL(L_B_RETRY),							\
 	I(BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem)),			\
 	JI(BPF_JEQ, BPF_REG_0, 0, L_B_FULL),				\
 LABEL(L_B_ADD),								\
-	/* value[dir] += { bytes, 1 } */				\
-	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_BYTES)),	\
+	/* value[dir] += { bytes, pkts } */				\
+	BYTES_PKTS(),							\
 	I(BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_10, FP_DIR)),		\
 	JI(BPF_JNE, BPF_REG_2, 0, L_B_ADDTX),				\
 	ADD(0),								\
@@ -796,7 +913,7 @@ LABEL(L_B_SETFULL),							\
 LABEL(L_B_FULL1),							\
 	I(BPF_ST_MEM(BPF_W, BPF_REG_0, 12, 1)),				\
 LABEL(L_B_FULL),							\
-	/* map0[PC_NKEYS + dir] += { bytes, 1 } */			\
+	/* map0[PC_NKEYS + dir] += { bytes, pkts } */			\
 	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_DIR)),		\
 	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, PC_NKEYS)),			\
 	I(BPF_STX_MEM(BPF_W, BPF_REG_10, BPF_REG_1, -4)),		\
@@ -805,7 +922,7 @@ LABEL(L_B_FULL),							\
 	LD_MAP(BPF_REG_1),						\
 	I(BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem)),			\
 	JI(BPF_JEQ, BPF_REG_0, 0, L_OUT),				\
-	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_BYTES)),	\
+	BYTES_PKTS(),							\
 	ADD(0),								\
 	COUNT_TAIL()
 
@@ -865,15 +982,32 @@ static const struct pc_frag frags_eth_wire[] = {
 static const struct pc_frag frags_raw_wire[] = {
 	PC_FRAG(raw_head), PC_FRAG(l3), PC_FRAG(wire),
 };
-#define FRAGS_BY(NAME, HEAD, MAC, COUNT, UPDATE)			\
+#define FRAGS_BY(NAME, HEAD, COUNT, MAC, IP, UPDATE)			\
 static const struct pc_frag NAME[] = {					\
 	PC_FRAG(by_init), PC_FRAG(HEAD), PC_FRAG(l3_by), PC_FRAG(COUNT),	\
-	PC_FRAG(by_head), PC_FRAG(MAC), PC_FRAG(by_ip), PC_FRAG(UPDATE),	\
+	PC_FRAG(by_head), PC_FRAG(MAC), PC_FRAG(IP), PC_FRAG(UPDATE),	\
 }
-FRAGS_BY(frags_eth_by_percpu, eth_head, by_mac_eth, count_by_percpu, by_update_percpu);
-FRAGS_BY(frags_eth_by_xadd, eth_head, by_mac_eth, count_by_xadd, by_update_xadd);
-FRAGS_BY(frags_raw_by_percpu, raw_head, by_mac_raw, count_by_percpu, by_update_percpu);
-FRAGS_BY(frags_raw_by_xadd, raw_head, by_mac_raw, count_by_xadd, by_update_xadd);
+FRAGS_BY(frags_eth_by_xadd, eth_head, count_by_xadd, by_mac_eth_ld, by_ip_ld, by_update_xadd);
+FRAGS_BY(frags_eth_by_percpu, eth_head, count_by_percpu, by_mac_eth_lb, by_ip_lb, by_update_percpu);
+FRAGS_BY(frags_eth_by_wire, eth_head, count_by_wire, by_mac_eth_lb, by_ip_lb, by_update_percpu);
+FRAGS_BY(frags_raw_by_xadd, raw_head, count_by_xadd, by_mac_raw, by_ip_ld, by_update_xadd);
+FRAGS_BY(frags_raw_by_percpu, raw_head, count_by_percpu, by_mac_raw, by_ip_lb, by_update_percpu);
+FRAGS_BY(frags_raw_by_wire, raw_head, count_by_wire, by_mac_raw, by_ip_lb, by_update_percpu);
+/*
+ * The load-bytes probe (4.13+): a call a kernel refuses before it lets
+ * socket filters copy packet bytes ("unknown func skb_load_bytes#26").
+ *   skb_load_bytes(skb, 0, fp - 8, 1); return 0;
+ */
+static const struct pc_asm probe_load_bytes[] = {
+	I(BPF_MOV64_IMM(BPF_REG_2, 0)),
+	I(BPF_MOV64_REG(BPF_REG_3, BPF_REG_10)),
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_3, -8)),
+	I(BPF_MOV64_IMM(BPF_REG_4, 1)),
+	I(BPF_EMIT_CALL(BPF_FUNC_skb_load_bytes)),
+	I(BPF_MOV64_IMM(BPF_REG_0, 0)),
+	I(BPF_EXIT_INSN()),
+};
+
 static const struct pc_frag frags_empty[] = {
 	PC_FRAG(empty),
 };
@@ -883,25 +1017,32 @@ static const struct pc_frag frags_probe[] = {
 static const struct pc_frag frags_probe_wire[] = {
 	PC_FRAG(probe_wire),
 };
+static const struct pc_frag frags_probe_load_bytes[] = {
+	PC_FRAG(probe_load_bytes),
+};
 
-#define PROG(NAME, FRAGS, SINCE, UNIT, PERCPU) \
-	{ NAME, FRAGS, sizeof(FRAGS) / sizeof((FRAGS)[0]), SINCE, UNIT, PERCPU }
+#define PROG(NAME, FRAGS, SINCE, UNIT, PERCPU, NMAPS) \
+	{ NAME, FRAGS, sizeof(FRAGS) / sizeof((FRAGS)[0]), SINCE, UNIT, PERCPU, NMAPS }
+#define BY_MAPS PC_BY_NMAPS
 #define SKB_UNIT PC_UNIT_SKB
 #define WIRE_UNIT PC_UNIT_WIRE
 
 /* Each variant with the oldest kernel that runs it: its map type's, or its fields'. */
 const struct pc_prog pc_progs[PC_PROG_COUNT] = {
-	[PC_PROG_ETH_PERCPU] = PROG("pc_eth_percpu", frags_eth_percpu, PC_KV(4, 6), SKB_UNIT, 1),
-	[PC_PROG_ETH_XADD]   = PROG("pc_eth_xadd", frags_eth_xadd, PC_KV(4, 1), SKB_UNIT, 0),
-	[PC_PROG_RAW_PERCPU] = PROG("pc_raw_percpu", frags_raw_percpu, PC_KV(4, 6), SKB_UNIT, 1),
-	[PC_PROG_RAW_XADD]   = PROG("pc_raw_xadd", frags_raw_xadd, PC_KV(4, 1), SKB_UNIT, 0),
-	[PC_PROG_ETH_WIRE]   = PROG("pc_eth_wire", frags_eth_wire, PC_KV(5, 7), WIRE_UNIT, 1),
-	[PC_PROG_RAW_WIRE]   = PROG("pc_raw_wire", frags_raw_wire, PC_KV(5, 7), WIRE_UNIT, 1),
-	[PC_PROG_ETH_BY_PERCPU] = PROG("pc_eth_by_pcpu", frags_eth_by_percpu, PC_KV(4, 6), SKB_UNIT, 1),
-	[PC_PROG_ETH_BY_XADD]   = PROG("pc_eth_by_xadd", frags_eth_by_xadd, PC_KV(4, 1), SKB_UNIT, 0),
-	[PC_PROG_RAW_BY_PERCPU] = PROG("pc_raw_by_pcpu", frags_raw_by_percpu, PC_KV(4, 6), SKB_UNIT, 1),
-	[PC_PROG_RAW_BY_XADD]   = PROG("pc_raw_by_xadd", frags_raw_by_xadd, PC_KV(4, 1), SKB_UNIT, 0),
-	[PC_PROG_EMPTY]      = PROG("pc_empty", frags_empty, PC_KV(4, 1), SKB_UNIT, 0),
-	[PC_PROG_PROBE]      = PROG("pc_probe", frags_probe, PC_KV(4, 1), SKB_UNIT, 0),
-	[PC_PROG_PROBE_WIRE] = PROG("pc_probe_wire", frags_probe_wire, PC_KV(5, 7), WIRE_UNIT, 0),
+	[PC_PROG_ETH_PERCPU] = PROG("pc_eth_percpu", frags_eth_percpu, PC_KV(4, 6), SKB_UNIT, 1, 1),
+	[PC_PROG_ETH_XADD]   = PROG("pc_eth_xadd", frags_eth_xadd, PC_KV(4, 1), SKB_UNIT, 0, 1),
+	[PC_PROG_RAW_PERCPU] = PROG("pc_raw_percpu", frags_raw_percpu, PC_KV(4, 6), SKB_UNIT, 1, 1),
+	[PC_PROG_RAW_XADD]   = PROG("pc_raw_xadd", frags_raw_xadd, PC_KV(4, 1), SKB_UNIT, 0, 1),
+	[PC_PROG_ETH_WIRE]   = PROG("pc_eth_wire", frags_eth_wire, PC_KV(5, 7), WIRE_UNIT, 1, 1),
+	[PC_PROG_RAW_WIRE]   = PROG("pc_raw_wire", frags_raw_wire, PC_KV(5, 7), WIRE_UNIT, 1, 1),
+	[PC_PROG_ETH_BY_PERCPU] = PROG("pc_eth_by_pcpu", frags_eth_by_percpu, PC_KV(4, 13), SKB_UNIT, 1, BY_MAPS),
+	[PC_PROG_ETH_BY_XADD]   = PROG("pc_eth_by_xadd", frags_eth_by_xadd, PC_KV(4, 1), SKB_UNIT, 0, BY_MAPS),
+	[PC_PROG_ETH_BY_WIRE]   = PROG("pc_eth_by_wire", frags_eth_by_wire, PC_KV(5, 7), WIRE_UNIT, 1, BY_MAPS),
+	[PC_PROG_RAW_BY_PERCPU] = PROG("pc_raw_by_pcpu", frags_raw_by_percpu, PC_KV(4, 13), SKB_UNIT, 1, BY_MAPS),
+	[PC_PROG_RAW_BY_XADD]   = PROG("pc_raw_by_xadd", frags_raw_by_xadd, PC_KV(4, 1), SKB_UNIT, 0, BY_MAPS),
+	[PC_PROG_RAW_BY_WIRE]   = PROG("pc_raw_by_wire", frags_raw_by_wire, PC_KV(5, 7), WIRE_UNIT, 1, BY_MAPS),
+	[PC_PROG_EMPTY]      = PROG("pc_empty", frags_empty, PC_KV(4, 1), SKB_UNIT, 0, 1),
+	[PC_PROG_PROBE]      = PROG("pc_probe", frags_probe, PC_KV(4, 1), SKB_UNIT, 0, 1),
+	[PC_PROG_PROBE_WIRE] = PROG("pc_probe_wire", frags_probe_wire, PC_KV(5, 7), WIRE_UNIT, 0, 1),
+	[PC_PROG_PROBE_LOAD_BYTES] = PROG("pc_probe_ldb", frags_probe_load_bytes, PC_KV(4, 13), SKB_UNIT, 0, 1),
 };

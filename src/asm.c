@@ -126,6 +126,33 @@ static const struct {
 	{ offsetof(struct __sk_buff, gso_size), PC_KV(5, 7) },
 };
 
+/*
+ * The helpers a socket filter may call, and the kernel that first lets it:
+ * the map helpers with eBPF socket filters themselves (4.1), skb_load_bytes
+ * (4.5, for tc) once sk_filter_func_proto() returns it, in 4.13 ("bpf:
+ * enable load bytes helper for filter/reuseport progs"); the vm test sees
+ * 4.9 refuse it and 4.14 take it, and auto mode probes it (src/ebpf.c).
+ */
+static const struct {
+	int32_t id;
+	unsigned int since;
+} helpers[] = {
+	{ BPF_FUNC_map_lookup_elem, PC_KV(4, 1) },
+	{ BPF_FUNC_map_update_elem, PC_KV(4, 1) },
+	{ BPF_FUNC_skb_load_bytes, PC_KV(4, 13) },
+};
+
+/* 0 when kernel since lets a socket filter call helper id, else the kernel that does (or -1) */
+static int helper_since(int32_t id, unsigned int since)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(helpers) / sizeof(helpers[0]); i++)
+		if (helpers[i].id == id)
+			return helpers[i].since <= since ? 0 : (int)helpers[i].since;
+	return -1;
+}
+
 /* 0 when kernel since lets a socket filter load 4 bytes at off, else the kernel that does (or -1) */
 static int ctx_field_since(int off, unsigned int since)
 {
@@ -270,9 +297,15 @@ int pc_lint(const struct bpf_insn *p, size_t n, unsigned int since, char *err, s
 			if (op == BPF_CALL) {
 				if (in->src_reg != 0)
 					return fail(err, errlen, "insn %zu: bpf-to-bpf call (4.16)", i);
-				if (in->imm != BPF_FUNC_map_lookup_elem && in->imm != BPF_FUNC_map_update_elem)
-					return fail(err, errlen, "insn %zu: helper %d (only map_lookup_elem and "
-						    "map_update_elem)", i, in->imm);
+				int need = helper_since(in->imm, since);
+
+				if (need < 0)
+					return fail(err, errlen, "insn %zu: helper %d: not one the lint knows the kernel of",
+						    i, in->imm);
+				if (need > 0)
+					return fail(err, errlen, "insn %zu: helper %d is not in %u.%u for socket filters "
+						    "(%u.%u+)", i, in->imm, since >> 8, since & 0xff,
+						    (unsigned int)need >> 8, (unsigned int)need & 0xff);
 				ctx &= (uint16_t)~0x3fu;
 				break;
 			}

@@ -20,7 +20,7 @@
 #endif
 
 /* What the probe found; -1 before it ran. */
-static int have_percpu = -1, have_wire = -1;
+static int have_percpu = -1, have_wire = -1, have_load_bytes = -1;
 
 /* One line naming the call, the object and the errno text, with a hint where one helps. */
 static int explain_bpf_error(const char *what, const char *obj, int err)
@@ -117,6 +117,11 @@ static int probe_gso_read(void)
 	return probe_prog(PC_PROG_PROBE_WIRE);
 }
 
+static int probe_load_bytes(void)
+{
+	return probe_prog(PC_PROG_PROBE_LOAD_BYTES);
+}
+
 /*
  * What eBPF counting needs, asked once, in order.  A step that is needed and
  * fails refuses eBPF (auto mode picks classic): the kernel lacks it, exit 5,
@@ -135,6 +140,7 @@ static const struct probe_step {
 	{ "PERCPU_ARRAY map", "4.6", probe_percpu, 0, &have_percpu },
 	{ "socket filter reading __sk_buff", "4.1", probe_ctx_read, 1, NULL },
 	{ "socket filter reading gso_segs and gso_size", "5.7", probe_gso_read, 0, &have_wire },
+	{ "socket filter calling skb_load_bytes", "4.13", probe_load_bytes, 0, &have_load_bytes },
 };
 
 static int probe_refused(const struct probe_step *st, int err)
@@ -173,8 +179,12 @@ int pc_ebpf_probe(void)
 	pc_log("counters: %s", have_percpu ? "PERCPU_ARRAY" : "ARRAY+XADD (no PERCPU_ARRAY before 4.6)");
 	/* the wire programs count per CPU: every kernel with gso_size has PERCPU_ARRAY */
 	have_wire = have_wire && have_percpu;
-	pc_log("gso_segs and gso_size: %s", have_wire ? "readable: the protocol key counts in wire units"
+	pc_log("gso_segs and gso_size: %s", have_wire ? "readable: counts in wire units"
 						       : "not readable (5.7+): skb units");
+	/* the per-CPU breakdown programs copy headers with it: without, HASH+XADD and LD_IND */
+	have_load_bytes = have_load_bytes && have_percpu;
+	pc_log("breakdowns: %s", have_load_bytes ? "PERCPU_HASH, headers copied with skb_load_bytes"
+						 : "HASH+XADD, headers read a word at a time (no skb_load_bytes before 4.13)");
 	return result = PC_EXIT_OK;
 }
 
@@ -187,9 +197,9 @@ static int load_counter(struct pc_tap *tap)
 	const int fds[4] = { tap->map_fd, tap->by_fds[0], tap->by_fds[1], tap->by_fds[2] };
 
 	if (tap->by != PC_BY_PROTO && tap->link == PC_LINK_ETH)
-		id = tap->percpu ? PC_PROG_ETH_BY_PERCPU : PC_PROG_ETH_BY_XADD;
+		id = have_wire && tap->percpu ? PC_PROG_ETH_BY_WIRE : tap->percpu ? PC_PROG_ETH_BY_PERCPU : PC_PROG_ETH_BY_XADD;
 	else if (tap->by != PC_BY_PROTO)
-		id = tap->percpu ? PC_PROG_RAW_BY_PERCPU : PC_PROG_RAW_BY_XADD;
+		id = have_wire && tap->percpu ? PC_PROG_RAW_BY_WIRE : tap->percpu ? PC_PROG_RAW_BY_PERCPU : PC_PROG_RAW_BY_XADD;
 	else if (tap->link == PC_LINK_ETH)
 		id = have_wire ? PC_PROG_ETH_WIRE : tap->percpu ? PC_PROG_ETH_PERCPU : PC_PROG_ETH_XADD;
 	else
@@ -207,7 +217,6 @@ static int load_counter(struct pc_tap *tap)
 	snprintf(tap->detail, sizeof(tap->detail), "%s, %d insns", pc_progs[id].name, n);
 	tap->unit = pc_progs[id].unit;
 	tap->unit_why = tap->unit == PC_UNIT_WIRE ? "the kernel gives the filter each skb's gso_segs and gso_size"
-			: tap->by != PC_BY_PROTO ? "the breakdown programs count skbs, for now"
 			: "socket filters read no gso_size before kernel 5.7";
 	return PC_EXIT_OK;
 }
@@ -241,7 +250,8 @@ static int ebpf_open(struct pc_tap *tap)
 	code = pc_ebpf_probe();
 	if (code)
 		return code;
-	tap->percpu = have_percpu;
+	/* a breakdown counts per CPU only where its program can copy headers */
+	tap->percpu = have_percpu && (tap->by == PC_BY_PROTO || have_load_bytes);
 	if (tap->percpu) {
 		ncpu = pc_bpf_possible_cpus();
 		if (ncpu < 0) {

@@ -19,38 +19,59 @@
 #include "bpf.h"
 #include "helpers.h"
 
+/* A breakdown program's maps but the counters: control, and two entry maps of LOADED_BY_KEYS */
+static int by_maps_create(struct loaded *l)
+{
+	uint32_t ht = l->percpu ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH;
+
+	l->by_fds[0] = pc_bpf_map_create(BPF_MAP_TYPE_ARRAY, 4, 16, 1, "pc_t_ctl");
+	l->by_fds[1] = pc_bpf_map_create(ht, sizeof(struct pc_bkey), 2 * sizeof(struct pc_counter),
+					 LOADED_BY_KEYS, "pc_t_by0");
+	l->by_fds[2] = pc_bpf_map_create(ht, sizeof(struct pc_bkey), 2 * sizeof(struct pc_counter),
+					 LOADED_BY_KEYS, "pc_t_by1");
+	return l->by_fds[0] < 0 || l->by_fds[1] < 0 || l->by_fds[2] < 0 ? -errno : 0;
+}
+
 int prog_load_with_map(enum pc_prog_id id, struct loaded *l, char *err, size_t errlen)
 {
 	struct bpf_insn insns[PC_PROG_MAX_INSNS];
+	int by = pc_progs[id].nmaps == PC_BY_NMAPS, fds[PC_BY_NMAPS];
 	char *log = NULL;
-	int n;
+	int n, e;
 
 	memset(l, 0, sizeof(*l));
-	l->map_fd = l->prog_fd = -1;
+	l->map_fd = l->prog_fd = l->by_fds[0] = l->by_fds[1] = l->by_fds[2] = -1;
 	l->percpu = pc_progs[id].percpu;
 	l->ncpu = l->percpu ? pc_bpf_possible_cpus() : 1;
 	pc_bpf_raise_memlock();
 	l->map_fd = pc_bpf_map_create(l->percpu ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY,
-				      sizeof(uint32_t), sizeof(struct pc_counter), PC_NKEYS, "pc_test");
-	if (l->map_fd < 0) {
-		snprintf(err, errlen, "map create: %s", strerror(errno));
-		return -errno;
+				      sizeof(uint32_t), sizeof(struct pc_counter),
+				      PC_NKEYS + (by ? PC_DIR_COUNT : 0), "pc_test");
+	if (l->map_fd < 0 || (by && by_maps_create(l) < 0)) {
+		e = errno;
+		snprintf(err, errlen, "map create: %s", strerror(e));
+		prog_unload(l);
+		return -e;
 	}
-	n = pc_asm_link(&pc_progs[id], &l->map_fd, 1, insns, PC_PROG_MAX_INSNS, err, errlen);
-	if (n < 0)
+	fds[0] = l->map_fd;
+	memcpy(fds + 1, l->by_fds, sizeof(l->by_fds));
+	n = pc_asm_link(&pc_progs[id], fds, pc_progs[id].nmaps, insns, PC_PROG_MAX_INSNS, err, errlen);
+	if (n < 0) {
+		prog_unload(l);
 		return -EINVAL;
+	}
 	l->ninsns = n;
 	l->prog_fd = pc_bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, insns, (size_t)n,
 				      pc_progs[id].name, &log);
 	if (l->prog_fd < 0) {
-		int e = errno;
-
+		e = errno;
 		snprintf(err, errlen, "load %s: %s\n%.3000s", pc_progs[id].name, strerror(e),
 			 log ? log : "");
 		free(log);
-		close(l->map_fd);
+		prog_unload(l);
 		return -e;
 	}
+	free(log);
 	return 0;
 }
 
@@ -60,7 +81,10 @@ void prog_unload(struct loaded *l)
 		close(l->prog_fd);
 	if (l->map_fd >= 0)
 		close(l->map_fd);
-	l->prog_fd = l->map_fd = -1;
+	for (int i = 0; i < 3; i++)
+		if (l->by_fds[i] >= 0)
+			close(l->by_fds[i]);
+	l->prog_fd = l->map_fd = l->by_fds[0] = l->by_fds[1] = l->by_fds[2] = -1;
 }
 
 int map_snapshot(const struct loaded *l, struct pc_counter *out)

@@ -16,11 +16,13 @@
 		cr_skip_test("needs root (%s)", WHY);		\
 } while (0)
 
-/* A counting program with its own map, loaded. */
+/* A counting program with its own maps, loaded. */
 struct loaded {
 	int map_fd, prog_fd, percpu, ncpu;
 	int ninsns;
+	int by_fds[3];	/* a breakdown program's: control, entries 0 and 1 (of LOADED_BY_KEYS); else -1 */
 };
+#define LOADED_BY_KEYS 64
 
 /* 0, or -errno with a message in err */
 int prog_load_with_map(enum pc_prog_id id, struct loaded *l, char *err, size_t errlen);

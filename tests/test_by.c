@@ -737,42 +737,12 @@ Test(by, pcap_flood_past_max_keys_adds_up, .fini = down, .timeout = 120) { flood
 
 /* ---- the eBPF breakdown programs through BPF_PROG_TEST_RUN ---- */
 
-struct by_maps {
-	int fds[4];	/* counters, control, entries 0 and 1 */
-	int prog, ncpu, percpu;
-};
-
-static void by_load(enum pc_prog_id id, struct by_maps *m)
+/* A breakdown program with its maps (tests/helpers.c); the test fails if the kernel refuses it. */
+static void by_load(enum pc_prog_id id, struct loaded *m)
 {
-	struct bpf_insn insns[PC_PROG_MAX_INSNS];
-	char err[256], *log = NULL;
-	uint32_t ht = pc_progs[id].percpu ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH;
-	int n;
+	char err[4096];
 
-	pc_bpf_raise_memlock();
-	m->percpu = pc_progs[id].percpu;
-	m->ncpu = m->percpu ? pc_bpf_possible_cpus() : 1;
-	m->fds[0] = pc_bpf_map_create(m->percpu ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY, 4,
-				      sizeof(struct pc_counter), PC_NKEYS + PC_DIR_COUNT, "pc_t_count");
-	m->fds[1] = pc_bpf_map_create(BPF_MAP_TYPE_ARRAY, 4, 16, 1, "pc_t_ctl");
-	m->fds[2] = pc_bpf_map_create(ht, sizeof(struct pc_bkey), 2 * sizeof(struct pc_counter), 64, "pc_t_by0");
-	m->fds[3] = pc_bpf_map_create(ht, sizeof(struct pc_bkey), 2 * sizeof(struct pc_counter), 64, "pc_t_by1");
-	for (n = 0; n < 4; n++)
-		cr_assert_geq(m->fds[n], 0, "map %d: %s", n, strerror(errno));
-	n = pc_asm_link(&pc_progs[id], m->fds, 4, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
-	cr_assert_gt(n, 0, "%s", err);
-	m->prog = pc_bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, insns, (size_t)n, pc_progs[id].name, &log);
-	cr_assert_geq(m->prog, 0, "%s: %s\n%.4000s", pc_progs[id].name, strerror(errno), log ? log : "");
-	free(log);
-}
-
-static void by_unload(struct by_maps *m)
-{
-	int i;
-
-	close(m->prog);
-	for (i = 0; i < 4; i++)
-		close(m->fds[i]);
+	cr_assert_eq(prog_load_with_map(id, m, err, sizeof(err)), 0, "%s", err);
 }
 
 /*
@@ -780,7 +750,7 @@ static void by_unload(struct by_maps *m)
  * in map gen must be pc_bkey_make()'s key with { len, 1 } rx; it is then
  * deleted.  0, or 1 with the difference logged.
  */
-static int by_run(struct by_maps *m, const uint8_t *f, uint32_t len, enum pc_link link, uint16_t protocol,
+static int by_run(struct loaded *m, const uint8_t *f, uint32_t len, enum pc_link link, uint16_t protocol,
 		  enum pc_by by, const char *name)
 {
 	uint8_t in[14 + 3200] = { [12] = 0x88, [13] = 0xb5 };
@@ -797,17 +767,17 @@ static int by_run(struct by_maps *m, const uint8_t *f, uint32_t len, enum pc_lin
 		in[13] = (uint8_t)protocol;
 	}
 	memcpy(in + 14, f, len);
-	cr_assert_eq(pc_bpf_map_update(m->fds[1], &zero, ctl, 0), 0);
-	cr_assert_eq(pc_bpf_prog_test_run(m->prog, in, 14 + len, NULL, &retval), 0, "%s: %s", name, strerror(errno));
+	cr_assert_eq(pc_bpf_map_update(m->by_fds[0], &zero, ctl, 0), 0);
+	cr_assert_eq(pc_bpf_prog_test_run(m->prog_fd, in, 14 + len, NULL, &retval), 0, "%s: %s", name, strerror(errno));
 	pc_bkey_make(f, len, len, link, protocol, 0, 0, by, &want);
-	while (pc_bpf_map_next_key(m->fds[2], NULL, &next) == 0) {
+	while (pc_bpf_map_next_key(m->by_fds[1], NULL, &next) == 0) {
 		got = next;
-		cr_assert_eq(pc_bpf_map_lookup(m->fds[2], &got, v), 0);
+		cr_assert_eq(pc_bpf_map_lookup(m->by_fds[1], &got, v), 0);
 		for (c = 0; c < m->ncpu; c++) {
 			bytes += v[2 * c].bytes;
 			packets += v[2 * c].packets;
 		}
-		cr_assert_eq(pc_bpf_map_delete(m->fds[2], &got), 0);
+		cr_assert_eq(pc_bpf_map_delete(m->by_fds[1], &got), 0);
 		entries++;
 	}
 	if (entries != 1 || memcmp(&got, &want, sizeof(got)) || packets != 1 || bytes != len || retval) {
@@ -827,7 +797,7 @@ static void by_program(enum pc_prog_id id, enum pc_link link)
 {
 	static struct want t[32];
 	struct frame_case *fc;
-	struct by_maps m;
+	struct loaded m;
 	size_t n = cases(t), nf = frames_build(&fc), i, ran = 0, bad = 0;
 	int by;
 
@@ -852,7 +822,7 @@ static void by_program(enum pc_prog_id id, enum pc_link link)
 			ran++;
 		}
 	}
-	by_unload(&m);
+	prog_unload(&m);
 	free(fc);
 	cr_log_info("%s: %zu runs, %zu wrong", pc_progs[id].name, ran, bad);
 	cr_assert_eq(bad, 0, "%zu of %zu runs wrong (see above)", bad, ran);
@@ -862,14 +832,17 @@ Test(by, ebpf_eth_percpu_builds_the_classifier_keys) { by_program(PC_PROG_ETH_BY
 Test(by, ebpf_eth_xadd_builds_the_classifier_keys) { by_program(PC_PROG_ETH_BY_XADD, PC_LINK_ETH); }
 Test(by, ebpf_raw_percpu_builds_the_classifier_keys) { by_program(PC_PROG_RAW_BY_PERCPU, PC_LINK_RAW); }
 Test(by, ebpf_raw_xadd_builds_the_classifier_keys) { by_program(PC_PROG_RAW_BY_XADD, PC_LINK_RAW); }
+Test(by, ebpf_eth_wire_builds_the_classifier_keys) { by_program(PC_PROG_ETH_BY_WIRE, PC_LINK_ETH); }
+Test(by, ebpf_raw_wire_builds_the_classifier_keys) { by_program(PC_PROG_RAW_BY_WIRE, PC_LINK_RAW); }
 
 /*
- * A full entry map: the frames past its 64 keys count in the overflow slot,
- * and the program marks the map full, so the later ones skip the update.
+ * A full entry map: the frames past its LOADED_BY_KEYS count in the
+ * overflow slot, and the program marks the map full, so the later ones skip
+ * the update.
  */
-Test(by, ebpf_full_map_counts_in_overflow_and_says_full)
+static void full_map(enum pc_prog_id id)
 {
-	struct by_maps m;
+	struct loaded m;
 	struct fr f;
 	uint8_t in[14 + 256] = { [12] = 0x88, [13] = 0xb5 };
 	uint32_t zero = 0, ctl[4] = { 0, PC_BY_FLOW, 0, 0 }, key = PC_NKEYS, i;
@@ -878,22 +851,27 @@ Test(by, ebpf_full_map_counts_in_overflow_and_says_full)
 	int c;
 
 	NEED_ROOT("BPF_PROG_TEST_RUN");
-	by_load(PC_PROG_ETH_BY_PERCPU, &m);
-	cr_assert_eq(pc_bpf_map_update(m.fds[1], &zero, ctl, 0), 0);
+	by_load(id, &m);
+	cr_assert_eq(pc_bpf_map_update(m.by_fds[0], &zero, ctl, 0), 0);
 	for (i = 0; i < 100; i++) {
 		f.len = 0;
 		eth(&f, 0x0800);
 		ip4(&f, 5, 0, 17);
 		l4(&f, 1000 + i, 53, 8);
 		memcpy(in + 14, f.p, f.len);
-		cr_assert_eq(pc_bpf_prog_test_run(m.prog, in, 14 + f.len, NULL, NULL), 0);
+		cr_assert_eq(pc_bpf_prog_test_run(m.prog_fd, in, 14 + f.len, NULL, NULL), 0);
 	}
-	cr_assert_eq(pc_bpf_map_lookup(m.fds[1], &zero, ctl), 0);
+	cr_assert_eq(pc_bpf_map_lookup(m.by_fds[0], &zero, ctl), 0);
 	cr_expect_eq(ctl[2], 1, "full[0] not set");
 	cr_expect_eq(ctl[3], 0, "full[1] set, that map was not counted into");
-	cr_assert_eq(pc_bpf_map_lookup(m.fds[0], &key, v), 0);
+	cr_assert_eq(pc_bpf_map_lookup(m.map_fd, &key, v), 0);
 	for (c = 0; c < m.ncpu; c++)
 		over += v[c].packets;
-	cr_expect_eq(over, 100 - 64, "%llu frames in the overflow slot", (unsigned long long)over);
-	by_unload(&m);
+	cr_expect_eq(over, 100 - LOADED_BY_KEYS, "%s: %llu frames in the overflow slot", pc_progs[id].name,
+		     (unsigned long long)over);
+	prog_unload(&m);
 }
+
+Test(by, ebpf_full_map_counts_in_overflow_and_says_full) { full_map(PC_PROG_ETH_BY_PERCPU); }
+Test(by, ebpf_xadd_full_map_counts_in_overflow_and_says_full) { full_map(PC_PROG_ETH_BY_XADD); }
+Test(by, ebpf_wire_full_map_counts_in_overflow_and_says_full) { full_map(PC_PROG_ETH_BY_WIRE); }

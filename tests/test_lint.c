@@ -35,7 +35,8 @@ Test(lint, wire_programs_need_57)
 {
 	struct bpf_insn insns[PC_PROG_MAX_INSNS];
 	char err[256];
-	enum pc_prog_id ids[] = { PC_PROG_ETH_WIRE, PC_PROG_RAW_WIRE, PC_PROG_PROBE_WIRE };
+	enum pc_prog_id ids[] = { PC_PROG_ETH_WIRE, PC_PROG_RAW_WIRE, PC_PROG_PROBE_WIRE,
+				  PC_PROG_ETH_BY_WIRE, PC_PROG_RAW_BY_WIRE };
 
 	for (size_t k = 0; k < sizeof(ids) / sizeof(ids[0]); k++) {
 		int n = link_prog(ids[k], insns, err, sizeof(err));
@@ -50,13 +51,38 @@ Test(lint, wire_programs_need_57)
 	}
 }
 
+/*
+ * The per-CPU breakdown programs copy headers with skb_load_bytes: the lint
+ * holds them to 4.13, and one kernel older it names the helper.
+ */
+Test(lint, load_bytes_programs_need_413)
+{
+	struct bpf_insn insns[PC_PROG_MAX_INSNS];
+	char err[256];
+	enum pc_prog_id ids[] = { PC_PROG_ETH_BY_PERCPU, PC_PROG_RAW_BY_PERCPU, PC_PROG_PROBE_LOAD_BYTES };
+
+	for (size_t k = 0; k < sizeof(ids) / sizeof(ids[0]); k++) {
+		int n = link_prog(ids[k], insns, err, sizeof(err));
+
+		cr_assert_gt(n, 0, "%s", err);
+		cr_expect_eq(pc_progs[ids[k]].since, PC_KV(4, 13), "%s", pc_progs[ids[k]].name);
+		cr_expect_eq(pc_lint(insns, (size_t)n, PC_KV(4, 13), err, sizeof(err)), 0, "%s: %s",
+			     pc_progs[ids[k]].name, err);
+		cr_expect_eq(pc_lint(insns, (size_t)n, PC_KV(4, 12), err, sizeof(err)), -1, "%s passes 4.12",
+			     pc_progs[ids[k]].name);
+		cr_expect(strstr(err, "helper 26 is not in 4.12") != NULL, "%s: %s", pc_progs[ids[k]].name, err);
+	}
+}
+
 /* The per-CPU program must not use XADD (some 32-bit JITs lack it). */
 Test(lint, percpu_programs_have_no_xadd)
 {
 	struct bpf_insn insns[PC_PROG_MAX_INSNS];
 	char err[256];
 	int n, i;
-	enum pc_prog_id ids[] = { PC_PROG_ETH_PERCPU, PC_PROG_RAW_PERCPU, PC_PROG_ETH_WIRE, PC_PROG_RAW_WIRE };
+	enum pc_prog_id ids[] = { PC_PROG_ETH_PERCPU, PC_PROG_RAW_PERCPU, PC_PROG_ETH_WIRE, PC_PROG_RAW_WIRE,
+				  PC_PROG_ETH_BY_PERCPU, PC_PROG_RAW_BY_PERCPU, PC_PROG_ETH_BY_WIRE,
+				  PC_PROG_RAW_BY_WIRE };
 
 	for (size_t k = 0; k < sizeof(ids) / sizeof(ids[0]); k++) {
 		n = link_prog(ids[k], insns, err, sizeof(err));
@@ -122,9 +148,9 @@ Test(lint, linker_checks_labels)
 	static const struct pc_frag f_twice[] = { PC_FRAG(twice) };
 	static const struct pc_frag f_back[] = { PC_FRAG(backward) };
 	static const struct pc_prog progs[] = {
-		{ "undefined", f_undef, 1, PC_KV(4, 1), PC_UNIT_SKB, 0 },
-		{ "twice", f_twice, 1, PC_KV(4, 1), PC_UNIT_SKB, 0 },
-		{ "backward", f_back, 1, PC_KV(4, 1), PC_UNIT_SKB, 0 },
+		{ "undefined", f_undef, 1, PC_KV(4, 1), PC_UNIT_SKB, 0, 1 },
+		{ "twice", f_twice, 1, PC_KV(4, 1), PC_UNIT_SKB, 0, 1 },
+		{ "backward", f_back, 1, PC_KV(4, 1), PC_UNIT_SKB, 0, 1 },
 	};
 	static const char *const expect[] = { "undefined", "twice", "backward" };
 	struct bpf_insn out[8];

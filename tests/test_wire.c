@@ -190,6 +190,35 @@ static int as_raw(const struct gso_case *c, struct gso_case *r)
 	return et;
 }
 
+/*
+ * A breakdown program (--by host) put the case's wire counts in one entry
+ * too: rx, in entry map 0, which is emptied for the next case.
+ */
+static int by_entry_is(const struct loaded *l, const struct gso_case *c)
+{
+	static struct pc_counter v[2 * 256];
+	struct pc_bkey k;
+	uint64_t bytes = 0, packets = 0;
+	int n = 0, cpu;
+
+	cr_assert_leq(l->ncpu, 256);
+	while (pc_bpf_map_next_key(l->by_fds[1], NULL, &k) == 0) {
+		cr_assert_eq(pc_bpf_map_lookup(l->by_fds[1], &k, v), 0);
+		for (cpu = 0; cpu < l->ncpu; cpu++) {
+			bytes += v[2 * cpu].bytes;
+			packets += v[2 * cpu].packets;
+		}
+		cr_assert_eq(pc_bpf_map_delete(l->by_fds[1], &k), 0);
+		n++;
+	}
+	if (n == 1 && bytes == c->bytes && packets == c->packets)
+		return 0;
+	cr_log_error("%s: --by host: %d entries, +%llu bytes +%llu packets, want 1 entry, +%llu +%llu", c->name, n,
+		     (unsigned long long)bytes, (unsigned long long)packets, (unsigned long long)c->bytes,
+		     (unsigned long long)c->packets);
+	return 1;
+}
+
 /* How a GSO case went; 0 when the program counted it exactly. */
 static int run_case(const struct loaded *l, const struct gso_case *c, uint16_t raw_protocol,
 		    struct pc_counter *before, struct pc_counter *after)
@@ -233,6 +262,8 @@ static int run_case(const struct loaded *l, const struct gso_case *c, uint16_t r
 		bad = 1;
 	}
 	memcpy(before, after, sizeof(struct pc_counter) * PC_NKEYS);
+	if (l->by_fds[0] >= 0)
+		bad |= by_entry_is(l, c);
 	return bad;
 }
 
@@ -250,8 +281,13 @@ static void run_all(enum pc_prog_id id)
 	cr_assert_eq(r, 0, "the kernel refused %s (socket filters read gso_size since 5.7): %s",
 		     pc_progs[id].name, err);
 	cr_assert_eq(map_snapshot(&l, before), 0);
+	if (l.by_fds[0] >= 0) {
+		const uint32_t zero = 0, ctl[4] = { 0, PC_BY_HOST, 0, 0 };
+
+		cr_assert_eq(pc_bpf_map_update(l.by_fds[0], &zero, ctl, 0), 0);
+	}
 	for (i = 0; i < n; i++) {
-		if (id == PC_PROG_ETH_WIRE) {
+		if (id == PC_PROG_ETH_WIRE || id == PC_PROG_ETH_BY_WIRE) {
 			failed += (size_t)run_case(&l, &t[i], 0, before, after);
 			ran++;
 		} else if ((r = as_raw(&t[i], &raw)) != 0) {
@@ -267,6 +303,8 @@ static void run_all(enum pc_prog_id id)
 
 Test(wire, eth_gso_skbs_count_their_segments) { run_all(PC_PROG_ETH_WIRE); }
 Test(wire, raw_gso_skbs_count_their_segments) { run_all(PC_PROG_RAW_WIRE); }
+Test(wire, eth_breakdown_counts_the_segments) { run_all(PC_PROG_ETH_BY_WIRE); }
+Test(wire, raw_breakdown_counts_the_segments) { run_all(PC_PROG_RAW_BY_WIRE); }
 
 /* ---- live: TCP bulk transfers in namespaces this test makes and removes ---- */
 
