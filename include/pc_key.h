@@ -248,6 +248,13 @@ struct pc_kpart {
  * overflow entry "other".  Returns how many (at most PC_KPARTS_MAX).
  */
 int pc_bkey_parts(const struct pc_bkey *k, enum pc_by by, struct pc_kpart *parts);
+/*
+ * The parts of protocol key key (its direction aside): l3; for IP also
+ * ipproto (a number, or null when the frame ended before it) and proto
+ * (its name, "unknown", or the number when it has no name).  Returns 1 or
+ * 3.  Table, JSON and Prometheus print these, each in its own syntax.
+ */
+int pc_proto_parts(unsigned int key, struct pc_kpart *parts);
 /* "host" for PC_BY_HOST, ...: the --by names */
 const char *pc_by_name(enum pc_by by);
 

@@ -96,6 +96,25 @@ static void address(struct pc_kpart *p, const char *name, const struct pc_bkey *
 		snprintf(p->text, sizeof(p->text), "?");
 }
 
+int pc_proto_parts(unsigned int key, struct pc_kpart *parts)
+{
+	struct pc_key_parts k = pc_key_split(key);
+	const char *pn;
+
+	snprintf(part(&parts[0], "l3", 0)->text, sizeof(parts->text), "%s", pc_l3_name(k.l3));
+	if (k.ipproto == PC_PROTO_NONE)
+		return 1;
+	if (k.ipproto == PC_PROTO_UNKNOWN) {
+		snprintf(part(&parts[1], "ipproto", 1)->text, sizeof(parts->text), "null");
+		snprintf(part(&parts[2], "proto", 0)->text, sizeof(parts->text), "unknown");
+		return 3;
+	}
+	snprintf(part(&parts[1], "ipproto", 1)->text, sizeof(parts->text), "%d", k.ipproto);
+	pn = pc_ipproto_name(k.ipproto);
+	snprintf(part(&parts[2], "proto", 0)->text, sizeof(parts->text), "%s", pn ? pn : parts[1].text);
+	return 3;
+}
+
 int pc_bkey_parts(const struct pc_bkey *k, enum pc_by by, struct pc_kpart *parts)
 {
 	const char *pn;

@@ -165,18 +165,28 @@ static double pc_share(uint64_t ours, uint64_t kernel)
 	return kernel ? 100.0 * (double)ours / (double)kernel : ours ? 0 : 100.0;
 }
 
-static void row_name(char *out, size_t size, const struct pc_key_parts *k)
+/* The table's row label of a protocol key: "ipv4 udp", "ipv6 unknown", "arp" */
+static void row_name(char *out, size_t size, unsigned int key)
 {
-	const char *pn;
+	struct pc_kpart k[PC_KPARTS_MAX];
 
-	if (k->ipproto == PC_PROTO_NONE) {
-		snprintf(out, size, "%s", pc_l3_name(k->l3));
-	} else if (k->ipproto == PC_PROTO_UNKNOWN) {
-		snprintf(out, size, "%s unknown", pc_l3_name(k->l3));
-	} else if ((pn = pc_ipproto_name(k->ipproto))) {
-		snprintf(out, size, "%s %s", pc_l3_name(k->l3), pn);
-	} else {
-		snprintf(out, size, "%s %d", pc_l3_name(k->l3), k->ipproto);
+	if (pc_proto_parts(key, k) == 1)
+		snprintf(out, size, "%s", k[0].text);
+	else
+		snprintf(out, size, "%s %s", k[0].text, k[2].text);
+}
+
+/* ,"name":value for each part: numbers bare (null too), names as JSON strings */
+static void bjson_parts(struct buf *b, const struct pc_kpart *parts, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		bprintf(b, ",\"%s\":", parts[i].name);
+		if (parts[i].number)
+			bprintf(b, "%s", parts[i].text);
+		else
+			bjson_str(b, parts[i].text);
 	}
 }
 
@@ -318,16 +328,9 @@ static void by_table(struct buf *b, const struct pc_tap *tap, double secs, int f
 static void bjson_entry(struct buf *b, const struct pick *p, enum pc_dir d, enum pc_by by, int final)
 {
 	struct pc_kpart parts[PC_KPARTS_MAX];
-	int n = pc_bkey_parts(&p->e->key, by, parts), i;
 
 	bprintf(b, "{\"dir\":\"%s\"", pc_dir_name(d));
-	for (i = 0; i < n; i++) {
-		bprintf(b, ",\"%s\":", parts[i].name);
-		if (parts[i].number)
-			bprintf(b, "%s", parts[i].text);
-		else
-			bjson_str(b, parts[i].text);
-	}
+	bjson_parts(b, parts, pc_bkey_parts(&p->e->key, by, parts));
 	bprintf(b, ",\"bytes\":%" PRIu64 ",\"packets\":%" PRIu64, p->d[d].bytes, p->d[d].packets);
 	if (!final)
 		bprintf(b, ",\"bytes_total\":%" PRIu64 ",\"packets_total\":%" PRIu64,
@@ -409,8 +412,7 @@ int pc_print_table(int fd, const struct pc_tap *tap, double secs, int final, con
 		"tx bytes", "tx pkts", "tx rate", "tx pkt/s");
 	for (slot = 0; slot < PC_NSLOTS; slot++) {
 		struct pc_counter c[PC_DIR_COUNT];
-		struct pc_key_parts k = pc_key_split(slot);
-		char name[32];
+		char name[2 * sizeof(((struct pc_kpart *)0)->text)];
 		int d;
 
 		for (d = 0; d < PC_DIR_COUNT; d++) {
@@ -422,7 +424,7 @@ int pc_print_table(int fd, const struct pc_tap *tap, double secs, int final, con
 		}
 		if (!c[0].packets && !c[1].packets)
 			continue;	/* zero rows hidden */
-		row_name(name, sizeof(name), &k);
+		row_name(name, sizeof(name), slot);
 		bprintf(&b, "%-16s", name);
 		cells(&b, c[PC_DIR_RX], secs);
 		cells(&b, c[PC_DIR_TX], secs);
@@ -474,25 +476,14 @@ int pc_print_json(int fd, const struct pc_tap *tap, double secs, int final, doub
 	bprintf(&b, ",\"lower_bound\":%s,\"counts\":[", tap->drops ? "true" : "false");
 	for (key = 0; key < PC_NKEYS; key++) {
 		const struct pc_counter *t = &tap->total[key];
-		struct pc_key_parts k;
+		struct pc_kpart parts[PC_KPARTS_MAX];
 		struct pc_counter c;
 
 		if (!t->packets)
 			continue;	/* never seen */
 		c = final ? *t : diff(t, &tap->prev[key]);
-		k = pc_key_split(key);
-		bprintf(&b, "%s{\"dir\":\"%s\",\"l3\":\"%s\"", first ? "" : ",",
-			pc_dir_name(k.dir), pc_l3_name(k.l3));
-		if (k.ipproto == PC_PROTO_UNKNOWN) {
-			bprintf(&b, ",\"ipproto\":null,\"proto\":\"unknown\"");
-		} else if (k.ipproto != PC_PROTO_NONE) {
-			const char *pn = pc_ipproto_name(k.ipproto);
-
-			if (pn)
-				bprintf(&b, ",\"ipproto\":%d,\"proto\":\"%s\"", k.ipproto, pn);
-			else
-				bprintf(&b, ",\"ipproto\":%d,\"proto\":\"%d\"", k.ipproto, k.ipproto);
-		}
+		bprintf(&b, "%s{\"dir\":\"%s\"", first ? "" : ",", pc_dir_name(pc_key_split(key).dir));
+		bjson_parts(&b, parts, pc_proto_parts(key, parts));
 		bprintf(&b, ",\"bytes\":%" PRIu64 ",\"packets\":%" PRIu64, c.bytes, c.packets);
 		if (!final)
 			bprintf(&b, ",\"bytes_total\":%" PRIu64 ",\"packets_total\":%" PRIu64,
@@ -543,22 +534,18 @@ static void prom_counters(struct buf *b, const struct pc_tap *taps, int ntaps, i
 
 		for (key = 0; key < PC_NKEYS; key++) {
 			const struct pc_counter *c = &taps[i].total[key];
-			struct pc_key_parts k;
-			const char *pn;
+			struct pc_kpart k[PC_KPARTS_MAX];
+			int n;
 
 			if (!c->packets)
 				continue;
-			k = pc_key_split(key);
+			n = pc_proto_parts(key, k);
 			bprintf(b, "pktcount_%s_total{iface=\"", bytes ? "bytes" : "packets");
 			bprom_str(b, taps[i].name);
-			bprintf(b, "\",direction=\"%s\",l3=\"%s\",proto=\"", pc_dir_name(k.dir), pc_l3_name(k.l3));
-			if (k.ipproto == PC_PROTO_UNKNOWN)
-				bprintf(b, "unknown");
-			else if (k.ipproto != PC_PROTO_NONE && (pn = pc_ipproto_name(k.ipproto)))
-				bprintf(b, "%s", pn);
-			else if (k.ipproto != PC_PROTO_NONE)
-				bprintf(b, "%d", k.ipproto);
-			bprintf(b, "\"} %" PRIu64 "\n", bytes ? c->bytes : c->packets);
+			/* proto is a label of every series: empty where the frame is not IP */
+			bprintf(b, "\",direction=\"%s\",l3=\"%s\",proto=\"%s\"} %" PRIu64 "\n",
+				pc_dir_name(pc_key_split(key).dir), k[0].text, n == 3 ? k[2].text : "",
+				bytes ? c->bytes : c->packets);
 		}
 	}
 }

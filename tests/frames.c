@@ -94,14 +94,14 @@ unsigned int frames_ref_key(const uint8_t *f, uint32_t len, enum pc_link link,
 
 const char *frames_key_str(unsigned int key, char *buf, size_t size)
 {
-	struct pc_key_parts k = pc_key_split(key);
+	struct pc_kpart k[PC_KPARTS_MAX];
 
-	if (k.ipproto == PC_PROTO_NONE)
-		snprintf(buf, size, "%s %s", pc_dir_name(k.dir), pc_l3_name(k.l3));
-	else if (k.ipproto == PC_PROTO_UNKNOWN)
-		snprintf(buf, size, "%s %s unknown", pc_dir_name(k.dir), pc_l3_name(k.l3));
+	/* the number, not the name: the tables of tests/ write protocols by number */
+	if (pc_proto_parts(key, k) == 1)
+		snprintf(buf, size, "%s %s", pc_dir_name(pc_key_split(key).dir), k[0].text);
 	else
-		snprintf(buf, size, "%s %s %d", pc_dir_name(k.dir), pc_l3_name(k.l3), k.ipproto);
+		snprintf(buf, size, "%s %s %s", pc_dir_name(pc_key_split(key).dir), k[0].text,
+			 strcmp(k[1].text, "null") ? k[1].text : k[2].text);
 	return buf;
 }
 
