@@ -139,6 +139,7 @@ enum pc_bpf_cmd {
 	BPF_PROG_TEST_RUN = 10,		/* 4.12; socket filters 4.16 */
 	BPF_OBJ_GET_INFO_BY_FD = 15,	/* 4.13 */
 	BPF_MAP_LOOKUP_BATCH = 24,	/* 5.6 */
+	BPF_MAP_LOOKUP_AND_DELETE_BATCH = 25,	/* 5.6, hash maps */
 };
 
 enum {
@@ -211,7 +212,7 @@ union bpf_attr {
 		pc_aligned_u64 ctx_in;
 		pc_aligned_u64 ctx_out;
 	} test;
-	struct {			/* BPF_MAP_LOOKUP_BATCH */
+	struct {			/* BPF_MAP_LOOKUP_BATCH, BPF_MAP_LOOKUP_AND_DELETE_BATCH */
 		pc_aligned_u64 in_batch;
 		pc_aligned_u64 out_batch;
 		pc_aligned_u64 keys;

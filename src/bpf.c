@@ -120,6 +120,33 @@ int pc_bpf_map_next_key(int map_fd, const void *key, void *next)
 	return map_elem(BPF_MAP_GET_NEXT_KEY, map_fd, key, next, 0);
 }
 
+int pc_bpf_map_take_batch(int map_fd, int first, uint32_t *token, void *keys, void *values,
+			  uint32_t *count)
+{
+	/* a hash map's batch token is its next bucket, a u32 (kernel/bpf/hashtab.c) */
+	uint32_t in = *token;
+	union bpf_attr attr;
+	int ret;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.batch.in_batch = first ? 0 : ptr_to_u64(&in);
+	attr.batch.out_batch = ptr_to_u64(token);
+	attr.batch.keys = ptr_to_u64(keys);
+	attr.batch.values = ptr_to_u64(values);
+	attr.batch.count = *count;
+	attr.batch.map_fd = (uint32_t)map_fd;
+	ret = sys_bpf(BPF_MAP_LOOKUP_AND_DELETE_BATCH, &attr, offsetofend(union bpf_attr, batch.flags));
+	/* at the end: -ENOENT, with what the last buckets held counted */
+	*count = ret < 0 && ret != -ENOENT ? 0 : attr.batch.count;
+	if (ret == -ENOENT)
+		return 1;
+	if (ret < 0) {
+		errno = -ret;
+		return ret;
+	}
+	return 0;
+}
+
 /* -1 until tried, then whether BPF_MAP_LOOKUP_BATCH works here */
 static int batch_ok = -1;
 

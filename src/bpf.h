@@ -19,6 +19,16 @@ int pc_bpf_map_update(int map_fd, const void *key, const void *value, uint64_t f
 int pc_bpf_map_delete(int map_fd, const void *key);
 /* The key after key into next (a key not in a hash map: its first); -ENOENT after the last. */
 int pc_bpf_map_next_key(int map_fd, const void *key, void *next);
+/*
+ * Take up to *count entries of a hash map, each deleted as it is copied
+ * (BPF_MAP_LOOKUP_AND_DELETE_BATCH, 5.6+): keys and values (every CPU's, for
+ * a per-CPU map) into the buffers, *count set to how many.  *token says
+ * where the walk goes on; first 1 starts it.  Returns 0 with more to take,
+ * 1 when the walk reached the map's end, or -errno (-EINVAL before 5.6: the
+ * caller takes entries one by one instead).
+ */
+int pc_bpf_map_take_batch(int map_fd, int first, uint32_t *token, void *keys, void *values,
+			  uint32_t *count);
 
 /*
  * Every element of an array map with n keys, in as few syscalls as the kernel

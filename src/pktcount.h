@@ -141,7 +141,8 @@ struct pc_tap {
 	double by_flipped;	/* when by_gen last changed (CLOCK_MONOTONIC) */
 	struct pc_counter by_over_seen[PC_DIR_COUNT];	/* the overflow slots at the last read */
 	struct pc_bkey *by_keys;	/* by_cap keys, for a drain */
-	void *by_val;		/* one entry's value, every CPU's */
+	void *by_val;		/* by_batch entries' values, every CPU's, for a drain */
+	uint32_t by_batch;	/* entries a drain takes per call */
 	/* pcap: one handle per direction */
 	void *pcap[2];
 	/* classic: a TPACKET_V3 ring, or a buffer for recvmsg() */

@@ -156,7 +156,7 @@ static const int allowed[] = {
  */
 static const uint32_t bpf_cmds[] = {
 	BPF_MAP_CREATE, BPF_MAP_LOOKUP_ELEM, BPF_PROG_LOAD, BPF_MAP_LOOKUP_BATCH,
-	BPF_MAP_UPDATE_ELEM, BPF_MAP_DELETE_ELEM, BPF_MAP_GET_NEXT_KEY,
+	BPF_MAP_UPDATE_ELEM, BPF_MAP_DELETE_ELEM, BPF_MAP_GET_NEXT_KEY, BPF_MAP_LOOKUP_AND_DELETE_BATCH,
 };
 
 #define NALLOWED (sizeof(allowed) / sizeof(allowed[0]))
