@@ -146,6 +146,19 @@ void pc_ring_size_default(int ntaps)
 	pc_ring_size = (size_t)g.block_size * g.block_nr;
 }
 
+/* The classic back end's state of a tap (tap->priv): a TPACKET_V3 ring, or a buffer for recvmsg() */
+struct classic_tap {
+	uint8_t *ring;
+	size_t ring_len;
+	unsigned int block_size, block_nr, block;	/* the ring's blocks, and the next to read */
+	uint8_t *rxbuf;
+};
+
+static struct classic_tap *C(const struct pc_tap *tap)
+{
+	return tap->priv;
+}
+
 static void count(struct pc_tap *tap, const uint8_t *data, uint32_t caplen, uint32_t len,
 		  const struct sockaddr_ll *sll, int vlan_moved)
 {
@@ -160,7 +173,7 @@ static int drain_ring(struct pc_tap *tap)
 
 	while (frames < PC_DRAIN_MAX) {
 		struct pc_tpacket_block_desc *bd =
-			(void *)(tap->ring + (size_t)tap->block * tap->block_size);
+			(void *)(C(tap)->ring + (size_t)C(tap)->block * C(tap)->block_size);
 		const uint8_t *p;
 		uint32_t i;
 
@@ -178,7 +191,7 @@ static int drain_ring(struct pc_tap *tap)
 		}
 		frames += (int)bd->bh1.num_pkts;
 		__atomic_store_n(&bd->bh1.block_status, PC_TP_STATUS_KERNEL, __ATOMIC_RELEASE);
-		tap->block = (tap->block + 1) % tap->block_nr;
+		C(tap)->block = (C(tap)->block + 1) % C(tap)->block_nr;
 	}
 	return frames;
 }
@@ -193,7 +206,7 @@ static int drain_recvmsg(struct pc_tap *tap)
 			uint8_t buf[CMSG_SPACE(sizeof(struct pc_tpacket_auxdata))];
 		} ctl;
 		struct sockaddr_ll sll;
-		struct iovec iov = { tap->rxbuf, PC_CLASSIC_SNAP_EXT };
+		struct iovec iov = { C(tap)->rxbuf, PC_CLASSIC_SNAP_EXT };
 		struct msghdr m = {
 			.msg_name = &sll, .msg_namelen = sizeof(sll),
 			.msg_iov = &iov, .msg_iovlen = 1,
@@ -216,7 +229,7 @@ static int drain_recvmsg(struct pc_tap *tap)
 				aux = (const void *)CMSG_DATA(c);
 		if (!aux)
 			return -EPROTO;	/* asked for on every socket: never absent */
-		count(tap, tap->rxbuf, (uint32_t)n, aux->tp_len, &sll,
+		count(tap, C(tap)->rxbuf, (uint32_t)n, aux->tp_len, &sll,
 		      (aux->tp_status & PC_TP_STATUS_VLAN_VALID) || aux->tp_vlan_tci);
 	}
 	return frames;
@@ -225,7 +238,7 @@ static int drain_recvmsg(struct pc_tap *tap)
 /* What is ready, bounded: the loop looks at its clock and signals between passes. */
 static int classic_drain(struct pc_tap *tap)
 {
-	int n = tap->ring ? drain_ring(tap) : drain_recvmsg(tap);
+	int n = C(tap)->ring ? drain_ring(tap) : drain_recvmsg(tap);
 
 	return n < 0 ? n : 0;
 }
@@ -238,40 +251,41 @@ static int classic_drain(struct pc_tap *tap)
 static int classic_read(struct pc_tap *tap)
 {
 	/* bounded all the same: a pass takes a block at least, so the ring once over */
-	unsigned int passes = tap->ring ? tap->block_nr + 1 : 64;
+	unsigned int passes = C(tap)->ring ? C(tap)->block_nr + 1 : 64;
 	int n;
 
 	do
-		n = tap->ring ? drain_ring(tap) : drain_recvmsg(tap);
+		n = C(tap)->ring ? drain_ring(tap) : drain_recvmsg(tap);
 	while (n >= PC_DRAIN_MAX && --passes);
 	return n < 0 ? n : 0;
 }
 
-static int classic_drops(struct pc_tap *tap, uint64_t *total)
+static int classic_drops(struct pc_tap *tap)
 {
 	/* reset on read: add up; the v3 struct starts like the old one */
 	struct pc_tpacket_stats_v3 st;
-	socklen_t len = tap->ring ? sizeof(st) : sizeof(struct pc_tpacket_stats);
+	socklen_t len = C(tap)->ring ? sizeof(st) : sizeof(struct pc_tpacket_stats);
 
 	memset(&st, 0, sizeof(st));
 	if (getsockopt(tap->sock, SOL_PACKET, PC_PACKET_STATISTICS, &st, &len) < 0)
 		return -errno;
 	tap->drops += st.tp_drops;
-	*total = tap->drops;
 	return 0;
 }
 
 static void classic_close(struct pc_tap *tap)
 {
-	if (tap->ring)
-		munmap(tap->ring, tap->ring_len);
 	if (tap->sock >= 0)
 		close(tap->sock);
-	free(tap->rxbuf);
-	tap->ring = NULL;
-	tap->rxbuf = NULL;
 	tap->sock = -1;
 	tap->nfds = 0;
+	if (!tap->priv)
+		return;
+	if (C(tap)->ring)
+		munmap(C(tap)->ring, C(tap)->ring_len);
+	free(C(tap)->rxbuf);
+	free(tap->priv);
+	tap->priv = NULL;
 }
 
 /* 0 with a ring set up, or -errno: the caller falls back to recvmsg(). */
@@ -305,11 +319,11 @@ static int setup_ring(struct pc_tap *tap)
 		pc_log("%s: mmap of the ring: %s, using recvmsg()", tap->name, strerror(errno));
 		return -errno;
 	}
-	tap->ring = ring;
-	tap->ring_len = (size_t)req.tp_block_size * req.tp_block_nr;
-	tap->block_size = req.tp_block_size;
-	tap->block_nr = req.tp_block_nr;
-	tap->block = 0;
+	C(tap)->ring = ring;
+	C(tap)->ring_len = (size_t)req.tp_block_size * req.tp_block_nr;
+	C(tap)->block_size = req.tp_block_size;
+	C(tap)->block_nr = req.tp_block_nr;
+	C(tap)->block = 0;
 	return 0;
 }
 
@@ -362,7 +376,11 @@ static int classic_open(struct pc_tap *tap)
 	int code;
 
 	tap->sock = -1;
-	tap->ring = tap->rxbuf = NULL;
+	tap->priv = calloc(1, sizeof(struct classic_tap));
+	if (!tap->priv) {
+		pc_err("%s: %s", tap->name, strerror(ENOMEM));
+		return PC_EXIT_FAIL;
+	}
 	code = new_socket(tap);
 	if (code)
 		goto out_close;
@@ -383,8 +401,8 @@ static int classic_open(struct pc_tap *tap)
 			    setsockopt(tap->sock, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
 				pc_log("%s: SO_RCVBUF: %s", tap->name, strerror(errno));
 		}
-		tap->rxbuf = malloc(PC_CLASSIC_SNAP_EXT);
-		if (!tap->rxbuf) {
+		C(tap)->rxbuf = malloc(PC_CLASSIC_SNAP_EXT);
+		if (!C(tap)->rxbuf) {
 			pc_err("%s: %s", tap->name, strerror(ENOMEM));
 			code = PC_EXIT_FAIL;
 			goto out_close;
@@ -394,12 +412,12 @@ static int classic_open(struct pc_tap *tap)
 	code = pc_tap_bind(tap);
 	if (code)
 		goto out_close;
-	tap->settle_ms = tap->ring ? 2 * RING_RETIRE_MS : 0;
+	tap->settle_ms = C(tap)->ring ? 2 * RING_RETIRE_MS : 0;
 	tap->fds[0] = tap->sock;
 	tap->nfds = 1;
-	if (tap->ring)
+	if (C(tap)->ring)
 		snprintf(tap->detail, sizeof(tap->detail), "TPACKET_V3 ring %ux%u KiB, snap %d/%d",
-			 tap->block_nr, tap->block_size >> 10,
+			 C(tap)->block_nr, C(tap)->block_size >> 10,
 			 tap->by == PC_BY_PROTO ? PC_CLASSIC_SNAP : PC_CLASSIC_SNAP_BY, PC_CLASSIC_SNAP_EXT);
 	else
 		snprintf(tap->detail, sizeof(tap->detail), "recvmsg+PACKET_AUXDATA, rcvbuf %u KiB, snap %d/%d",

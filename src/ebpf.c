@@ -190,28 +190,28 @@ int pc_ebpf_probe(void)
 
 static int load_counter(struct pc_tap *tap)
 {
+	struct pc_ebpf *e = tap->priv;
+	const int fds[PC_BY_NMAPS] = { e->map_fd, e->by_fds[0], e->by_fds[1], e->by_fds[2] };
 	enum pc_prog_id id;
 	char *log = NULL;
 	int n = 0;
 
-	const int fds[4] = { tap->map_fd, tap->by_fds[0], tap->by_fds[1], tap->by_fds[2] };
-
 	if (tap->by != PC_BY_PROTO && tap->link == PC_LINK_ETH)
-		id = have_wire && tap->percpu ? PC_PROG_ETH_BY_WIRE : tap->percpu ? PC_PROG_ETH_BY_PERCPU : PC_PROG_ETH_BY_XADD;
+		id = have_wire && e->percpu ? PC_PROG_ETH_BY_WIRE : e->percpu ? PC_PROG_ETH_BY_PERCPU : PC_PROG_ETH_BY_XADD;
 	else if (tap->by != PC_BY_PROTO)
-		id = have_wire && tap->percpu ? PC_PROG_RAW_BY_WIRE : tap->percpu ? PC_PROG_RAW_BY_PERCPU : PC_PROG_RAW_BY_XADD;
+		id = have_wire && e->percpu ? PC_PROG_RAW_BY_WIRE : e->percpu ? PC_PROG_RAW_BY_PERCPU : PC_PROG_RAW_BY_XADD;
 	else if (tap->link == PC_LINK_ETH)
-		id = have_wire ? PC_PROG_ETH_WIRE : tap->percpu ? PC_PROG_ETH_PERCPU : PC_PROG_ETH_XADD;
+		id = have_wire ? PC_PROG_ETH_WIRE : e->percpu ? PC_PROG_ETH_PERCPU : PC_PROG_ETH_XADD;
 	else
-		id = have_wire ? PC_PROG_RAW_WIRE : tap->percpu ? PC_PROG_RAW_PERCPU : PC_PROG_RAW_XADD;
-	tap->prog_fd = load_prog(id, fds, tap->by != PC_BY_PROTO ? 4 : 1, &log, &n);
-	if (tap->prog_fd < 0) {
-		int code = explain_bpf_error("bpf(BPF_PROG_LOAD)", pc_progs[id].name, -tap->prog_fd);
+		id = have_wire ? PC_PROG_RAW_WIRE : e->percpu ? PC_PROG_RAW_PERCPU : PC_PROG_RAW_XADD;
+	e->prog_fd = load_prog(id, fds, pc_progs[id].nmaps, &log, &n);
+	if (e->prog_fd < 0) {
+		int code = explain_bpf_error("bpf(BPF_PROG_LOAD)", pc_progs[id].name, -e->prog_fd);
 
 		if (log && pc_verbose)
 			fprintf(stderr, "%s", log);
 		free(log);
-		tap->prog_fd = -1;
+		e->prog_fd = -1;
 		return code;
 	}
 	snprintf(tap->detail, sizeof(tap->detail), "%s, %d insns", pc_progs[id].name, n);
@@ -223,36 +223,44 @@ static int load_counter(struct pc_tap *tap)
 
 static void ebpf_close(struct pc_tap *tap)
 {
+	struct pc_ebpf *e = tap->priv;
+
 	if (tap->sock >= 0)
 		close(tap->sock);
-	if (tap->prog_fd >= 0)
-		close(tap->prog_fd);
-	if (tap->map_fd >= 0)
-		close(tap->map_fd);
+	tap->sock = -1;
+	if (!e)
+		return;
+	if (e->prog_fd >= 0)
+		close(e->prog_fd);
+	if (e->map_fd >= 0)
+		close(e->map_fd);
 	pc_ebpf_by_close(tap);
-	free(tap->valbuf);
-	free(tap->keybuf);
-	tap->sock = tap->prog_fd = tap->map_fd = -1;
-	tap->valbuf = NULL;
-	tap->keybuf = NULL;
+	free(e->valbuf);
+	free(e->keybuf);
+	free(e);
+	tap->priv = NULL;
 }
 
 static int ebpf_open(struct pc_tap *tap)
 {
+	struct pc_ebpf *e;
 	int code, ncpu = 1;
 
-	tap->sock = tap->prog_fd = tap->map_fd = -1;
-	tap->by_fds[0] = tap->by_fds[1] = tap->by_fds[2] = -1;
-	tap->by_keys = NULL;
-	tap->by_val = NULL;
-	tap->valbuf = NULL;
-	tap->keybuf = NULL;
+	tap->sock = -1;
 	code = pc_ebpf_probe();
 	if (code)
 		return code;
+	/* its counters start at 0: seen is all zero */
+	e = tap->priv = calloc(1, sizeof(*e));
+	if (!e) {
+		pc_err("%s: %s", tap->name, strerror(ENOMEM));
+		return PC_EXIT_FAIL;
+	}
+	e->prog_fd = e->map_fd = -1;
+	e->by_fds[0] = e->by_fds[1] = e->by_fds[2] = -1;
 	/* a breakdown counts per CPU only where its program can copy headers */
-	tap->percpu = have_percpu && (tap->by == PC_BY_PROTO || have_load_bytes);
-	if (tap->percpu) {
+	e->percpu = have_percpu && (tap->by == PC_BY_PROTO || have_load_bytes);
+	if (e->percpu) {
 		ncpu = pc_bpf_possible_cpus();
 		if (ncpu < 0) {
 			pc_err("/sys/devices/system/cpu/possible: %s", strerror(-ncpu));
@@ -260,21 +268,21 @@ static int ebpf_open(struct pc_tap *tap)
 			goto out_close;
 		}
 	}
-	tap->ncpu = ncpu;
+	e->ncpu = ncpu;
 	/* sizeof(struct pc_counter) is a multiple of 8: no per-CPU padding */
-	tap->valbuf = calloc((size_t)PC_NKEYS * (size_t)ncpu, sizeof(struct pc_counter));
-	tap->keybuf = calloc(PC_NKEYS, sizeof(uint32_t));
-	if (!tap->valbuf || !tap->keybuf) {
+	e->valbuf = calloc((size_t)PC_NKEYS * (size_t)ncpu, sizeof(struct pc_counter));
+	e->keybuf = calloc(PC_NKEYS, sizeof(uint32_t));
+	if (!e->valbuf || !e->keybuf) {
 		pc_err("%s: %s", tap->name, strerror(ENOMEM));
 		code = PC_EXIT_FAIL;
 		goto out_close;
 	}
 
 	/* with --by, two more counters: the frames whose key found the entries full */
-	tap->map_fd = pc_bpf_map_create(tap->percpu ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY,
+	e->map_fd = pc_bpf_map_create(e->percpu ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY,
 					sizeof(uint32_t), sizeof(struct pc_counter),
 					PC_NKEYS + (tap->by != PC_BY_PROTO ? PC_DIR_COUNT : 0), "pktcount");
-	if (tap->map_fd < 0) {
+	if (e->map_fd < 0) {
 		code = explain_bpf_error("bpf(BPF_MAP_CREATE) for", tap->name, errno);
 		goto out_close;
 	}
@@ -287,18 +295,18 @@ static int ebpf_open(struct pc_tap *tap)
 	code = pc_tap_socket(tap);
 	if (code)
 		goto out_close;
-	if (setsockopt(tap->sock, SOL_SOCKET, SO_ATTACH_BPF, &tap->prog_fd, sizeof(tap->prog_fd)) < 0) {
-		int e = errno;
+	if (setsockopt(tap->sock, SOL_SOCKET, SO_ATTACH_BPF, &e->prog_fd, sizeof(e->prog_fd)) < 0) {
+		int err = errno;
 
-		pc_err("setsockopt(SO_ATTACH_BPF) on %s: %s (%s)", tap->name, strerror(e), pc_errno_name(e));
-		code = e == ENOPROTOOPT ? PC_EXIT_UNSUPPORTED : PC_EXIT_FAIL;
+		pc_err("setsockopt(SO_ATTACH_BPF) on %s: %s (%s)", tap->name, strerror(err), pc_errno_name(err));
+		code = err == ENOPROTOOPT ? PC_EXIT_UNSUPPORTED : PC_EXIT_FAIL;
 		goto out_close;
 	}
 	code = pc_tap_bind(tap);
 	if (code)
 		goto out_close;
 	pc_log("%s: ebpf (%s, %s); counts in %s units: %s", tap->name, tap->detail,
-	       tap->percpu ? "PERCPU_ARRAY" : "ARRAY+XADD", pc_unit_name(tap->unit), tap->unit_why);
+	       e->percpu ? "PERCPU_ARRAY" : "ARRAY+XADD", pc_unit_name(tap->unit), tap->unit_why);
 	return PC_EXIT_OK;
 
 out_close:
@@ -306,26 +314,37 @@ out_close:
 	return code;
 }
 
-/* The protocol counters: totals = what earlier attachments counted + the map now. */
+/*
+ * The protocol counters: the totals grow by what each counter gained since
+ * the last read, so they go on from earlier attachments, and never go
+ * backwards: on 32-bit systems the kernel copies a 64-bit counter out in two
+ * halves, and a read can catch one half updated (the next read is whole).
+ */
 static int read_proto(struct pc_tap *tap)
 {
-	const struct pc_counter *v = tap->valbuf;
+	struct pc_ebpf *e = tap->priv;
+	const struct pc_counter *v = e->valbuf;
 	uint32_t key;
 	int c;
 
-	if (pc_bpf_array_read(tap->map_fd, PC_NKEYS, tap->keybuf, tap->valbuf,
-			      (size_t)tap->ncpu * sizeof(struct pc_counter)) < 0)
+	if (pc_bpf_array_read(e->map_fd, PC_NKEYS, e->keybuf, e->valbuf,
+			      (size_t)e->ncpu * sizeof(struct pc_counter)) < 0)
 		return -errno;
-	for (key = 0; key < PC_NKEYS; key++, v += tap->ncpu) {
+	for (key = 0; key < PC_NKEYS; key++, v += e->ncpu) {
 		uint64_t bytes = 0, packets = 0;
 
-		for (c = 0; c < tap->ncpu; c++) {
+		for (c = 0; c < e->ncpu; c++) {
 			bytes += v[c].bytes;
 			packets += v[c].packets;
 		}
-		/* on top of what earlier attachments of this interface counted */
-		tap->total[key].bytes = tap->base[key].bytes + bytes;
-		tap->total[key].packets = tap->base[key].packets + packets;
+		if (bytes > e->seen[key].bytes) {
+			tap->total[key].bytes += bytes - e->seen[key].bytes;
+			e->seen[key].bytes = bytes;
+		}
+		if (packets > e->seen[key].packets) {
+			tap->total[key].packets += packets - e->seen[key].packets;
+			e->seen[key].packets = packets;
+		}
 	}
 	return 0;
 }

@@ -51,41 +51,43 @@ static double now(void)
 
 static int set_ctl(struct pc_tap *tap)
 {
+	struct pc_ebpf *e = tap->priv;
 	const uint32_t zero = 0;
 	/* the map counted into from now on was drained: not full */
-	const struct ctl c = { tap->by_gen, (uint32_t)tap->by, { 0, 0 } };
+	const struct ctl c = { e->by_gen, (uint32_t)tap->by, { 0, 0 } };
 
-	return pc_bpf_map_update(tap->by_fds[0], &zero, &c, 0) < 0 ? -errno : 0;
+	return pc_bpf_map_update(e->by_fds[0], &zero, &c, 0) < 0 ? -errno : 0;
 }
 
 int pc_ebpf_by_open(struct pc_tap *tap)
 {
-	uint32_t type = tap->percpu ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH;
-	size_t value = 2 * sizeof(struct pc_counter) * (size_t)tap->ncpu;
+	struct pc_ebpf *e = tap->priv;
+	uint32_t type = e->percpu ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH;
+	size_t value = 2 * sizeof(struct pc_counter) * (size_t)e->ncpu;
 	size_t elem = sizeof(struct pc_bkey) + value + BY_ELEM_OVERHEAD;
 	uint32_t cap = tap->ent.max;
 	int i;
 
 	if (cap > BY_MAP_BUDGET / 2 / elem)
 		cap = (uint32_t)(BY_MAP_BUDGET / 2 / elem);
-	tap->by_cap = cap;
-	tap->by_gen = 0;
-	tap->by_flipped = now();
-	memset(tap->by_over_seen, 0, sizeof(tap->by_over_seen));
-	tap->by_keys = calloc(cap, sizeof(struct pc_bkey));
-	tap->by_batch = cap < BY_BATCH ? cap : BY_BATCH;
-	tap->by_val = calloc(tap->by_batch ? tap->by_batch : 1, value);
-	if (!tap->by_keys || !tap->by_val) {
+	e->by_cap = cap;
+	e->by_gen = 0;
+	e->by_flipped = now();
+	memset(e->by_over_seen, 0, sizeof(e->by_over_seen));
+	e->by_keys = calloc(cap, sizeof(struct pc_bkey));
+	e->by_batch = cap < BY_BATCH ? cap : BY_BATCH;
+	e->by_val = calloc(e->by_batch ? e->by_batch : 1, value);
+	if (!e->by_keys || !e->by_val) {
 		pc_err("%s: %s", tap->name, strerror(ENOMEM));
 		return PC_EXIT_FAIL;
 	}
-	tap->by_fds[0] = pc_bpf_map_create(BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(struct ctl), 1,
+	e->by_fds[0] = pc_bpf_map_create(BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(struct ctl), 1,
 					   "pktcount_ctl");
-	for (i = 1; i < 3 && tap->by_fds[i - 1] >= 0; i++)
-		tap->by_fds[i] = pc_bpf_map_create(type, sizeof(struct pc_bkey), 2 * sizeof(struct pc_counter),
+	for (i = 1; i < 3 && e->by_fds[i - 1] >= 0; i++)
+		e->by_fds[i] = pc_bpf_map_create(type, sizeof(struct pc_bkey), 2 * sizeof(struct pc_counter),
 						   cap, "pktcount_by");
 	for (i = 0; i < 3; i++)
-		if (tap->by_fds[i] < 0) {
+		if (e->by_fds[i] < 0) {
 			pc_err("bpf(BPF_MAP_CREATE) for %s's breakdown (%u keys): %s (%s)", tap->name, cap,
 			       strerror(errno), pc_errno_name(errno));
 			return errno == EPERM ? PC_EXIT_PRIV : PC_EXIT_FAIL;
@@ -95,34 +97,36 @@ int pc_ebpf_by_open(struct pc_tap *tap)
 		return PC_EXIT_FAIL;
 	}
 	pc_log("%s: --by %s: two %s maps of %u keys, about %zu KiB of kernel memory", tap->name,
-	       pc_by_name(tap->by), tap->percpu ? "PERCPU_HASH" : "HASH", cap, 2 * (size_t)cap * elem >> 10);
+	       pc_by_name(tap->by), e->percpu ? "PERCPU_HASH" : "HASH", cap, 2 * (size_t)cap * elem >> 10);
 	return PC_EXIT_OK;
 }
 
 void pc_ebpf_by_close(struct pc_tap *tap)
 {
+	struct pc_ebpf *e = tap->priv;
 	int i;
 
 	for (i = 0; i < 3; i++) {
-		if (tap->by_fds[i] >= 0)
-			close(tap->by_fds[i]);
-		tap->by_fds[i] = -1;
+		if (e->by_fds[i] >= 0)
+			close(e->by_fds[i]);
+		e->by_fds[i] = -1;
 	}
-	free(tap->by_keys);
-	free(tap->by_val);
-	tap->by_keys = NULL;
-	tap->by_val = NULL;
+	free(e->by_keys);
+	free(e->by_val);
+	e->by_keys = NULL;
+	e->by_val = NULL;
 }
 
 /* One entry's value, every CPU's, both directions, into the table. */
 static void take(struct pc_tap *tap, const struct pc_bkey *key, const struct pc_counter *v)
 {
+	struct pc_ebpf *e = tap->priv;
 	int c, d;
 
 	for (d = 0; d < PC_DIR_COUNT; d++) {
 		struct pc_counter sum = { 0, 0 };
 
-		for (c = 0; c < tap->ncpu; c++) {
+		for (c = 0; c < e->ncpu; c++) {
 			sum.bytes += v[2 * c + d].bytes;
 			sum.packets += v[2 * c + d].packets;
 		}
@@ -138,16 +142,17 @@ static void take(struct pc_tap *tap, const struct pc_bkey *key, const struct pc_
  */
 static int drain_batch(struct pc_tap *tap, int fd)
 {
+	struct pc_ebpf *e = tap->priv;
 	static int take_ok = -1;	/* until tried: whether the kernel has it */
-	const size_t vsize = 2 * sizeof(struct pc_counter) * (size_t)tap->ncpu;
+	const size_t vsize = 2 * sizeof(struct pc_counter) * (size_t)e->ncpu;
 	uint32_t token = 0, n, i;
 	int ret, first = 1;
 
 	if (!take_ok)
 		return 1;
 	do {
-		n = tap->by_batch;
-		ret = pc_bpf_map_take_batch(fd, first, &token, tap->by_keys, tap->by_val, &n);
+		n = e->by_batch;
+		ret = pc_bpf_map_take_batch(fd, first, &token, e->by_keys, e->by_val, &n);
 		if (ret < 0) {
 			if (first && take_ok < 0 && errno == EINVAL)
 				return take_ok = 0, 1;	/* before 5.6 */
@@ -156,7 +161,7 @@ static int drain_batch(struct pc_tap *tap, int fd)
 		take_ok = 1;
 		first = 0;
 		for (i = 0; i < n; i++)
-			take(tap, &tap->by_keys[i], (const struct pc_counter *)((const char *)tap->by_val + i * vsize));
+			take(tap, &e->by_keys[i], (const struct pc_counter *)((const char *)e->by_val + i * vsize));
 	} while (ret == 0);
 	return 0;
 }
@@ -164,6 +169,7 @@ static int drain_batch(struct pc_tap *tap, int fd)
 /* Every entry of map fd into the table, each deleted once taken; 0 or -errno. */
 static int drain(struct pc_tap *tap, int fd)
 {
+	struct pc_ebpf *e = tap->priv;
 	/*
 	 * No filter counts into it: walk it whole, then take what the walk
 	 * found.  The walk starts from a key no entry has: a NULL key for "the
@@ -176,16 +182,16 @@ static int drain(struct pc_tap *tap, int fd)
 
 	if (ret <= 0)
 		return ret;
-	for (n = 0; n < tap->by_cap; n++)
-		if (pc_bpf_map_next_key(fd, n ? &tap->by_keys[n - 1] : &none, &tap->by_keys[n]) < 0)
+	for (n = 0; n < e->by_cap; n++)
+		if (pc_bpf_map_next_key(fd, n ? &e->by_keys[n - 1] : &none, &e->by_keys[n]) < 0)
 			break;
-	if (n < tap->by_cap && errno != ENOENT)
+	if (n < e->by_cap && errno != ENOENT)
 		return -errno;
 	for (i = 0; i < n; i++) {
-		if (pc_bpf_map_lookup(fd, &tap->by_keys[i], tap->by_val) < 0)
+		if (pc_bpf_map_lookup(fd, &e->by_keys[i], e->by_val) < 0)
 			return -errno;
-		take(tap, &tap->by_keys[i], tap->by_val);
-		if (pc_bpf_map_delete(fd, &tap->by_keys[i]) < 0)
+		take(tap, &e->by_keys[i], e->by_val);
+		if (pc_bpf_map_delete(fd, &e->by_keys[i]) < 0)
 			return -errno;
 	}
 	return 0;
@@ -194,17 +200,18 @@ static int drain(struct pc_tap *tap, int fd)
 /* The overflow slots since the last read, into the table's overflow entry. */
 static int overflow(struct pc_tap *tap)
 {
+	struct pc_ebpf *e = tap->priv;
 	static const struct pc_bkey other = { .what = PC_BKEY_OTHER };
-	const struct pc_counter *v = tap->by_val;
+	const struct pc_counter *v = e->by_val;
 	uint32_t key;
 	int c;
 
 	for (key = PC_NKEYS; key < PC_NKEYS + PC_DIR_COUNT; key++) {
-		struct pc_counter sum = { 0, 0 }, *seen = &tap->by_over_seen[key - PC_NKEYS];
+		struct pc_counter sum = { 0, 0 }, *seen = &e->by_over_seen[key - PC_NKEYS];
 
-		if (pc_bpf_map_lookup(tap->map_fd, &key, tap->by_val) < 0)
+		if (pc_bpf_map_lookup(e->map_fd, &key, e->by_val) < 0)
 			return -errno;
-		for (c = 0; c < tap->ncpu; c++) {
+		for (c = 0; c < e->ncpu; c++) {
 			sum.bytes += v[c].bytes;
 			sum.packets += v[c].packets;
 		}
@@ -221,7 +228,8 @@ static int overflow(struct pc_tap *tap)
 /* Until PC_BY_GRACE_MS after the last flip: no filter that read the old gen runs then. */
 static void grace(const struct pc_tap *tap)
 {
-	double left = tap->by_flipped + PC_BY_GRACE_MS / 1000.0 - now();
+	const struct pc_ebpf *e = tap->priv;
+	double left = e->by_flipped + PC_BY_GRACE_MS / 1000.0 - now();
 
 	if (left > 0) {
 		/* ppoll: the counting loop's seccomp list has it for waiting */
@@ -233,17 +241,19 @@ static void grace(const struct pc_tap *tap)
 
 void pc_ebpf_by_flip(struct pc_tap *tap)
 {
-	tap->by_gen ^= 1;
-	tap->by_flipped = now();
+	struct pc_ebpf *e = tap->priv;
+	e->by_gen ^= 1;
+	e->by_flipped = now();
 	if (set_ctl(tap) < 0)
 		pc_err("%s: writing the breakdown's control map: %s; its entries wait", tap->name, strerror(errno));
 }
 
 int pc_ebpf_by_read(struct pc_tap *tap)
 {
+	struct pc_ebpf *e = tap->priv;
 	int ret = overflow(tap);
 
 	/* the map flipped out at the prepare step: once no filter can still be writing it */
 	grace(tap);
-	return ret ? ret : drain(tap, tap->by_fds[1 + (tap->by_gen ^ 1)]);
+	return ret ? ret : drain(tap, e->by_fds[1 + (e->by_gen ^ 1)]);
 }

@@ -5,6 +5,27 @@
 
 #include "pktcount.h"
 
+/*
+ * The eBPF back end's state of one tap (tap->priv): only src/ebpf.c and
+ * src/ebpf_by.c see it.
+ */
+struct pc_ebpf {
+	int map_fd, prog_fd;
+	int percpu, ncpu;	/* per-CPU maps, and the CPUs their values are for */
+	void *valbuf;		/* PC_NKEYS values, ncpu counters each */
+	uint32_t *keybuf;	/* PC_NKEYS keys, for batch reads */
+	/* the protocol counters at the last read: totals grow by what they gained since */
+	struct pc_counter seen[PC_NKEYS];
+	/* --by */
+	int by_fds[3];		/* control, and the two entry maps */
+	uint32_t by_gen, by_cap;	/* the entry map counted into; keys each holds */
+	double by_flipped;	/* when by_gen last changed (CLOCK_MONOTONIC) */
+	struct pc_counter by_over_seen[PC_DIR_COUNT];	/* the overflow slots at the last read */
+	struct pc_bkey *by_keys;	/* by_cap keys, for a drain */
+	void *by_val;		/* by_batch entries' values, every CPU's, for a drain */
+	uint32_t by_batch;	/* entries a drain takes per call */
+};
+
 /* How long after a flip the map flipped out may still be counted into, at most. */
 #define PC_BY_GRACE_MS 10
 

@@ -64,13 +64,11 @@ static int detach(struct ctx *c, struct pc_tap *tap, const struct pc_link_event 
 	if (ret < 0 && ret != -ENETDOWN)
 		pc_err("reading the last counts of %s: %s", tap->name, strerror(-ret));
 	if (tap->be->drops)
-		tap->be->drops(tap, &tap->drops);
+		tap->be->drops(tap);
 	tap->be->close(tap);
 	tap->attached = 0;
 	tap->ifindex = 0;
-	/* what the next attachment counts comes on top (eBPF maps and pcap stats start at 0) */
-	memcpy(tap->base, tap->total, sizeof(tap->base));
-	tap->drops_base = tap->drops;
+	/* what the next attachment counts comes on top: the back ends add to the totals */
 	/* the kernel's counters died with the device: keep them as last read */
 	tap->k_before = tap->k_now;
 	return say_event(c, tap, "detached", NULL, "the interface was deleted; totals kept");
@@ -139,8 +137,6 @@ static int attach(struct ctx *c, int i, const char *name)
 static void fold(struct pc_tap *dst, const struct pc_tap *src)
 {
 	for (int k = 0; k < PC_NKEYS; k++) {
-		dst->base[k].bytes += src->total[k].bytes;
-		dst->base[k].packets += src->total[k].packets;
 		dst->total[k].bytes += src->total[k].bytes;
 		dst->total[k].packets += src->total[k].packets;
 		dst->prev[k].bytes += src->prev[k].bytes;
@@ -148,7 +144,6 @@ static void fold(struct pc_tap *dst, const struct pc_tap *src)
 	}
 	pc_entries_fold(&dst->ent, &src->ent);
 	dst->drops += src->drops;
-	dst->drops_base += src->drops;
 	dst->prev_drops += src->prev_drops;
 	dst->k_before.rx_packets += src->k_now.rx_packets;
 	dst->k_before.tx_packets += src->k_now.tx_packets;

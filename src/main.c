@@ -550,18 +550,7 @@ static int read_all(struct ctx *c)
 			pc_err("reading the counters of %s: %s", tap->name, strerror(-ret));
 			return PC_EXIT_FAIL;
 		}
-		/*
-		 * Totals never go backwards.  On 32-bit systems the kernel copies a
-		 * 64-bit counter out in two halves, and a read can catch it half
-		 * updated; the next read is whole again.
-		 */
-		for (int k = 0; k < PC_NKEYS; k++) {
-			if (tap->total[k].bytes < tap->prev[k].bytes)
-				tap->total[k].bytes = tap->prev[k].bytes;
-			if (tap->total[k].packets < tap->prev[k].packets)
-				tap->total[k].packets = tap->prev[k].packets;
-		}
-		if (tap->be->drops && (ret = tap->be->drops(tap, &tap->drops)) < 0) {
+		if (tap->be->drops && (ret = tap->be->drops(tap)) < 0) {
 			pc_err("reading the drop counter of %s: %s", tap->name, strerror(-ret));
 			return PC_EXIT_FAIL;
 		}

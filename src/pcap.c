@@ -23,6 +23,7 @@
 #include <net/if_arp.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pktcount.h"
@@ -38,6 +39,17 @@
 #define PCAP_BUFFER_MIN (2 * (256 << 10))
 
 /* --ring-size, per handle: each handle gets a copy of every frame */
+/* The pcap back end's state of a tap (tap->priv). */
+struct pcap_tap {
+	pcap_t *h[2];		/* a handle per direction: rx, tx */
+	uint64_t drops_seen[2];	/* each handle's pcap_stats() drops at the last read */
+};
+
+static struct pcap_tap *P(struct pc_tap *tap)
+{
+	return tap->priv;
+}
+
 static int pcap_buffer_size(void)
 {
 	return pc_ring_size < PCAP_BUFFER_MIN ? PCAP_BUFFER_MIN : (int)pc_ring_size;
@@ -75,11 +87,11 @@ static int pcap_drain(struct pc_tap *tap)
 {
 	int dir;
 
-	for (dir = 0; dir < 2 && tap->pcap[dir]; dir++) {
-		struct dispatch d = { tap, dir, pcap_datalink(tap->pcap[dir]) };
+	for (dir = 0; dir < 2 && P(tap)->h[dir]; dir++) {
+		struct dispatch d = { tap, dir, pcap_datalink(P(tap)->h[dir]) };
 
 		/* bounded: a flood must not keep the loop from its deadline or a signal */
-		if (pcap_dispatch(tap->pcap[dir], PC_DRAIN_MAX, on_frame, (u_char *)&d) >= 0)
+		if (pcap_dispatch(P(tap)->h[dir], PC_DRAIN_MAX, on_frame, (u_char *)&d) >= 0)
 			continue;
 		/*
 		 * libpcap fails a read when the interface went down or away ("The
@@ -88,41 +100,51 @@ static int pcap_drain(struct pc_tap *tap)
 		 */
 		if (!pc_iface_up(tap->ifindex))
 			return -ENETDOWN;
-		pc_err("pcap_dispatch on %s: %s", tap->name, pcap_geterr(tap->pcap[dir]));
+		pc_err("pcap_dispatch on %s: %s", tap->name, pcap_geterr(P(tap)->h[dir]));
 		return -EIO;
 	}
 	return 0;
 }
 
-static int pcap_drops(struct pc_tap *tap, uint64_t *total)
+static int pcap_drops(struct pc_tap *tap)
 {
-	uint64_t sum = 0;
 	int dir;
 
-	for (dir = 0; dir < 2 && tap->pcap[dir]; dir++) {
+	for (dir = 0; dir < 2 && P(tap)->h[dir]; dir++) {
 		struct pcap_stat st;
 
-		if (pcap_stats(tap->pcap[dir], &st) < 0) {
-			pc_err("pcap_stats on %s: %s", tap->name, pcap_geterr(tap->pcap[dir]));
+		if (pcap_stats(P(tap)->h[dir], &st) < 0) {
+			pc_err("pcap_stats on %s: %s", tap->name, pcap_geterr(P(tap)->h[dir]));
 			return -EIO;
 		}
-		/* 32-bit and cumulative in libpcap (its #1733): good for 4 G drops */
-		sum += st.ps_drop;
+		/* 32-bit and cumulative in libpcap (its #1733): good for 4 G drops a handle */
+		if (st.ps_drop > P(tap)->drops_seen[dir])
+			tap->drops += st.ps_drop - P(tap)->drops_seen[dir];
+		P(tap)->drops_seen[dir] = st.ps_drop;
 	}
-	*total = tap->drops_base + sum;
 	return 0;
 }
 
-static void pcap_close_tap(struct pc_tap *tap)
+/* Both handles closed: the interface went down, or the tap closes. */
+static void close_handles(struct pc_tap *tap)
 {
 	int dir;
 
 	for (dir = 0; dir < 2; dir++) {
-		if (tap->pcap[dir])
-			pcap_close(tap->pcap[dir]);
-		tap->pcap[dir] = NULL;
+		if (P(tap)->h[dir])
+			pcap_close(P(tap)->h[dir]);
+		P(tap)->h[dir] = NULL;
 	}
 	tap->nfds = 0;
+}
+
+static void pcap_close_tap(struct pc_tap *tap)
+{
+	if (!tap->priv)
+		return;
+	close_handles(tap);
+	free(tap->priv);
+	tap->priv = NULL;
 }
 
 /* One direction's handle: activated, non-blocking. */
@@ -132,7 +154,9 @@ static int open_handle(struct pc_tap *tap, int outgoing)
 	pcap_t *p;
 	int ret, fd;
 
-	p = tap->pcap[outgoing] = pcap_create(tap->name, errbuf);
+	/* a new handle's stats start at 0 */
+	P(tap)->drops_seen[outgoing] = 0;
+	p = P(tap)->h[outgoing] = pcap_create(tap->name, errbuf);
 	if (!p) {
 		pc_err("pcap_create on %s: %s", tap->name, errbuf);
 		return PC_EXIT_FAIL;
@@ -191,10 +215,10 @@ static int pcap_up(struct pc_tap *tap)
 	int code = PC_EXIT_OK, dir;
 
 	for (dir = 0; dir < 2 && !code; dir++)
-		if (!tap->pcap[dir])
+		if (!P(tap)->h[dir])
 			code = open_handle(tap, dir);
 	if (code) {
-		pcap_close_tap(tap);
+		close_handles(tap);
 		if (code < 0)
 			pc_log("%s: pcap: down; opened when it comes up", tap->name);
 		else
@@ -207,11 +231,17 @@ static int pcap_open_tap(struct pc_tap *tap)
 {
 	int code;
 
-	tap->pcap[0] = tap->pcap[1] = NULL;
 	tap->nfds = 0;
+	tap->priv = calloc(1, sizeof(struct pcap_tap));
+	if (!tap->priv) {
+		pc_err("%s: %s", tap->name, strerror(ENOMEM));
+		return PC_EXIT_FAIL;
+	}
 	code = pcap_up(tap);
-	if (code)
+	if (code) {
+		pcap_close_tap(tap);
 		return code;
+	}
 	tap->settle_ms = 2 * PCAP_TIMEOUT_MS;
 	snprintf(tap->detail, sizeof(tap->detail), "%s, snaplen %d, buffer 2x%d KiB",
 		 pcap_lib_version(), PC_CLASSIC_SNAP_EXT, pcap_buffer_size() >> 10);

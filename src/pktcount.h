@@ -43,7 +43,9 @@ struct pc_backend {
 	int (*open)(struct pc_tap *tap);
 	/*
 	 * Bring tap->total up to date: every key since the first attachment;
-	 * 0 or -errno.  Userspace modes count into it as they drain, so their
+	 * 0 or -errno.  The back end owns the totals: a read leaves them
+	 * cumulative and never decreasing, and a tap opened again counts on
+	 * top of them.  Userspace modes count into them as they drain, so their
 	 * read is their drain.
 	 */
 	int (*read)(struct pc_tap *tap);
@@ -59,8 +61,11 @@ struct pc_backend {
 	 * tap (src/ebpf_by.c).
 	 */
 	void (*prepare)(struct pc_tap *tap);
-	/* frames the kernel dropped before we saw them, since open; 0 or -errno */
-	int (*drops)(struct pc_tap *tap, uint64_t *total);
+	/*
+	 * Add the frames the kernel dropped before we saw them, since the last
+	 * call, to tap->drops (NULL: it drops none); 0 or -errno.
+	 */
+	int (*drops)(struct pc_tap *tap);
 	void (*close)(struct pc_tap *tap);
 	/*
 	 * The interface of an open tap is up (NULL: nothing to do).  pcap mode
@@ -132,30 +137,13 @@ struct pc_tap {
 	/* what the main loop polls, calling be->drain when one is readable */
 #define PC_TAP_MAX_FDS 2
 	int fds[PC_TAP_MAX_FDS], nfds;
-	/* eBPF */
-	int sock, map_fd, prog_fd, percpu, ncpu;
-	void *valbuf;		/* PC_NKEYS values, ncpu counters each */
-	uint32_t *keybuf;	/* PC_NKEYS keys, for batch reads */
-	int by_fds[3];		/* --by: control, and the two entry maps (src/ebpf_by.c) */
-	uint32_t by_gen, by_cap;	/* the entry map counted into; keys each holds */
-	double by_flipped;	/* when by_gen last changed (CLOCK_MONOTONIC) */
-	struct pc_counter by_over_seen[PC_DIR_COUNT];	/* the overflow slots at the last read */
-	struct pc_bkey *by_keys;	/* by_cap keys, for a drain */
-	void *by_val;		/* by_batch entries' values, every CPU's, for a drain */
-	uint32_t by_batch;	/* entries a drain takes per call */
-	/* pcap: one handle per direction */
-	void *pcap[2];
-	/* classic: a TPACKET_V3 ring, or a buffer for recvmsg() */
-	uint8_t *ring;
-	size_t ring_len;
-	unsigned int block_size, block_nr, block;
-	uint8_t *rxbuf;
+	int sock;		/* the packet socket of eBPF and classic modes, else -1 */
+	void *priv;		/* the back end's own state: opened with it, freed at its close */
 	int settle_ms;		/* how long frames may take to reach userspace */
 	/* counts: as last read, and as at the previous interval */
 	struct pc_counter total[PC_NKEYS];
 	struct pc_counter prev[PC_NKEYS];
-	struct pc_counter base[PC_NKEYS];	/* eBPF: what earlier attachments counted */
-	uint64_t drops, prev_drops, drops_base;
+	uint64_t drops, prev_drops;
 	/* --check: the interface's own counters since pktcount started counting it */
 	int check;
 	char kind[16];		/* the device's kind ("" for a NIC's own device) */
