@@ -78,7 +78,7 @@ enum label {
 	L_V6_NOPORTS3, L_V6_PORTSOK3, L_V6_NOPORTS4, L_V6_PORTSOK4,
 	L_BY, L_B_TX, L_B_SLOT, L_B_MAC, L_B_MACSRC, L_B_IP, L_B_NOT4, L_B_IHL, L_B_KIND,
 	L_B_HOSTZ, L_B_FLOW, L_B_PORTS, L_B_CLASS, L_B_C6, L_B_CNONIP, L_B_CSET, L_B_UPDATE,
-	L_B_VALTX, L_B_VAL, L_B_HDR20, L_B_HDR, L_B_PORTSLD, L_B_PORTSIN, L_B_M1, L_B_MAP, L_B_RETRY, L_B_ADD, L_B_ADDTX, L_B_FULL,
+	L_B_VALTX, L_B_VAL, L_B_M1, L_B_MAP, L_B_RETRY, L_B_ADD, L_B_ADDTX, L_B_FULL,
 	L_B_GEN0, L_B_SETFULL, L_B_FULL1,
 	L_NLABELS
 };
@@ -186,8 +186,8 @@ static const struct pc_asm raw_head[] = {
 #define FP_SAVE		(-144)	/* r0 across a load */
 #define FP_FULL		(-152)	/* the map counted into is full: no update tried */
 #define FP_PKTS		(-160)	/* this frame's packets: 1, or in wire units its segments */
-#define FP_HDR		(-192)	/* IPv4: the header's first 20 bytes, in network order, */
-#define FP_PORTS	(-172)	/* then the transport's first 4 bytes (the ports) */
+#define FP_PORTS	(-168)	/* the transport's first 4 bytes (the ports), in network order */
+#define FP_HDR		(-192)	/* IPv4: the header's first 20 bytes, in network order */
 #define BKEY(FIELD)	(FP_BKEY + (int)offsetof(struct pc_bkey, FIELD))
 
 /*
@@ -508,7 +508,7 @@ LABEL(L_COUNT),
  * sit in page fragments (drivers that build skbs with napi_gro_frags,
  * AF_PACKET's TX ring) each goes through skb_copy_bits(); one copy per
  * header instead of one per word is most of --by flow's cost there
- * (bench/run.sh: 208 ns a frame with words, 124 with the IPv4 header copied).
+ * (bench/run.sh: 208 ns a frame with words, 124 with the headers copied).
  */
 static const struct pc_asm by_init[] = {
 	/* noports = 0: only a later fragment sets it */
@@ -586,11 +586,13 @@ LABEL(L_COUNT),
 	I(BPF_STX_MEM(BPF_W, BPF_REG_10, BPF_REG_0, (TO)))
 
 /*
- * Copy LEN bytes at r8 + OFF to fp + TO in one call (4.13+); the frame was
- * checked to hold them, but should the copy fail (it zeroes fp + TO), goto
- * FAIL.  r8 survives the call, as it survives LD_IND.
+ * Copy LEN bytes at r8 + OFF to fp + TO in one call (4.13+).  The frame was
+ * checked to hold them; should the copy fail all the same, the frame counts
+ * under other, as a key with no room does (the sum over entries stays the
+ * total), and no half-built key goes on through the verifier's paths.  r8
+ * survives the call, as it survives LD_IND.
  */
-#define LOAD_BYTES(OFF, TO, LEN, FAIL)					\
+#define LOAD_BYTES(OFF, TO, LEN)					\
 	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_6)),				\
 	I(BPF_MOV64_REG(BPF_REG_2, BPF_REG_8)),				\
 	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, (OFF))),			\
@@ -598,7 +600,7 @@ LABEL(L_COUNT),
 	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_3, (TO))),			\
 	I(BPF_MOV64_IMM(BPF_REG_4, (LEN))),				\
 	I(BPF_EMIT_CALL(BPF_FUNC_skb_load_bytes)),			\
-	JI(BPF_JNE, BPF_REG_0, 0, (FAIL))
+	JI(BPF_JNE, BPF_REG_0, 0, L_B_FULL)
 
 /*
  * The header bytes a key is built from, by kind: LD words one at a time
@@ -611,22 +613,13 @@ LABEL(L_COUNT),
 	I(BPF_LD_IND(BPF_H, BPF_REG_8, 4)),				\
 	I(BPF_ENDIAN_TO_BE(BPF_REG_0, 16)),				\
 	I(BPF_STX_MEM(BPF_H, BPF_REG_10, BPF_REG_0, BKEY(a) + 4))
-#define MAC_LB	LOAD_BYTES(0, BKEY(a), PC_ETH_ALEN, L_B_CLASS)
+#define MAC_LB	LOAD_BYTES(0, BKEY(a), PC_ETH_ALEN)
 /* the IPv4 header at r8: words 0, 1 (IHL, fragment offset), 3 and 4 (the addresses) at FP_HDR */
 #define IP4_HDR_LD							\
 	WORD(0, FP_HDR), WORD(4, FP_HDR + 4),				\
 	WORD(PC_IPV4_SRC_OFF, FP_HDR + PC_IPV4_SRC_OFF),		\
 	WORD(PC_IPV4_SRC_OFF + 4, FP_HDR + PC_IPV4_SRC_OFF + 4)
-/* with the ports behind it when the frame holds them: one copy for a header without options */
-#define IP4_HDR_LB							\
-	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_8)),				\
-	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, PC_IPV4_HLEN + 4)),		\
-	JR(BPF_JGT, BPF_REG_1, BPF_REG_9, L_B_HDR20),			\
-	LOAD_BYTES(0, FP_HDR, PC_IPV4_HLEN + 4, L_B_CLASS),		\
-	JA(L_B_HDR),							\
-LABEL(L_B_HDR20),							\
-	LOAD_BYTES(0, FP_HDR, PC_IPV4_HLEN, L_B_CLASS),			\
-LABEL(L_B_HDR)
+#define IP4_HDR_LB	LOAD_BYTES(0, FP_HDR, PC_IPV4_HLEN)
 /* the IPv6 addresses at r8 into key.a and key.b */
 #define IP6_ADDRS_LD							\
 	WORD(PC_IPV6_SRC_OFF, BKEY(a)),					\
@@ -637,22 +630,12 @@ LABEL(L_B_HDR)
 	WORD(PC_IPV6_SRC_OFF + 20, BKEY(b) + 4),			\
 	WORD(PC_IPV6_SRC_OFF + 24, BKEY(b) + 8),			\
 	WORD(PC_IPV6_SRC_OFF + 28, BKEY(b) + 12)
-#define IP6_ADDRS_LB	LOAD_BYTES(PC_IPV6_SRC_OFF, BKEY(a), 32, L_B_CLASS)
-/* the transport's first 4 bytes at r8 (the ports) at FP_PORTS; the key keeps no ports if they fail */
+#define IP6_ADDRS_LB	LOAD_BYTES(PC_IPV6_SRC_OFF, BKEY(a), 32)
+/* the transport's first 4 bytes at r8 (the ports) at FP_PORTS */
 #define PORTS_LD	WORD(0, FP_PORTS)
-/* already there when they follow a 20-byte IPv4 header that was copied with them */
-#define PORTS_LB							\
-	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_AT_COUNT)),	\
-	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, PC_IPV4_HLEN)),		\
-	JR(BPF_JNE, BPF_REG_1, BPF_REG_8, L_B_PORTSLD),			\
-	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, 4)),			\
-	JR(BPF_JGE, BPF_REG_9, BPF_REG_1, L_B_PORTSIN),			\
-LABEL(L_B_PORTSLD),							\
-	LOAD_BYTES(0, FP_PORTS, 4, L_B_UPDATE),				\
-LABEL(L_B_PORTSIN)
+#define PORTS_LB	LOAD_BYTES(0, FP_PORTS, 4)
 _Static_assert(offsetof(struct pc_bkey, b) == offsetof(struct pc_bkey, a) + 16,
 	       "one copy fills both IPv6 addresses");
-_Static_assert(FP_PORTS == FP_HDR + PC_IPV4_HLEN, "the ports follow an IPv4 header without options");
 
 /* The key's start: the control map, the direction, the slot in r7. */
 static const struct pc_asm by_head[] = {

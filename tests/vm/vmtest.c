@@ -333,6 +333,9 @@ int main(int argc, char **argv)
 		return exited(&rx, &u, argv[2], tag);
 	}
 	variant(&rx, "veth0", seen, sizeof(seen));
+	/* a breakdown run's probes and program, whatever it counted by (-v) */
+	if (by)
+		fprintf(stderr, "vmtest: --by flow said:\n%s\n", rx.elen > 3000 ? rx.err + rx.elen - 3000 : rx.err);
 	if (!strcmp(seen, "?"))
 		fprintf(stderr, "vmtest: no mode line for veth0 in:\n%s\n", rx.elen > 3000 ? rx.err + rx.elen - 3000 : rx.err);
 	caps(rx.pid, capeff, sizeof(capeff));
