@@ -50,7 +50,7 @@ DEB_BUILD := gcc make libc6-dev
 DEB_TEST  := libcriterion-dev libcjson-dev iproute2 ethtool tcpdump clang libclang-rt-14-dev libpcap-dev \
              prometheus valgrind
 DEB_STATIC := musl-tools
-DEB_BENCH := netsniff-ng bpftool tcpdump gnuplot-nox libpcap-dev iproute2 util-linux
+DEB_BENCH := netsniff-ng bpftool tcpdump gnuplot-nox libpcap-dev iproute2 util-linux iftop
 
 ifeq ($(V),1)
 Q :=
