@@ -520,16 +520,12 @@ static void write_prom_file(struct opts *o, const struct pc_tap *taps, int ntaps
 static int report(struct ctx *c, double secs, int final)
 {
 	double wall = pc_wall_now();
-	int i, ret = 0;
 
 	write_prom_file(c->o, c->taps, c->ntaps);
 	if (c->o->format == PC_FORMAT_PROM)
 		return pc_print_prom(STDOUT_FILENO, c->taps, c->ntaps, &c->o->out);
-	for (i = 0; i < c->ntaps && !ret; i++)
-		ret = c->o->format == PC_FORMAT_JSON
-			? pc_print_json(STDOUT_FILENO, &c->taps[i], secs, final, wall, &c->o->out)
-			: pc_print_table(STDOUT_FILENO, &c->taps[i], secs, final, &c->o->out);
-	return ret;
+	return pc_print_records(STDOUT_FILENO, c->taps, c->ntaps, c->o->format == PC_FORMAT_JSON, secs, final,
+				wall, &c->o->out);
 }
 
 /* Every attached tap's counts; a detached one keeps what it had. */

@@ -73,6 +73,20 @@ static void bprintf(struct buf *b, const char *fmt, ...)
 	}
 }
 
+/* Append b's text to all and free b: an interval's records go out in one write. */
+static void bmove(struct buf *all, struct buf *b)
+{
+	if (b->oom || bgrow(all, b->len) < 0) {
+		all->oom = 1;
+	} else if (b->len) {
+		memcpy(all->p + all->len, b->p, b->len);
+		all->len += b->len;
+	}
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
 /* 0, or -errno; EPIPE when the reader went away */
 static int bflush(struct buf *b, int fd)
 {
@@ -397,7 +411,9 @@ static void check_units(struct buf *b, const struct pc_tap *tap)
 			"where TSO or GRO merged frames\n", "units", dev);
 }
 
-int pc_print_table(int fd, const struct pc_tap *tap, double secs, int final, const struct pc_out *out)
+/* One interface's table, appended to out_buf. */
+static void table_record(struct buf *out_buf, const struct pc_tap *tap, double secs, int final,
+			 const struct pc_out *out)
 {
 	static const struct pc_counter zero;
 	struct pc_counter sum[PC_DIR_COUNT] = { { 0, 0 }, { 0, 0 } };
@@ -454,11 +470,12 @@ int pc_print_table(int fd, const struct pc_tap *tap, double secs, int final, con
 			" since start): the counts are a lower bound\n", "drops",
 			final ? tap->drops : tap->drops - tap->prev_drops, tap->drops);
 	bprintf(&b, "\n");
-	return bflush(&b, fd);
+	bmove(out_buf, &b);
 }
 
-int pc_print_json(int fd, const struct pc_tap *tap, double secs, int final, double wall,
-		  const struct pc_out *out)
+/* One interface's JSON record, a line, appended to out_buf. */
+static void json_record(struct buf *out_buf, const struct pc_tap *tap, double secs, int final, double wall,
+			const struct pc_out *out)
 {
 	struct buf b = { 0 };
 	unsigned int key;
@@ -510,7 +527,7 @@ int pc_print_json(int fd, const struct pc_tap *tap, double secs, int final, doub
 			pc_share(all[PC_DIR_TX].packets, k->tx_packets) / 100, pc_unit_name(tap->k_unit));
 	}
 	bprintf(&b, "}\n");
-	return bflush(&b, fd);
+	bmove(out_buf, &b);
 }
 
 /* A Prometheus label value: UTF-8 always, '\\' and '"' escaped, never a newline. */
@@ -731,4 +748,19 @@ int pc_print_event(int fd, const struct pc_tap *tap, const char *event, const ch
 	bjson_str(&b, reason);
 	bprintf(&b, "}\n");
 	return bflush(&b, fd);
+}
+
+int pc_print_records(int fd, const struct pc_tap *taps, int ntaps, int json, double secs, int final,
+		     double wall, const struct pc_out *out)
+{
+	struct buf all = { 0 };
+	int i;
+
+	for (i = 0; i < ntaps; i++) {
+		if (json)
+			json_record(&all, &taps[i], secs, final, wall, out);
+		else
+			table_record(&all, &taps[i], secs, final, out);
+	}
+	return bflush(&all, fd);
 }

@@ -12,12 +12,13 @@ struct pc_out {
 
 /*
  * One interval (total - prev over secs) or, with final, the totals since
- * start; with --by, the breakdown entries after the protocol key.  Written
- * whole to fd; 0 or -errno (-EPIPE: the reader is gone).
+ * start, of every tap: a table each, or (json) a JSON line each; with --by,
+ * the breakdown entries after the protocol key.  Written to fd in one
+ * write (1,000 interfaces: one call, not 1,000); 0 or -errno (-EPIPE: the
+ * reader is gone).
  */
-int pc_print_table(int fd, const struct pc_tap *tap, double secs, int final, const struct pc_out *out);
-int pc_print_json(int fd, const struct pc_tap *tap, double secs, int final, double wall,
-		  const struct pc_out *out);
+int pc_print_records(int fd, const struct pc_tap *taps, int ntaps, int json, double secs, int final,
+		     double wall, const struct pc_out *out);
 
 /*
  * Prometheus text exposition of every tap's counters since start: to fd as
