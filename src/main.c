@@ -737,100 +737,115 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return o->all && optind < argc ? usage_error("-a counts every interface: name none with it") : -1;
 }
 
-int main(int argc, char **argv)
+/*
+ * The options, then the place they name: the --prom-file path checked as
+ * the caller gives it, then the network namespace entered.  -1 to go on,
+ * else the exit code.
+ */
+static int options(int argc, char **argv, struct opts *o)
 {
-	struct opts o = { .interval = 1.0, .mode = PC_MODE_AUTO, .format = PC_FORMAT_TABLE,
-			  .by = PC_BY_PROTO, .max_keys = PC_MAX_KEYS_DEFAULT, .idle = PC_IDLE_DEFAULT };
 	struct utsname uts;
-	const struct pc_backend *be = NULL;
-	struct pc_tap *taps = NULL;
-	int ntaps = 0, nl_fd = -1, ebpf, code, i;
+	int code = parse_args(argc, argv, o);
 
-	if (std_fds_open() || signals_setup())
-		return PC_EXIT_FAIL;
-	code = parse_args(argc, argv, &o);
 	if (code >= 0)
 		return code;
 	/* the --prom-file path is the caller's, checked before leaving its namespace */
-	if (o.prom_file && check_prom_file(o.prom_file))
+	if (o->prom_file && check_prom_file(o->prom_file))
 		return PC_EXIT_USAGE;
-	if (o.prom_file)
-		remove_stale_prom_tmp(o.prom_file);
-	if (o.netns && (code = enter_netns(o.netns)))
+	if (o->prom_file)
+		remove_stale_prom_tmp(o->prom_file);
+	if (o->netns && (code = enter_netns(o->netns)))
 		return code;
-	snprintf(o.kernel, sizeof(o.kernel), "%s", uname(&uts) == 0 ? uts.release : "unknown");
-	o.out.kernel = o.kernel;
-	/* subscribed before the interfaces are listed: no change falls in between */
-	nl_fd = pc_nl_open_events();
-	code = pc_taps_pick(&taps, &ntaps, o.all, argv + optind, argc - optind);
-	if (code)
-		goto out;
+	snprintf(o->kernel, sizeof(o->kernel), "%s", uname(&uts) == 0 ? uts.release : "unknown");
+	o->out.kernel = o->kernel;
+	return -1;
+}
 
+/* The interfaces named (or all), each opened in the mode chosen; a pc_exit. */
+static int taps_open(struct ctx *c, char **names, int nnames)
+{
+	int code = pc_taps_pick(&c->taps, &c->ntaps, c->o->all, names, nnames);
+
+	if (code)
+		return code;
 #ifndef PC_HAVE_PCAP
-	if (o.mode == PC_MODE_PCAP) {
+	if (c->o->mode == PC_MODE_PCAP) {
 		pc_err("mode pcap is not built into this pktcount (built in: " PC_MODES
 		       "): it was built without libpcap");
-		code = PC_EXIT_UNSUPPORTED;
-		goto out;
+		return PC_EXIT_UNSUPPORTED;
 	}
 #endif
 	/* every mode opens AF_PACKET sockets: say so before anything else fails */
 	if (!pc_have_cap(PC_CAP_NET_RAW)) {
 		pc_err("missing CAP_NET_RAW, which packet sockets need: run as root, "
 		       "or setcap cap_net_raw,cap_bpf+ep on the binary");
-		code = PC_EXIT_PRIV;
-		goto out;
+		return PC_EXIT_PRIV;
 	}
-	code = pc_choose_backend(o.mode, &be);
-	if (code)
-		goto out;
-	code = pc_taps_open(taps, &ntaps, &o, be);
-	if (code)
-		goto out;
+	code = pc_choose_backend(c->o->mode, &c->be);
+	return code ? code : pc_taps_open(c->taps, &c->ntaps, c->o, c->be);
+}
 
-	/*
-	 * Everything that needs privilege is open: give it up.  The prom file is
-	 * written after, as the user that will rewrite it, so a directory that
-	 * user cannot write is a startup error, not a failure an interval later.
-	 */
+/*
+ * Everything that needs privilege is open: give it up, then allow only the
+ * system calls the counting loop makes.  The prom file is written after, as
+ * the user that will rewrite it, so a directory that user cannot write is a
+ * startup error, not a failure an interval later.  A pc_exit.
+ */
+static int privileges_drop(struct ctx *c)
+{
+	struct opts *o = c->o;
+	int ebpf = c->be == &pc_ebpf_backend, i, code;
+
 	/* eBPF's capability and bpf() only where a tap counts in it, or one that comes would */
-	ebpf = be == &pc_ebpf_backend;
-	for (i = 0; i < ntaps; i++)
-		ebpf |= taps[i].be == &pc_ebpf_backend;
-	if ((geteuid() == 0 || o.user) &&
-	    (code = pc_privs_drop(o.user ? o.user : "nobody", o.user != NULL, pc_privs_needed(ebpf))))
-		goto out;
-	/* from here on, only the system calls the counting loop makes */
-	if (!o.no_seccomp && (code = pc_seccomp_install(ebpf)))
-		goto out;
+	for (i = 0; i < c->ntaps; i++)
+		ebpf |= c->taps[i].be == &pc_ebpf_backend;
+	if ((geteuid() == 0 || o->user) &&
+	    (code = pc_privs_drop(o->user ? o->user : "nobody", o->user != NULL, pc_privs_needed(ebpf))))
+		return code;
+	if (!o->no_seccomp && (code = pc_seccomp_install(ebpf)))
+		return code;
 	/* the file exists from the start, counts at zero: a first scrape is never absent */
-	if (o.prom_file && (code = pc_write_prom_file(o.prom_file, taps, ntaps, &o.out)) < 0) {
-		pc_err("--prom-file %s: %s%s", o.prom_file, strerror(-code),
+	if (o->prom_file && (code = pc_write_prom_file(o->prom_file, c->taps, c->ntaps, &o->out)) < 0) {
+		pc_err("--prom-file %s: %s%s", o->prom_file, strerror(-code),
 		       code == -EACCES && geteuid() ? " (pktcount no longer runs as root: make the "
 						       "directory writable for its -Z user, nobody by default)" : "");
-		code = PC_EXIT_USAGE;
-		goto out;
+		return PC_EXIT_USAGE;
 	}
-	{
-		struct ctx cx = { .o = &o, .taps = taps, .ntaps = ntaps, .be = be, .nl_fd = nl_fd };
+	return PC_EXIT_OK;
+}
 
+/* In the order they run: options, taps, privileges, the counting loop. */
+int main(int argc, char **argv)
+{
+	struct opts o = { .interval = 1.0, .mode = PC_MODE_AUTO, .format = PC_FORMAT_TABLE,
+			  .by = PC_BY_PROTO, .max_keys = PC_MAX_KEYS_DEFAULT, .idle = PC_IDLE_DEFAULT };
+	struct ctx c = { .o = &o, .nl_fd = -1 };
+	int code, i;
+
+	if (std_fds_open() || signals_setup())
+		return PC_EXIT_FAIL;
+	code = options(argc, argv, &o);
+	if (code >= 0)
+		return code;
+	/* subscribed before the interfaces are listed: no change falls in between */
+	c.nl_fd = pc_nl_open_events();
+	code = taps_open(&c, argv + optind, argc - optind);
+	if (!code)
+		code = privileges_drop(&c);
+	if (!code) {
 		/* without link events pktcount still counts; it cannot follow interfaces then */
-		if (cx.nl_fd < 0)
-			pc_err("rtnetlink: %s: interfaces that are deleted will not be followed",
-			       strerror(-cx.nl_fd));
-		code = run(&cx);
-		taps = cx.taps;
-		ntaps = cx.ntaps;
-		free(cx.pfd);
+		if (c.nl_fd < 0)
+			pc_err("rtnetlink: %s: interfaces that are deleted will not be followed", strerror(-c.nl_fd));
+		code = run(&c);
 	}
-out:
-	for (i = 0; i < ntaps; i++) {
-		if (taps[i].attached)
-			taps[i].be->close(&taps[i]);
-		pc_entries_free(&taps[i].ent);
+	for (i = 0; i < c.ntaps; i++) {
+		if (c.taps[i].attached)
+			c.taps[i].be->close(&c.taps[i]);
+		pc_entries_free(&c.taps[i].ent);
 	}
-	free(taps);
-	if (nl_fd >= 0)
-		close(nl_fd);
+	free(c.taps);
+	free(c.pfd);
+	if (c.nl_fd >= 0)
+		close(c.nl_fd);
 	return code;
 }
