@@ -59,7 +59,7 @@ int main(int argc, char **argv)
 	pc_bpf_raise_memlock();
 	if (id != PC_PROG_EMPTY) {
 		map = pc_bpf_map_create(percpu ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY,
-					4, sizeof(struct pc_counter), PC_NKEYS, "pc_bench");
+					4, sizeof(struct pc_counter), PC_MAP0_SLOTS, "pc_bench");
 		if (map < 0)
 			return die("map");
 	}
@@ -93,7 +93,7 @@ int main(int argc, char **argv)
 		int ncpu = percpu ? pc_bpf_possible_cpus() : 1;
 		unsigned long long pk = 0;
 
-		if (pc_bpf_array_read(map, PC_NKEYS, keys, v, (size_t)ncpu * sizeof(*v)) < 0)
+		if (pc_bpf_array_read(map, 0, PC_NKEYS, keys, v, (size_t)ncpu * sizeof(*v)) < 0)
 			return die("read");
 		for (i = 0; i < PC_NKEYS * ncpu; i++)
 			pk += v[i].packets;

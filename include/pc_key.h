@@ -48,6 +48,16 @@ enum pc_l3 {
 #define PC_SLOT_L3(L3)	(PC_SLOT_NONIP + (L3) - PC_L3_FIRST_NONIP)
 #define PC_NSLOTS	(PC_SLOT_NONIP + PC_L3_COUNT - PC_L3_FIRST_NONIP)
 #define PC_NKEYS	(PC_DIR_COUNT * PC_NSLOTS)
+/*
+ * Map 0 of every eBPF counting program (insn/count.c): the PC_NKEYS
+ * protocol counters; then, with --by, per direction the frames whose key
+ * found the entry map full; then the new-key counter, one more at the
+ * first packet of each key (per CPU), so that a read can skip the keys that
+ * never counted until it moves (src/ebpf.c).
+ */
+#define PC_MAP0_OVERFLOW	PC_NKEYS
+#define PC_MAP0_NEWKEYS		(PC_NKEYS + PC_DIR_COUNT)
+#define PC_MAP0_SLOTS		(PC_MAP0_NEWKEYS + 1)
 
 /* Ethertypes the key names (spec table). */
 #define PC_ETH_HLEN		14

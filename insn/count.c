@@ -339,6 +339,29 @@ LABEL(L_OUT),								\
 	I(BPF_MOV64_IMM(BPF_REG_0, 0)),					\
 	I(BPF_EXIT_INSN())
 
+/*
+ * The first packet of a key (on this CPU, per CPU): one more in the new-key
+ * counter, map 0's PC_MAP0_NEWKEYS.  Userspace reads only the keys that
+ * counted so far, until this counter moves (src/ebpf.c, read_proto).
+ *   if (!(v = map0[PC_MAP0_NEWKEYS])) goto NEXT; v->packets += 1;
+ */
+#define NEW_KEY(ONE, NEXT)						\
+	I(BPF_ST_MEM(BPF_W, BPF_REG_10, -4, PC_MAP0_NEWKEYS)),		\
+	I(BPF_MOV64_REG(BPF_REG_2, BPF_REG_10)),			\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -4)),			\
+	LD_MAP(BPF_REG_1),						\
+	I(BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem)),			\
+	JI(BPF_JEQ, BPF_REG_0, 0, (NEXT)),				\
+	ONE()
+/* v->packets += 1, on this CPU's copy or atomically */
+#define ONE_PERCPU()							\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_0, CTR(packets))),	\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, 1)),			\
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_0, BPF_REG_2, CTR(packets)))
+#define ONE_XADD()							\
+	I(BPF_MOV64_IMM(BPF_REG_1, 1)),					\
+	I(BPF_STX_XADD(BPF_DW, BPF_REG_0, BPF_REG_1, CTR(packets)))
+
 static const struct pc_asm count_percpu[] = {
 	COUNT_HEAD(),
 	/* this CPU's copy: no other writer while the filter runs here */
@@ -346,21 +369,26 @@ static const struct pc_asm count_percpu[] = {
 	I(BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_0, CTR(bytes))),
 	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_2, BPF_REG_1)),
 	I(BPF_STX_MEM(BPF_DW, BPF_REG_0, BPF_REG_2, CTR(bytes))),
-	/* c->packets += 1 */
+	/* c->packets += 1; if (c->packets != 1) goto out */
 	I(BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_0, CTR(packets))),
 	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, 1)),
 	I(BPF_STX_MEM(BPF_DW, BPF_REG_0, BPF_REG_2, CTR(packets))),
+	JI(BPF_JNE, BPF_REG_2, 1, L_OUT),
+	NEW_KEY(ONE_PERCPU, L_OUT),
 	COUNT_TAIL(),
 };
-
 static const struct pc_asm count_xadd[] = {
 	COUNT_HEAD(),
+	/* r2 = c->packets before this one: 0 for a new key (two CPUs may both see 0: both count it new) */
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_0, CTR(packets))),
 	/* one copy for all CPUs: atomic adds, or counts get lost */
 	/* lock c->bytes += r1 */
 	I(BPF_STX_XADD(BPF_DW, BPF_REG_0, BPF_REG_1, CTR(bytes))),
 	/* lock c->packets += 1 */
 	I(BPF_MOV64_IMM(BPF_REG_1, 1)),
 	I(BPF_STX_XADD(BPF_DW, BPF_REG_0, BPF_REG_1, CTR(packets))),
+	JI(BPF_JNE, BPF_REG_2, 0, L_OUT),
+	NEW_KEY(ONE_XADD, L_OUT),
 	COUNT_TAIL(),
 };
 
@@ -462,13 +490,16 @@ LABEL(L_COUNT),
 	I(BPF_ALU64_IMM(BPF_LSH, BPF_REG_1, 2)),
 	I(BPF_ALU64_REG(BPF_MUL, BPF_REG_1, BPF_REG_8)),
 	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_1, BPF_REG_9)),
-	/* this CPU's copy: c->bytes += r1; c->packets += r8 */
+	/* this CPU's copy: c->bytes += r1; c->packets += r8 (r3: before) */
 	I(BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_0, CTR(bytes))),
 	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_2, BPF_REG_1)),
 	I(BPF_STX_MEM(BPF_DW, BPF_REG_0, BPF_REG_2, CTR(bytes))),
-	I(BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_0, CTR(packets))),
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_3, BPF_REG_0, CTR(packets))),
+	I(BPF_MOV64_REG(BPF_REG_2, BPF_REG_3)),
 	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_2, BPF_REG_8)),
 	I(BPF_STX_MEM(BPF_DW, BPF_REG_0, BPF_REG_2, CTR(packets))),
+	JI(BPF_JNE, BPF_REG_3, 0, L_OUT),
+	NEW_KEY(ONE_PERCPU, L_OUT),
 	COUNT_TAIL(),
 };
 
@@ -476,8 +507,9 @@ LABEL(L_COUNT),
  * Breakdowns (--by; docs/counting.md, "Breakdowns"): after the protocol
  * key, the frame's entry in one of two hash maps, whose key is struct
  * pc_bkey built on the stack from the same walk.  The program's maps:
- *   0  the protocol counters, PC_NKEYS + 2: the last two count, per
- *      direction, the frames whose key found the hash map full
+ *   0  the protocol counters (PC_MAP0_SLOTS): after the PC_NKEYS keys two
+ *      overflow slots count, per direction, the frames whose key found the
+ *      hash map full (PC_MAP0_OVERFLOW), then the new-key counter
  *   1  control: { u32 gen, u32 by, u32 full[2] }: userspace writes gen and
  *      by, and clears full[gen] at each flip (that map was just drained);
  *      the program sets full[gen] when an update finds the map full, so the
@@ -497,7 +529,7 @@ LABEL(L_COUNT),
  *       (!ctl->full[gen] && (r = update(map, key, {this frame}, NOEXIST)) == -EEXIST && (v = lookup(...))))
  *       v[dir] += { bytes, pkts };       // per CPU, or XADD
  *   else if (!r) ;                       // the update counted it
- *   else { if (r) ctl->full[gen] = 1; map0[PC_NKEYS + dir] += { bytes, pkts }; }
+ *   else { if (r) ctl->full[gen] = 1; map0[PC_MAP0_OVERFLOW + dir] += { bytes, pkts }; }
  *
  * Three kinds, by kernel:
  *   xadd  (4.1)  HASH with atomic adds; header words through LD_IND.
@@ -542,9 +574,9 @@ static const struct pc_asm by_init[] = {
 
 /*
  * The protocol key counted as the other variants count it, its bytes and
- * packets kept for the entry; then on to the breakdown.
+ * packets kept for the entry; then on to the breakdown (by_head follows).
  */
-#define COUNT_BY(ADD)							\
+#define COUNT_BY(ADD, ONE)						\
 LABEL(L_COUNT),								\
 	/* *(fp - 40) = r8: the IPv4 header, or past IPv6's extension headers */ \
 	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_8, FP_AT_COUNT)),	\
@@ -556,10 +588,17 @@ LABEL(L_COUNT),								\
 	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_PKTS, 1)),			\
 	COUNT_LOOKUP_TO(L_BY),						\
 	BYTES_PKTS(),							\
-	ADD(CTR(bytes))
+	ADD_NEW_KEY(ADD, ONE)
 
-static const struct pc_asm count_by_percpu[] = { COUNT_BY(ADD_PERCPU) };
-static const struct pc_asm count_by_xadd[] = { COUNT_BY(ADD_XADD) };
+/* The counter at r0 += { r1, r3 }; for a new key, the new-key counter too; then on to L_BY */
+#define ADD_NEW_KEY(ADD, ONE)						\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_4, BPF_REG_0, CTR(packets))),	\
+	ADD(CTR(bytes)),						\
+	JI(BPF_JNE, BPF_REG_4, 0, L_BY),				\
+	NEW_KEY(ONE, L_BY)
+
+static const struct pc_asm count_by_percpu[] = { COUNT_BY(ADD_PERCPU, ONE_PERCPU) };
+static const struct pc_asm count_by_xadd[] = { COUNT_BY(ADD_XADD, ONE_XADD) };
 
 /* Wire units (5.7+): as the wire variants count, r9 is skb->len again at L_BY. */
 static const struct pc_asm count_by_wire[] = {
@@ -576,7 +615,7 @@ LABEL(L_COUNT),
 	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_8, FP_PKTS)),
 	COUNT_LOOKUP_TO(L_BY),
 	BYTES_PKTS(),
-	ADD_PERCPU(CTR(bytes)),
+	ADD_NEW_KEY(ADD_PERCPU, ONE_PERCPU),
 };
 
 /* Store the 4-byte word at r8 + OFF, in network order, at fp + TO. */
@@ -896,9 +935,9 @@ LABEL(L_B_SETFULL),							\
 LABEL(L_B_FULL1),							\
 	I(BPF_ST_MEM(BPF_W, BPF_REG_0, 12, 1)),				\
 LABEL(L_B_FULL),							\
-	/* map0[PC_NKEYS + dir] += { bytes, pkts } */			\
+	/* map0[PC_MAP0_OVERFLOW + dir] += { bytes, pkts } */		\
 	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_DIR)),		\
-	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, PC_NKEYS)),			\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, PC_MAP0_OVERFLOW)),		\
 	I(BPF_STX_MEM(BPF_W, BPF_REG_10, BPF_REG_1, -4)),		\
 	I(BPF_MOV64_REG(BPF_REG_2, BPF_REG_10)),			\
 	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -4)),			\

@@ -150,11 +150,11 @@ int pc_bpf_map_take_batch(int map_fd, int first, uint32_t *token, void *keys, vo
 /* -1 until tried, then whether BPF_MAP_LOOKUP_BATCH works here */
 static int batch_ok = -1;
 
-int pc_bpf_array_read(int map_fd, uint32_t n, uint32_t *keys, void *values,
+int pc_bpf_array_read(int map_fd, uint32_t first, uint32_t n, uint32_t *keys, void *values,
 		      size_t value_size)
 {
 	const size_t size = offsetofend(union bpf_attr, batch.flags);
-	uint32_t done = 0, token = 0, i;
+	uint32_t done = 0, token = 0, i, key;
 	union bpf_attr attr;
 	int ret;
 
@@ -163,7 +163,9 @@ int pc_bpf_array_read(int map_fd, uint32_t n, uint32_t *keys, void *values,
 	memset(values, 0, (size_t)n * value_size);
 	while (batch_ok != 0 && done < n) {
 		memset(&attr, 0, sizeof(attr));
-		attr.batch.in_batch = done ? ptr_to_u64(&token) : 0;
+		/* the walk goes on after the key in in_batch: first - 1, or from the start */
+		token = done ? token : first - 1;
+		attr.batch.in_batch = done || first ? ptr_to_u64(&token) : 0;
 		attr.batch.out_batch = ptr_to_u64(&token);
 		attr.batch.keys = ptr_to_u64(keys + done);
 		attr.batch.values = ptr_to_u64((char *)values + (size_t)done * value_size);
@@ -179,9 +181,9 @@ int pc_bpf_array_read(int map_fd, uint32_t n, uint32_t *keys, void *values,
 			break;
 		}
 		batch_ok = 1;
-		/* an array map hands back its keys in order, 0 to n-1 */
+		/* an array map hands back its keys in order */
 		for (i = 0; i < attr.batch.count; i++)
-			if (keys[done + i] != done + i) {
+			if (keys[done + i] != first + done + i) {
 				errno = EPROTO;
 				return -EPROTO;
 			}
@@ -197,7 +199,8 @@ int pc_bpf_array_read(int map_fd, uint32_t n, uint32_t *keys, void *values,
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
-		ret = pc_bpf_map_lookup(map_fd, &i, (char *)values + (size_t)i * value_size);
+		key = first + i;
+		ret = pc_bpf_map_lookup(map_fd, &key, (char *)values + (size_t)i * value_size);
 		if (ret < 0)
 			return ret;
 	}

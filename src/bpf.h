@@ -31,11 +31,12 @@ int pc_bpf_map_take_batch(int map_fd, int first, uint32_t *token, void *keys, vo
 			  uint32_t *count);
 
 /*
- * Every element of an array map with n keys, in as few syscalls as the kernel
- * allows: BPF_MAP_LOOKUP_BATCH (5.6+), else one lookup per key.  values holds
- * n values (n * possible CPUs for per-CPU maps); keys is scratch for n keys.
+ * The n elements of an array map from key first on, in as few syscalls as
+ * the kernel allows: BPF_MAP_LOOKUP_BATCH (5.6+), else one lookup per key.
+ * values holds n values (value_size each: every CPU's for per-CPU maps);
+ * keys is scratch for n keys.
  */
-int pc_bpf_array_read(int map_fd, uint32_t n, uint32_t *keys, void *values,
+int pc_bpf_array_read(int map_fd, uint32_t first, uint32_t n, uint32_t *keys, void *values,
 		      size_t value_size);
 
 /*

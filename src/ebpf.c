@@ -278,10 +278,9 @@ static int ebpf_open(struct pc_tap *tap)
 		goto out_close;
 	}
 
-	/* with --by, two more counters: the frames whose key found the entries full */
+	/* the protocol counters, --by's overflow slots, the new-key counter (pc_key.h) */
 	e->map_fd = pc_bpf_map_create(e->percpu ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY,
-					sizeof(uint32_t), sizeof(struct pc_counter),
-					PC_NKEYS + (tap->by != PC_BY_PROTO ? PC_DIR_COUNT : 0), "pktcount");
+				      sizeof(uint32_t), sizeof(struct pc_counter), PC_MAP0_SLOTS, "pktcount");
 	if (e->map_fd < 0) {
 		code = explain_bpf_error("bpf(BPF_MAP_CREATE) for", tap->name, errno);
 		goto out_close;
@@ -314,23 +313,21 @@ out_close:
 	return code;
 }
 
-/*
- * The protocol counters: the totals grow by what each counter gained since
- * the last read, so they go on from earlier attachments, and never go
- * backwards: on 32-bit systems the kernel copies a 64-bit counter out in two
- * halves, and a read can catch one half updated (the next read is whole).
- */
-static int read_proto(struct pc_tap *tap)
+/* Keys that counted less than this apart are read in one range: a call costs about 14 keys' copying. */
+#define RANGE_GAP 16
+
+/* The totals grow by what keys [first, first + n) gained since the last read. */
+static int read_keys(struct pc_tap *tap, uint32_t first, uint32_t n)
 {
 	struct pc_ebpf *e = tap->priv;
 	const struct pc_counter *v = e->valbuf;
 	uint32_t key;
 	int c;
 
-	if (pc_bpf_array_read(e->map_fd, PC_NKEYS, e->keybuf, e->valbuf,
+	if (pc_bpf_array_read(e->map_fd, first, n, e->keybuf, e->valbuf,
 			      (size_t)e->ncpu * sizeof(struct pc_counter)) < 0)
 		return -errno;
-	for (key = 0; key < PC_NKEYS; key++, v += e->ncpu) {
+	for (key = first; key < first + n; key++, v += e->ncpu) {
 		uint64_t bytes = 0, packets = 0;
 
 		for (c = 0; c < e->ncpu; c++) {
@@ -346,6 +343,60 @@ static int read_proto(struct pc_tap *tap)
 			e->seen[key].packets = packets;
 		}
 	}
+	return 0;
+}
+
+/* The ranges of keys this attachment saw count, gaps under RANGE_GAP folded in. */
+static void find_ranges(struct pc_ebpf *e)
+{
+	uint32_t key;
+
+	e->nranges = 0;
+	for (key = 0; key < PC_NKEYS; key++) {
+		if (!e->seen[key].packets)
+			continue;
+		if (e->nranges && (key - e->range[e->nranges - 1].end < RANGE_GAP ||
+				   e->nranges == PC_EBPF_RANGES))
+			e->range[e->nranges - 1].end = key + 1;
+		else
+			e->range[e->nranges++] = (struct pc_key_range){ key, key + 1 };
+	}
+}
+
+/*
+ * The protocol counters.  The totals grow by what each counter gained since
+ * the last read, so they go on from earlier attachments, and never go
+ * backwards: on 32-bit systems the kernel copies a 64-bit counter out in
+ * two halves, and a read can catch one half updated (the next is whole).
+ * Most keys never count: while the program's new-key counter stands still,
+ * only the ranges of keys that counted are read; when it moves, every key
+ * is, and the ranges are found again.  It is read first: a key whose first
+ * packet comes after it is read whole at the next read, never lost.
+ */
+static int read_proto(struct pc_tap *tap)
+{
+	struct pc_ebpf *e = tap->priv;
+	const struct pc_counter *v = e->valbuf;
+	uint32_t key = PC_MAP0_NEWKEYS, i;
+	uint64_t newkeys = 0;
+	int c, ret;
+
+	if (pc_bpf_map_lookup(e->map_fd, &key, e->valbuf) < 0)
+		return -errno;
+	for (c = 0; c < e->ncpu; c++)
+		newkeys += v[c].packets;
+	if (!e->ranges_known || newkeys != e->newkeys) {
+		ret = read_keys(tap, 0, PC_NKEYS);
+		if (ret)
+			return ret;
+		e->newkeys = newkeys;
+		e->ranges_known = 1;
+		find_ranges(e);
+		return 0;
+	}
+	for (i = 0; i < e->nranges; i++)
+		if ((ret = read_keys(tap, e->range[i].start, e->range[i].end - e->range[i].start)))
+			return ret;
 	return 0;
 }
 

@@ -17,7 +17,7 @@
  *
  * Entries leave the kernel maps every interval, so the maps hold only what
  * one interval brings; when one is full, a new key counts in the overflow
- * slots after the protocol counters (map 0, keys PC_NKEYS + dir).
+ * slots after the protocol counters (map 0, keys PC_MAP0_OVERFLOW + dir).
  */
 #include <errno.h>
 #include <poll.h>
@@ -206,8 +206,8 @@ static int overflow(struct pc_tap *tap)
 	uint32_t key;
 	int c;
 
-	for (key = PC_NKEYS; key < PC_NKEYS + PC_DIR_COUNT; key++) {
-		struct pc_counter sum = { 0, 0 }, *seen = &e->by_over_seen[key - PC_NKEYS];
+	for (key = PC_MAP0_OVERFLOW; key < PC_MAP0_OVERFLOW + PC_DIR_COUNT; key++) {
+		struct pc_counter sum = { 0, 0 }, *seen = &e->by_over_seen[key - PC_MAP0_OVERFLOW];
 
 		if (pc_bpf_map_lookup(e->map_fd, &key, e->by_val) < 0)
 			return -errno;
@@ -216,7 +216,7 @@ static int overflow(struct pc_tap *tap)
 			sum.packets += v[c].packets;
 		}
 		if (sum.packets > seen->packets) {
-			pc_entries_add(&tap->ent, &other, (enum pc_dir)(key - PC_NKEYS), sum.bytes - seen->bytes,
+			pc_entries_add(&tap->ent, &other, (enum pc_dir)(key - PC_MAP0_OVERFLOW), sum.bytes - seen->bytes,
 				       sum.packets - seen->packets);
 			tap->ent.overflow += sum.packets - seen->packets;
 			*seen = sum;

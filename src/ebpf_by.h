@@ -16,6 +16,14 @@ struct pc_ebpf {
 	uint32_t *keybuf;	/* PC_NKEYS keys, for batch reads */
 	/* the protocol counters at the last read: totals grow by what they gained since */
 	struct pc_counter seen[PC_NKEYS];
+	/* the keys that counted, read while the new-key counter stays at newkeys */
+#define PC_EBPF_RANGES 32
+	struct pc_key_range {
+		uint32_t start, end;
+	} range[PC_EBPF_RANGES];
+	uint32_t nranges;
+	int ranges_known;	/* 0: read every key next */
+	uint64_t newkeys;
 	/* --by */
 	int by_fds[3];		/* control, and the two entry maps */
 	uint32_t by_gen, by_cap;	/* the entry map counted into; keys each holds */

@@ -46,7 +46,7 @@ int prog_load_with_map(enum pc_prog_id id, struct loaded *l, char *err, size_t e
 	pc_bpf_raise_memlock();
 	l->map_fd = pc_bpf_map_create(l->percpu ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY,
 				      sizeof(uint32_t), sizeof(struct pc_counter),
-				      PC_NKEYS + (by ? PC_DIR_COUNT : 0), "pc_test");
+				      PC_MAP0_SLOTS, "pc_test");
 	if (l->map_fd < 0 || (by && by_maps_create(l) < 0)) {
 		e = errno;
 		snprintf(err, errlen, "map create: %s", strerror(e));
@@ -97,7 +97,7 @@ int map_snapshot(const struct loaded *l, struct pc_counter *out)
 
 	if (!vals)
 		return -ENOMEM;
-	if (pc_bpf_array_read(l->map_fd, PC_NKEYS, keys, vals, vsize) < 0) {
+	if (pc_bpf_array_read(l->map_fd, 0, PC_NKEYS, keys, vals, vsize) < 0) {
 		int e = errno;
 
 		free(vals);
@@ -112,6 +112,20 @@ int map_snapshot(const struct loaded *l, struct pc_counter *out)
 	}
 	free(vals);
 	return 0;
+}
+
+int64_t map_newkeys(const struct loaded *l)
+{
+	struct pc_counter v[256];
+	uint32_t key = PC_MAP0_NEWKEYS;
+	int64_t n = 0;
+	int c;
+
+	if (l->ncpu > 256 || pc_bpf_map_lookup(l->map_fd, &key, v) < 0)
+		return -errno;
+	for (c = 0; c < l->ncpu; c++)
+		n += (int64_t)v[c].packets;
+	return n;
 }
 
 static int vsh(const char *fmt, va_list ap, char *cmd, size_t size)

@@ -29,6 +29,8 @@ int prog_load_with_map(enum pc_prog_id id, struct loaded *l, char *err, size_t e
 void prog_unload(struct loaded *l);
 /* every key's counts, summed over CPUs */
 int map_snapshot(const struct loaded *l, struct pc_counter *out);
+/* the program's new-key counter (PC_MAP0_NEWKEYS), summed over CPUs; -errno */
+int64_t map_newkeys(const struct loaded *l);
 
 /* Run a command line through sh; returns its exit status, -1 if it did not run. */
 int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

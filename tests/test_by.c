@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <netpacket/packet.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -802,10 +803,17 @@ static void by_program(enum pc_prog_id id, enum pc_link link)
 	static struct want t[32];
 	struct frame_case *fc;
 	struct loaded m;
+	static struct pc_counter snap[PC_NKEYS];
 	size_t n = cases(t), nf = frames_build(&fc), i, ran = 0, bad = 0;
+	int64_t keys = 0;
+	cpu_set_t one;
 	int by;
 
 	NEED_ROOT("BPF_PROG_TEST_RUN");
+	/* one CPU: the new-key counter then counts each protocol key once */
+	CPU_ZERO(&one);
+	CPU_SET((size_t)sched_getcpu(), &one);
+	cr_assert_eq(sched_setaffinity(0, sizeof(one), &one), 0, "%s", strerror(errno));
 	by_load(id, &m);
 	for (by = PC_BY_HOST; by < PC_BY_COUNT; by++) {
 		for (i = 0; i < n; i++) {
@@ -826,6 +834,11 @@ static void by_program(enum pc_prog_id id, enum pc_link link)
 			ran++;
 		}
 	}
+	cr_assert_eq(map_snapshot(&m, snap), 0);
+	for (i = 0; i < PC_NKEYS; i++)
+		keys += snap[i].packets != 0;
+	cr_expect_eq(map_newkeys(&m), keys, "%s: the new-key counter is not the %lld protocol keys that counted",
+		     pc_progs[id].name, (long long)keys);
 	prog_unload(&m);
 	free(fc);
 	cr_log_info("%s: %zu runs, %zu wrong", pc_progs[id].name, ran, bad);
@@ -849,7 +862,7 @@ static void full_map(enum pc_prog_id id)
 	struct loaded m;
 	struct fr f;
 	uint8_t in[14 + 256] = { [12] = 0x88, [13] = 0xb5 };
-	uint32_t zero = 0, ctl[4] = { 0, PC_BY_FLOW, 0, 0 }, key = PC_NKEYS, i;
+	uint32_t zero = 0, ctl[4] = { 0, PC_BY_FLOW, 0, 0 }, key = PC_MAP0_OVERFLOW, i;
 	struct pc_counter v[256];
 	uint64_t over = 0;
 	int c;

@@ -15,9 +15,14 @@
  * cut shorter than that cannot be run here: they are counted and reported
  * as not run.  The IP code they would reach is the same fragment the
  * Ethernet program runs, where every cut is tested.
+ *
+ * Each run also checks the new-key counter (PC_MAP0_NEWKEYS): one more
+ * exactly when the frame's key had counted nothing before.  The test runs
+ * on one CPU (pinned), so "nothing on this CPU" is "nothing at all".
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,9 +41,16 @@ static void run_table(enum pc_prog_id id, enum pc_link link)
 	size_t n = frames_build(&cases), i, ran = 0, failed = 0, not_run = 0;
 	uint8_t in[14 + FRAME_MAX];
 
+	cpu_set_t one;
+	int64_t newkeys, was;
+
 	NEED_ROOT("BPF_PROG_TEST_RUN");
+	CPU_ZERO(&one);
+	CPU_SET((size_t)sched_getcpu(), &one);
+	cr_assert_eq(sched_setaffinity(0, sizeof(one), &one), 0, "%s", strerror(errno));
 	cr_assert_eq(prog_load_with_map(id, &l, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(map_snapshot(&l, before), 0);
+	cr_assert_eq(was = map_newkeys(&l), 0);
 
 	for (i = 0; i < n; i++) {
 		const struct frame_case *c = &cases[i];
@@ -88,6 +100,13 @@ static void run_table(enum pc_prog_id id, enum pc_link link)
 			cr_log_error("%s: returned %u, want 0 (nothing queued)", c->name, retval);
 			failed++;
 		}
+		newkeys = map_newkeys(&l);
+		if (newkeys != was + (before[c->key].packets == 0)) {
+			cr_log_error("%s: new-key counter %lld -> %lld, the key had %llu packets before", c->name,
+				     (long long)was, (long long)newkeys, (unsigned long long)before[c->key].packets);
+			failed++;
+		}
+		was = newkeys;
 		memcpy(before, after, sizeof(before));
 	}
 	prog_unload(&l);
