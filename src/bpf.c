@@ -17,8 +17,8 @@
 
 #define ptr_to_u64(P) ((uint64_t)(uintptr_t)(P))
 
-/* -1 until the kernel has answered, then 0 or 1 */
-static int names_ok = -1;
+int pc_features[PC_F_COUNT] = { -1, -1, -1, -1, -1, -1 };
+_Static_assert(PC_F_COUNT == 6, "every feature starts unasked");
 
 static int sys_bpf(int cmd, union bpf_attr *attr, size_t size)
 {
@@ -31,7 +31,7 @@ static void set_name(char *dst, const char *name)
 {
 	size_t len;
 
-	if (!name || names_ok == 0)
+	if (!name || pc_features[PC_F_NAMES] == 0)
 		return;
 	len = strlen(name);
 	if (len >= BPF_OBJ_NAME_LEN)
@@ -49,14 +49,14 @@ static int with_name_retry(int cmd, union bpf_attr *attr, size_t size, char *nam
 
 	if (ret >= 0) {
 		if (name_field[0])
-			names_ok = 1;
+			pc_features[PC_F_NAMES] = 1;
 		return ret;
 	}
-	if ((ret == -E2BIG || ret == -EINVAL) && name_field[0] && names_ok != 1) {
+	if ((ret == -E2BIG || ret == -EINVAL) && name_field[0] && pc_features[PC_F_NAMES] != 1) {
 		memset(name_field, 0, BPF_OBJ_NAME_LEN);
 		ret = sys_bpf(cmd, attr, size);
 		if (ret >= 0)
-			names_ok = 0;
+			pc_features[PC_F_NAMES] = 0;
 	}
 	errno = -ret > 0 ? -ret : errno;
 	return ret;
@@ -64,7 +64,7 @@ static int with_name_retry(int cmd, union bpf_attr *attr, size_t size, char *nam
 
 int pc_bpf_names_supported(void)
 {
-	return names_ok == 1;
+	return pc_features[PC_F_NAMES] == 1;
 }
 
 int pc_bpf_map_create(uint32_t type, uint32_t key_size, uint32_t value_size,
@@ -147,8 +147,6 @@ int pc_bpf_map_take_batch(int map_fd, int first, uint32_t *token, void *keys, vo
 	return 0;
 }
 
-/* -1 until tried, then whether BPF_MAP_LOOKUP_BATCH works here */
-static int batch_ok = -1;
 
 int pc_bpf_array_read(int map_fd, uint32_t first, uint32_t n, uint32_t *keys, void *values,
 		      size_t value_size)
@@ -161,7 +159,8 @@ int pc_bpf_array_read(int map_fd, uint32_t first, uint32_t n, uint32_t *keys, vo
 	/* zeroed first: the kernel fills it, and tools that do not know the
 	 * command (valgrind) then see defined bytes */
 	memset(values, 0, (size_t)n * value_size);
-	while (batch_ok != 0 && done < n) {
+	memset(keys, 0, (size_t)n * sizeof(*keys));
+	while (pc_features[PC_F_LOOKUP_BATCH] != 0 && done < n) {
 		memset(&attr, 0, sizeof(attr));
 		/* the walk goes on after the key in in_batch: first - 1, or from the start */
 		token = done ? token : first - 1;
@@ -173,14 +172,14 @@ int pc_bpf_array_read(int map_fd, uint32_t first, uint32_t n, uint32_t *keys, vo
 		attr.batch.map_fd = (uint32_t)map_fd;
 		ret = sys_bpf(BPF_MAP_LOOKUP_BATCH, &attr, size);
 		if (ret < 0 && ret != -ENOENT) {
-			if (batch_ok == 1 || done) {
+			if (pc_features[PC_F_LOOKUP_BATCH] == 1 || done) {
 				errno = -ret;
 				return ret;
 			}
-			batch_ok = 0;	/* before 5.6: EINVAL; fall back for good */
+			pc_features[PC_F_LOOKUP_BATCH] = 0;	/* before 5.6: EINVAL; fall back for good */
 			break;
 		}
-		batch_ok = 1;
+		pc_features[PC_F_LOOKUP_BATCH] = 1;
 		/* an array map hands back its keys in order */
 		for (i = 0; i < attr.batch.count; i++)
 			if (keys[done + i] != first + done + i) {
@@ -191,7 +190,7 @@ int pc_bpf_array_read(int map_fd, uint32_t first, uint32_t n, uint32_t *keys, vo
 		if (ret == -ENOENT || attr.batch.count == 0)
 			break;
 	}
-	if (batch_ok == 1) {
+	if (pc_features[PC_F_LOOKUP_BATCH] == 1) {
 		if (done != n) {
 			errno = EPROTO;
 			return -EPROTO;

@@ -60,6 +60,23 @@ int pc_bpf_prog_test_run(int prog_fd, const void *data, uint32_t size,
 int pc_bpf_names_supported(void);
 
 /*
+ * What this kernel offers, one answer each: -1 until asked, then 0 or 1.
+ * eBPF mode's probe table (src/ebpf.c) asks every row in order and -v
+ * prints them; the calls below that have a fallback also learn their row
+ * the first time they try, for callers that never probe (tests, bench/tap).
+ */
+enum pc_feature {
+	PC_F_PERCPU,		/* PERCPU_ARRAY and PERCPU_HASH maps (4.6) */
+	PC_F_WIRE,		/* socket filters read gso_segs and gso_size (5.7) */
+	PC_F_LOAD_BYTES,	/* socket filters call skb_load_bytes (4.13) */
+	PC_F_NAMES,		/* prog_name and map_name (4.15) */
+	PC_F_LOOKUP_BATCH,	/* BPF_MAP_LOOKUP_BATCH (5.6) */
+	PC_F_TAKE_BATCH,	/* BPF_MAP_LOOKUP_AND_DELETE_BATCH (5.6) */
+	PC_F_COUNT
+};
+extern int pc_features[PC_F_COUNT];
+
+/*
  * 4.4-5.10 charge maps and programs to RLIMIT_MEMLOCK and say EPERM when it
  * runs out: raise it (to the hard limit when unprivileged).  0 or -errno.
  */

@@ -19,8 +19,6 @@
 #define ENOTSUPP 524	/* kernel-internal: a JIT that cannot do XADD, with JIT_ALWAYS_ON */
 #endif
 
-/* What the probe found; -1 before it ran. */
-static int have_percpu = -1, have_wire = -1, have_load_bytes = -1;
 
 /* One line naming the call, the object and the errno text, with a hint where one helps. */
 static int explain_bpf_error(const char *what, const char *obj, int err)
@@ -122,6 +120,44 @@ static int probe_load_bytes(void)
 	return probe_prog(PC_PROG_PROBE_LOAD_BYTES);
 }
 
+/* Names for maps and programs: the ARRAY map's probe (named) found it out. */
+static int probe_names(void)
+{
+	return pc_bpf_names_supported() ? 0 : -E2BIG;
+}
+
+/* A read of a one-key array: in one BPF_MAP_LOOKUP_BATCH where the kernel has it. */
+static int probe_lookup_batch(void)
+{
+	struct pc_counter v;
+	uint32_t key;
+	int fd = pc_bpf_map_create(BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(struct pc_counter), 1, "pc_probe");
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	pc_features[PC_F_LOOKUP_BATCH] = -1;
+	ret = pc_bpf_array_read(fd, 0, 1, &key, &v, sizeof(v)) < 0 ? -errno : 0;
+	close(fd);
+	return ret ? ret : pc_features[PC_F_LOOKUP_BATCH] ? 0 : -EINVAL;
+}
+
+/* Entries taken from an empty hash map, with BPF_MAP_LOOKUP_AND_DELETE_BATCH. */
+static int probe_take_batch(void)
+{
+	struct pc_bkey k;
+	struct pc_counter v[2];
+	uint32_t token = 0, n = 1;
+	int fd = pc_bpf_map_create(BPF_MAP_TYPE_HASH, sizeof(k), sizeof(v), 1, "pc_probe");
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = pc_bpf_map_take_batch(fd, 1, &token, &k, v, &n);
+	close(fd);
+	return ret < 0 ? ret : 0;
+}
+
 /*
  * What eBPF counting needs, asked once, in order.  A step that is needed and
  * fails refuses eBPF (auto mode picks classic): the kernel lacks it, exit 5,
@@ -133,14 +169,17 @@ static const struct probe_step {
 	const char *what;
 	const char *since;	/* the kernel that has it */
 	int (*run)(void);	/* 0 or -errno */
-	int needed;		/* else: a fallback (ARRAY+XADD for PERCPU_ARRAY, skb units) */
-	int *found;		/* where an optional step's answer goes */
+	int needed;		/* else: a fallback (ARRAY+XADD for PERCPU_ARRAY, skb units, ...) */
+	int feature;		/* the pc_features[] row an optional step answers, or -1 */
 } probe_steps[] = {
-	{ "bpf() with an ARRAY map", "3.19 with CONFIG_BPF_SYSCALL", probe_array, 1, NULL },
-	{ "PERCPU_ARRAY map", "4.6", probe_percpu, 0, &have_percpu },
-	{ "socket filter reading __sk_buff", "4.1", probe_ctx_read, 1, NULL },
-	{ "socket filter reading gso_segs and gso_size", "5.7", probe_gso_read, 0, &have_wire },
-	{ "socket filter calling skb_load_bytes", "4.13", probe_load_bytes, 0, &have_load_bytes },
+	{ "bpf() with an ARRAY map", "3.19 with CONFIG_BPF_SYSCALL", probe_array, 1, -1 },
+	{ "PERCPU_ARRAY map", "4.6", probe_percpu, 0, PC_F_PERCPU },
+	{ "socket filter reading __sk_buff", "4.1", probe_ctx_read, 1, -1 },
+	{ "socket filter reading gso_segs and gso_size", "5.7", probe_gso_read, 0, PC_F_WIRE },
+	{ "socket filter calling skb_load_bytes", "4.13", probe_load_bytes, 0, PC_F_LOAD_BYTES },
+	{ "prog_name and map_name", "4.15", probe_names, 0, PC_F_NAMES },
+	{ "BPF_MAP_LOOKUP_BATCH", "5.6", probe_lookup_batch, 0, PC_F_LOOKUP_BATCH },
+	{ "BPF_MAP_LOOKUP_AND_DELETE_BATCH", "5.6", probe_take_batch, 0, PC_F_TAKE_BATCH },
 };
 
 static int probe_refused(const struct probe_step *st, int err)
@@ -170,20 +209,19 @@ int pc_ebpf_probe(void)
 		int ret = st->run();
 
 		pc_log("probe: %s (%s): %s", st->what, st->since, ret ? pc_errno_name(-ret) : "ok");
-		if (st->found)
-			*st->found = ret == 0;
+		if (st->feature >= 0)
+			pc_features[st->feature] = ret == 0;
 		if (ret && st->needed)
 			return result = probe_refused(st, -ret);
 	}
-	pc_log("prog_name/map_name: %s", pc_bpf_names_supported() ? "ok" : "not taken (before 4.15)");
-	pc_log("counters: %s", have_percpu ? "PERCPU_ARRAY" : "ARRAY+XADD (no PERCPU_ARRAY before 4.6)");
+	pc_log("counters: %s", pc_features[PC_F_PERCPU] ? "PERCPU_ARRAY" : "ARRAY+XADD (no PERCPU_ARRAY before 4.6)");
 	/* the wire programs count per CPU: every kernel with gso_size has PERCPU_ARRAY */
-	have_wire = have_wire && have_percpu;
-	pc_log("gso_segs and gso_size: %s", have_wire ? "readable: counts in wire units"
+	pc_features[PC_F_WIRE] = pc_features[PC_F_WIRE] && pc_features[PC_F_PERCPU];
+	pc_log("gso_segs and gso_size: %s", pc_features[PC_F_WIRE] ? "readable: counts in wire units"
 						       : "not readable (5.7+): skb units");
 	/* the per-CPU breakdown programs copy headers with it: without, HASH+XADD and LD_IND */
-	have_load_bytes = have_load_bytes && have_percpu;
-	pc_log("breakdowns: %s", have_load_bytes ? "PERCPU_HASH, headers copied with skb_load_bytes"
+	pc_features[PC_F_LOAD_BYTES] = pc_features[PC_F_LOAD_BYTES] && pc_features[PC_F_PERCPU];
+	pc_log("breakdowns: %s", pc_features[PC_F_LOAD_BYTES] ? "PERCPU_HASH, headers copied with skb_load_bytes"
 						 : "HASH+XADD, headers read a word at a time (no skb_load_bytes before 4.13)");
 	return result = PC_EXIT_OK;
 }
@@ -197,13 +235,13 @@ static int load_counter(struct pc_tap *tap)
 	int n = 0;
 
 	if (tap->by != PC_BY_PROTO && tap->link == PC_LINK_ETH)
-		id = have_wire && e->percpu ? PC_PROG_ETH_BY_WIRE : e->percpu ? PC_PROG_ETH_BY_PERCPU : PC_PROG_ETH_BY_XADD;
+		id = pc_features[PC_F_WIRE] && e->percpu ? PC_PROG_ETH_BY_WIRE : e->percpu ? PC_PROG_ETH_BY_PERCPU : PC_PROG_ETH_BY_XADD;
 	else if (tap->by != PC_BY_PROTO)
-		id = have_wire && e->percpu ? PC_PROG_RAW_BY_WIRE : e->percpu ? PC_PROG_RAW_BY_PERCPU : PC_PROG_RAW_BY_XADD;
+		id = pc_features[PC_F_WIRE] && e->percpu ? PC_PROG_RAW_BY_WIRE : e->percpu ? PC_PROG_RAW_BY_PERCPU : PC_PROG_RAW_BY_XADD;
 	else if (tap->link == PC_LINK_ETH)
-		id = have_wire ? PC_PROG_ETH_WIRE : e->percpu ? PC_PROG_ETH_PERCPU : PC_PROG_ETH_XADD;
+		id = pc_features[PC_F_WIRE] ? PC_PROG_ETH_WIRE : e->percpu ? PC_PROG_ETH_PERCPU : PC_PROG_ETH_XADD;
 	else
-		id = have_wire ? PC_PROG_RAW_WIRE : e->percpu ? PC_PROG_RAW_PERCPU : PC_PROG_RAW_XADD;
+		id = pc_features[PC_F_WIRE] ? PC_PROG_RAW_WIRE : e->percpu ? PC_PROG_RAW_PERCPU : PC_PROG_RAW_XADD;
 	e->prog_fd = load_prog(id, fds, pc_progs[id].nmaps, &log, &n);
 	if (e->prog_fd < 0) {
 		int code = explain_bpf_error("bpf(BPF_PROG_LOAD)", pc_progs[id].name, -e->prog_fd);
@@ -259,7 +297,7 @@ static int ebpf_open(struct pc_tap *tap)
 	e->prog_fd = e->map_fd = -1;
 	e->by_fds[0] = e->by_fds[1] = e->by_fds[2] = -1;
 	/* a breakdown counts per CPU only where its program can copy headers */
-	e->percpu = have_percpu && (tap->by == PC_BY_PROTO || have_load_bytes);
+	e->percpu = pc_features[PC_F_PERCPU] && (tap->by == PC_BY_PROTO || pc_features[PC_F_LOAD_BYTES]);
 	if (e->percpu) {
 		ncpu = pc_bpf_possible_cpus();
 		if (ncpu < 0) {

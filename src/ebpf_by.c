@@ -143,22 +143,21 @@ static void take(struct pc_tap *tap, const struct pc_bkey *key, const struct pc_
 static int drain_batch(struct pc_tap *tap, int fd)
 {
 	struct pc_ebpf *e = tap->priv;
-	static int take_ok = -1;	/* until tried: whether the kernel has it */
 	const size_t vsize = 2 * sizeof(struct pc_counter) * (size_t)e->ncpu;
 	uint32_t token = 0, n, i;
 	int ret, first = 1;
 
-	if (!take_ok)
+	if (!pc_features[PC_F_TAKE_BATCH])
 		return 1;
 	do {
 		n = e->by_batch;
 		ret = pc_bpf_map_take_batch(fd, first, &token, e->by_keys, e->by_val, &n);
 		if (ret < 0) {
-			if (first && take_ok < 0 && errno == EINVAL)
-				return take_ok = 0, 1;	/* before 5.6 */
+			if (first && pc_features[PC_F_TAKE_BATCH] < 0 && errno == EINVAL)
+				return pc_features[PC_F_TAKE_BATCH] = 0, 1;	/* before 5.6 */
 			return -errno;
 		}
-		take_ok = 1;
+		pc_features[PC_F_TAKE_BATCH] = 1;
 		first = 0;
 		for (i = 0; i < n; i++)
 			take(tap, &e->by_keys[i], (const struct pc_counter *)((const char *)e->by_val + i * vsize));
