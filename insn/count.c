@@ -868,21 +868,6 @@ static const struct pc_asm by_ip_lb[] = { BY_IP(LB) };
  */
 #define BY_UPDATE(ADD)							\
 LABEL(L_B_UPDATE),							\
-	/* value = { 0 }; value[dir] = { bytes, pkts } */		\
-	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_VAL, 0)),			\
-	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_VAL + 8, 0)),		\
-	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_VAL + 16, 0)),		\
-	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_VAL + 24, 0)),		\
-	BYTES_PKTS(),							\
-	I(BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_10, FP_DIR)),		\
-	JI(BPF_JNE, BPF_REG_2, 0, L_B_VALTX),				\
-	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, FP_VAL)),		\
-	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_3, FP_VAL + 8)),	\
-	JA(L_B_VAL),							\
-LABEL(L_B_VALTX),							\
-	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, FP_VAL + 16)),	\
-	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_3, FP_VAL + 24)),	\
-LABEL(L_B_VAL),								\
 	/* r8 = gen ? map 3 : map 2 */					\
 	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_GEN)),		\
 	JI(BPF_JNE, BPF_REG_1, 0, L_B_M1),				\
@@ -898,6 +883,21 @@ LABEL(L_B_MAP),								\
 	/* if (full) goto overflow: an update would be refused */	\
 	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_FULL)),		\
 	JI(BPF_JNE, BPF_REG_1, 0, L_B_FULL),				\
+	/* a new key: value = { 0 }; value[dir] = { bytes, pkts } (a hit never builds it) */ \
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_VAL, 0)),			\
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_VAL + 8, 0)),		\
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_VAL + 16, 0)),		\
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_VAL + 24, 0)),		\
+	BYTES_PKTS(),							\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_10, FP_DIR)),		\
+	JI(BPF_JNE, BPF_REG_2, 0, L_B_VALTX),				\
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, FP_VAL)),		\
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_3, FP_VAL + 8)),	\
+	JA(L_B_VAL),							\
+LABEL(L_B_VALTX),							\
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, FP_VAL + 16)),	\
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_3, FP_VAL + 24)),	\
+LABEL(L_B_VAL),								\
 	/* r0 = update(r8, key, value, BPF_NOEXIST); if (!r0) goto out */ \
 	MAP_AND_KEY(),							\
 	I(BPF_MOV64_REG(BPF_REG_3, BPF_REG_10)),			\
