@@ -111,10 +111,13 @@ int pc_asm_link(const struct pc_prog *prog, const int *map_fds, unsigned int nma
  * sk_filter_is_valid_access() (net/core/filter.c) does not deny them as it
  * denies wire_len, data and data_end.
  */
-static const struct {
-	int off;
+/* What a kernel first allowed: a context field (its offset) or a helper (its id). */
+struct since {
+	int32_t what;
 	unsigned int since;
-} ctx_fields[] = {
+};
+
+static const struct since ctx_fields[] = {
 	{ offsetof(struct __sk_buff, len), PC_KV(4, 1) },
 	{ offsetof(struct __sk_buff, pkt_type), PC_KV(4, 1) },
 	{ offsetof(struct __sk_buff, mark), PC_KV(4, 1) },
@@ -133,36 +136,23 @@ static const struct {
  * enable load bytes helper for filter/reuseport progs"); the vm test sees
  * 4.9 refuse it and 4.14 take it, and auto mode probes it (src/ebpf.c).
  */
-static const struct {
-	int32_t id;
-	unsigned int since;
-} helpers[] = {
+static const struct since helpers[] = {
 	{ BPF_FUNC_map_lookup_elem, PC_KV(4, 1) },
 	{ BPF_FUNC_map_update_elem, PC_KV(4, 1) },
 	{ BPF_FUNC_skb_load_bytes, PC_KV(4, 13) },
 };
 
-/* 0 when kernel since lets a socket filter call helper id, else the kernel that does (or -1) */
-static int helper_since(int32_t id, unsigned int since)
+/* 0 when kernel since has what (table t of n rows), else the kernel that does; -1 when t lacks it */
+static int since_in(const struct since *t, size_t n, int32_t what, unsigned int since)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(helpers) / sizeof(helpers[0]); i++)
-		if (helpers[i].id == id)
-			return helpers[i].since <= since ? 0 : (int)helpers[i].since;
+	for (i = 0; i < n; i++)
+		if (t[i].what == what)
+			return t[i].since <= since ? 0 : (int)t[i].since;
 	return -1;
 }
-
-/* 0 when kernel since lets a socket filter load 4 bytes at off, else the kernel that does (or -1) */
-static int ctx_field_since(int off, unsigned int since)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(ctx_fields) / sizeof(ctx_fields[0]); i++)
-		if (ctx_fields[i].off == off)
-			return ctx_fields[i].since <= since ? 0 : (int)ctx_fields[i].since;
-	return -1;
-}
+#define SINCE_IN(TABLE, WHAT, SINCE) since_in(TABLE, sizeof(TABLE) / sizeof((TABLE)[0]), WHAT, SINCE)
 
 static int alu_op_ok(uint8_t op, int alu32)
 {
@@ -238,7 +228,7 @@ int pc_lint(const struct bpf_insn *p, size_t n, unsigned int since, char *err, s
 			if (ctx >> in->src_reg & 1) {
 				if (BPF_SIZE(in->code) != BPF_W)
 					return fail(err, errlen, "insn %zu: context load narrower or wider than 4 bytes (4.13+)", i);
-				int need = ctx_field_since(in->off, since);
+				int need = SINCE_IN(ctx_fields, in->off, since);
 
 				if (need < 0)
 					return fail(err, errlen, "insn %zu: __sk_buff offset %d: no field the lint knows the kernel of", i, in->off);
@@ -297,7 +287,7 @@ int pc_lint(const struct bpf_insn *p, size_t n, unsigned int since, char *err, s
 			if (op == BPF_CALL) {
 				if (in->src_reg != 0)
 					return fail(err, errlen, "insn %zu: bpf-to-bpf call (4.16)", i);
-				int need = helper_since(in->imm, since);
+				int need = SINCE_IN(helpers, in->imm, since);
 
 				if (need < 0)
 					return fail(err, errlen, "insn %zu: helper %d: not one the lint knows the kernel of",

@@ -128,6 +128,29 @@ int64_t map_newkeys(const struct loaded *l)
 	return n;
 }
 
+int by_entries_take(const struct loaded *l, struct pc_counter *rx, struct pc_bkey *last)
+{
+	struct pc_counter v[2 * 256];
+	struct pc_bkey k;
+	int n = 0, c;
+
+	rx->bytes = rx->packets = 0;
+	if (l->ncpu > 256)
+		return -E2BIG;
+	while (pc_bpf_map_next_key(l->by_fds[1], NULL, &k) == 0) {
+		if (pc_bpf_map_lookup(l->by_fds[1], &k, v) < 0 || pc_bpf_map_delete(l->by_fds[1], &k) < 0)
+			return -errno;
+		for (c = 0; c < l->ncpu; c++) {
+			rx->bytes += v[2 * c].bytes;
+			rx->packets += v[2 * c].packets;
+		}
+		if (last)
+			*last = k;
+		n++;
+	}
+	return n;
+}
+
 static int vsh(const char *fmt, va_list ap, char *cmd, size_t size)
 {
 	int st;

@@ -31,6 +31,12 @@ void prog_unload(struct loaded *l);
 int map_snapshot(const struct loaded *l, struct pc_counter *out);
 /* the program's new-key counter (PC_MAP0_NEWKEYS), summed over CPUs; -errno */
 int64_t map_newkeys(const struct loaded *l);
+/*
+ * A breakdown program's entry map 0 emptied: how many entries it had, the
+ * rx counts of them all summed over CPUs into *rx, the last key into *last
+ * (when not NULL); -errno.
+ */
+int by_entries_take(const struct loaded *l, struct pc_counter *rx, struct pc_bkey *last);
 
 /* Run a command line through sh; returns its exit status, -1 if it did not run. */
 int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

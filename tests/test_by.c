@@ -760,13 +760,11 @@ static int by_run(struct loaded *m, const uint8_t *f, uint32_t len, enum pc_link
 {
 	uint8_t in[14 + 3200] = { [12] = 0x88, [13] = 0xb5 };
 	uint32_t zero = 0, ctl[4] = { 0, (uint32_t)by, 0, 0 }, retval = 1;
-	struct pc_counter v[2 * 256];
-	struct pc_bkey want, got, next;
+	struct pc_bkey want, got = { 0 };
 	struct pc_kpart pg[PC_KPARTS_MAX], pw[PC_KPARTS_MAX];
-	uint64_t bytes = 0, packets = 0;
-	int c, entries = 0, bad = 0;
+	struct pc_counter rx;
+	int entries, bad = 0;
 
-	cr_assert_leq(m->ncpu, 256);
 	if (link == PC_LINK_RAW) {
 		in[12] = (uint8_t)(protocol >> 8);
 		in[13] = (uint8_t)protocol;
@@ -775,23 +773,15 @@ static int by_run(struct loaded *m, const uint8_t *f, uint32_t len, enum pc_link
 	cr_assert_eq(pc_bpf_map_update(m->by_fds[0], &zero, ctl, 0), 0);
 	cr_assert_eq(pc_bpf_prog_test_run(m->prog_fd, in, 14 + len, NULL, &retval), 0, "%s: %s", name, strerror(errno));
 	pc_bkey_make(f, len, len, link, protocol, 0, 0, by, &want);
-	while (pc_bpf_map_next_key(m->by_fds[1], NULL, &next) == 0) {
-		got = next;
-		cr_assert_eq(pc_bpf_map_lookup(m->by_fds[1], &got, v), 0);
-		for (c = 0; c < m->ncpu; c++) {
-			bytes += v[2 * c].bytes;
-			packets += v[2 * c].packets;
-		}
-		cr_assert_eq(pc_bpf_map_delete(m->by_fds[1], &got), 0);
-		entries++;
-	}
-	if (entries != 1 || memcmp(&got, &want, sizeof(got)) || packets != 1 || bytes != len || retval) {
+	entries = by_entries_take(m, &rx, &got);
+	cr_assert_geq(entries, 0, "%s: %s", name, strerror(-entries));
+	if (entries != 1 || memcmp(&got, &want, sizeof(got)) || rx.packets != 1 || rx.bytes != len || retval) {
 		pc_bkey_parts(&got, by, pg);
 		pc_bkey_parts(&want, by, pw);
 		cr_log_error("%s (%u bytes) --by %s: %d entries, last %s=%s what %u l3 %u proto %u ports %u %u "
 			     "(+%llu/%llu), want %s=%s what %u l3 %u proto %u ports %u %u", name, len, pc_by_name(by),
 			     entries, pg[0].name, pg[0].text, got.what, got.l3, got.ipproto, got.sport, got.dport,
-			     (unsigned long long)bytes, (unsigned long long)packets, pw[0].name, pw[0].text,
+			     (unsigned long long)rx.bytes, (unsigned long long)rx.packets, pw[0].name, pw[0].text,
 			     want.what, want.l3, want.ipproto, want.sport, want.dport);
 		bad = 1;
 	}
