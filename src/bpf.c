@@ -17,6 +17,9 @@
 
 #define ptr_to_u64(P) ((uint64_t)(uintptr_t)(P))
 
+/* kernel-internal, but bpf() hands it out: a map type without the operation */
+#define PC_ENOTSUPP 524
+
 int pc_features[PC_F_COUNT] = { -1, -1, -1, -1, -1, -1 };
 _Static_assert(PC_F_COUNT == 6, "every feature starts unasked");
 
@@ -172,11 +175,17 @@ int pc_bpf_array_read(int map_fd, uint32_t first, uint32_t n, uint32_t *keys, vo
 		attr.batch.map_fd = (uint32_t)map_fd;
 		ret = sys_bpf(BPF_MAP_LOOKUP_BATCH, &attr, size);
 		if (ret < 0 && ret != -ENOENT) {
-			if (pc_features[PC_F_LOOKUP_BATCH] == 1 || done) {
+			/*
+			 * Before 5.6: EINVAL (no such command).  ENOTSUPP (524): the
+			 * map type has no batch op, as PERCPU_ARRAY on 5.10
+			 * (arraymap.c: only array_map_ops has map_lookup_batch).
+			 * Either on the first call: one lookup per key, for good.
+			 */
+			if (done || (ret != -EINVAL && ret != -PC_ENOTSUPP)) {
 				errno = -ret;
 				return ret;
 			}
-			pc_features[PC_F_LOOKUP_BATCH] = 0;	/* before 5.6: EINVAL; fall back for good */
+			pc_features[PC_F_LOOKUP_BATCH] = 0;
 			break;
 		}
 		pc_features[PC_F_LOOKUP_BATCH] = 1;

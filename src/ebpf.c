@@ -126,35 +126,47 @@ static int probe_names(void)
 	return pc_bpf_names_supported() ? 0 : -E2BIG;
 }
 
-/* A read of a one-key array: in one BPF_MAP_LOOKUP_BATCH where the kernel has it. */
+/*
+ * A read of a one-key array of the kind the counters will be (PERCPU_ARRAY
+ * where there is one): in one BPF_MAP_LOOKUP_BATCH where the kernel has it
+ * for that kind (5.6 for ARRAY; PERCPU_ARRAY later: ENOTSUPP on 5.10).
+ */
 static int probe_lookup_batch(void)
 {
-	struct pc_counter v;
+	int ncpu = pc_features[PC_F_PERCPU] ? pc_bpf_possible_cpus() : 1;
+	struct pc_counter *v = calloc(ncpu > 0 ? (size_t)ncpu : 1, sizeof(*v));
 	uint32_t key;
-	int fd = pc_bpf_map_create(BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(struct pc_counter), 1, "pc_probe");
-	int ret;
+	int fd = pc_bpf_map_create(pc_features[PC_F_PERCPU] ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY,
+				   sizeof(uint32_t), sizeof(struct pc_counter), 1, "pc_probe");
+	int ret = fd < 0 ? -errno : ncpu < 0 ? ncpu : !v ? -ENOMEM : 0;
 
-	if (fd < 0)
-		return -errno;
-	pc_features[PC_F_LOOKUP_BATCH] = -1;
-	ret = pc_bpf_array_read(fd, 0, 1, &key, &v, sizeof(v)) < 0 ? -errno : 0;
-	close(fd);
+	if (!ret) {
+		pc_features[PC_F_LOOKUP_BATCH] = -1;
+		ret = pc_bpf_array_read(fd, 0, 1, &key, v, (size_t)ncpu * sizeof(*v)) < 0 ? -errno : 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(v);
 	return ret ? ret : pc_features[PC_F_LOOKUP_BATCH] ? 0 : -EINVAL;
 }
 
-/* Entries taken from an empty hash map, with BPF_MAP_LOOKUP_AND_DELETE_BATCH. */
+/* Entries taken from an empty hash map of the breakdowns' kind, with BPF_MAP_LOOKUP_AND_DELETE_BATCH. */
 static int probe_take_batch(void)
 {
+	int percpu = pc_features[PC_F_PERCPU] && pc_features[PC_F_LOAD_BYTES];
+	int ncpu = percpu ? pc_bpf_possible_cpus() : 1;
+	struct pc_counter *v = calloc(ncpu > 0 ? 2 * (size_t)ncpu : 2, sizeof(*v));
 	struct pc_bkey k;
-	struct pc_counter v[2];
 	uint32_t token = 0, n = 1;
-	int fd = pc_bpf_map_create(BPF_MAP_TYPE_HASH, sizeof(k), sizeof(v), 1, "pc_probe");
-	int ret;
+	int fd = pc_bpf_map_create(percpu ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH, sizeof(k),
+				   2 * sizeof(struct pc_counter), 1, "pc_probe");
+	int ret = fd < 0 ? -errno : ncpu < 0 ? ncpu : !v ? -ENOMEM : 0;
 
-	if (fd < 0)
-		return -errno;
-	ret = pc_bpf_map_take_batch(fd, 1, &token, &k, v, &n);
-	close(fd);
+	if (!ret)
+		ret = pc_bpf_map_take_batch(fd, 1, &token, &k, v, &n);
+	if (fd >= 0)
+		close(fd);
+	free(v);
 	return ret < 0 ? ret : 0;
 }
 
@@ -178,7 +190,7 @@ static const struct probe_step {
 	{ "socket filter reading gso_segs and gso_size", "5.7", probe_gso_read, 0, PC_F_WIRE },
 	{ "socket filter calling skb_load_bytes", "4.13", probe_load_bytes, 0, PC_F_LOAD_BYTES },
 	{ "prog_name and map_name", "4.15", probe_names, 0, PC_F_NAMES },
-	{ "BPF_MAP_LOOKUP_BATCH", "5.6", probe_lookup_batch, 0, PC_F_LOOKUP_BATCH },
+	{ "BPF_MAP_LOOKUP_BATCH on the counters' map", "5.6; PERCPU_ARRAY not in 5.10", probe_lookup_batch, 0, PC_F_LOOKUP_BATCH },
 	{ "BPF_MAP_LOOKUP_AND_DELETE_BATCH", "5.6", probe_take_batch, 0, PC_F_TAKE_BATCH },
 };
 

@@ -153,8 +153,9 @@ static int drain_batch(struct pc_tap *tap, int fd)
 		n = e->by_batch;
 		ret = pc_bpf_map_take_batch(fd, first, &token, e->by_keys, e->by_val, &n);
 		if (ret < 0) {
-			if (first && pc_features[PC_F_TAKE_BATCH] < 0 && errno == EINVAL)
-				return pc_features[PC_F_TAKE_BATCH] = 0, 1;	/* before 5.6 */
+			/* before 5.6: EINVAL; a map type without it: ENOTSUPP (524) */
+			if (first && pc_features[PC_F_TAKE_BATCH] < 0 && (errno == EINVAL || errno == 524))
+				return pc_features[PC_F_TAKE_BATCH] = 0, 1;
 			return -errno;
 		}
 		pc_features[PC_F_TAKE_BATCH] = 1;
