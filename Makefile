@@ -130,7 +130,7 @@ deps-test: deps
 deps-bench: deps
 	$(call apt_install,$(DEB_BENCH))
 
-# Every tap side by side on a veth pair (bench/run.sh; about 8 minutes).
+# Every tap side by side on a veth pair (bench/run.sh; about 10 minutes).
 bench: deps-bench
 	$(MAKE) pktcount bench/tap
 	bash bench/run.sh
