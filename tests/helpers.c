@@ -114,6 +114,15 @@ int map_snapshot(const struct loaded *l, struct pc_counter *out)
 	return 0;
 }
 
+void pin_to_this_cpu(void)
+{
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET((size_t)sched_getcpu(), &one);
+	cr_assert_eq(sched_setaffinity(0, sizeof(one), &one), 0, "sched_setaffinity: %s", strerror(errno));
+}
+
 int64_t map_newkeys(const struct loaded *l)
 {
 	struct pc_counter v[256];

@@ -29,6 +29,12 @@ int prog_load_with_map(enum pc_prog_id id, struct loaded *l, char *err, size_t e
 void prog_unload(struct loaded *l);
 /* every key's counts, summed over CPUs */
 int map_snapshot(const struct loaded *l, struct pc_counter *out);
+/*
+ * Keep this thread on the CPU it runs on: BPF_PROG_TEST_RUN then runs the
+ * program there every time, so per-CPU "first packet" means "first packet".
+ * Fails the test if the kernel refuses.
+ */
+void pin_to_this_cpu(void);
 /* the program's new-key counter (PC_MAP0_NEWKEYS), summed over CPUs; -errno */
 int64_t map_newkeys(const struct loaded *l);
 /*

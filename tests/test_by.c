@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <net/if.h>
 #include <netpacket/packet.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -796,14 +795,11 @@ static void by_program(enum pc_prog_id id, enum pc_link link)
 	static struct pc_counter snap[PC_NKEYS];
 	size_t n = cases(t), nf = frames_build(&fc), i, ran = 0, bad = 0;
 	int64_t keys = 0;
-	cpu_set_t one;
 	int by;
 
 	NEED_ROOT("BPF_PROG_TEST_RUN");
 	/* one CPU: the new-key counter then counts each protocol key once */
-	CPU_ZERO(&one);
-	CPU_SET((size_t)sched_getcpu(), &one);
-	cr_assert_eq(sched_setaffinity(0, sizeof(one), &one), 0, "%s", strerror(errno));
+	pin_to_this_cpu();
 	by_load(id, &m);
 	for (by = PC_BY_HOST; by < PC_BY_COUNT; by++) {
 		for (i = 0; i < n; i++) {

@@ -22,7 +22,6 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,13 +40,10 @@ static void run_table(enum pc_prog_id id, enum pc_link link)
 	size_t n = frames_build(&cases), i, ran = 0, failed = 0, not_run = 0;
 	uint8_t in[14 + FRAME_MAX];
 
-	cpu_set_t one;
 	int64_t newkeys, was;
 
 	NEED_ROOT("BPF_PROG_TEST_RUN");
-	CPU_ZERO(&one);
-	CPU_SET((size_t)sched_getcpu(), &one);
-	cr_assert_eq(sched_setaffinity(0, sizeof(one), &one), 0, "%s", strerror(errno));
+	pin_to_this_cpu();
 	cr_assert_eq(prog_load_with_map(id, &l, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(map_snapshot(&l, before), 0);
 	cr_assert_eq(was = map_newkeys(&l), 0);
