@@ -153,47 +153,61 @@ static int events_of(const char *out, const char *iface, const char *mode, const
 	return count_str(out, what);
 }
 
-/* The drops of iface's total record ("drops":N), 0 when it has none. */
-static uint64_t total_drops(const char *out, const char *iface)
+/* iface's total record, as pktcount wrote it: up to its newline, or NULL. */
+static const char *total_record(const char *out, const char *iface, size_t *len)
 {
 	char what[64];
-	const char *t, *d;
+	const char *t;
 
 	snprintf(what, sizeof(what), "\"iface\":\"%s\",", iface);
 	for (t = out; (t = strstr(t, "\"type\":\"total\"")); t++) {
-		const char *eol = strchr(t, '\n');
+		const char *eol = strchr(t, '\n'), *w = strstr(t, what);
 
-		if (strstr(t, what) && (!eol || strstr(t, what) < eol) && (d = strstr(t, "\"drops\":")) &&
-		    (!eol || d < eol))
-			return strtoull(d + 8, NULL, 10);
+		*len = eol ? (size_t)(eol - t) : strlen(t);
+		if (w && w < t + *len)
+			return t;
 	}
-	return 0;
+	return NULL;
+}
+
+/* The value of a record's "name":N, 0 when it has none. */
+static uint64_t record_u64(const char *rec, size_t len, const char *name)
+{
+	const char *v = rec ? memmem(rec, len, name, strlen(name)) : NULL;
+
+	return v ? strtoull(v + strlen(name), NULL, 10) : 0;
 }
 
 /*
  * The running pktcount's totals for iface: exactly want frames of 60 bytes,
  * but for those the kernel says it dropped before the tap saw them (a
  * userspace ring full under the burst's load: the record then says
- * lower_bound).  Counted plus dropped is what was sent, exactly.
+ * lower_bound).  Counted plus dropped is what was sent, exactly: the kernel
+ * counts a drop per frame a socket's ring had no room for.  But in pcap mode,
+ * where each direction's libpcap handle gets every frame and sorts them in
+ * userspace (src/pcap.c), a frame the tx handle dropped may be one the rx
+ * handle counted: there the drops bound what was lost from above.
  */
 static void expect_frames(const char *out, const char *iface, uint64_t want)
 {
 	struct run_output r;
 	char err[256];
-	uint64_t drops = total_drops(out, iface), got;
+	size_t len = 0;
+	const char *rec = total_record(out, iface, &len);
+	uint64_t drops = record_u64(rec, len, "\"drops\":"), got;
+	int pcap = rec && memmem(rec, len, "\"mode\":\"pcap\"", 13);
 
 	cr_assert_eq(parse_output(out, iface, &r, err, sizeof(err)), 0, "%s: %s", iface, err);
 	got = r.totals[udp_key()].packets;
-	if (got != want) {
-		const char *t;
-
-		/* the record as pktcount wrote it (drops, mode, every key), for the next reader */
-		for (t = out; (t = strstr(t, "\"type\":\"total\"")); t++)
-			if (strstr(t, iface) && strstr(t, iface) < strchr(t, '\n'))
-				cr_log_warn("%s's total record: %.400s", iface, t);
-	}
-	cr_expect_eq(got + drops, want, "%s: %llu frames and %llu dropped by the kernel, sent %llu", iface,
-		     (unsigned long long)got, (unsigned long long)drops, (unsigned long long)want);
+	if (got != want)
+		/* info, not warn: Criterion exits 1 after any warning, whatever passed */
+		cr_log_info("%s's total record: %.*s", iface, (int)(len < 400 ? len : 400), rec ? rec : "");
+	if (pcap)
+		cr_expect(got <= want && want <= got + drops, "%s: %llu frames, %llu dropped by the kernel, sent %llu",
+			  iface, (unsigned long long)got, (unsigned long long)drops, (unsigned long long)want);
+	else
+		cr_expect_eq(got + drops, want, "%s: %llu frames and %llu dropped by the kernel, sent %llu", iface,
+			     (unsigned long long)got, (unsigned long long)drops, (unsigned long long)want);
 	cr_expect_eq(r.totals[udp_key()].bytes, got * 60, "%s: bytes", iface);
 }
 
