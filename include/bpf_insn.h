@@ -27,6 +27,12 @@
 #define BPF_MOV64_REG(DST, SRC)      BPF_INSN(BPF_ALU64 | BPF_MOV | BPF_X, DST, SRC, 0, 0)
 /* dst = imm (sign-extended) */
 #define BPF_MOV64_IMM(DST, IMM)      BPF_INSN(BPF_ALU64 | BPF_MOV | BPF_K, DST, 0, 0, IMM)
+/* dst = (u32)dst OP (u32)src, zero-extended */
+#define BPF_ALU32_REG(OP, DST, SRC)  BPF_INSN(BPF_ALU | BPF_OP(OP) | BPF_X, DST, SRC, 0, 0)
+/* dst = (u32)dst OP (u32)imm, zero-extended */
+#define BPF_ALU32_IMM(OP, DST, IMM)  BPF_INSN(BPF_ALU | BPF_OP(OP) | BPF_K, DST, 0, 0, IMM)
+/* dst = (u32)src */
+#define BPF_MOV32_REG(DST, SRC)      BPF_INSN(BPF_ALU | BPF_MOV | BPF_X, DST, SRC, 0, 0)
 /* dst = (u32) imm */
 #define BPF_MOV32_IMM(DST, IMM)      BPF_INSN(BPF_ALU | BPF_MOV | BPF_K, DST, 0, 0, IMM)
 /* dst = htobe##LEN(dst) (a byte swap on little-endian, a truncation on big) */

@@ -20,6 +20,7 @@
 #define PC_TP_STATUS_KERNEL	0
 #define PC_TP_STATUS_USER	(1u << 0)
 #define PC_TP_STATUS_VLAN_VALID	(1u << 4)	/* 3.0; before, a tci of 0 meant no tag */
+#define PC_TP_STATUS_VLAN_TPID_VALID (1u << 6)	/* 3.14; before, no TPID was given */
 
 #define PC_TPACKET_ALIGN(X)	(((X) + 15u) & ~15u)
 

@@ -135,6 +135,14 @@ enum pc_l3 {
  */
 #define PC_CLASSIC_SNAP_BY	(PC_ETH_HLEN + PC_VLAN_MAX * PC_VLAN_HLEN + 60 + 4)
 
+/*
+ * Traffic classes (--class; include/pc_class.h): at most PC_CLASS_MAX, each
+ * counted per direction, and per direction one row for the frames no class
+ * matched.
+ */
+#define PC_CLASS_MAX		64
+#define PC_CLASS_ROWS		(PC_DIR_COUNT * (PC_CLASS_MAX + 1))
+
 /* map_update_elem's answer when another CPU made the key first (EEXIST, the same on every arch Linux has) */
 #define PC_EEXIST		17
 

@@ -45,7 +45,58 @@ struct pc_prog {
 extern const struct pc_prog pc_progs[PC_PROG_COUNT];
 
 #define PC_ASM_MAX_LABELS 128
-#define PC_PROG_MAX_INSNS 1024	/* a quarter of 4.1's 4096 */
+/*
+ * The most a program of ours may have: the kernel takes 4096 (BPF_MAXINSNS)
+ * before 5.2, a million from root after; ours are a few hundred but for
+ * the classes' (insn/classes.c), which the kernel's limit bounds.
+ */
+#define PC_PROG_MAX_INSNS 32768
+#define PC_KERNEL_MAX_INSNS_OLD 4096	/* before 5.2 */
+
+/*
+ * The stack the counting programs share with the class code appended to
+ * them (insn/classes.c, src/cbpf_ebpf.c): at the count, every variant
+ * leaves the frame's bytes and packets here; the class code's own slots
+ * lie below the breakdown variants' (insn/count.c, down to -192).
+ */
+#define PC_FP_BYTES		(-32)	/* u64: the frame's bytes, as its key counted them */
+#define PC_FP_PKTS		(-160)	/* u64: its packets (in wire units, its segments) */
+#define PC_FP_CLS_KEY		(-200)	/* u32: the class map's key */
+#define PC_FP_CLS_BASE		(-208)	/* u64: the direction's first row, dir * (classes + 1) */
+#define PC_FP_CLS_HIT		(-216)	/* u64: a class matched */
+#define PC_FP_CLS_SHIFT		(-224)	/* s64: -4 when the kernel moved a tag out, else 0 */
+#define PC_FP_CLS_T		(-232)	/* u64: bytes 8-15 of the frame as tcpdump shows it (a tag moved out) */
+#define PC_FP_CLS_ACC		(-240)	/* u32: a load put together a byte at a time */
+#define PC_FP_CLS_M(I)		(-304 + 4 * (int)(I))	/* u32: classic M[0..15] */
+
+struct pc_cprog;
+
+/*
+ * A class's classic program as eBPF (src/cbpf_ebpf.c) for a tap on link
+ * with ifindex: falls through past its last instruction on a match, jumps
+ * nomatch_skip instructions further on no match.  The instruction count,
+ * or -1 with err.
+ */
+int pc_cbpf_translate(const struct pc_cprog *cp, enum pc_link link, int ifindex, unsigned int nomatch_skip,
+		      struct pc_asm *out, size_t cap, char *err, size_t errlen);
+
+/* A counting program with the classes and filter of this run (insn/classes.c). */
+struct pc_composed {
+	struct pc_prog prog;	/* what pc_asm_link() takes */
+	struct pc_frag *frags;
+	struct pc_asm *head, *body;
+	unsigned int ninsns;	/* its instructions */
+	unsigned int class_insns[PC_CLASS_MAX];	/* each class's, for -v */
+};
+/*
+ * base with the filter ahead of everything and the classes after its
+ * count, counting into map base->nmaps (pc_class_rows() counters, per CPU
+ * where base counts per CPU).  At most max_insns; else -1 with one line in
+ * err naming the class that does not fit.
+ */
+int pc_prog_compose(const struct pc_prog *base, enum pc_link link, int ifindex, unsigned int max_insns,
+		    struct pc_composed *out, char *err, size_t errlen);
+void pc_prog_composed_free(struct pc_composed *c);
 
 /*
  * Link a program: resolve labels (forward jumps only), patch the fd of its

@@ -176,7 +176,7 @@ static const struct pc_asm raw_head[] = {
 #define FP_CTL_KEY	(-8)	/* u32 0: the control map's key */
 #define FP_L3OFF	(-16)	/* IPv6: where its header starts */
 #define FP_NOPORTS	(-24)	/* 1: a later fragment, no ports */
-#define FP_BYTES	(-32)	/* this frame's bytes */
+#define FP_BYTES	PC_FP_BYTES	/* this frame's bytes */
 #define FP_AT_COUNT	(-40)	/* r8 at count: IPv4 header, or past IPv6's extension headers */
 #define FP_BKEY		(-80)	/* struct pc_bkey, 40 bytes */
 #define FP_VAL		(-112)	/* a new entry's value: struct pc_counter[2] */
@@ -185,7 +185,7 @@ static const struct pc_asm raw_head[] = {
 #define FP_BY		(-136)	/* enum pc_by */
 #define FP_SAVE		(-144)	/* r0 across a load */
 #define FP_FULL		(-152)	/* the map counted into is full: no update tried */
-#define FP_PKTS		(-160)	/* this frame's packets: 1, or in wire units its segments */
+#define FP_PKTS		PC_FP_PKTS	/* this frame's packets: 1, or in wire units its segments */
 #define FP_PORTS	(-168)	/* the transport's first 4 bytes (the ports), in network order */
 #define FP_HDR		(-192)	/* IPv4: the header's first 20 bytes, in network order */
 #define BKEY(FIELD)	(FP_BKEY + (int)offsetof(struct pc_bkey, FIELD))
@@ -324,20 +324,32 @@ LABEL(L_KEY),								\
 	/* if (!r0) goto out: cannot happen, every key is in range */	\
 	JI(BPF_JEQ, BPF_REG_0, 0, NULLTO)
 
-/* skb unit: r0 = &map[key]; r1 = len + 4 * skb->vlan_present. */
+/*
+ * skb unit: r0 = &map[key]; r1 = len + 4 * skb->vlan_present, kept with
+ * the packet count of 1 for the classes.
+ */
 #define COUNT_HEAD()							\
 LABEL(L_COUNT),								\
 	COUNT_LOOKUP(),							\
 	/* r1 = len + 4 * skb->vlan_present: a moved-out tag was on the wire */ \
 	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(vlan_present))),	\
 	I(BPF_ALU64_IMM(BPF_LSH, BPF_REG_1, 2)),			\
-	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_1, BPF_REG_9))
+	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_1, BPF_REG_9)),		\
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, FP_BYTES)),	\
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, FP_PKTS, 1))
 
+/*
+ * Every variant ends at L_OUT, then ret0: the classes (insn/classes.c) go
+ * in between, after the count, where every path that counted comes.
+ */
 #define COUNT_TAIL()							\
-LABEL(L_OUT),								\
-	/* return 0: keep nothing, queue nothing */			\
-	I(BPF_MOV64_IMM(BPF_REG_0, 0)),					\
-	I(BPF_EXIT_INSN())
+LABEL(L_OUT)
+
+/* return 0: keep nothing, queue nothing */
+const struct pc_asm pc_ret0[2] = {
+	I(BPF_MOV64_IMM(BPF_REG_0, 0)),
+	I(BPF_EXIT_INSN()),
+};
 
 /*
  * The first packet of a key (on this CPU, per CPU): one more in the new-key
@@ -490,6 +502,9 @@ LABEL(L_COUNT),
 	I(BPF_ALU64_IMM(BPF_LSH, BPF_REG_1, 2)),
 	I(BPF_ALU64_REG(BPF_MUL, BPF_REG_1, BPF_REG_8)),
 	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_1, BPF_REG_9)),
+	/* kept for the classes */
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, FP_BYTES)),
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_8, FP_PKTS)),
 	/* this CPU's copy: c->bytes += r1; c->packets += r8 (r3: before) */
 	I(BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_0, CTR(bytes))),
 	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_2, BPF_REG_1)),
@@ -946,7 +961,7 @@ LABEL(L_B_FULL),							\
 	JI(BPF_JEQ, BPF_REG_0, 0, L_OUT),				\
 	BYTES_PKTS(),							\
 	ADD(0),								\
-	COUNT_TAIL()
+	COUNT_TAIL(),
 
 static const struct pc_asm by_update_percpu[] = { BY_UPDATE(ADD_PERCPU) };
 static const struct pc_asm by_update_xadd[] = { BY_UPDATE(ADD_XADD) };
@@ -987,27 +1002,28 @@ static const struct pc_asm probe_wire[] = {
 };
 
 static const struct pc_frag frags_eth_percpu[] = {
-	PC_FRAG(eth_head), PC_FRAG(l3), PC_FRAG(count_percpu),
+	PC_FRAG(eth_head), PC_FRAG(l3), PC_FRAG(count_percpu), PC_FRAG(pc_ret0),
 };
 static const struct pc_frag frags_eth_xadd[] = {
-	PC_FRAG(eth_head), PC_FRAG(l3), PC_FRAG(count_xadd),
+	PC_FRAG(eth_head), PC_FRAG(l3), PC_FRAG(count_xadd), PC_FRAG(pc_ret0),
 };
 static const struct pc_frag frags_raw_percpu[] = {
-	PC_FRAG(raw_head), PC_FRAG(l3), PC_FRAG(count_percpu),
+	PC_FRAG(raw_head), PC_FRAG(l3), PC_FRAG(count_percpu), PC_FRAG(pc_ret0),
 };
 static const struct pc_frag frags_raw_xadd[] = {
-	PC_FRAG(raw_head), PC_FRAG(l3), PC_FRAG(count_xadd),
+	PC_FRAG(raw_head), PC_FRAG(l3), PC_FRAG(count_xadd), PC_FRAG(pc_ret0),
 };
 static const struct pc_frag frags_eth_wire[] = {
-	PC_FRAG(eth_head), PC_FRAG(l3), PC_FRAG(wire),
+	PC_FRAG(eth_head), PC_FRAG(l3), PC_FRAG(wire), PC_FRAG(pc_ret0),
 };
 static const struct pc_frag frags_raw_wire[] = {
-	PC_FRAG(raw_head), PC_FRAG(l3), PC_FRAG(wire),
+	PC_FRAG(raw_head), PC_FRAG(l3), PC_FRAG(wire), PC_FRAG(pc_ret0),
 };
 #define FRAGS_BY(NAME, HEAD, COUNT, MAC, IP, UPDATE)			\
 static const struct pc_frag NAME[] = {					\
 	PC_FRAG(by_init), PC_FRAG(HEAD), PC_FRAG(l3_by), PC_FRAG(COUNT),	\
 	PC_FRAG(by_head), PC_FRAG(MAC), PC_FRAG(IP), PC_FRAG(UPDATE),	\
+	PC_FRAG(pc_ret0),						\
 }
 FRAGS_BY(frags_eth_by_xadd, eth_head, count_by_xadd, by_mac_eth_ld, by_ip_ld, by_update_xadd);
 FRAGS_BY(frags_eth_by_percpu, eth_head, count_by_percpu, by_mac_eth_lb, by_ip_lb, by_update_percpu);

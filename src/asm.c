@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pc_prog.h"
@@ -105,7 +106,8 @@ int pc_asm_link(const struct pc_prog *prog, const int *map_fds, unsigned int nma
 
 /*
  * The __sk_buff fields a socket filter may read, and the kernel that first
- * lets it: 4.1 brought len through vlan_tci (commit 9bac3d6d548e);
+ * lets it: 4.1 brought len through vlan_tci (commit 9bac3d6d548e), 4.2
+ * vlan_proto and priority;
  * gso_segs came in 5.1 (d9ff286a0f59) and gso_size in 5.7 (cf62089b0edd),
  * both allowed to socket filters by bpf_skb_is_valid_access(), since
  * sk_filter_is_valid_access() (net/core/filter.c) does not deny them as it
@@ -125,6 +127,7 @@ static const struct since ctx_fields[] = {
 	{ offsetof(struct __sk_buff, protocol), PC_KV(4, 1) },
 	{ offsetof(struct __sk_buff, vlan_present), PC_KV(4, 1) },
 	{ offsetof(struct __sk_buff, vlan_tci), PC_KV(4, 1) },
+	{ offsetof(struct __sk_buff, vlan_proto), PC_KV(4, 2) },
 	{ offsetof(struct __sk_buff, gso_segs), PC_KV(5, 1) },
 	{ offsetof(struct __sk_buff, gso_size), PC_KV(5, 7) },
 };
@@ -186,13 +189,30 @@ static void merge(uint16_t *state, size_t to, uint16_t in)
 	state[to] = state[to] == CTX_UNSEEN ? in : (uint16_t)(state[to] & in);
 }
 
+static int lint(const struct bpf_insn *p, size_t n, unsigned int since, uint16_t *state, char *err,
+		size_t errlen);
+
 int pc_lint(const struct bpf_insn *p, size_t n, unsigned int since, char *err, size_t errlen)
 {
-	uint16_t state[PC_PROG_MAX_INSNS + 1];
-	size_t i;
+	uint16_t *state;
+	int ret;
 
 	if (n == 0 || n > PC_PROG_MAX_INSNS)
 		return fail(err, errlen, "%zu instructions: want 1 to %d", n, PC_PROG_MAX_INSNS);
+	state = calloc(n + 1, sizeof(*state));
+	if (!state)
+		return fail(err, errlen, "out of memory");
+	ret = lint(p, n, since, state, err, errlen);
+	free(state);
+	return ret;
+}
+
+/* What a register holds, per instruction: a bit per register that holds the context. */
+static int lint(const struct bpf_insn *p, size_t n, unsigned int since, uint16_t *state, char *err,
+		size_t errlen)
+{
+	size_t i;
+
 	for (i = 0; i <= n; i++)
 		state[i] = CTX_UNSEEN;
 	state[0] = 1u << BPF_REG_1;

@@ -21,6 +21,7 @@
 
 #include "packet_abi.h"
 #include "pc_classic.h"
+#include "pc_class.h"
 #include "pktcount.h"
 
 /*
@@ -159,11 +160,23 @@ static struct classic_tap *C(const struct pc_tap *tap)
 	return tap->priv;
 }
 
+/*
+ * A frame from the ring or recvmsg(), with what the kernel says of its tag:
+ * a tag it moved out (TP_STATUS_VLAN_VALID, 3.0; before, a TCI of 0 meant
+ * none), and its TPID from 3.14 (TP_STATUS_VLAN_TPID_VALID; before, 802.1Q).
+ */
 static void count(struct pc_tap *tap, const uint8_t *data, uint32_t caplen, uint32_t len,
-		  const struct sockaddr_ll *sll, int vlan_moved)
+		  const struct sockaddr_ll *sll, uint32_t status, uint16_t tci, uint16_t tpid)
 {
-	pc_tap_count(tap, data, caplen, len, tap->link, ntohs(sll->sll_protocol), vlan_moved,
-		     sll->sll_pkttype == PACKET_OUTGOING);
+	struct pc_frame f = {
+		.p = data, .caplen = caplen, .len = len, .link = tap->link,
+		.protocol = ntohs(sll->sll_protocol), .outgoing = sll->sll_pkttype == PACKET_OUTGOING,
+		.pkttype = sll->sll_pkttype, .ifindex = tap->ifindex,
+		.vlan_moved = (status & PC_TP_STATUS_VLAN_VALID) || tci, .vlan_tci = tci,
+		.vlan_tpid = status & PC_TP_STATUS_VLAN_TPID_VALID ? tpid : PC_ETHERTYPE_VLAN,
+	};
+
+	pc_tap_count(tap, &f);
 }
 
 /* The frames taken (at most about PC_DRAIN_MAX), or -errno; likewise drain_recvmsg(). */
@@ -184,9 +197,9 @@ static int drain_ring(struct pc_tap *tap)
 			const struct pc_tpacket3_hdr *h = (const void *)p;
 			const struct sockaddr_ll *sll =
 				(const void *)(p + PC_TPACKET_ALIGN(sizeof(struct pc_tpacket3_hdr)));
-			int vlan = (h->tp_status & PC_TP_STATUS_VLAN_VALID) || h->tp_vlan_tci;
 
-			count(tap, p + h->tp_mac, h->tp_snaplen, h->tp_len, sll, vlan);
+			count(tap, p + h->tp_mac, h->tp_snaplen, h->tp_len, sll, h->tp_status, (uint16_t)h->tp_vlan_tci,
+			      h->tp_vlan_tpid);
 			p += h->tp_next_offset;
 		}
 		frames += (int)bd->bh1.num_pkts;
@@ -229,8 +242,8 @@ static int drain_recvmsg(struct pc_tap *tap)
 				aux = (const void *)CMSG_DATA(c);
 		if (!aux)
 			return -EPROTO;	/* asked for on every socket: never absent */
-		count(tap, C(tap)->rxbuf, (uint32_t)n, aux->tp_len, &sll,
-		      (aux->tp_status & PC_TP_STATUS_VLAN_VALID) || aux->tp_vlan_tci);
+		count(tap, C(tap)->rxbuf, (uint32_t)n, aux->tp_len, &sll, aux->tp_status, aux->tp_vlan_tci,
+		      aux->tp_vlan_tpid);
 	}
 	return frames;
 }
@@ -327,25 +340,38 @@ static int setup_ring(struct pc_tap *tap)
 	return 0;
 }
 
+/* The bytes of a frame the filter keeps: what the key, the breakdown and the classes read. */
+static uint32_t snap_of(const struct pc_tap *tap)
+{
+	uint32_t snap = tap->by == PC_BY_PROTO ? PC_CLASSIC_SNAP : PC_CLASSIC_SNAP_BY;
+
+	if ((pc_classes.n || pc_classes.filter) && pc_classes.extent > snap)
+		snap = pc_classes.extent;
+	return snap;
+}
+
 /*
- * The filter for tap: insn/classic.c's, and with --by the same with every
- * PC_CLASSIC_SNAP (the short-frame test and the returns) raised to
- * PC_CLASSIC_SNAP_BY, so the addresses and ports reach userspace.  Raising
- * it is safe: gen-classic.sh checks that no load of tcpdump's reaches past
- * PC_CLASSIC_SNAP, and the frames shorter than the new snap are kept whole.
+ * The filter for tap: insn/classic.c's, with every PC_CLASSIC_SNAP (the
+ * short-frame test and the returns) raised to snap_of(tap) when that is
+ * more (--by, classes), so the addresses, ports and whatever the classes
+ * read reach userspace.  Raising it is safe: gen-classic.sh checks that no
+ * load of tcpdump's reaches past PC_CLASSIC_SNAP, and the frames shorter
+ * than the new snap are kept whole.  The caller checked it is at most
+ * PC_CLASSIC_SNAP_EXT (pc_classes_fit).
  */
 static struct sock_fprog filter(const struct pc_tap *tap, struct sock_filter *buf, size_t cap)
 {
 	const struct sock_filter *f = tap->link == PC_LINK_ETH ? pc_classic_eth : pc_classic_raw;
 	unsigned int n = tap->link == PC_LINK_ETH ? pc_classic_eth_len : pc_classic_raw_len, i;
+	uint32_t snap = snap_of(tap);
 
-	if (tap->by == PC_BY_PROTO || n > cap)
+	if (snap == PC_CLASSIC_SNAP || n > cap)
 		return (struct sock_fprog){ (unsigned short)n, f };
 	for (i = 0; i < n; i++) {
 		buf[i] = f[i];
 		if ((f[i].code == (BPF_RET | BPF_K) || f[i].code == (BPF_JMP | BPF_JGE | BPF_K)) &&
 		    f[i].k == PC_CLASSIC_SNAP)
-			buf[i].k = PC_CLASSIC_SNAP_BY;
+			buf[i].k = snap;
 	}
 	return (struct sock_fprog){ (unsigned short)n, buf };
 }
@@ -376,6 +402,8 @@ static int classic_open(struct pc_tap *tap)
 	int code;
 
 	tap->sock = -1;
+	if (pc_classes_fit(PC_CLASSIC_SNAP_EXT, "classic") < 0)
+		return PC_EXIT_USAGE;
 	tap->priv = calloc(1, sizeof(struct classic_tap));
 	if (!tap->priv) {
 		pc_err("%s: %s", tap->name, strerror(ENOMEM));
@@ -416,13 +444,13 @@ static int classic_open(struct pc_tap *tap)
 	tap->fds[0] = tap->sock;
 	tap->nfds = 1;
 	if (C(tap)->ring)
-		snprintf(tap->detail, sizeof(tap->detail), "TPACKET_V3 ring %ux%u KiB, snap %d/%d",
+		snprintf(tap->detail, sizeof(tap->detail), "TPACKET_V3 ring %ux%u KiB, snap %u/%d",
 			 C(tap)->block_nr, C(tap)->block_size >> 10,
-			 tap->by == PC_BY_PROTO ? PC_CLASSIC_SNAP : PC_CLASSIC_SNAP_BY, PC_CLASSIC_SNAP_EXT);
+			 snap_of(tap), PC_CLASSIC_SNAP_EXT);
 	else
-		snprintf(tap->detail, sizeof(tap->detail), "recvmsg+PACKET_AUXDATA, rcvbuf %u KiB, snap %d/%d",
+		snprintf(tap->detail, sizeof(tap->detail), "recvmsg+PACKET_AUXDATA, rcvbuf %u KiB, snap %u/%d",
 			 (unsigned int)(pc_ring_size >> 10),
-			 tap->by == PC_BY_PROTO ? PC_CLASSIC_SNAP : PC_CLASSIC_SNAP_BY, PC_CLASSIC_SNAP_EXT);
+			 snap_of(tap), PC_CLASSIC_SNAP_EXT);
 	tap->unit = PC_UNIT_SKB;
 	/*
 	 * AF_PACKET gives userspace an skb's gso_size only in a virtio_net_hdr

@@ -8,12 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "bpf.h"
 #include "ebpf_by.h"
+#include "pc_class.h"
 #include "pc_prog.h"
 #include "pktcount.h"
+
+/* The rows a read takes at most: the protocol keys, or the classes' */
+#define ROWS_MAX (PC_NKEYS > PC_CLASS_ROWS ? PC_NKEYS : PC_CLASS_ROWS)
 
 #ifndef ENOTSUPP
 #define ENOTSUPP 524	/* kernel-internal: a JIT that cannot do XADD, with JIT_ALWAYS_ON */
@@ -56,19 +61,25 @@ static int explain_bpf_error(const char *what, const char *obj, int err)
  * A program of insn/ loaded as a socket filter, with its maps (fds[0] -1:
  * none); fd or -errno, the verifier's log in *log, its length in *ninsns.
  */
-static int load_prog(enum pc_prog_id id, const int *fds, unsigned int nfds, char **log, int *ninsns)
+static int load_prog(const struct pc_prog *prog, const int *fds, unsigned int nfds, char **log, int *ninsns)
 {
-	struct bpf_insn insns[PC_PROG_MAX_INSNS];
+	struct bpf_insn *insns = malloc(PC_PROG_MAX_INSNS * sizeof(*insns));
 	char err[160];
-	int n = pc_asm_link(&pc_progs[id], fds, nfds, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
+	int n;
 
+	if (!insns)
+		return -ENOMEM;
+	n = pc_asm_link(prog, fds, nfds, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
 	if (n < 0) {
 		pc_err("internal: %s", err);
+		free(insns);
 		return -EINVAL;
 	}
 	*ninsns = n;
-	n = pc_bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, insns, (size_t)n, pc_progs[id].name, log);
-	return n < 0 ? -errno : n;
+	n = pc_bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, insns, (size_t)n, prog->name, log);
+	n = n < 0 ? -errno : n;
+	free(insns);
+	return n;
 }
 
 static int probe_map(uint32_t type)
@@ -94,7 +105,7 @@ static int probe_percpu(void)
 static int probe_prog(enum pc_prog_id id)
 {
 	char *log = NULL;
-	int n, fd = load_prog(id, (const int[]){ -1 }, 1, &log, &n);
+	int n, fd = load_prog(&pc_progs[id], (const int[]){ -1 }, 1, &log, &n);
 
 	if (fd < 0 && log && pc_verbose)
 		fprintf(stderr, "%s", log);
@@ -238,33 +249,87 @@ int pc_ebpf_probe(void)
 	return result = PC_EXIT_OK;
 }
 
+/*
+ * The most instructions this kernel takes in a program: BPF_MAXINSNS (4096)
+ * before 5.2, then a million from a privileged loader
+ * (BPF_COMPLEXITY_LIMIT_INSNS, kernel/bpf/syscall.c bpf_prog_load()).
+ */
+static unsigned int kernel_max_insns(void)
+{
+	struct utsname u;
+	unsigned int major = 0, minor = 0;
+
+	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return PC_KERNEL_MAX_INSNS_OLD;
+	return PC_KV(major, minor) < PC_KV(5, 2) ? PC_KERNEL_MAX_INSNS_OLD : PC_PROG_MAX_INSNS;
+}
+
+/* Which counting variant a tap takes, by its link, --by and the kernel's features. */
+static enum pc_prog_id variant(const struct pc_tap *tap, const struct pc_ebpf *e)
+{
+	int wire = pc_features[PC_F_WIRE] && e->percpu, eth = tap->link == PC_LINK_ETH;
+
+	if (tap->by != PC_BY_PROTO)
+		return wire ? (eth ? PC_PROG_ETH_BY_WIRE : PC_PROG_RAW_BY_WIRE)
+			    : e->percpu ? (eth ? PC_PROG_ETH_BY_PERCPU : PC_PROG_RAW_BY_PERCPU)
+					: (eth ? PC_PROG_ETH_BY_XADD : PC_PROG_RAW_BY_XADD);
+	if (pc_features[PC_F_WIRE])
+		return eth ? PC_PROG_ETH_WIRE : PC_PROG_RAW_WIRE;
+	return e->percpu ? (eth ? PC_PROG_ETH_PERCPU : PC_PROG_RAW_PERCPU) : (eth ? PC_PROG_ETH_XADD : PC_PROG_RAW_XADD);
+}
+
+/* -v: each class's instructions in the program */
+static void log_classes(const struct pc_tap *tap, const struct pc_composed *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < pc_classes.n && pc_verbose; i++) {
+		const struct pc_class *k = &pc_classes.c[i];
+
+		if (k->prog[tap->link].n)
+			pc_log("%s: class %s: %u classic instructions, %u eBPF", tap->name, k->name,
+			       k->prog[tap->link].n, c->class_insns[i]);
+		else
+			pc_log("%s: class %s: never matches on this link type (%s)", tap->name, k->name, k->refused);
+	}
+}
+
 static int load_counter(struct pc_tap *tap)
 {
 	struct pc_ebpf *e = tap->priv;
-	const int fds[PC_BY_NMAPS] = { e->map_fd, e->by_fds[0], e->by_fds[1], e->by_fds[2] };
-	enum pc_prog_id id;
+	int fds[PC_BY_NMAPS + 1] = { e->map_fd, e->by_fds[0], e->by_fds[1], e->by_fds[2] };
+	enum pc_prog_id id = variant(tap, e);
+	const struct pc_prog *prog = &pc_progs[id];
+	struct pc_composed comp = { 0 };
 	char *log = NULL;
 	int n = 0;
 
-	if (tap->by != PC_BY_PROTO && tap->link == PC_LINK_ETH)
-		id = pc_features[PC_F_WIRE] && e->percpu ? PC_PROG_ETH_BY_WIRE : e->percpu ? PC_PROG_ETH_BY_PERCPU : PC_PROG_ETH_BY_XADD;
-	else if (tap->by != PC_BY_PROTO)
-		id = pc_features[PC_F_WIRE] && e->percpu ? PC_PROG_RAW_BY_WIRE : e->percpu ? PC_PROG_RAW_BY_PERCPU : PC_PROG_RAW_BY_XADD;
-	else if (tap->link == PC_LINK_ETH)
-		id = pc_features[PC_F_WIRE] ? PC_PROG_ETH_WIRE : e->percpu ? PC_PROG_ETH_PERCPU : PC_PROG_ETH_XADD;
-	else
-		id = pc_features[PC_F_WIRE] ? PC_PROG_RAW_WIRE : e->percpu ? PC_PROG_RAW_PERCPU : PC_PROG_RAW_XADD;
-	e->prog_fd = load_prog(id, fds, pc_progs[id].nmaps, &log, &n);
+	if (pc_classes.n || pc_classes.filter) {
+		char err[320];
+
+		if (pc_prog_compose(prog, tap->link, tap->ifindex, kernel_max_insns(), &comp, err, sizeof(err)) < 0) {
+			pc_err("%s: %s", tap->name, err);
+			return PC_EXIT_USAGE;
+		}
+		fds[prog->nmaps] = e->cls_fd;
+		prog = &comp.prog;
+		log_classes(tap, &comp);
+	}
+	e->prog_fd = load_prog(prog, fds, prog->nmaps, &log, &n);
 	if (e->prog_fd < 0) {
-		int code = explain_bpf_error("bpf(BPF_PROG_LOAD)", pc_progs[id].name, -e->prog_fd);
+		int code = explain_bpf_error("bpf(BPF_PROG_LOAD)", prog->name, -e->prog_fd);
 
 		if (log && pc_verbose)
 			fprintf(stderr, "%s", log);
 		free(log);
+		pc_prog_composed_free(&comp);
 		e->prog_fd = -1;
 		return code;
 	}
-	snprintf(tap->detail, sizeof(tap->detail), "%s, %d insns", pc_progs[id].name, n);
+	free(log);
+	snprintf(tap->detail, sizeof(tap->detail), "%s%s, %d insns", prog->name,
+		 comp.frags ? " with classes" : "", n);
+	pc_prog_composed_free(&comp);
 	tap->unit = pc_progs[id].unit;
 	tap->unit_why = tap->unit == PC_UNIT_WIRE ? "the kernel gives the filter each skb's gso_segs and gso_size"
 			: "socket filters read no gso_size before kernel 5.7";
@@ -284,6 +349,8 @@ static void ebpf_close(struct pc_tap *tap)
 		close(e->prog_fd);
 	if (e->map_fd >= 0)
 		close(e->map_fd);
+	if (e->cls_fd >= 0)
+		close(e->cls_fd);
 	pc_ebpf_by_close(tap);
 	free(e->valbuf);
 	free(e->keybuf);
@@ -306,7 +373,7 @@ static int ebpf_open(struct pc_tap *tap)
 		pc_err("%s: %s", tap->name, strerror(ENOMEM));
 		return PC_EXIT_FAIL;
 	}
-	e->prog_fd = e->map_fd = -1;
+	e->prog_fd = e->map_fd = e->cls_fd = -1;
 	e->by_fds[0] = e->by_fds[1] = e->by_fds[2] = -1;
 	/* a breakdown counts per CPU only where its program can copy headers */
 	e->percpu = pc_features[PC_F_PERCPU] && (tap->by == PC_BY_PROTO || pc_features[PC_F_LOAD_BYTES]);
@@ -320,8 +387,8 @@ static int ebpf_open(struct pc_tap *tap)
 	}
 	e->ncpu = ncpu;
 	/* sizeof(struct pc_counter) is a multiple of 8: no per-CPU padding */
-	e->valbuf = calloc((size_t)PC_NKEYS * (size_t)ncpu, sizeof(struct pc_counter));
-	e->keybuf = calloc(PC_NKEYS, sizeof(uint32_t));
+	e->valbuf = calloc((size_t)ROWS_MAX * (size_t)ncpu, sizeof(struct pc_counter));
+	e->keybuf = calloc(ROWS_MAX, sizeof(uint32_t));
 	if (!e->valbuf || !e->keybuf) {
 		pc_err("%s: %s", tap->name, strerror(ENOMEM));
 		code = PC_EXIT_FAIL;
@@ -337,6 +404,16 @@ static int ebpf_open(struct pc_tap *tap)
 	}
 	if (tap->by != PC_BY_PROTO && (code = pc_ebpf_by_open(tap)))
 		goto out_close;
+	/* the classes' counters, as the protocol counters are kept (pc_class.h) */
+	if (pc_classes.n) {
+		e->cls_fd = pc_bpf_map_create(e->percpu ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY,
+					      sizeof(uint32_t), sizeof(struct pc_counter), pc_class_rows(),
+					      "pktcount_cls");
+		if (e->cls_fd < 0) {
+			code = explain_bpf_error("bpf(BPF_MAP_CREATE) of the classes for", tap->name, errno);
+			goto out_close;
+		}
+	}
 	code = load_counter(tap);
 	if (code)
 		goto out_close;
@@ -366,16 +443,19 @@ out_close:
 /* Keys that counted less than this apart are read in one range: a call costs about 14 keys' copying. */
 #define RANGE_GAP 16
 
-/* The totals grow by what keys [first, first + n) gained since the last read. */
-static int read_keys(struct pc_tap *tap, uint32_t first, uint32_t n)
+/*
+ * The totals grow by what rows [first, first + n) of array map fd gained
+ * since the last read (seen: the rows then).
+ */
+static int read_rows(struct pc_tap *tap, int fd, uint32_t first, uint32_t n, struct pc_counter *seen,
+		     struct pc_counter *total)
 {
 	struct pc_ebpf *e = tap->priv;
 	const struct pc_counter *v = e->valbuf;
 	uint32_t key;
 	int c;
 
-	if (pc_bpf_array_read(e->map_fd, first, n, e->keybuf, e->valbuf,
-			      (size_t)e->ncpu * sizeof(struct pc_counter)) < 0)
+	if (pc_bpf_array_read(fd, first, n, e->keybuf, e->valbuf, (size_t)e->ncpu * sizeof(struct pc_counter)) < 0)
 		return -errno;
 	for (key = first; key < first + n; key++, v += e->ncpu) {
 		uint64_t bytes = 0, packets = 0;
@@ -384,16 +464,23 @@ static int read_keys(struct pc_tap *tap, uint32_t first, uint32_t n)
 			bytes += v[c].bytes;
 			packets += v[c].packets;
 		}
-		if (bytes > e->seen[key].bytes) {
-			tap->total[key].bytes += bytes - e->seen[key].bytes;
-			e->seen[key].bytes = bytes;
+		if (bytes > seen[key].bytes) {
+			total[key].bytes += bytes - seen[key].bytes;
+			seen[key].bytes = bytes;
 		}
-		if (packets > e->seen[key].packets) {
-			tap->total[key].packets += packets - e->seen[key].packets;
-			e->seen[key].packets = packets;
+		if (packets > seen[key].packets) {
+			total[key].packets += packets - seen[key].packets;
+			seen[key].packets = packets;
 		}
 	}
 	return 0;
+}
+
+static int read_keys(struct pc_tap *tap, uint32_t first, uint32_t n)
+{
+	struct pc_ebpf *e = tap->priv;
+
+	return read_rows(tap, e->map_fd, first, n, e->seen, tap->total);
 }
 
 /* The ranges of keys this attachment saw count, gaps under RANGE_GAP folded in. */
@@ -452,8 +539,11 @@ static int read_proto(struct pc_tap *tap)
 
 static int ebpf_read(struct pc_tap *tap)
 {
+	struct pc_ebpf *e = tap->priv;
 	int ret = read_proto(tap);
 
+	if (!ret && e->cls_fd >= 0)
+		ret = read_rows(tap, e->cls_fd, 0, pc_class_rows(), e->cls_seen, tap->cls);
 	if (!ret && tap->by != PC_BY_PROTO)
 		ret = pc_ebpf_by_read(tap);
 	return ret;

@@ -12,8 +12,8 @@
 struct pc_ebpf {
 	int map_fd, prog_fd;
 	int percpu, ncpu;	/* per-CPU maps, and the CPUs their values are for */
-	void *valbuf;		/* PC_NKEYS values, ncpu counters each */
-	uint32_t *keybuf;	/* PC_NKEYS keys, for batch reads */
+	void *valbuf;		/* PC_NKEYS (or PC_CLASS_ROWS) values, ncpu counters each */
+	uint32_t *keybuf;	/* as many keys, for batch reads */
 	/* the protocol counters at the last read: totals grow by what they gained since */
 	struct pc_counter seen[PC_NKEYS];
 	/* the keys that counted, read while the new-key counter stays at newkeys */
@@ -24,6 +24,9 @@ struct pc_ebpf {
 	uint32_t nranges;
 	int ranges_known;	/* 0: read every key next */
 	uint64_t newkeys;
+	/* with classes: their map (pc_class_index()), and its counters at the last read */
+	int cls_fd;
+	struct pc_counter cls_seen[PC_CLASS_ROWS];
 	/* --by */
 	int by_fds[3];		/* control, and the two entry maps */
 	uint32_t by_gen, by_cap;	/* the entry map counted into; keys each holds */

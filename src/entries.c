@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pc_class.h"
 #include "pktcount.h"
 
 #define FIRST_SLOTS 64u
@@ -200,17 +201,21 @@ void pc_entries_fold(struct pc_entries *dst, const struct pc_entries *src)
 	dst->overflow += src->overflow;
 }
 
-void pc_tap_count(struct pc_tap *tap, const uint8_t *p, uint32_t caplen, uint32_t len,
-		  enum pc_link link, uint16_t protocol, int vlan_moved, int outgoing)
+void pc_tap_count(struct pc_tap *tap, const struct pc_frame *f)
 {
 	uint64_t bytes;
-	unsigned int key = pc_classify(p, caplen, len, link, protocol, vlan_moved, outgoing, &bytes);
+	unsigned int key;
 	struct pc_bkey k;
 
+	if (!pc_filter_pass(f))
+		return;
+	key = pc_classify(f->p, f->caplen, f->len, f->link, f->protocol, f->vlan_moved, f->outgoing, &bytes);
 	tap->total[key].bytes += bytes;
 	tap->total[key].packets++;
+	if (pc_classes.n)
+		pc_classes_count(tap->cls, f, bytes, 1);
 	if (tap->by == PC_BY_PROTO)
 		return;
-	pc_bkey_make(p, caplen, len, link, protocol, vlan_moved, outgoing, tap->by, &k);
-	pc_entries_add(&tap->ent, &k, outgoing ? PC_DIR_TX : PC_DIR_RX, bytes, 1);
+	pc_bkey_make(f->p, f->caplen, f->len, f->link, f->protocol, f->vlan_moved, f->outgoing, tap->by, &k);
+	pc_entries_add(&tap->ent, &k, f->outgoing ? PC_DIR_TX : PC_DIR_RX, bytes, 1);
 }

@@ -142,6 +142,12 @@ static void fold(struct pc_tap *dst, const struct pc_tap *src)
 		dst->prev[k].bytes += src->prev[k].bytes;
 		dst->prev[k].packets += src->prev[k].packets;
 	}
+	for (int r = 0; r < PC_CLASS_ROWS; r++) {
+		dst->cls[r].bytes += src->cls[r].bytes;
+		dst->cls[r].packets += src->cls[r].packets;
+		dst->cls_prev[r].bytes += src->cls_prev[r].bytes;
+		dst->cls_prev[r].packets += src->cls_prev[r].packets;
+	}
 	pc_entries_fold(&dst->ent, &src->ent);
 	dst->drops += src->drops;
 	dst->prev_drops += src->prev_drops;

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "front.h"
+#include "pc_class.h"
 #include "output.h"
 #include "pktcount.h"
 
@@ -66,6 +67,12 @@ static const char usage_text[] =
 	"      --idle SECONDS      with --by: a key that counted nothing for this\n"
 	"                          long leaves, its counts kept under \"idle\"\n"
 	"                          (default 300; 0: never)\n"
+	"      --class NAME=EXPR   also count the frames matching EXPR, a pcap-filter\n"
+	"                          expression (as tcpdump takes it), or @FILE, the\n"
+	"                          output of tcpdump -dd EXPR; repeatable (at most 64);\n"
+	"                          the frames no class matched count as \"unmatched\"\n"
+	"      --classes FILE      a class per line: NAME EXPR (# starts a comment)\n"
+	"      --filter EXPR       count only the frames matching EXPR (or @FILE)\n"
 	"  -n, --netns NAME        count inside network namespace NAME (ip netns) or\n"
 	"                          the one at a path such as /proc/PID/ns/net\n"
 	"  -Z, --user USER         once counting, run as USER (default nobody when\n"
@@ -239,6 +246,18 @@ static int parse_idle(const char *s, double *out)
 		return usage_error("bad --idle '%.40s': want seconds from 0 (never) to a year", s);
 	*out = v;
 	return 0;
+}
+
+/* --class NAME=EXPR */
+static int parse_class(const char *s)
+{
+	const char *eq = strchr(s, '=');
+	char name[PC_CLASS_NAME_MAX + 2];
+
+	if (!eq || eq == s)
+		return usage_error("--class %s: want NAME=EXPR", s);
+	snprintf(name, sizeof(name), "%.*s", (int)(eq - s < PC_CLASS_NAME_MAX + 1 ? eq - s : PC_CLASS_NAME_MAX + 1), s);
+	return pc_class_add(name, eq + 1, "--class") < 0 ? -1 : 0;
 }
 
 /* --by: the key of the breakdown (docs/counting.md, "Breakdowns") */
@@ -591,6 +610,7 @@ static int run(struct ctx *c)
 			break;
 		for (i = 0; i < c->ntaps; i++) {
 			memcpy(c->taps[i].prev, c->taps[i].total, sizeof(c->taps[i].total));
+			memcpy(c->taps[i].cls_prev, c->taps[i].cls, sizeof(c->taps[i].cls));
 			c->taps[i].prev_drops = c->taps[i].drops;
 			pc_entries_mark(&c->taps[i].ent, now, c->o->idle);
 		}
@@ -648,6 +668,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "top", required_argument, NULL, 'T' },
 		{ "max-keys", required_argument, NULL, 'M' },
 		{ "idle", required_argument, NULL, 'I' },
+		{ "class", required_argument, NULL, 'C' },
+		{ "classes", required_argument, NULL, 'L' },
+		{ "filter", required_argument, NULL, 'F' },
 		{ "netns", required_argument, NULL, 'n' },
 		{ "user", required_argument, NULL, 'Z' },
 		{ "no-seccomp", no_argument, NULL, 'S' },
@@ -698,6 +721,18 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (parse_upto(optarg, PC_MAX_KEYS_MAX, "--max-keys", &v))
 				return PC_EXIT_USAGE;
 			o->max_keys = (uint32_t)v;
+			break;
+		case 'C':
+			if (parse_class(optarg))
+				return PC_EXIT_USAGE;
+			break;
+		case 'L':
+			if (pc_classes_file(optarg) < 0)
+				return PC_EXIT_USAGE;
+			break;
+		case 'F':
+			if (pc_class_add(NULL, optarg, "--filter") < 0)
+				return PC_EXIT_USAGE;
 			break;
 		case 'R':
 			if (pc_ring_size_parse(optarg, &pc_ring_size))
@@ -825,8 +860,10 @@ int main(int argc, char **argv)
 	if (std_fds_open() || signals_setup())
 		return PC_EXIT_FAIL;
 	code = options(argc, argv, &o);
-	if (code >= 0)
+	if (code >= 0) {
+		pc_classes_free();
 		return code;
+	}
 	/* subscribed before the interfaces are listed: no change falls in between */
 	c.nl_fd = pc_nl_open_events();
 	code = taps_open(&c, argv + optind, argc - optind);
@@ -843,6 +880,7 @@ int main(int argc, char **argv)
 			c.taps[i].be->close(&c.taps[i]);
 		pc_entries_free(&c.taps[i].ent);
 	}
+	pc_classes_free();
 	free(c.taps);
 	free(c.pfd);
 	if (c.nl_fd >= 0)

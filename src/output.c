@@ -16,6 +16,7 @@
 
 #include "name.h"
 #include "output.h"
+#include "pc_class.h"
 
 struct buf {
 	char *p;
@@ -219,6 +220,81 @@ static void cells(struct buf *b, struct pc_counter c, double secs)
 	fmt_rate(rate, sizeof(rate), secs > 0 ? (double)c.bytes * 8 / secs : 0);
 	bprintf(b, " %11s %9" PRIu64 " %12s %9.0f", bytes, c.packets, rate,
 		secs > 0 ? (double)c.packets / secs : 0);
+}
+
+/* ---- classes (--class): a row per class and direction, then the unmatched ---- */
+
+static void bprom_str(struct buf *b, const char *s);
+
+static const char *class_name(unsigned int i)
+{
+	return i < pc_classes.n ? pc_classes.c[i].name : "unmatched";
+}
+
+/* Class i's counts in direction d: in the interval, or since start (final). */
+static struct pc_counter class_counts(const struct pc_tap *tap, unsigned int i, enum pc_dir d, int final)
+{
+	static const struct pc_counter zero;
+	unsigned int r = pc_class_index(d, i);
+
+	return diff(&tap->cls[r], final ? &zero : &tap->cls_prev[r]);
+}
+
+static void class_table(struct buf *b, const struct pc_tap *tap, double secs, int final)
+{
+	unsigned int i;
+
+	bprintf(b, "%-16s\n", "class");
+	for (i = 0; i <= pc_classes.n; i++) {
+		bprintf(b, "%-16s", class_name(i));
+		cells(b, class_counts(tap, i, PC_DIR_RX, final), secs);
+		cells(b, class_counts(tap, i, PC_DIR_TX, final), secs);
+		bprintf(b, "\n");
+	}
+}
+
+/* ,"classes":[{"class","dir","bytes","packets"}...]: every class, both directions, zeros too */
+static void class_json(struct buf *b, const struct pc_tap *tap, int final)
+{
+	unsigned int i;
+	int d;
+
+	bprintf(b, ",\"classes\":[");
+	for (i = 0; i <= pc_classes.n; i++)
+		for (d = 0; d < PC_DIR_COUNT; d++) {
+			struct pc_counter c = class_counts(tap, i, (enum pc_dir)d, final);
+			const struct pc_counter *t = &tap->cls[pc_class_index((enum pc_dir)d, i)];
+
+			bprintf(b, "%s{\"class\":\"%s\",\"dir\":\"%s\",\"bytes\":%" PRIu64 ",\"packets\":%" PRIu64,
+				i || d ? "," : "", class_name(i), pc_dir_name((enum pc_dir)d), c.bytes, c.packets);
+			if (!final)
+				bprintf(b, ",\"bytes_total\":%" PRIu64 ",\"packets_total\":%" PRIu64, t->bytes,
+					t->packets);
+			bprintf(b, "}");
+		}
+	bprintf(b, "]");
+}
+
+/* pktcount_class_bytes_total and _packets_total {iface, direction, class}, since start */
+static void prom_classes(struct buf *b, const struct pc_tap *taps, int ntaps, int bytes)
+{
+	const char *what = bytes ? "bytes" : "packets";
+	unsigned int i;
+	int t, d;
+
+	bprintf(b, "# HELP pktcount_class_%s_total %s matching each --class expression (unmatched: none "
+		   "did), per interface and direction.\n# TYPE pktcount_class_%s_total counter\n", what,
+		bytes ? "Bytes of the frames" : "Frames", what);
+	for (t = 0; t < ntaps; t++)
+		for (i = 0; i <= pc_classes.n; i++)
+			for (d = 0; d < PC_DIR_COUNT; d++) {
+				struct pc_counter c = class_counts(&taps[t], i, (enum pc_dir)d, 1);
+
+				bprintf(b, "pktcount_class_%s_total{iface=\"", what);
+				bprom_str(b, taps[t].name);
+				bprintf(b, "\",direction=\"%s\",class=\"%s\"} %" PRIu64 "\n",
+					pc_dir_name((enum pc_dir)d), class_name(i), bytes ? c.bytes : c.packets);
+			}
 }
 
 /* ---- breakdowns (--by): the entries with most bytes first ---- */
@@ -452,6 +528,8 @@ static void table_record(struct buf *out_buf, const struct pc_tap *tap, double s
 	bprintf(&b, "\n");
 	if (tap->by != PC_BY_PROTO)
 		by_table(&b, tap, secs, final, out->top ? out->top : PC_TOP_DEFAULT);
+	if (pc_classes.n)
+		class_table(&b, tap, secs, final);
 	if (tap->check) {
 		struct pc_counter all[PC_DIR_COUNT];
 		const struct pc_link_stats *k = &tap->k_now;
@@ -511,6 +589,8 @@ static void json_record(struct buf *out_buf, const struct pc_tap *tap, double se
 	bprintf(&b, "]");
 	if (tap->by != PC_BY_PROTO)
 		by_json(&b, tap, final, out->top);
+	if (pc_classes.n)
+		class_json(&b, tap, final);
 	if (tap->check) {
 		struct pc_counter all[PC_DIR_COUNT];
 		const struct pc_link_stats *k = &tap->k_now;
@@ -648,6 +728,10 @@ static void prom_page(struct buf *b, const struct pc_tap *taps, int ntaps, const
 	if (by) {
 		prom_by(b, taps, ntaps, top, 1);
 		prom_by(b, taps, ntaps, top, 0);
+	}
+	if (pc_classes.n) {
+		prom_classes(b, taps, ntaps, 1);
+		prom_classes(b, taps, ntaps, 0);
 	}
 	bprintf(b, "# HELP pktcount_drops_total Frames the kernel dropped before they were counted "
 		   "(classic and pcap modes); above 0 the counts are a lower bound.\n"

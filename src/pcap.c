@@ -64,23 +64,27 @@ struct dispatch {
 static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *p)
 {
 	struct dispatch *d = (struct dispatch *)user;
-	struct pc_tap *tap = d->tap;
+	struct pc_frame f = {
+		.p = p, .caplen = h->caplen, .len = h->len, .link = PC_LINK_ETH, .outgoing = d->outgoing,
+		.pkttype = d->outgoing ? PC_PACKET_OUTGOING : 0, .ifindex = d->tap->ifindex, .from_pcap = 1,
+	};
 
 	if (d->dlt == DLT_LINUX_SLL) {
 		/* cooked: 16-byte header, protocol at 14, then the network header */
-		uint16_t proto = h->caplen >= 16 ? (uint16_t)(p[14] << 8 | p[15]) : 0;
-
-		pc_tap_count(tap, p + 16, h->caplen >= 16 ? h->caplen - 16 : 0,
-			     h->len >= 16 ? h->len - 16 : 0, PC_LINK_RAW, proto, 0, d->outgoing);
+		f.protocol = h->caplen >= 16 ? (uint16_t)(p[14] << 8 | p[15]) : 0;
+		f.pkttype = h->caplen >= 2 ? p[0] << 8 | p[1] : f.pkttype;
+		f.p = p + 16;
+		f.caplen = h->caplen >= 16 ? h->caplen - 16 : 0;
+		f.len = h->len >= 16 ? h->len - 16 : 0;
+		f.link = PC_LINK_RAW;
 	} else if (d->dlt == DLT_RAW) {
 		/* tun, wireguard, raw-IP modems: libpcap gives no protocol, the version nibble tells */
 		unsigned int v = h->caplen ? p[0] >> 4 : 0;
-		uint16_t proto = v == 4 ? PC_ETHERTYPE_IPV4 : v == 6 ? PC_ETHERTYPE_IPV6 : 0;
 
-		pc_tap_count(tap, p, h->caplen, h->len, PC_LINK_RAW, proto, 0, d->outgoing);
-	} else {
-		pc_tap_count(tap, p, h->caplen, h->len, PC_LINK_ETH, 0, 0, d->outgoing);
+		f.protocol = v == 4 ? PC_ETHERTYPE_IPV4 : v == 6 ? PC_ETHERTYPE_IPV6 : 0;
+		f.link = PC_LINK_RAW;
 	}
+	pc_tap_count(d->tap, &f);
 }
 
 static int pcap_drain(struct pc_tap *tap)
@@ -232,6 +236,9 @@ static int pcap_open_tap(struct pc_tap *tap)
 	int code;
 
 	tap->nfds = 0;
+	/* 4 bytes short: a live_vlan class runs on the frame without the tag libpcap put back */
+	if (pc_classes_fit(PC_CLASSIC_SNAP_EXT - 4, "pcap") < 0)
+		return PC_EXIT_USAGE;
 	tap->priv = calloc(1, sizeof(struct pcap_tap));
 	if (!tap->priv) {
 		pc_err("%s: %s", tap->name, strerror(ENOMEM));

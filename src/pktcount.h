@@ -106,13 +106,32 @@ const struct pc_entry *pc_entries_next(const struct pc_entries *t, uint32_t *i);
 void pc_entries_mark(struct pc_entries *t, double now, double idle);
 /* Add src's entries, counters and prev, into dst. */
 void pc_entries_fold(struct pc_entries *dst, const struct pc_entries *src);
+/* A frame as a userspace tap took it in. */
+struct pc_frame {
+	const uint8_t *p;
+	uint32_t caplen, len;	/* what was kept, what the frame had (but a moved-out tag) */
+	enum pc_link link;
+	uint16_t protocol;	/* the skb's, host order (0: unknown) */
+	int outgoing;
+	int pkttype;		/* PACKET_HOST ..., as sll_pkttype */
+	int ifindex;
+	int vlan_moved;		/* the kernel moved a tag out of it: */
+	uint16_t vlan_tci, vlan_tpid;
+	int from_pcap;		/* libpcap took it in: a moved-out tag is back in the frame */
+};
+
 /*
- * A frame a userspace tap took in (classic, pcap): its protocol key, and
- * with --by its breakdown entry, counted in tap's table.  The arguments are
- * pc_classify()'s.
+ * A frame a userspace tap took in (classic, pcap): unless --filter turns it
+ * away, its protocol key, with --by its breakdown entry, and with classes
+ * the classes it matches, counted in tap's table.
  */
-void pc_tap_count(struct pc_tap *tap, const uint8_t *p, uint32_t caplen, uint32_t len,
-		  enum pc_link link, uint16_t protocol, int vlan_moved, int outgoing);
+void pc_tap_count(struct pc_tap *tap, const struct pc_frame *f);
+/*
+ * Classes (include/pc_class.h): a userspace mode keeps keep bytes of a
+ * frame: 0 when every class and the filter read within them, else -1 with
+ * one line naming the class.
+ */
+int pc_classes_fit(uint32_t keep, const char *mode);
 /* --max-keys and --top: their defaults and largest values */
 #define PC_MAX_KEYS_DEFAULT 65536u
 #define PC_MAX_KEYS_MAX (1u << 24)
@@ -143,6 +162,8 @@ struct pc_tap {
 	/* counts: as last read, and as at the previous interval */
 	struct pc_counter total[PC_NKEYS];
 	struct pc_counter prev[PC_NKEYS];
+	/* with classes: their counters by pc_class_index(), as last read and at the previous interval */
+	struct pc_counter cls[PC_CLASS_ROWS], cls_prev[PC_CLASS_ROWS];
 	uint64_t drops, prev_drops;
 	/* --check: the interface's own counters since pktcount started counting it */
 	int check;

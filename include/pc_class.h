@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Traffic classes: --class NAME=EXPR, --classes FILE and --filter EXPR
+ * (docs/counting.md, "Classes").  Each class is a classic BPF program, from
+ * libpcap's pcap_compile() or from `tcpdump -dd` output, checked here once;
+ * eBPF mode runs it translated inside the counting program (src/cbpf.c,
+ * insn/classes.c), classic and pcap modes in userspace (src/class.c).
+ */
+#ifndef PKTCOUNT_CLASS_H
+#define PKTCOUNT_CLASS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bpf_abi.h"
+#include "pc_key.h"
+#include "pktcount.h"
+
+#define PC_CLASS_NAME_MAX	32
+#define PC_CBPF_MAX_INSNS	4096	/* BPF_MAXINSNS: what SO_ATTACH_FILTER takes */
+#define PC_CBPF_MEMWORDS	16	/* M[] */
+
+/* Classic opcodes bpf_abi.h does not need for eBPF (linux/filter.h). */
+#define BPF_MSH		0xa0
+#define BPF_MISC	0x07
+#define BPF_TAX		0x00
+#define BPF_TXA		0x80
+#define BPF_MISCOP(code) ((code) & 0xf8)
+#define BPF_RVAL(code)	((code) & 0x18)
+
+/* The ancillary loads (SKF_AD_OFF + these) a class may use, and what they read. */
+#define SKF_AD_PROTOCOL		0	/* ntohs(skb->protocol) */
+#define SKF_AD_PKTTYPE		4	/* skb->pkt_type */
+#define SKF_AD_IFINDEX		8	/* skb->dev->ifindex: the tap's */
+#define SKF_AD_VLAN_TAG		44	/* the tag the kernel moved out, its TCI */
+#define SKF_AD_VLAN_TAG_PRESENT	48	/* 1 when it moved one out */
+#define SKF_AD_VLAN_TPID	60	/* its TPID */
+
+/* One class's classic program, checked (pc_cprog_check). */
+struct pc_cprog {
+	struct sock_filter *insns;
+	unsigned int n;		/* 0: libpcap refused the expression for this link type: never matches */
+	uint32_t extent;	/* a load reads below this byte at most; UINT32_MAX: no bound */
+	int ancillary;		/* reads SKF_AD_ data: libpcap's userspace filter cannot run it */
+	/*
+	 * Reads the moved-out tag through SKF_AD_VLAN loads (live `tcpdump -dd`
+	 * output): it runs on the frame as the kernel holds it.  The others run
+	 * on the frame as tcpdump shows it, the moved-out tag back in its place.
+	 */
+	int live_vlan;
+	unsigned int mem;	/* the M[] words it stores, as a bit set */
+	void *pcap;		/* pcap mode: libpcap's struct bpf_program of it (src/class_pcap.c) */
+};
+
+struct pc_class {
+	char name[PC_CLASS_NAME_MAX + 1];
+	char *expr;			/* EXPR, or @FILE, as given */
+	struct pc_cprog prog[2];	/* by enum pc_link: DLT_EN10MB, DLT_RAW */
+	char refused[160];		/* why prog[PC_LINK_RAW] is empty, for -v */
+};
+
+/* The classes of this run, in the order given; row n counts the frames none matched. */
+struct pc_class_set {
+	struct pc_class *c;
+	unsigned int n;
+	struct pc_class *filter;	/* --filter, or NULL */
+	uint32_t extent;		/* the furthest any class or the filter reads, both links */
+};
+extern struct pc_class_set pc_classes;
+
+/* Rows of the class counters, and the index of (dir, class); class n is "unmatched". */
+static inline unsigned int pc_class_rows(void)
+{
+	return PC_DIR_COUNT * (pc_classes.n + 1);
+}
+static inline unsigned int pc_class_index(enum pc_dir dir, unsigned int cls)
+{
+	return (unsigned int)dir * (pc_classes.n + 1) + cls;
+}
+
+/*
+ * Add a class NAME=EXPR (or the filter, name NULL); EXPR is an expression
+ * or @FILE.  Returns 0, or -1 with one line said (exit 2).  where: the
+ * option or "FILE:LINE" it came from, for the message.
+ */
+int pc_class_add(const char *name, const char *expr, const char *where);
+/* --classes FILE: one `NAME EXPR` a line, # comments; 0 or -1, said. */
+int pc_classes_file(const char *path);
+/* Free them all. */
+void pc_classes_free(void);
+
+/*
+ * Check a classic program as the kernel would take it (sk_chk_filter) and
+ * as pktcount runs it: known opcodes, jumps inside, M[] in range, no
+ * division by a constant 0, ancillary loads of the list above only, no
+ * SKF_NET_OFF/SKF_LL_OFF loads, a RET last.  Fills extent, ancillary,
+ * live_vlan and mem.  0, or -1 with the reason in err.
+ */
+int pc_cprog_check(struct pc_cprog *cp, char *err, size_t errlen);
+
+/*
+ * Parse `tcpdump -dd` ({ 0x28, 0, 0, 0x0000000c },) or `-ddd` (a count,
+ * then "40 0 0 12" lines) text.  0, or -1 with err naming the line.
+ */
+int pc_cprog_parse(const char *text, struct sock_filter **out, unsigned int *n, char *err, size_t errlen);
+
+/* Whether the classic program matches the frame, as tcpdump would decide. */
+int pc_cprog_match(const struct pc_cprog *cp, const struct pc_frame *f);
+
+/*
+ * Count the frame (bytes, packets) into cls (pc_class_rows() counters):
+ * every class it matches, or the unmatched row.
+ */
+void pc_classes_count(struct pc_counter *cls, const struct pc_frame *f, uint64_t bytes, uint64_t packets);
+/* Whether the frame passes --filter (1 when there is none). */
+int pc_filter_pass(const struct pc_frame *f);
+
+#endif /* PKTCOUNT_CLASS_H */

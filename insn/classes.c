@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The classes inside the counting program (docs/counting.md, "Classes"):
+ * a counting variant of insn/count.c with the filter ahead of it and the
+ * classes after its count, each class's classic program translated by
+ * src/cbpf_ebpf.c.  One program, one socket, one pass over the frame:
+ *
+ *   bytes = pkts = 0;
+ *   shift = skb->vlan_present ? -4 : 0;              // eth: the tag put back
+ *   T = frame-as-tcpdump-shows-it[8..16);            // eth, when a tag was moved out
+ *   if (--filter && !filter(frame)) return 0;        // nothing counted
+ *   ... the variant's count: key (and entry); bytes, pkts of the frame ...
+ *   base = (skb->pkt_type == PACKET_OUTGOING) * (n + 1); hit = 0;
+ *   for (i = 0; i < n; i++)                          // unrolled
+ *       if (class_i(frame)) { c = classes[base + i]; c->bytes += bytes; c->packets += pkts; hit = 1; }
+ *   if (!hit) { c = classes[base + n]; c->bytes += bytes; c->packets += pkts; }
+ *   return 0;
+ *
+ * classes is the program's last map, an ARRAY (XADD) or PERCPU_ARRAY as
+ * the variant's counters are, of 2 x (n + 1) counters: include/pc_class.h,
+ * pc_class_index().  A class's code falls through on a match, and jumps
+ * over its match block on no match (pc_cbpf_translate).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpf_insn.h"
+#include "pc_class.h"
+#include "pc_prog.h"
+
+#define SKB(FIELD) offsetof(struct __sk_buff, FIELD)
+#define CTR(FIELD) offsetof(struct pc_counter, FIELD)
+
+extern const struct pc_asm pc_ret0[2];
+
+/* Before everything: the slots the classes read, written on every path. */
+static const struct pc_asm head[] = {
+	/* r6 = skb */
+	I(BPF_MOV64_REG(BPF_REG_6, BPF_REG_1)),
+	/* bytes = pkts = hit = acc = key = shift = T = 0 */
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, PC_FP_BYTES, 0)),
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, PC_FP_PKTS, 0)),
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, PC_FP_CLS_HIT, 0)),
+	I(BPF_ST_MEM(BPF_W, BPF_REG_10, PC_FP_CLS_ACC, 0)),
+	I(BPF_ST_MEM(BPF_W, BPF_REG_10, PC_FP_CLS_KEY, 0)),
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, PC_FP_CLS_SHIFT, 0)),
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, PC_FP_CLS_T, 0)),
+};
+
+/*
+ * Ethernet-like links: with a tag moved out (skb->vlan_present; then the
+ * frame has its 12 bytes of addresses at least, skb_vlan_untag() made sure),
+ *   shift = -4;
+ *   T = (u64)ntohl(frame[8..12)) << 32 | ntohs(skb->vlan_proto) << 16 | skb->vlan_tci;
+ */
+#define HEAD_ETH_LEN 13
+static const struct pc_asm head_eth[HEAD_ETH_LEN] = {
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(vlan_present))),
+	I(BPF_JMP_IMM(BPF_JEQ, BPF_REG_1, 0, HEAD_ETH_LEN - 3)),
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, PC_FP_CLS_SHIFT, -4)),
+	I(BPF_LD_ABS(BPF_W, 8)),
+	I(BPF_ALU64_IMM(BPF_LSH, BPF_REG_0, 32)),
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(vlan_proto))),
+	I(BPF_ENDIAN_TO_BE(BPF_REG_1, 16)),
+	I(BPF_ALU64_IMM(BPF_LSH, BPF_REG_1, 16)),
+	I(BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_1)),
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(vlan_tci))),
+	I(BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_1)),
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_0, PC_FP_CLS_T)),
+	/* the variant's head starts from r1 = skb */
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_6)),
+};
+
+/*
+ * A filter libpcap refused for this link type matches nothing here:
+ * if (skb->len != 0xffffffff) return 0, a test that always holds, so the
+ * code after it stays reachable for the verifier's eyes (check_cfg).
+ */
+static const struct pc_asm filter_none[] = {
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(len))),
+	I(BPF_JMP_IMM(BPF_JNE, BPF_REG_1, -1, 2)),
+};
+
+/* After the filter's code: a match goes on to the count (r1 = skb), no match returns 0. */
+#define FILTER_EXIT_LEN 4
+static const struct pc_asm filter_exit[FILTER_EXIT_LEN] = {
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_6)),
+	I(BPF_JMP_A(2)),
+	I(BPF_MOV64_IMM(BPF_REG_0, 0)),
+	I(BPF_EXIT_INSN()),
+};
+
+/* After the count: base = dir * (n + 1), patched in at BASE_ROWS. */
+#define BASE_LEN 5
+#define BASE_ROWS 3
+static const struct pc_asm base_of_dir[BASE_LEN] = {
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(pkt_type))),
+	I(BPF_MOV64_IMM(BPF_REG_2, 0)),
+	I(BPF_JMP_IMM(BPF_JNE, BPF_REG_1, PC_PACKET_OUTGOING, 1)),
+	I(BPF_MOV64_IMM(BPF_REG_2, 0 /* n + 1 */)),
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_2, PC_FP_CLS_BASE)),
+};
+
+/*
+ * A matching frame counts in row base + i (patched in at ROW_IMM), the
+ * class map being MAP (patched), on this CPU's copy or atomically:
+ *   key = base + i; if ((c = lookup(classes, &key))) { c += { bytes, pkts }; hit = 1; }
+ */
+#define ROW_IMM 1
+#define COUNT_ROW(ADD)							\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, PC_FP_CLS_BASE)),	\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, 0 /* i */)),		\
+	I(BPF_STX_MEM(BPF_W, BPF_REG_10, BPF_REG_1, PC_FP_CLS_KEY)),	\
+	I(BPF_MOV64_REG(BPF_REG_2, BPF_REG_10)),			\
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, PC_FP_CLS_KEY)),		\
+	LD_MAP_N(BPF_REG_1, 0 /* the class map */),			\
+	I(BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem)),			\
+	I(BPF_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, ADD##_LEN + 3)),		\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, PC_FP_BYTES)),	\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_3, BPF_REG_10, PC_FP_PKTS)),	\
+	ADD,								\
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, PC_FP_CLS_HIT, 1))
+#define MAPFD_AT 5
+#define ADD_PERCPU_LEN 6
+#define ADD_PERCPU							\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_0, CTR(bytes))),	\
+	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_2, BPF_REG_1)),		\
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_0, BPF_REG_2, CTR(bytes))),	\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_0, CTR(packets))),	\
+	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_2, BPF_REG_3)),		\
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_0, BPF_REG_2, CTR(packets)))
+#define ADD_XADD_LEN 2
+#define ADD_XADD							\
+	I(BPF_STX_XADD(BPF_DW, BPF_REG_0, BPF_REG_1, CTR(bytes))),	\
+	I(BPF_STX_XADD(BPF_DW, BPF_REG_0, BPF_REG_3, CTR(packets)))
+/* the jump on NULL (cannot happen: every row is in range) passes the loads, the add and hit = 1 */
+static const struct pc_asm count_row_percpu[] = { COUNT_ROW(ADD_PERCPU) };
+static const struct pc_asm count_row_xadd[] = { COUNT_ROW(ADD_XADD) };
+
+/* The unmatched row: if (!hit) count row base + n. */
+static const struct pc_asm unmatched_test[] = {
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, PC_FP_CLS_HIT)),
+	I(BPF_JMP_IMM(BPF_JNE, BPF_REG_1, 0, 0 /* past the row's count */)),
+};
+
+#define N(ARR) (sizeof(ARR) / sizeof((ARR)[0]))
+
+struct build {
+	struct pc_asm *a;
+	size_t n, cap;
+};
+
+static int put(struct build *b, const struct pc_asm *src, size_t n)
+{
+	if (b->n + n > b->cap)
+		return -1;
+	memcpy(b->a + b->n, src, n * sizeof(*src));
+	b->n += n;
+	return 0;
+}
+
+/* A row's count, for row i (patched in), of map number map. */
+static int put_row(struct build *b, int percpu, unsigned int i, unsigned int map)
+{
+	const struct pc_asm *row = percpu ? count_row_percpu : count_row_xadd;
+	size_t at = b->n;
+
+	if (put(b, row, percpu ? N(count_row_percpu) : N(count_row_xadd)) < 0)
+		return -1;
+	b->a[at + ROW_IMM].insn.imm = (int32_t)i;
+	b->a[at + MAPFD_AT].label = map;
+	return 0;
+}
+
+static unsigned int row_len(int percpu)
+{
+	return percpu ? N(count_row_percpu) : N(count_row_xadd);
+}
+
+/* One class's code, or the filter's; its size, or -1 with err. */
+static int put_class(struct build *b, const struct pc_cprog *cp, enum pc_link link, int ifindex,
+		     unsigned int nomatch_skip, char *err, size_t errlen)
+{
+	int n = pc_cbpf_translate(cp, link, ifindex, nomatch_skip, b->a + b->n, b->cap - b->n, err, errlen);
+
+	if (n < 0)
+		return -1;
+	b->n += (size_t)n;
+	return n;
+}
+
+/* The instructions of a fragment list: what it emits, its labels not. */
+static unsigned int frag_insns(const struct pc_frag *f, size_t nfrags)
+{
+	unsigned int n = 0;
+	size_t i, j;
+
+	for (i = 0; i < nfrags; i++)
+		for (j = 0; j < f[i].len; j++)
+			n += f[i].asm_[j].kind != PC_ASM_LABEL;
+	return n;
+}
+
+/* The head: slots, the tag (eth), the filter. */
+static int build_head(struct build *b, enum pc_link link, int ifindex, char *err, size_t errlen)
+{
+	const struct pc_class *f = pc_classes.filter;
+
+	if (put(b, head, N(head)) < 0)
+		goto full;
+	if (link == PC_LINK_ETH && put(b, head_eth, N(head_eth)) < 0)
+		goto full;
+	if (!f)
+		return 0;
+	if (!f->prog[link].n) {
+		if (put(b, filter_none, N(filter_none)) < 0)
+			goto full;
+	} else if (put_class(b, &f->prog[link], link, ifindex, 2, err, errlen) < 0) {
+		snprintf(err + strlen(err), errlen - strlen(err), " (--filter)");
+		return -1;
+	}
+	return put(b, filter_exit, FILTER_EXIT_LEN) < 0 ? -1 : 0;
+full:
+	snprintf(err, errlen, "no room for the program's head");
+	return -1;
+}
+
+/* The classes after the count, and the unmatched row; -1 with err naming the class that does not fit. */
+static int build_body(struct build *b, const struct pc_prog *base, enum pc_link link, int ifindex,
+		      unsigned int room, struct pc_composed *out, char *err, size_t errlen)
+{
+	unsigned int i, map = base->nmaps, rl = row_len(base->percpu);
+	size_t at = b->n;
+
+	if (!pc_classes.n)
+		return 0;	/* --filter alone */
+	if (put(b, base_of_dir, BASE_LEN) < 0)
+		return -1;
+	b->a[at + BASE_ROWS].insn.imm = (int32_t)(pc_classes.n + 1);
+	for (i = 0; i < pc_classes.n; i++) {
+		const struct pc_cprog *cp = &pc_classes.c[i].prog[link];
+		size_t before = b->n;
+		int n;
+
+		if (!cp->n) {
+			out->class_insns[i] = 0;	/* never matches on this link */
+			continue;
+		}
+		n = put_class(b, cp, link, ifindex, rl, err, errlen);
+		if (n < 0 || put_row(b, base->percpu, i, map) < 0 || b->n + N(unmatched_test) + rl > room) {
+			char why[160];
+
+			snprintf(why, sizeof(why), "%s", n < 0 ? err : "");
+			snprintf(err, errlen, "class %s does not fit: %s%s%u instructions with the classes before it, "
+				 "the kernel takes %u", pc_classes.c[i].name, why, *why ? "; " : "",
+				 (unsigned int)(b->n + N(unmatched_test) + rl), room);
+			return -1;
+		}
+		out->class_insns[i] = (unsigned int)(b->n - before);
+	}
+	at = b->n;
+	if (put(b, unmatched_test, N(unmatched_test)) < 0 || put_row(b, base->percpu, pc_classes.n, map) < 0)
+		return -1;
+	b->a[at + 1].insn.off = (int16_t)rl;
+	return 0;
+}
+
+int pc_prog_compose(const struct pc_prog *base, enum pc_link link, int ifindex, unsigned int max_insns,
+		    struct pc_composed *out, char *err, size_t errlen)
+{
+	unsigned int base_n = frag_insns(base->frags, base->nfrags), room;
+	struct build h = { 0 }, b = { 0 };
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (!base->nfrags || base->frags[base->nfrags - 1].asm_ != pc_ret0) {
+		snprintf(err, errlen, "%s: no classes can follow it", base->name);
+		return -1;
+	}
+	if (max_insns > PC_PROG_MAX_INSNS)
+		max_insns = PC_PROG_MAX_INSNS;
+	h.cap = b.cap = max_insns;
+	h.a = calloc(h.cap, sizeof(*h.a));
+	b.a = calloc(b.cap, sizeof(*b.a));
+	out->frags = calloc(base->nfrags + 2, sizeof(*out->frags));
+	if (!h.a || !b.a || !out->frags) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (build_head(&h, link, ifindex, err, errlen) < 0)
+		goto fail;
+	room = max_insns > base_n + h.n ? max_insns - base_n - (unsigned int)h.n : 0;
+	b.cap = room;
+	if (build_body(&b, base, link, ifindex, room, out, err, errlen) < 0)
+		goto fail;
+	out->head = h.a;
+	out->body = b.a;
+	out->frags[0] = (struct pc_frag){ "classes_head", h.a, (unsigned int)h.n };
+	for (i = 0; i + 1 < base->nfrags; i++)
+		out->frags[i + 1] = base->frags[i];
+	out->frags[i + 1] = (struct pc_frag){ "classes", b.a, (unsigned int)b.n };
+	out->frags[i + 2] = base->frags[i];
+	out->prog = *base;
+	out->prog.frags = out->frags;
+	out->prog.nfrags = base->nfrags + 2;
+	out->prog.nmaps = base->nmaps + (pc_classes.n ? 1 : 0);
+	/* the tag's TPID: __sk_buff.vlan_proto came in 4.2 */
+	if (link == PC_LINK_ETH && out->prog.since < PC_KV(4, 2))
+		out->prog.since = PC_KV(4, 2);
+	out->ninsns = base_n + (unsigned int)(h.n + b.n);
+	return 0;
+fail:
+	free(h.a);
+	free(b.a);
+	free(out->frags);
+	memset(out, 0, sizeof(*out));
+	return -1;
+}
+
+void pc_prog_composed_free(struct pc_composed *c)
+{
+	free(c->head);
+	free(c->body);
+	free(c->frags);
+	memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A class's classic program translated to eBPF, to run inside the counting
+ * program (insn/classes.c puts the pieces together).  As the kernel's own
+ * bpf_convert_filter() (net/core/filter.c) does it, with what a class needs
+ * besides:
+ *
+ *   A in r0, X in r7, M[] on the stack (PC_FP_CLS_M), r6 the skb, r9 the
+ *   frame's length as the program sees it, r8 and r1-r5 scratch.  A and X
+ *   stay 32-bit: every ALU op is a 32-bit one, which zero-extends.
+ *
+ *   Every packet load is checked against the length first: an eBPF LD_ABS
+ *   or LD_IND past the end ends the whole counting program with 0, while a
+ *   classic load past the end only fails the class.  A failed load, a
+ *   division by an X of 0 and a return of 0 go to "no match".
+ *
+ *   A constant above 0x7fffffff is compared through r1: an eBPF immediate
+ *   is sign-extended to 64 bits, A is not.
+ *
+ *   On an Ethernet-like link a program from libpcap looks for a VLAN tag in
+ *   the frame, where tcpdump shows it, but the kernel moved it out of the
+ *   skb (docs/counting.md, "Classes"): the translation reads the frame as
+ *   tcpdump shows it, the moved-out tag at bytes 12-15 (from vlan_proto and
+ *   vlan_tci) and everything after it 4 bytes on.  A load at 16 or beyond
+ *   reads 4 bytes before (PC_FP_CLS_SHIFT holds 0 or -4); one that touches
+ *   bytes 12-15 is put together a byte at a time.  A program that reads the
+ *   tag through SKF_AD loads (live `tcpdump -dd`) runs on the skb as is.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pc_class.h"
+#include "pc_prog.h"
+
+#define SKB(FIELD) ((int16_t)offsetof(struct __sk_buff, FIELD))
+#define TO_MATCH	0xfffffffeu
+#define TO_NOMATCH	0xffffffffu
+
+/* A translation in progress: instructions, and jumps whose targets come at the end. */
+struct tx {
+	struct pc_asm *out;
+	size_t n, cap;
+	uint32_t *start;	/* where each classic instruction's code starts */
+	struct fix {
+		size_t at;
+		uint32_t to;	/* a classic instruction, TO_MATCH or TO_NOMATCH */
+	} *fix;
+	size_t nfix;
+	int inband;		/* the frame as tcpdump shows it: a moved-out tag put back */
+	int ifindex;
+};
+
+static void emit(struct tx *t, struct bpf_insn in)
+{
+	if (t->n < t->cap)
+		t->out[t->n] = (struct pc_asm){ .insn = in, .kind = PC_ASM_INSN };
+	t->n++;
+}
+
+/* A jump to classic instruction to (or TO_MATCH, TO_NOMATCH), resolved at the end. */
+static void jump(struct tx *t, struct bpf_insn in, uint32_t to)
+{
+	t->fix[t->nfix++] = (struct fix){ t->n, to };
+	emit(t, in);
+}
+
+/* A jump forward inside one instruction's code: emitted now, landed by land(). */
+static size_t jump_here(struct tx *t, struct bpf_insn in)
+{
+	emit(t, in);
+	return t->n - 1;
+}
+
+static void land(struct tx *t, size_t at)
+{
+	if (at < t->cap && t->n < t->cap)
+		t->out[at].insn.off = (int16_t)(t->n - at - 1);
+}
+
+/* if (end > r9) no match: a load that would end past the frame */
+static void bounds_const(struct tx *t, uint32_t end)
+{
+	emit(t, BPF_MOV64_IMM(BPF_REG_1, (int32_t)end));
+	jump(t, BPF_JMP_REG(BPF_JGT, BPF_REG_1, BPF_REG_9, 0), TO_NOMATCH);
+}
+
+/* A = the tag's TPID (host order) */
+static void tag_tpid(struct tx *t)
+{
+	emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_6, SKB(vlan_proto)));
+	emit(t, BPF_ENDIAN_TO_BE(BPF_REG_0, 16));
+}
+
+/* A = byte j of the frame as tcpdump shows it, j a constant (r1-r5 clobbered). */
+static void view_byte_const(struct tx *t, uint32_t j)
+{
+	if (j < 12 || j >= 16) {
+		emit(t, BPF_LD_ABS(BPF_B, (int32_t)(j < 12 ? j : j - 4)));
+		return;
+	}
+	if (j < 14)
+		tag_tpid(t);
+	else
+		emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_6, SKB(vlan_tci)));
+	if (j % 2 == 0)
+		emit(t, BPF_ALU32_IMM(BPF_RSH, BPF_REG_0, 8));
+	else
+		emit(t, BPF_ALU32_IMM(BPF_AND, BPF_REG_0, 0xff));
+}
+
+/* acc = acc << 8 | A, on the stack: LD_ABS clobbers r1-r5 */
+static void acc_push(struct tx *t)
+{
+	emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_10, PC_FP_CLS_ACC));
+	emit(t, BPF_ALU32_IMM(BPF_LSH, BPF_REG_1, 8));
+	emit(t, BPF_ALU32_REG(BPF_OR, BPF_REG_1, BPF_REG_0));
+	emit(t, BPF_STX_MEM(BPF_W, BPF_REG_10, BPF_REG_1, PC_FP_CLS_ACC));
+}
+
+/* A = size bytes at k of the frame as tcpdump shows it, where they touch the tag (bytes 12-15) */
+static void view_load_const(struct tx *t, uint32_t k, unsigned int size)
+{
+	uint32_t j;
+
+	if (k == 12 && size == 2) {		/* the ethertype: the tag's TPID */
+		tag_tpid(t);
+		return;
+	}
+	if (k == 14 && size == 2) {		/* the TCI */
+		emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_6, SKB(vlan_tci)));
+		return;
+	}
+	emit(t, BPF_ST_MEM(BPF_W, BPF_REG_10, PC_FP_CLS_ACC, 0));
+	for (j = k; j < k + size; j++) {
+		view_byte_const(t, j);
+		acc_push(t);
+	}
+	emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_10, PC_FP_CLS_ACC));
+}
+
+static int load_size(uint16_t code)
+{
+	return BPF_SIZE(code) == BPF_W ? 4 : BPF_SIZE(code) == BPF_H ? 2 : 1;
+}
+
+/* A = the packet at constant k */
+static void ld_abs(struct tx *t, uint16_t code, uint32_t k)
+{
+	unsigned int size = (unsigned int)load_size(code);
+	size_t vp, done;
+
+	bounds_const(t, k + size);
+	if (!t->inband || k + size <= 12) {
+		emit(t, BPF_LD_ABS(BPF_SIZE(code), (int32_t)k));
+	} else if (k >= 16) {
+		/* r8 = 0 or -4: where the skb has byte k of the frame tcpdump shows */
+		emit(t, BPF_LDX_MEM(BPF_DW, BPF_REG_8, BPF_REG_10, PC_FP_CLS_SHIFT));
+		emit(t, BPF_LD_IND(BPF_SIZE(code), BPF_REG_8, (int32_t)k));
+	} else {
+		emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(vlan_present)));
+		vp = jump_here(t, BPF_JMP_IMM(BPF_JNE, BPF_REG_1, 0, 0));
+		emit(t, BPF_LD_ABS(BPF_SIZE(code), (int32_t)k));
+		done = jump_here(t, BPF_JMP_A(0));
+		land(t, vp);
+		view_load_const(t, k, size);
+		land(t, done);
+	}
+}
+
+/*
+ * A = byte r8 + i of the frame as tcpdump shows it, where that is 9 to 19
+ * (a load at r8 touching the tag): bytes 8-15 are PC_FP_CLS_T, the rest the
+ * skb's 4 bytes before.
+ */
+static void view_byte_ind(struct tx *t, unsigned int i)
+{
+	size_t hi, done;
+
+	emit(t, BPF_MOV64_REG(BPF_REG_2, BPF_REG_8));
+	emit(t, BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, (int32_t)i));
+	hi = jump_here(t, BPF_JMP_IMM(BPF_JGT, BPF_REG_2, 15, 0));
+	/* A = T >> 8 * (15 - j) & 0xff */
+	emit(t, BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, PC_FP_CLS_T));
+	emit(t, BPF_MOV64_IMM(BPF_REG_3, 15));
+	emit(t, BPF_ALU64_REG(BPF_SUB, BPF_REG_3, BPF_REG_2));
+	emit(t, BPF_ALU64_IMM(BPF_LSH, BPF_REG_3, 3));
+	emit(t, BPF_ALU64_REG(BPF_RSH, BPF_REG_0, BPF_REG_3));
+	emit(t, BPF_ALU32_IMM(BPF_AND, BPF_REG_0, 0xff));
+	done = jump_here(t, BPF_JMP_A(0));
+	land(t, hi);
+	/* the skb's byte 4 before: r2 - 4 (an LD_IND offset below 0 reaches linear data only) */
+	emit(t, BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -4));
+	emit(t, BPF_LD_IND(BPF_B, BPF_REG_2, 0));
+	land(t, done);
+}
+
+/* A = the packet at X + k */
+static void ld_ind(struct tx *t, uint16_t code, uint32_t k)
+{
+	unsigned int size = (unsigned int)load_size(code), i;
+	size_t shifted, window, tagged, done[3];
+
+	/* r8 = X + k, the 32-bit sum the kernel takes; r1 = where the load ends */
+	emit(t, BPF_MOV32_REG(BPF_REG_8, BPF_REG_7));
+	emit(t, BPF_ALU32_IMM(BPF_ADD, BPF_REG_8, (int32_t)k));
+	emit(t, BPF_MOV64_REG(BPF_REG_1, BPF_REG_8));
+	emit(t, BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, (int32_t)size));
+	jump(t, BPF_JMP_REG(BPF_JGT, BPF_REG_1, BPF_REG_9, 0), TO_NOMATCH);
+	if (!t->inband) {
+		emit(t, BPF_LD_IND(BPF_SIZE(code), BPF_REG_8, 0));
+		return;
+	}
+	if (k >= 16) {
+		/* X + k >= 16: at X + k - 4 in the skb when a tag was moved out */
+		emit(t, BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, PC_FP_CLS_SHIFT));
+		emit(t, BPF_ALU64_REG(BPF_ADD, BPF_REG_8, BPF_REG_1));
+		emit(t, BPF_LD_IND(BPF_SIZE(code), BPF_REG_8, 0));
+		return;
+	}
+	shifted = jump_here(t, BPF_JMP_IMM(BPF_JGT, BPF_REG_8, 15, 0));
+	window = jump_here(t, BPF_JMP_IMM(BPF_JGT, BPF_REG_1, 12, 0));
+	/* below byte 12: where it is */
+	emit(t, BPF_LD_IND(BPF_SIZE(code), BPF_REG_8, 0));
+	done[0] = jump_here(t, BPF_JMP_A(0));
+	land(t, shifted);
+	emit(t, BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, PC_FP_CLS_SHIFT));
+	emit(t, BPF_ALU64_REG(BPF_ADD, BPF_REG_8, BPF_REG_1));
+	emit(t, BPF_LD_IND(BPF_SIZE(code), BPF_REG_8, 0));
+	done[1] = jump_here(t, BPF_JMP_A(0));
+	/* touching bytes 12-15: where it is, unless a tag was moved out */
+	land(t, window);
+	emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(vlan_present)));
+	tagged = jump_here(t, BPF_JMP_IMM(BPF_JNE, BPF_REG_1, 0, 0));
+	emit(t, BPF_LD_IND(BPF_SIZE(code), BPF_REG_8, 0));
+	done[2] = jump_here(t, BPF_JMP_A(0));
+	land(t, tagged);
+	emit(t, BPF_ST_MEM(BPF_W, BPF_REG_10, PC_FP_CLS_ACC, 0));
+	for (i = 0; i < size; i++) {
+		view_byte_ind(t, i);
+		acc_push(t);
+	}
+	emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_10, PC_FP_CLS_ACC));
+	for (i = 0; i < 3; i++)
+		land(t, done[i]);
+}
+
+/* A = an ancillary field (pc_cprog_check let only these through) */
+static void ld_ancillary(struct tx *t, uint32_t what)
+{
+	switch (what) {
+	case SKF_AD_PROTOCOL:
+		emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_6, SKB(protocol)));
+		emit(t, BPF_ENDIAN_TO_BE(BPF_REG_0, 16));
+		break;
+	case SKF_AD_PKTTYPE:
+		emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_6, SKB(pkt_type)));
+		break;
+	case SKF_AD_IFINDEX:
+		/* the device the socket is bound to: the tap's */
+		emit(t, BPF_MOV32_IMM(BPF_REG_0, t->ifindex));
+		break;
+	case SKF_AD_VLAN_TAG:
+		emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_6, SKB(vlan_tci)));
+		break;
+	case SKF_AD_VLAN_TAG_PRESENT:
+		emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_6, SKB(vlan_present)));
+		break;
+	default:	/* SKF_AD_VLAN_TPID */
+		tag_tpid(t);
+		break;
+	}
+}
+
+/* if (A op src) goto jt else goto jf, for classic instruction pc */
+static void cond_jump(struct tx *t, const struct sock_filter *f, uint32_t pc)
+{
+	uint32_t jt = pc + 1 + f->jt, jf = pc + 1 + f->jf;
+	uint8_t op = BPF_OP(f->code);
+	struct bpf_insn j;
+
+	if (BPF_SRC(f->code) == BPF_X) {
+		j = BPF_JMP_REG(op, BPF_REG_0, BPF_REG_7, 0);
+	} else if (f->k > 0x7fffffffu) {
+		/* an immediate is sign-extended; A is not */
+		emit(t, BPF_MOV32_IMM(BPF_REG_1, (int32_t)f->k));
+		j = BPF_JMP_REG(op, BPF_REG_0, BPF_REG_1, 0);
+	} else {
+		j = BPF_JMP_IMM(op, BPF_REG_0, (int32_t)f->k, 0);
+	}
+	if (jt == jf) {
+		jump(t, BPF_JMP_A(0), jt);
+		return;
+	}
+	jump(t, j, jt);
+	if (jf != pc + 1)
+		jump(t, BPF_JMP_A(0), jf);
+}
+
+static void alu(struct tx *t, const struct sock_filter *f)
+{
+	uint8_t op = BPF_OP(f->code);
+
+	if (op == BPF_NEG) {
+		emit(t, BPF_ALU32_IMM(BPF_NEG, BPF_REG_0, 0));
+		return;
+	}
+	if (BPF_SRC(f->code) == BPF_K) {
+		emit(t, BPF_ALU32_IMM(op, BPF_REG_0, (int32_t)f->k));
+		return;
+	}
+	/* a classic division by an X of 0 returns 0: no match (an eBPF one would go on) */
+	if (op == BPF_DIV || op == BPF_MOD)
+		jump(t, BPF_JMP_IMM(BPF_JEQ, BPF_REG_7, 0, 0), TO_NOMATCH);
+	emit(t, BPF_ALU32_REG(op, BPF_REG_0, BPF_REG_7));
+}
+
+/* One classic instruction. */
+static void one(struct tx *t, const struct sock_filter *f, uint32_t pc)
+{
+	uint32_t k = f->k;
+
+	switch (BPF_CLASS(f->code)) {
+	case BPF_LD:
+		switch (BPF_MODE(f->code)) {
+		case BPF_ABS:
+			if (k >= (uint32_t)SKF_AD_OFF)
+				ld_ancillary(t, k - (uint32_t)SKF_AD_OFF);
+			else
+				ld_abs(t, f->code, k);
+			return;
+		case BPF_IND:	ld_ind(t, f->code, k); return;
+		case BPF_LEN:	emit(t, BPF_MOV32_REG(BPF_REG_0, BPF_REG_9)); return;
+		case BPF_IMM:	emit(t, BPF_MOV32_IMM(BPF_REG_0, (int32_t)k)); return;
+		default:	emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_10, PC_FP_CLS_M(k))); return;
+		}
+	case BPF_LDX:
+		switch (BPF_MODE(f->code)) {
+		case BPF_IMM:	emit(t, BPF_MOV32_IMM(BPF_REG_7, (int32_t)k)); return;
+		case BPF_LEN:	emit(t, BPF_MOV32_REG(BPF_REG_7, BPF_REG_9)); return;
+		case BPF_MEM:	emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_7, BPF_REG_10, PC_FP_CLS_M(k))); return;
+		default:	/* MSH: X = 4 * (P[k] & 0xf); the A of the moment is kept in r8 */
+			emit(t, BPF_MOV64_REG(BPF_REG_7, BPF_REG_0));
+			ld_abs(t, BPF_LD | BPF_B | BPF_ABS, k);
+			emit(t, BPF_ALU32_IMM(BPF_AND, BPF_REG_0, 0xf));
+			emit(t, BPF_ALU32_IMM(BPF_LSH, BPF_REG_0, 2));
+			emit(t, BPF_ALU64_REG(BPF_XOR, BPF_REG_0, BPF_REG_7));	/* swap r0, r7 */
+			emit(t, BPF_ALU64_REG(BPF_XOR, BPF_REG_7, BPF_REG_0));
+			emit(t, BPF_ALU64_REG(BPF_XOR, BPF_REG_0, BPF_REG_7));
+			return;
+		}
+	case BPF_ST:
+		emit(t, BPF_STX_MEM(BPF_W, BPF_REG_10, BPF_REG_0, PC_FP_CLS_M(k)));
+		return;
+	case BPF_STX:
+		emit(t, BPF_STX_MEM(BPF_W, BPF_REG_10, BPF_REG_7, PC_FP_CLS_M(k)));
+		return;
+	case BPF_ALU:
+		alu(t, f);
+		return;
+	case BPF_JMP:
+		if (BPF_OP(f->code) == BPF_JA)
+			jump(t, BPF_JMP_A(0), pc + 1 + k);
+		else
+			cond_jump(t, f, pc);
+		return;
+	case BPF_RET:
+		if (BPF_RVAL(f->code) == BPF_A) {
+			jump(t, BPF_JMP_IMM(BPF_JNE, BPF_REG_0, 0, 0), TO_MATCH);
+			jump(t, BPF_JMP_A(0), TO_NOMATCH);
+		} else {
+			jump(t, BPF_JMP_A(0), k ? TO_MATCH : TO_NOMATCH);
+		}
+		return;
+	default:	/* MISC */
+		if (BPF_MISCOP(f->code) == BPF_TAX)
+			emit(t, BPF_MOV32_REG(BPF_REG_7, BPF_REG_0));
+		else
+			emit(t, BPF_MOV32_REG(BPF_REG_0, BPF_REG_7));
+		return;
+	}
+}
+
+/*
+ * Which classic instructions a run can reach: the verifier refuses eBPF
+ * that none reaches, where the kernel's classic check lets it be.
+ */
+static uint8_t *reachable(const struct pc_cprog *cp)
+{
+	uint8_t *r = calloc(cp->n + 1, 1);
+	uint32_t pc;
+
+	if (!r)
+		return NULL;
+	r[0] = 1;
+	for (pc = 0; pc < cp->n; pc++) {
+		const struct sock_filter *f = &cp->insns[pc];
+
+		if (!r[pc])
+			continue;
+		if (BPF_CLASS(f->code) == BPF_RET)
+			continue;
+		if (BPF_CLASS(f->code) != BPF_JMP)
+			r[pc + 1] = 1;
+		else if (BPF_OP(f->code) == BPF_JA)
+			r[pc + 1 + f->k] = 1;
+		else
+			r[pc + 1 + f->jt] = r[pc + 1 + f->jf] = 1;
+	}
+	return r;
+}
+
+/* Every word of M[] the program touches: the verifier refuses a read of stack never written. */
+static unsigned int mem_words(const struct pc_cprog *cp)
+{
+	unsigned int i, words = 0;
+
+	for (i = 0; i < cp->n; i++) {
+		uint16_t c = cp->insns[i].code;
+
+		if (c == BPF_ST || c == BPF_STX || c == (BPF_LD | BPF_MEM) || c == (BPF_LDX | BPF_MEM))
+			words |= 1u << (cp->insns[i].k & (PC_CBPF_MEMWORDS - 1));
+	}
+	return words;
+}
+
+int pc_cbpf_translate(const struct pc_cprog *cp, enum pc_link link, int ifindex, unsigned int nomatch_skip,
+		      struct pc_asm *out, size_t cap, char *err, size_t errlen)
+{
+	struct tx t = { .out = out, .cap = cap, .ifindex = ifindex,
+			.inband = link == PC_LINK_ETH && !cp->live_vlan };
+	unsigned int words = mem_words(cp), w;
+	uint32_t pc;
+	size_t i;
+
+	uint8_t *reach = reachable(cp);
+
+	t.start = calloc(cp->n + 1, sizeof(*t.start));
+	/* at most two jumps an instruction resolved at the end, and the returns' */
+	t.fix = calloc(2 * (size_t)cp->n + 2, sizeof(*t.fix));
+	if (!t.start || !t.fix || !reach) {
+		free(t.start);
+		free(t.fix);
+		free(reach);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* A = X = 0, the M[] words it uses = 0; r9 = the length as the program sees it */
+	emit(&t, BPF_MOV32_IMM(BPF_REG_0, 0));
+	emit(&t, BPF_MOV32_IMM(BPF_REG_7, 0));
+	for (w = 0; w < PC_CBPF_MEMWORDS; w++)
+		if (words >> w & 1)
+			emit(&t, BPF_ST_MEM(BPF_W, BPF_REG_10, PC_FP_CLS_M(w), 0));
+	emit(&t, BPF_LDX_MEM(BPF_W, BPF_REG_9, BPF_REG_6, SKB(len)));
+	if (t.inband) {
+		emit(&t, BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(vlan_present)));
+		emit(&t, BPF_ALU64_IMM(BPF_LSH, BPF_REG_1, 2));
+		emit(&t, BPF_ALU64_REG(BPF_ADD, BPF_REG_9, BPF_REG_1));
+	}
+	for (pc = 0; pc < cp->n; pc++) {
+		t.start[pc] = (uint32_t)t.n;
+		if (reach[pc])
+			one(&t, &cp->insns[pc], pc);
+	}
+	free(reach);
+	if (t.n > cap) {
+		free(t.start);
+		free(t.fix);
+		snprintf(err, errlen, "%zu eBPF instructions, room for %zu", t.n, cap);
+		return -1;
+	}
+	for (i = 0; i < t.nfix; i++) {
+		const struct fix *f = &t.fix[i];
+		size_t to = f->to == TO_MATCH ? t.n : f->to == TO_NOMATCH ? t.n + nomatch_skip : t.start[f->to];
+		long off = (long)to - (long)f->at - 1;
+
+		if (off < 0 || off > INT16_MAX) {
+			free(t.start);
+			free(t.fix);
+			snprintf(err, errlen, "a jump of %ld instructions", off);
+			return -1;
+		}
+		out[f->at].insn.off = (int16_t)off;
+	}
+	free(t.start);
+	free(t.fix);
+	return (int)t.n;
+}

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Traffic classes (docs/counting.md, "Classes"): the options that name
+ * them, the check of their classic programs, and the interpreter classic
+ * and pcap modes run them with.
+ *
+ * A class matches a frame exactly when tcpdump would show it for the
+ * expression.  tcpdump shows a frame with its VLAN tag in place, where
+ * libpcap's compiled code (for a capture: src/class_pcap.c) looks for it;
+ * the kernel moved that tag out of the skb.  So a class runs on the frame
+ * as tcpdump shows it: a moved-out tag is put back at byte 12, and the
+ * length counts it.  A program from `tcpdump -dd` on a live device reads
+ * the kernel's tag through SKF_AD loads instead (live_vlan): it runs on the
+ * frame as the kernel holds it, as the kernel would run it.
+ *
+ * A load past the end of the frame ends the program with 0, as the
+ * kernel's classic interpreter does: no match, and the frame still counts
+ * under its key and the other classes.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "class_pcap.h"
+#include "pc_class.h"
+#include "pktcount.h"
+
+struct pc_class_set pc_classes;
+
+static int say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pc_vsay("", fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int valid_name(const char *s, size_t len)
+{
+	size_t i;
+
+	if (!len || len > PC_CLASS_NAME_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
+			return 0;
+	return 1;
+}
+
+/* The whole of a small file, NUL-terminated; NULL with errno. */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, got;
+
+	if (!f)
+		return NULL;
+	do {
+		if (cap - len < 4096) {
+			char *nb = cap > (64u << 20) ? NULL : realloc(buf, cap = cap * 2 + 8192);
+
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				errno = cap > (64u << 20) ? EFBIG : ENOMEM;
+				return NULL;
+			}
+			buf = nb;
+		}
+		got = fread(buf + len, 1, cap - len - 1, f);
+		len += got;
+	} while (got);
+	if (ferror(f)) {
+		free(buf);
+		fclose(f);
+		errno = EIO;
+		return NULL;
+	}
+	fclose(f);
+	buf[len] = 0;
+	return buf;
+}
+
+/* One program for both links from @FILE: as tcpdump -dd wrote it. */
+static int from_file(struct pc_class *c, const char *path, const char *what)
+{
+	char err[200];
+	char *text = slurp(path);
+	struct sock_filter *insns;
+	unsigned int n;
+
+	if (!text)
+		return say("%s: %s: %s", what, path, strerror(errno));
+	if (pc_cprog_parse(text, &insns, &n, err, sizeof(err)) < 0) {
+		free(text);
+		return say("%s: %s:%s", what, path, err);
+	}
+	free(text);
+	c->prog[PC_LINK_ETH].insns = insns;
+	c->prog[PC_LINK_ETH].n = n;
+	c->prog[PC_LINK_RAW].insns = malloc(n * sizeof(*insns));
+	if (!c->prog[PC_LINK_RAW].insns)
+		return say("%s: %s", what, strerror(ENOMEM));
+	memcpy(c->prog[PC_LINK_RAW].insns, insns, n * sizeof(*insns));
+	c->prog[PC_LINK_RAW].n = n;
+	return 0;
+}
+
+/*
+ * libpcap's programs for both links.  An expression only one link type can
+ * have (`ether host` has no meaning without a link header) never matches
+ * on the other; one neither can have is an error.
+ */
+static int from_expr(struct pc_class *c, const char *expr, const char *what)
+{
+	char err[2][160];
+	int ok[2], l;
+
+	for (l = 0; l < 2; l++) {
+		void *insns = NULL, *pcap = NULL;
+
+		ok[l] = !pc_pcap_compile(expr, l == PC_LINK_ETH, &insns, &c->prog[l].n, &pcap, err[l],
+					 sizeof(err[l]));
+		c->prog[l].insns = insns;
+		c->prog[l].pcap = pcap;
+		if (!ok[l])
+			c->prog[l].n = 0;
+	}
+	if (!ok[PC_LINK_ETH] && !ok[PC_LINK_RAW])
+		return say("%s: %s", what, err[PC_LINK_ETH]);
+	if (!ok[PC_LINK_RAW])
+		snprintf(c->refused, sizeof(c->refused), "%s", err[PC_LINK_RAW]);
+	if (!ok[PC_LINK_ETH])
+		snprintf(c->refused, sizeof(c->refused), "%s", err[PC_LINK_ETH]);
+	return 0;
+}
+
+static void class_free(struct pc_class *c)
+{
+	int l;
+
+	for (l = 0; l < 2; l++) {
+		free(c->prog[l].insns);
+		pc_pcap_free(c->prog[l].pcap);
+	}
+	free(c->expr);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Check both programs; the furthest byte either reads widens the set's extent. */
+static int check_both(struct pc_class *c, const char *what)
+{
+	char err[160];
+	int l;
+
+	for (l = 0; l < 2; l++) {
+		if (!c->prog[l].n)
+			continue;
+		if (pc_cprog_check(&c->prog[l], err, sizeof(err)) < 0)
+			return say("%s: %s", what, err);
+		if (c->prog[l].extent > pc_classes.extent)
+			pc_classes.extent = c->prog[l].extent;
+	}
+	return 0;
+}
+
+int pc_class_add(const char *name, const char *expr, const char *where)
+{
+	char what[PC_CLASS_NAME_MAX + 96];
+	struct pc_class c = { 0 };
+	unsigned int i;
+
+	if (name) {
+		if (!valid_name(name, strlen(name)))
+			return say("%s: class name \"%s\": 1 to %d letters, digits, '-' or '_'", where, name,
+				   PC_CLASS_NAME_MAX);
+		if (!strcmp(name, "unmatched"))
+			return say("%s: \"unmatched\" is the row of the frames no class matched", where);
+		for (i = 0; i < pc_classes.n; i++)
+			if (!strcmp(pc_classes.c[i].name, name))
+				return say("%s: class \"%s\" given twice", where, name);
+		if (pc_classes.n == PC_CLASS_MAX)
+			return say("%s: class \"%s\": at most %d classes", where, name, PC_CLASS_MAX);
+		snprintf(c.name, sizeof(c.name), "%s", name);
+	} else if (pc_classes.filter) {
+		return say("%s: --filter given twice", where);
+	}
+	snprintf(what, sizeof(what), "%s%s%s", where, name ? ": class " : "", name ? name : "");
+	if (!*expr)
+		return say("%s: empty expression", what);
+	c.expr = strdup(expr);
+	if (!c.expr)
+		return say("%s: %s", what, strerror(ENOMEM));
+	if ((expr[0] == '@' ? from_file(&c, expr + 1, what) : from_expr(&c, expr, what)) < 0 ||
+	    check_both(&c, what) < 0) {
+		class_free(&c);
+		return -1;
+	}
+	if (!name) {
+		pc_classes.filter = malloc(sizeof(c));
+		if (!pc_classes.filter) {
+			class_free(&c);
+			return say("%s: %s", what, strerror(ENOMEM));
+		}
+		*pc_classes.filter = c;
+		return 0;
+	}
+	if (!pc_classes.c && !(pc_classes.c = calloc(PC_CLASS_MAX, sizeof(c)))) {
+		class_free(&c);
+		return say("%s: %s", what, strerror(ENOMEM));
+	}
+	pc_classes.c[pc_classes.n++] = c;
+	return 0;
+}
+
+int pc_classes_file(const char *path)
+{
+	char *text = slurp(path), *line, *next;
+	unsigned int lineno = 0;
+
+	if (!text)
+		return say("--classes %s: %s", path, strerror(errno));
+	for (line = text; line; line = next) {
+		char where[300], *name, *expr, *end;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		lineno++;
+		if ((end = strchr(line, '#')))
+			*end = 0;
+		for (name = line; isspace((unsigned char)*name); name++)
+			;
+		if (!*name)
+			continue;
+		for (expr = name; *expr && !isspace((unsigned char)*expr); expr++)
+			;
+		if (*expr)
+			*expr++ = 0;
+		while (isspace((unsigned char)*expr))
+			expr++;
+		end = expr + strlen(expr);
+		while (end > expr && isspace((unsigned char)end[-1]))
+			*--end = 0;
+		snprintf(where, sizeof(where), "--classes %s:%u", path, lineno);
+		if (!*expr) {
+			free(text);
+			return say("%s: \"%s\" has no expression (NAME EXPR)", where, name);
+		}
+		if (pc_class_add(name, expr, where) < 0) {
+			free(text);
+			return -1;
+		}
+	}
+	free(text);
+	return 0;
+}
+
+void pc_classes_free(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < pc_classes.n; i++)
+		class_free(&pc_classes.c[i]);
+	free(pc_classes.c);
+	if (pc_classes.filter)
+		class_free(pc_classes.filter);
+	free(pc_classes.filter);
+	memset(&pc_classes, 0, sizeof(pc_classes));
+}
+
+/* Whether class program cp matches f: libpcap's own matcher where libpcap took the frame in. */
+static int matches(const struct pc_cprog *cp, const struct pc_frame *f)
+{
+	if (f->from_pcap && cp->pcap && !cp->ancillary)
+		return pc_pcap_match(cp->pcap, f->p, f->caplen, f->len);
+	return pc_cprog_match(cp, f);
+}
+
+int pc_filter_pass(const struct pc_frame *f)
+{
+	return !pc_classes.filter || matches(&pc_classes.filter->prog[f->link], f);
+}
+
+void pc_classes_count(struct pc_counter *cls, const struct pc_frame *f, uint64_t bytes, uint64_t packets)
+{
+	enum pc_dir dir = f->outgoing ? PC_DIR_TX : PC_DIR_RX;
+	unsigned int i, matched = 0;
+
+	for (i = 0; i <= pc_classes.n; i++) {
+		struct pc_counter *c = &cls[pc_class_index(dir, i)];
+
+		if (i < pc_classes.n ? !matches(&pc_classes.c[i].prog[f->link], f) : matched)
+			continue;
+		matched++;
+		c->bytes += bytes;
+		c->packets += packets;
+	}
+}
+
+int pc_classes_fit(uint32_t keep, const char *mode)
+{
+	unsigned int i;
+	int l;
+
+	for (i = 0; i <= pc_classes.n; i++) {
+		const struct pc_class *c = i < pc_classes.n ? &pc_classes.c[i] : pc_classes.filter;
+		char label[PC_CLASS_NAME_MAX + 16];
+
+		for (l = 0; c && l < 2; l++) {
+			uint32_t e = c->prog[l].extent;
+
+			if (!c->prog[l].n || e <= keep)
+				continue;
+			snprintf(label, sizeof(label), c == pc_classes.filter ? "--filter" : "class %s", c->name);
+			if (e == UINT32_MAX)
+				pc_err("%s reads at offsets it takes from the frame, with no bound: %s mode keeps "
+				       "%u bytes of each frame", label, mode, keep);
+			else
+				pc_err("%s reads up to byte %u of a frame: %s mode keeps %u bytes of each", label, e,
+				       mode, keep);
+			return -1;
+		}
+	}
+	return 0;
+}
