@@ -350,7 +350,9 @@ int pc_cprog_check(struct pc_cprog *cp, char *err, size_t errlen)
 			if (jump_targets(f, pc, &t1, &t2) < 0 || t1 >= cp->n || t2 >= cp->n) {
 				free(b);
 				return fail(err, errlen, "instruction %u: %s", pc,
-					    jump_targets(f, pc, &t1, &t2) < 0 ? "no such jump" : "jumps past the end");
+					    jump_targets(f, pc, &t1, &t2) < 0 ? "no such jump"
+					    : "jumps back or past the end (a loop, as libpcap's protochain makes: "
+					      "the kernel takes no such classic program)");
 			}
 			if (now.reached) {
 				merge(&b[t1], &now);

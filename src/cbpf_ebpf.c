@@ -5,7 +5,8 @@
  * bpf_convert_filter() (net/core/filter.c) does it, with what a class needs
  * besides:
  *
- *   A in r0, X in r7, M[] on the stack (PC_FP_CLS_M), r6 the skb, r9 the
+ *   A in r0, X in r7, M[] on the stack (PC_FP_CLS_M, 8 bytes a word: see
+ *   there), r6 the skb, r9 the
  *   frame's length as the program sees it, r8 and r1-r5 scratch.  A and X
  *   stay 32-bit: every ALU op is a 32-bit one, which zero-extends.
  *
@@ -112,10 +113,10 @@ static void view_byte_const(struct tx *t, uint32_t j)
 /* acc = acc << 8 | A, on the stack: LD_ABS clobbers r1-r5 */
 static void acc_push(struct tx *t)
 {
-	emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_10, PC_FP_CLS_ACC));
-	emit(t, BPF_ALU32_IMM(BPF_LSH, BPF_REG_1, 8));
-	emit(t, BPF_ALU32_REG(BPF_OR, BPF_REG_1, BPF_REG_0));
-	emit(t, BPF_STX_MEM(BPF_W, BPF_REG_10, BPF_REG_1, PC_FP_CLS_ACC));
+	emit(t, BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, PC_FP_CLS_ACC));
+	emit(t, BPF_ALU64_IMM(BPF_LSH, BPF_REG_1, 8));
+	emit(t, BPF_ALU64_REG(BPF_OR, BPF_REG_1, BPF_REG_0));
+	emit(t, BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, PC_FP_CLS_ACC));
 }
 
 /* A = size bytes at k of the frame as tcpdump shows it, where they touch the tag (bytes 12-15) */
@@ -131,12 +132,12 @@ static void view_load_const(struct tx *t, uint32_t k, unsigned int size)
 		emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_6, SKB(vlan_tci)));
 		return;
 	}
-	emit(t, BPF_ST_MEM(BPF_W, BPF_REG_10, PC_FP_CLS_ACC, 0));
+	emit(t, BPF_ST_MEM(BPF_DW, BPF_REG_10, PC_FP_CLS_ACC, 0));
 	for (j = k; j < k + size; j++) {
 		view_byte_const(t, j);
 		acc_push(t);
 	}
-	emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_10, PC_FP_CLS_ACC));
+	emit(t, BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, PC_FP_CLS_ACC));
 }
 
 static int load_size(uint16_t code)
@@ -235,12 +236,12 @@ static void ld_ind(struct tx *t, uint16_t code, uint32_t k)
 	emit(t, BPF_LD_IND(BPF_SIZE(code), BPF_REG_8, 0));
 	done[2] = jump_here(t, BPF_JMP_A(0));
 	land(t, tagged);
-	emit(t, BPF_ST_MEM(BPF_W, BPF_REG_10, PC_FP_CLS_ACC, 0));
+	emit(t, BPF_ST_MEM(BPF_DW, BPF_REG_10, PC_FP_CLS_ACC, 0));
 	for (i = 0; i < size; i++) {
 		view_byte_ind(t, i);
 		acc_push(t);
 	}
-	emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_10, PC_FP_CLS_ACC));
+	emit(t, BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, PC_FP_CLS_ACC));
 	for (i = 0; i < 3; i++)
 		land(t, done[i]);
 }
@@ -332,13 +333,13 @@ static void one(struct tx *t, const struct sock_filter *f, uint32_t pc)
 		case BPF_IND:	ld_ind(t, f->code, k); return;
 		case BPF_LEN:	emit(t, BPF_MOV32_REG(BPF_REG_0, BPF_REG_9)); return;
 		case BPF_IMM:	emit(t, BPF_MOV32_IMM(BPF_REG_0, (int32_t)k)); return;
-		default:	emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_10, PC_FP_CLS_M(k))); return;
+		default:	emit(t, BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, PC_FP_CLS_M(k))); return;
 		}
 	case BPF_LDX:
 		switch (BPF_MODE(f->code)) {
 		case BPF_IMM:	emit(t, BPF_MOV32_IMM(BPF_REG_7, (int32_t)k)); return;
 		case BPF_LEN:	emit(t, BPF_MOV32_REG(BPF_REG_7, BPF_REG_9)); return;
-		case BPF_MEM:	emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_7, BPF_REG_10, PC_FP_CLS_M(k))); return;
+		case BPF_MEM:	emit(t, BPF_LDX_MEM(BPF_DW, BPF_REG_7, BPF_REG_10, PC_FP_CLS_M(k))); return;
 		default:	/* MSH: X = 4 * (P[k] & 0xf); the A of the moment is kept in r8 */
 			emit(t, BPF_MOV64_REG(BPF_REG_7, BPF_REG_0));
 			ld_abs(t, BPF_LD | BPF_B | BPF_ABS, k);
@@ -350,10 +351,10 @@ static void one(struct tx *t, const struct sock_filter *f, uint32_t pc)
 			return;
 		}
 	case BPF_ST:
-		emit(t, BPF_STX_MEM(BPF_W, BPF_REG_10, BPF_REG_0, PC_FP_CLS_M(k)));
+		emit(t, BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_0, PC_FP_CLS_M(k)));
 		return;
 	case BPF_STX:
-		emit(t, BPF_STX_MEM(BPF_W, BPF_REG_10, BPF_REG_7, PC_FP_CLS_M(k)));
+		emit(t, BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_7, PC_FP_CLS_M(k)));
 		return;
 	case BPF_ALU:
 		alu(t, f);
@@ -445,12 +446,18 @@ int pc_cbpf_translate(const struct pc_cprog *cp, enum pc_link link, int ifindex,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	/* A = X = 0, the M[] words it uses = 0; r9 = the length as the program sees it */
+	/*
+	 * A = X = r8 = 0, the M[] words it uses = 0; r9 = the length as the
+	 * program sees it.  Whatever the class before left in them, every path
+	 * enters the same: the verifier prunes here instead of walking the
+	 * classes after once per path of the ones before.
+	 */
 	emit(&t, BPF_MOV32_IMM(BPF_REG_0, 0));
 	emit(&t, BPF_MOV32_IMM(BPF_REG_7, 0));
+	emit(&t, BPF_MOV64_IMM(BPF_REG_8, 0));
 	for (w = 0; w < PC_CBPF_MEMWORDS; w++)
 		if (words >> w & 1)
-			emit(&t, BPF_ST_MEM(BPF_W, BPF_REG_10, PC_FP_CLS_M(w), 0));
+			emit(&t, BPF_ST_MEM(BPF_DW, BPF_REG_10, PC_FP_CLS_M(w), 0));
 	emit(&t, BPF_LDX_MEM(BPF_W, BPF_REG_9, BPF_REG_6, SKB(len)));
 	if (t.inband) {
 		emit(&t, BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(vlan_present)));
