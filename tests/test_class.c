@@ -11,11 +11,16 @@
  * tagged frame with its outer tag moved out, as the kernel hands it over:
  * it must decide as libpcap did on the frame with the tag in place.
  */
+#include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <net/if.h>
+#include <netpacket/packet.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "bpf.h"
@@ -39,9 +44,9 @@ static const char *const exprs[] = {
 	"vlan", "vlan 10", "vlan and ip", "vlan 100 and vlan 10", "vlan and vlan and ip6 and tcp",
 	"ip6 and ip6[6] == 0", "ip6[6] == 44", "ip6 and ip6[6] == 43 and ip6[40] == 17",
 	"ip[6:2] & 0x1fff != 0", "ip[6] & 0x20 != 0",
-	"less 64", "greater 200", "len >= 100 and len <= 300",
-	"ether host 02:00:00:00:00:01", "ether broadcast", "ether multicast", "ether proto 0x88cc",
-	"not ip and not ip6", "udp and not port 53", "(tcp or udp) and host 192.0.2.2",
+	"less 48", "greater 200", "len >= 100 and len <= 300",
+	"ether dst 02:00:00:00:00:02 and arp", "ether broadcast", "ether multicast", "ether proto 0x88cc",
+	"not ip and not ip6 and greater 50", "udp and not port 53", "(tcp or udp) and host 192.0.2.2",
 	"ip and ip[8] == 64", "llc", "mpls", "pppoes",
 };
 #define NEXPRS (sizeof(exprs) / sizeof(exprs[0]))
@@ -312,3 +317,217 @@ Test(class, eth_percpu_matches_libpcap) { ebpf_table(PC_PROG_ETH_PERCPU, PC_LINK
 Test(class, eth_wire_matches_libpcap) { ebpf_table(PC_PROG_ETH_WIRE, PC_LINK_ETH); }
 Test(class, raw_wire_matches_libpcap) { ebpf_table(PC_PROG_RAW_WIRE, PC_LINK_RAW); }
 Test(class, raw_xadd_matches_libpcap) { ebpf_table(PC_PROG_RAW_XADD, PC_LINK_RAW); }
+
+/* ---- live: crafted frames over a veth pair, counted on the receiving end ---- */
+
+static struct topo topo;
+
+static void down(void)
+{
+	topo_down(&topo);
+}
+
+struct send_set {
+	const struct frame_case **f;
+	size_t n;
+};
+
+/* 1, 2 or 3 copies of each frame: counts that cannot line up by chance */
+static int copies(size_t i)
+{
+	return (int)(i % 3) + 1;
+}
+
+static int inject(void *arg)
+{
+	const struct send_set *s = arg;
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	int fd = socket(AF_PACKET, SOCK_RAW, 0), k;
+	size_t i;
+
+	if (fd < 0)
+		return 10;
+	sll.sll_ifindex = (int)if_nametoindex("va");
+	if (!sll.sll_ifindex)
+		return 11;
+	for (i = 0; i < s->n; i++)
+		for (k = 0; k < copies(i); k++)
+			if (sendto(fd, s->f[i]->data, s->f[i]->len, 0, (struct sockaddr *)&sll, sizeof(sll)) !=
+			    (ssize_t)s->f[i]->len)
+				return 12;
+	close(fd);
+	return 0;
+}
+
+/* The class counts of iface's total record: rows by pc_class_index(). */
+static void total_classes(const char *out, const char *iface, struct pc_counter *rows)
+{
+	const char *line;
+
+	memset(rows, 0, PC_CLASS_ROWS * sizeof(*rows));
+	for (line = out; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		const char *nl = strchr(line, '\n');
+		cJSON *j = cJSON_ParseWithLength(line, nl ? (size_t)(nl - line) : strlen(line)), *cls, *c;
+		cJSON *type = cJSON_GetObjectItemCaseSensitive(j, "type");
+		cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "iface");
+
+		if (!cJSON_IsString(type) || strcmp(type->valuestring, "total") || !cJSON_IsString(name) ||
+		    strcmp(name->valuestring, iface)) {
+			cJSON_Delete(j);
+			continue;
+		}
+		cls = cJSON_GetObjectItemCaseSensitive(j, "classes");
+		cr_assert(cJSON_IsArray(cls), "no classes in %.200s", line);
+		cJSON_ArrayForEach(c, cls) {
+			cJSON *cn = cJSON_GetObjectItemCaseSensitive(c, "class");
+			cJSON *d = cJSON_GetObjectItemCaseSensitive(c, "dir");
+			cJSON *b = cJSON_GetObjectItemCaseSensitive(c, "bytes");
+			cJSON *p = cJSON_GetObjectItemCaseSensitive(c, "packets");
+			unsigned int k;
+
+			cr_assert(cJSON_IsString(cn) && cJSON_IsString(d) && cJSON_IsNumber(b) && cJSON_IsNumber(p));
+			k = !strcmp(cn->valuestring, "unmatched") ? (unsigned int)NEXPRS
+								   : (unsigned int)atoi(cn->valuestring + 1);
+			rows[pc_class_index(strcmp(d->valuestring, "tx") ? PC_DIR_RX : PC_DIR_TX, k)] =
+				(struct pc_counter){ (uint64_t)b->valuedouble, (uint64_t)p->valuedouble };
+		}
+		cJSON_Delete(j);
+		return;
+	}
+	cr_assert_fail("no total record for %s", iface);
+}
+
+/* This test's own file name for name, in path: tests run in parallel. */
+static const char *tmp_path(char *path, size_t size, const char *name)
+{
+	snprintf(path, size, "/tmp/pktcount-class-%d-%s", (int)getpid(), name);
+	return path;
+}
+
+/* An empty capture file of link type EN10MB, for `tcpdump -r FILE -dd EXPR`. */
+static void empty_pcap(const char *path)
+{
+	static const uint32_t hdr[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 262144, 1 };
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	cr_assert_eq(fwrite(hdr, sizeof(hdr), 1, f), 1);
+	fclose(f);
+}
+
+/*
+ * The classes file: `cNN EXPR`, or with dd `cNN @FILE` where FILE is what
+ * tcpdump -dd printed for EXPR on a capture of Ethernet frames.
+ */
+static void classes_file(const char *path, int dd)
+{
+	FILE *f = fopen(path, "w");
+	char empty[128], dd_name[16], dd_path[128];
+	size_t i;
+
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	tmp_path(empty, sizeof(empty), "empty.pcap");
+	if (dd)
+		empty_pcap(empty);
+	for (i = 0; i < NEXPRS; i++) {
+		if (!dd) {
+			fprintf(f, "c%02zu %s   # expression %zu\n", i, exprs[i], i);
+			continue;
+		}
+		snprintf(dd_name, sizeof(dd_name), "%02zu.dd", i);
+		tmp_path(dd_path, sizeof(dd_path), dd_name);
+		cr_assert_eq(sh("tcpdump -r %s -dd '%s' > %s 2>/dev/null", empty, exprs[i], dd_path), 0,
+			     "tcpdump -dd '%s'", exprs[i]);
+		fprintf(f, "c%02zu @%s\n", i, dd_path);
+	}
+	fclose(f);
+}
+
+/*
+ * Every Ethernet frame of class_frames() 1 to 3 times from va, pktcount in
+ * mode on vb (its kernel moves each outer tag out on the way in): each
+ * class counts exactly the frames libpcap matches as they were sent, and
+ * the frames none matched count as unmatched.
+ */
+static void live_test(const char *mode, int dd, const char *by)
+{
+	static struct pc_counter got[PC_CLASS_ROWS], want[PC_CLASS_ROWS];
+	char path[128];
+	const char *file = tmp_path(path, sizeof(path), "classes.txt");
+	const char *argv[] = { "-j", "-i", "0.2", "-m", mode, "--classes", file, "vb", by ? "--by" : NULL, by, NULL };
+	struct frame_case *t;
+	struct send_set s = { 0 };
+	struct pktcount_proc p;
+	size_t n, i;
+	unsigned int k;
+	int bad = 0;
+
+	NEED_ROOT("network namespaces");
+	if (!mode_built_in(mode))
+		cr_skip_test("this pktcount was built without %s mode", mode);
+	if (dd && sh("command -v tcpdump >/dev/null") != 0)
+		cr_skip_test("no tcpdump to write -dd files");
+	add_classes();
+	classes_file(file, dd);
+	n = class_frames(&t);
+	s.f = calloc(n, sizeof(*s.f));
+	cr_assert_not_null(s.f);
+	memset(want, 0, sizeof(want));
+	for (i = 0; i < n; i++) {
+		const struct frame_case *c = &t[i];
+		uint32_t et = c->len >= 14 ? (uint32_t)c->data[12] << 8 | c->data[13] : 0;
+		int any = 0;
+
+		/* as test_live.c: shorter than a header cannot be sent, a cut outer tag never arrives */
+		if (c->link != PC_LINK_ETH || c->len < 14 || ((et == 0x8100 || et == 0x88a8) && c->len < 20))
+			continue;
+		for (k = 0; k <= NEXPRS; k++) {
+			int match = k < NEXPRS ? truth(k, c) : !any;
+			struct pc_counter *w = &want[pc_class_index(PC_DIR_RX, k)];
+
+			any |= match;
+			w->bytes += match ? c->len * (uint64_t)copies(s.n) : 0;
+			w->packets += match ? (uint64_t)copies(s.n) : 0;
+		}
+		s.f[s.n++] = c;
+	}
+	topo_up(&topo, 0, 0);
+	topo_wait_quiet(&topo, 300, 5000);
+	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
+	if (pktcount_wait_line(&p, 10000) != 0) {
+		pktcount_finish(&p, SIGTERM, 5000);
+		cr_assert_fail("pktcount printed nothing, exit %d: %s", p.status, p.err ? p.err : "");
+	}
+	cr_assert_eq(in_netns(topo.a, inject, &s), 0, "injecting frames failed");
+	topo_wait_quiet(&topo, 300, 5000);
+	cr_assert_eq(pktcount_finish(&p, SIGTERM, 5000), 0, "exit %d: %s", p.status, p.err ? p.err : "");
+	total_classes(p.out, "vb", got);
+	for (k = 0; k <= NEXPRS; k++) {
+		unsigned int r = pc_class_index(PC_DIR_RX, k), x = pc_class_index(PC_DIR_TX, k);
+
+		if (got[r].bytes != want[r].bytes || got[r].packets != want[r].packets || got[x].packets) {
+			cr_log_error("%s%s: \"%s\": %llu packets %llu bytes, libpcap %llu packets %llu bytes", mode,
+				     dd ? " (-dd files)" : "", k < NEXPRS ? exprs[k] : "unmatched",
+				     (unsigned long long)got[r].packets, (unsigned long long)got[r].bytes,
+				     (unsigned long long)want[r].packets, (unsigned long long)want[r].bytes);
+			bad++;
+		}
+	}
+	cr_log_info("%s%s%s%s: %zu distinct frames, %llu unmatched, every class as libpcap", mode,
+		    dd ? " with -dd files" : "", by ? " --by " : "", by ? by : "", s.n,
+		    (unsigned long long)want[pc_class_index(PC_DIR_RX, NEXPRS)].packets);
+	free(p.out);
+	free(p.err);
+	free(s.f);
+	free(t);
+	sh("rm -f /tmp/pktcount-class-%d-*", (int)getpid());
+	cr_expect_gt(want[pc_class_index(PC_DIR_RX, NEXPRS)].packets, 0, "no frame is unmatched: the row tests nothing");
+	cr_assert_eq(bad, 0, "%d of %zu classes counted wrong", bad, NEXPRS + 1);
+}
+
+Test(class, live_ebpf, .fini = down, .timeout = 90) { live_test("ebpf", 0, NULL); }
+Test(class, live_classic, .fini = down, .timeout = 90) { live_test("classic", 0, NULL); }
+Test(class, live_pcap, .fini = down, .timeout = 90) { live_test("pcap", 0, NULL); }
+Test(class, live_ebpf_dd_files, .fini = down, .timeout = 90) { live_test("ebpf", 1, NULL); }
+Test(class, live_classic_dd_files, .fini = down, .timeout = 90) { live_test("classic", 1, NULL); }
+Test(class, live_ebpf_by_flow, .fini = down, .timeout = 90) { live_test("ebpf", 0, "flow"); }
