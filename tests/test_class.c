@@ -449,12 +449,24 @@ static void classes_file(const char *path, int dd)
  * class counts exactly the frames libpcap matches as they were sent, and
  * the frames none matched count as unmatched.
  */
+static void live_test_filtered(const char *mode, int dd, const char *by, const char *filter);
+
 static void live_test(const char *mode, int dd, const char *by)
+{
+	live_test_filtered(mode, dd, by, NULL);
+}
+
+/* With --filter: only frames libpcap matches with it count, under their key and in the classes. */
+static void live_test_filtered(const char *mode, int dd, const char *by, const char *filter)
 {
 	static struct pc_counter got[PC_CLASS_ROWS], want[PC_CLASS_ROWS];
 	char path[128];
 	const char *file = tmp_path(path, sizeof(path), "classes.txt");
-	const char *argv[] = { "-j", "-i", "0.2", "-m", mode, "--classes", file, "vb", by ? "--by" : NULL, by, NULL };
+	const char *argv[] = { "-j", "-i", "0.2", "-m", mode, "--classes", file, "vb", by ? "--by" : NULL, by, NULL,
+			       NULL, NULL };
+	struct run_output ro;
+	uint64_t passed = 0, passed_bytes = 0;
+	char err[256];
 	struct frame_case *t;
 	struct send_set s = { 0 };
 	struct pktcount_proc p;
@@ -468,6 +480,11 @@ static void live_test(const char *mode, int dd, const char *by)
 	if (dd && sh("command -v tcpdump >/dev/null") != 0)
 		cr_skip_test("no tcpdump to write -dd files");
 	add_classes();
+	if (filter) {
+		argv[by ? 10 : 8] = "--filter";
+		argv[by ? 11 : 9] = filter;
+		cr_assert_eq(pc_class_add(NULL, filter, "test"), 0);
+	}
 	classes_file(file, dd);
 	n = class_frames(&t);
 	s.f = calloc(n, sizeof(*s.f));
@@ -481,6 +498,13 @@ static void live_test(const char *mode, int dd, const char *by)
 		/* as test_live.c: shorter than a header cannot be sent, a cut outer tag never arrives */
 		if (c->link != PC_LINK_ETH || c->len < 14 || ((et == 0x8100 || et == 0x88a8) && c->len < 20))
 			continue;
+		s.f[s.n] = c;
+		if (filter && !pc_pcap_match(pc_classes.filter->prog[PC_LINK_ETH].pcap, c->data, c->len, c->len)) {
+			s.n++;
+			continue;
+		}
+		passed += (uint64_t)copies(s.n);
+		passed_bytes += c->len * (uint64_t)copies(s.n);
 		for (k = 0; k <= NEXPRS; k++) {
 			int match = k < NEXPRS ? truth(k, c) : !any;
 			struct pc_counter *w = &want[pc_class_index(PC_DIR_RX, k)];
@@ -489,7 +513,7 @@ static void live_test(const char *mode, int dd, const char *by)
 			w->bytes += match ? c->len * (uint64_t)copies(s.n) : 0;
 			w->packets += match ? (uint64_t)copies(s.n) : 0;
 		}
-		s.f[s.n++] = c;
+		s.n++;
 	}
 	topo_up(&topo, 0, 0);
 	topo_wait_quiet(&topo, 300, 5000);
@@ -502,6 +526,11 @@ static void live_test(const char *mode, int dd, const char *by)
 	topo_wait_quiet(&topo, 300, 5000);
 	cr_assert_eq(pktcount_finish(&p, SIGTERM, 5000), 0, "exit %d: %s", p.status, p.err ? p.err : "");
 	total_classes(p.out, "vb", got);
+	cr_assert_eq(parse_output(p.out, "vb", &ro, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(dir_sum(ro.totals, PC_DIR_RX).packets, passed, "%s: %llu packets under their keys, %llu %s",
+		     mode, (unsigned long long)dir_sum(ro.totals, PC_DIR_RX).packets, (unsigned long long)passed,
+		     filter ? "pass the filter" : "sent");
+	cr_expect_eq(dir_sum(ro.totals, PC_DIR_RX).bytes, passed_bytes);
 	for (k = 0; k <= NEXPRS; k++) {
 		unsigned int r = pc_class_index(PC_DIR_RX, k), x = pc_class_index(PC_DIR_TX, k);
 
@@ -513,15 +542,18 @@ static void live_test(const char *mode, int dd, const char *by)
 			bad++;
 		}
 	}
-	cr_log_info("%s%s%s%s: %zu distinct frames, %llu unmatched, every class as libpcap", mode,
-		    dd ? " with -dd files" : "", by ? " --by " : "", by ? by : "", s.n,
+	cr_log_info("%s%s%s%s%s%s: %zu distinct frames, %llu counted, %llu unmatched, every class as libpcap", mode,
+		    dd ? " with -dd files" : "", by ? " --by " : "", by ? by : "", filter ? " --filter " : "",
+		    filter ? filter : "", s.n, (unsigned long long)passed,
 		    (unsigned long long)want[pc_class_index(PC_DIR_RX, NEXPRS)].packets);
 	free(p.out);
 	free(p.err);
 	free(s.f);
 	free(t);
 	sh("rm -f /tmp/pktcount-class-%d-*", (int)getpid());
-	cr_expect_gt(want[pc_class_index(PC_DIR_RX, NEXPRS)].packets, 0, "no frame is unmatched: the row tests nothing");
+	if (!filter)
+		cr_expect_gt(want[pc_class_index(PC_DIR_RX, NEXPRS)].packets, 0,
+			     "no frame is unmatched: the row tests nothing");
 	cr_assert_eq(bad, 0, "%d of %zu classes counted wrong", bad, NEXPRS + 1);
 }
 
@@ -531,3 +563,6 @@ Test(class, live_pcap, .fini = down, .timeout = 90) { live_test("pcap", 0, NULL)
 Test(class, live_ebpf_dd_files, .fini = down, .timeout = 90) { live_test("ebpf", 1, NULL); }
 Test(class, live_classic_dd_files, .fini = down, .timeout = 90) { live_test("classic", 1, NULL); }
 Test(class, live_ebpf_by_flow, .fini = down, .timeout = 90) { live_test("ebpf", 0, "flow"); }
+Test(class, live_ebpf_filter, .fini = down, .timeout = 90) { live_test_filtered("ebpf", 0, NULL, "udp or vlan"); }
+Test(class, live_classic_filter, .fini = down, .timeout = 90) { live_test_filtered("classic", 0, NULL, "udp or vlan"); }
+Test(class, live_pcap_filter, .fini = down, .timeout = 90) { live_test_filtered("pcap", 0, NULL, "udp or vlan"); }

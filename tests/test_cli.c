@@ -155,7 +155,7 @@ struct bad_input {
 /* Needs no privileges: every one of these fails before anything is opened. */
 Test(cli, bad_input_one_line_and_exit_code, .timeout = 120)
 {
-	static char long_name[64], fifo[64], dir[64], file[64];
+	static char long_name[64], fifo[64], dir[64], file[64], dd_bad[64], dd_loop[64], classes65[64];
 	static const struct bad_input bad[] = {
 		{ { "-i", "0", "lo", NULL }, 2, "bad interval '0'" },
 		{ { "-i", "-1", "lo", NULL }, 2, "bad interval" },
@@ -210,10 +210,35 @@ Test(cli, bad_input_one_line_and_exit_code, .timeout = 120)
 		{ { "--netns", file, "lo", NULL }, 2, "not a network namespace (setns: Invalid argument)" },
 		{ { "--netns", "/proc/self/ns/mnt", "lo", NULL }, 2,
 		  "--netns /proc/self/ns/mnt: not a network namespace (setns: Invalid argument)" },
+		/* classes: nothing is counted when one is wrong */
+		{ { "--class", "x=foo bar", "lo", NULL }, 2, "--class: class x: can't parse filter expression: syntax error" },
+		{ { "--class", "noequals", "lo", NULL }, 2, "--class noequals: want NAME=EXPR" },
+		{ { "--class", "=ip", "lo", NULL }, 2, "--class =ip: want NAME=EXPR" },
+		{ { "--class", "a b=ip", "lo", NULL }, 2, "class name \"a b\": 1 to 32 letters, digits, '-' or '_'" },
+		{ { "--class", "abcdefghijabcdefghijabcdefghijabc=ip", "lo", NULL }, 2, "1 to 32 letters" },
+		{ { "--class", "unmatched=ip", "lo", NULL }, 2, "\"unmatched\" is the row of the frames no class matched" },
+		{ { "--class", "a=ip", "--class", "a=udp", "lo", NULL }, 2, "class \"a\" given twice" },
+		{ { "--class", "a=", "lo", NULL }, 2, "--class: class a: empty expression" },
+		{ { "--class", "a=@/nonexistent.dd", "lo", NULL }, 2, "/nonexistent.dd: No such file or directory" },
+		{ { "--class", "a=@/etc/passwd", "lo", NULL }, 2, "/etc/passwd:1: not tcpdump -dd output" },
+		{ { "--class", "a=@", "lo", NULL }, 2, "class a: : No such file" },
+		{ { "--class", dd_bad, "lo", NULL }, 2, ".dd:3: not tcpdump -dd output" },
+		{ { "--class", dd_loop, "lo", NULL }, 2, "instruction 2: jumps back or past the end" },
+		{ { "--classes", "/nonexistent.txt", "lo", NULL }, 2, "--classes /nonexistent.txt: No such file" },
+		{ { "--classes", classes65, "lo", NULL }, 2, ":65: class \"c64\": at most 64 classes" },
+		{ { "--filter", "ip", "--filter", "udp", "lo", NULL }, 2, "--filter given twice" },
+		{ { "--filter", "bogus((", "lo", NULL }, 2, "--filter: can't parse filter expression" },
 	};
 	struct ran *r = malloc(sizeof(*r));
 
 	memset(long_name, 'x', 40);
+	/* a -dd file with a bad third line, one with a backward jump, 65 classes */
+	snprintf(dd_bad, sizeof(dd_bad), "a=@/tmp/pktcount-test-%d-bad.dd", (int)getpid());
+	snprintf(dd_loop, sizeof(dd_loop), "a=@/tmp/pktcount-test-%d-loop.dd", (int)getpid());
+	snprintf(classes65, sizeof(classes65), "/tmp/pktcount-test-%d-many.txt", (int)getpid());
+	sh_ok("printf '{ 0x28, 0, 0, 0x0000000c },\\n{ 0x15, 0, 1, 0x00000800 },\\n{ 0x6 0 0 1 },\\n' > %s", dd_bad + 3);
+	sh_ok("printf '4\\n40 0 0 12\\n21 0 1 2048\\n5 0 0 4294967294\\n6 0 0 0\\n' > %s", dd_loop + 3);
+	sh_ok("for i in $(seq 0 64); do echo \"c$i udp port $i\"; done > %s", classes65);
 	snprintf(fifo, sizeof(fifo), "/tmp/pktcount-test-%d.fifo", (int)getpid());
 	snprintf(dir, sizeof(dir), "/tmp/pktcount-test-%d.dir", (int)getpid());
 	snprintf(file, sizeof(file), "/tmp/pktcount-test-%d.file", (int)getpid());
@@ -253,6 +278,9 @@ Test(cli, bad_input_one_line_and_exit_code, .timeout = 120)
 	unlink(fifo);
 	rmdir(dir);
 	unlink(file);
+	unlink(dd_bad + 3);
+	unlink(dd_loop + 3);
+	unlink(classes65);
 	run_alarm = 0;
 
 	/* 2,000 interface names, none of them there: one line, the first one named */
