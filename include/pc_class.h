@@ -42,12 +42,7 @@ struct pc_cprog {
 	unsigned int n;		/* 0: libpcap refused the expression for this link type: never matches */
 	uint32_t extent;	/* a load reads below this byte at most; UINT32_MAX: no bound */
 	int ancillary;		/* reads SKF_AD_ data: libpcap's userspace filter cannot run it */
-	/*
-	 * Reads the moved-out tag through SKF_AD_VLAN loads (live `tcpdump -dd`
-	 * output): it runs on the frame as the kernel holds it.  The others run
-	 * on the frame as tcpdump shows it, the moved-out tag back in its place.
-	 */
-	int live_vlan;
+	int live_vlan;		/* reads the moved-out tag (SKF_AD_VLAN_*) */
 	unsigned int mem;	/* the M[] words it stores, as a bit set */
 	void *pcap;		/* pcap mode: libpcap's struct bpf_program of it (src/class_pcap.c) */
 };
@@ -65,6 +60,8 @@ struct pc_class_set {
 	unsigned int n;
 	struct pc_class *filter;	/* --filter, or NULL */
 	uint32_t extent;		/* the furthest any class or the filter reads, both links */
+	/* why Ethernet expressions were compiled for a capture, not a live device ("" when they were not) */
+	char offline[160];
 };
 extern struct pc_class_set pc_classes;
 
@@ -104,7 +101,21 @@ int pc_cprog_check(struct pc_cprog *cp, char *err, size_t errlen);
  */
 int pc_cprog_parse(const char *text, struct sock_filter **out, unsigned int *n, char *err, size_t errlen);
 
-/* Whether the classic program matches the frame, as tcpdump would decide. */
+/*
+ * Whether libpcap put back a tag the kernel had moved out of the frame
+ * (pcap mode): a received frame whose outer TPID is one the kernel moves
+ * out (skb_vlan_untag(), net/core/dev.c: 802.1Q and 802.1ad).  For a sent
+ * frame libpcap does not say; it is taken as it is.
+ */
+static inline int pc_frame_tag_put_back(const struct pc_frame *f)
+{
+	uint16_t t = f->caplen >= 18 ? (uint16_t)(f->p[12] << 8 | f->p[13]) : 0;
+
+	return f->from_pcap && !f->outgoing && f->link == PC_LINK_ETH &&
+	       (t == PC_ETHERTYPE_VLAN || t == PC_ETHERTYPE_QINQ);
+}
+
+/* Whether the classic program matches the frame, as the kernel would decide. */
 int pc_cprog_match(const struct pc_cprog *cp, const struct pc_frame *f);
 
 /*

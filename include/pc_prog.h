@@ -68,21 +68,18 @@ extern const struct pc_prog pc_progs[PC_PROG_COUNT];
 #define PC_FP_CLS_KEY		(-200)	/* u32: the class map's key, 0 again after each lookup */
 #define PC_FP_CLS_BASE		(-208)	/* u64: the direction's first row, dir * (classes + 1) */
 #define PC_FP_CLS_HIT		(-216)	/* u64: a class matched */
-#define PC_FP_CLS_SHIFT		(-224)	/* s64: -4 when the kernel moved a tag out, else 0 */
-#define PC_FP_CLS_T		(-232)	/* u64: bytes 8-15 of the frame as tcpdump shows it (a tag moved out) */
-#define PC_FP_CLS_ACC		(-240)	/* u64: a load put together a byte at a time */
 #define PC_FP_CLS_M(I)		(-368 + 8 * (int)(I))	/* u64: classic M[0..15] */
 
 struct pc_cprog;
 
 /*
- * A class's classic program as eBPF (src/cbpf_ebpf.c) for a tap on link
- * with ifindex: falls through past its last instruction on a match, jumps
- * nomatch_skip instructions further on no match.  The instruction count,
- * or -1 with err.
+ * A class's classic program as eBPF (src/cbpf_ebpf.c) for a tap on the
+ * interface ifindex: falls through past its last instruction on a match,
+ * jumps nomatch_skip instructions further on no match.  The instruction
+ * count, or -1 with err.
  */
-int pc_cbpf_translate(const struct pc_cprog *cp, enum pc_link link, int ifindex, unsigned int nomatch_skip,
-		      struct pc_asm *out, size_t cap, char *err, size_t errlen);
+int pc_cbpf_translate(const struct pc_cprog *cp, int ifindex, unsigned int nomatch_skip, struct pc_asm *out,
+		      size_t cap, char *err, size_t errlen);
 
 /* A counting program with the classes and filter of this run (insn/classes.c). */
 struct pc_composed {

@@ -6,8 +6,6 @@
  * src/cbpf_ebpf.c.  One program, one socket, one pass over the frame:
  *
  *   bytes = pkts = 0;
- *   shift = skb->vlan_present ? -4 : 0;              // eth: the tag put back
- *   T = frame-as-tcpdump-shows-it[8..16);            // eth, when a tag was moved out
  *   if (--filter && !filter(frame)) return 0;        // nothing counted
  *   ... the variant's count: key (and entry); bytes, pkts of the frame ...
  *   base = (skb->pkt_type == PACKET_OUTGOING) * (n + 1); hit = 0;
@@ -36,40 +34,13 @@ extern const struct pc_asm pc_ret0[2];
 
 /* Before everything: the slots the classes read, written on every path. */
 static const struct pc_asm head[] = {
-	/* r6 = skb */
+	/* r6 = skb (r1 stays: the variant's head starts from it) */
 	I(BPF_MOV64_REG(BPF_REG_6, BPF_REG_1)),
-	/* bytes = pkts = hit = acc = key = shift = T = 0 */
+	/* bytes = pkts = hit = key = 0 */
 	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, PC_FP_BYTES, 0)),
 	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, PC_FP_PKTS, 0)),
 	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, PC_FP_CLS_HIT, 0)),
-	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, PC_FP_CLS_ACC, 0)),
 	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, PC_FP_CLS_KEY, 0)),
-	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, PC_FP_CLS_SHIFT, 0)),
-	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, PC_FP_CLS_T, 0)),
-};
-
-/*
- * Ethernet-like links: with a tag moved out (skb->vlan_present; then the
- * frame has its 12 bytes of addresses at least, skb_vlan_untag() made sure),
- *   shift = -4;
- *   T = (u64)ntohl(frame[8..12)) << 32 | ntohs(skb->vlan_proto) << 16 | skb->vlan_tci;
- */
-#define HEAD_ETH_LEN 13
-static const struct pc_asm head_eth[HEAD_ETH_LEN] = {
-	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(vlan_present))),
-	I(BPF_JMP_IMM(BPF_JEQ, BPF_REG_1, 0, HEAD_ETH_LEN - 3)),
-	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, PC_FP_CLS_SHIFT, -4)),
-	I(BPF_LD_ABS(BPF_W, 8)),
-	I(BPF_ALU64_IMM(BPF_LSH, BPF_REG_0, 32)),
-	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(vlan_proto))),
-	I(BPF_ENDIAN_TO_BE(BPF_REG_1, 16)),
-	I(BPF_ALU64_IMM(BPF_LSH, BPF_REG_1, 16)),
-	I(BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_1)),
-	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(vlan_tci))),
-	I(BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_1)),
-	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_0, PC_FP_CLS_T)),
-	/* the variant's head starts from r1 = skb */
-	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_6)),
 };
 
 /*
@@ -193,10 +164,10 @@ static unsigned int row_len(int percpu)
 }
 
 /* One class's code, or the filter's; its size, or -1 with err. */
-static int put_class(struct build *b, const struct pc_cprog *cp, enum pc_link link, int ifindex,
-		     unsigned int nomatch_skip, char *err, size_t errlen)
+static int put_class(struct build *b, const struct pc_cprog *cp, int ifindex, unsigned int nomatch_skip,
+		     char *err, size_t errlen)
 {
-	int n = pc_cbpf_translate(cp, link, ifindex, nomatch_skip, b->a + b->n, b->cap - b->n, err, errlen);
+	int n = pc_cbpf_translate(cp, ifindex, nomatch_skip, b->a + b->n, b->cap - b->n, err, errlen);
 
 	if (n < 0)
 		return -1;
@@ -216,21 +187,36 @@ static unsigned int frag_insns(const struct pc_frag *f, size_t nfrags)
 	return n;
 }
 
-/* The head: slots, the tag (eth), the filter. */
+/* Whether the filter or a class reads the tag's TPID (SKF_AD_VLAN_TPID). */
+static int reads_tpid(enum pc_link link)
+{
+	unsigned int i, j;
+
+	for (i = 0; i <= pc_classes.n; i++) {
+		const struct pc_class *c = i < pc_classes.n ? &pc_classes.c[i] : pc_classes.filter;
+
+		for (j = 0; c && j < c->prog[link].n; j++)
+			if (BPF_CLASS(c->prog[link].insns[j].code) == BPF_LD &&
+			    BPF_MODE(c->prog[link].insns[j].code) == BPF_ABS &&
+			    c->prog[link].insns[j].k == (uint32_t)SKF_AD_OFF + SKF_AD_VLAN_TPID)
+				return 1;
+	}
+	return 0;
+}
+
+/* The head: slots, the filter. */
 static int build_head(struct build *b, enum pc_link link, int ifindex, char *err, size_t errlen)
 {
 	const struct pc_class *f = pc_classes.filter;
 
 	if (put(b, head, N(head)) < 0)
 		goto full;
-	if (link == PC_LINK_ETH && put(b, head_eth, N(head_eth)) < 0)
-		goto full;
 	if (!f)
 		return 0;
 	if (!f->prog[link].n) {
 		if (put(b, filter_none, N(filter_none)) < 0)
 			goto full;
-	} else if (put_class(b, &f->prog[link], link, ifindex, 2, err, errlen) < 0) {
+	} else if (put_class(b, &f->prog[link], ifindex, 2, err, errlen) < 0) {
 		snprintf(err + strlen(err), errlen - strlen(err), " (--filter)");
 		return -1;
 	}
@@ -261,7 +247,7 @@ static int build_body(struct build *b, const struct pc_prog *base, enum pc_link 
 			out->class_insns[i] = 0;	/* never matches on this link */
 			continue;
 		}
-		n = put_class(b, cp, link, ifindex, rl, err, errlen);
+		n = put_class(b, cp, ifindex, rl, err, errlen);
 		if (n < 0 || put_row(b, base->percpu, i, map) < 0 || b->n + N(unmatched_test) + rl > room) {
 			char why[160];
 
@@ -319,8 +305,8 @@ int pc_prog_compose(const struct pc_prog *base, enum pc_link link, int ifindex, 
 	out->prog.frags = out->frags;
 	out->prog.nfrags = base->nfrags + 2;
 	out->prog.nmaps = base->nmaps + (pc_classes.n ? 1 : 0);
-	/* the tag's TPID: __sk_buff.vlan_proto came in 4.2 */
-	if (link == PC_LINK_ETH && out->prog.since < PC_KV(4, 2))
+	/* a program that reads the tag's TPID reads __sk_buff.vlan_proto, which came in 4.2 */
+	if (reads_tpid(link) && out->prog.since < PC_KV(4, 2))
 		out->prog.since = PC_KV(4, 2);
 	out->ninsns = base_n + (unsigned int)(h.n + b.n);
 	return 0;

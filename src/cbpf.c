@@ -376,24 +376,21 @@ int pc_cprog_check(struct pc_cprog *cp, char *err, size_t errlen)
 /* ---- the interpreter ---- */
 
 /*
- * The frame a program sees: the socket's bytes, with a moved-out tag put
- * back at byte 12 (splice), or an in-frame outer tag taken out (hole: a
- * live_vlan program in pcap mode, where libpcap put the kernel's tag back).
+ * The frame a program sees: the frame as the kernel holds it, as the kernel
+ * would run the program on it.  A frame libpcap took in (pcap mode) has
+ * the tag the kernel moved out put back at byte 12 (pc_frame_tag_put_back):
+ * the view leaves that hole out again, and the tag is the ancillary one.
  */
 struct view {
 	const uint8_t *p;
 	uint32_t caplen, len;
-	enum { PLAIN, SPLICE, HOLE } how;
+	int hole;
 	uint8_t tag[4];
 };
 
 static uint8_t byte_at(const struct view *v, uint32_t i)
 {
-	if (v->how == PLAIN || i < 12)
-		return v->p[i];
-	if (v->how == HOLE)
-		return v->p[i + 4];
-	return i < 16 ? v->tag[i - 12] : v->p[i - 4];
+	return v->hole && i >= 12 ? v->p[i + 4] : v->p[i];
 }
 
 /* A big-endian load of size bytes at off; 0 when it reaches past what there is. */
@@ -416,31 +413,18 @@ static uint32_t ancillary(const struct pc_frame *f, const struct view *v, uint32
 	case SKF_AD_PROTOCOL:		return f->protocol;
 	case SKF_AD_PKTTYPE:		return (uint32_t)f->pkttype;
 	case SKF_AD_IFINDEX:		return (uint32_t)f->ifindex;
-	case SKF_AD_VLAN_TAG:		return v->how == PLAIN ? f->vlan_tci : (uint32_t)(v->tag[2] << 8 | v->tag[3]);
-	case SKF_AD_VLAN_TAG_PRESENT:	return f->vlan_moved || v->how == HOLE;
-	case SKF_AD_VLAN_TPID:		return v->how == PLAIN ? f->vlan_tpid : (uint32_t)(v->tag[0] << 8 | v->tag[1]);
+	case SKF_AD_VLAN_TAG:		return v->hole ? (uint32_t)(v->tag[2] << 8 | v->tag[3]) : f->vlan_tci;
+	case SKF_AD_VLAN_TAG_PRESENT:	return f->vlan_moved || v->hole;
+	case SKF_AD_VLAN_TPID:		return v->hole ? (uint32_t)(v->tag[0] << 8 | v->tag[1]) : f->vlan_tpid;
 	default:			return 0;
 	}
 }
 
-static int tpid(uint16_t t)
+static void view_of(const struct pc_frame *f, struct view *v)
 {
-	return t == PC_ETHERTYPE_VLAN || t == PC_ETHERTYPE_QINQ || t == PC_ETHERTYPE_QINQ_OLD;
-}
-
-static void view_of(const struct pc_cprog *cp, const struct pc_frame *f, struct view *v)
-{
-	*v = (struct view){ f->p, f->caplen, f->len, PLAIN, { 0 } };
-	if (f->link != PC_LINK_ETH)
-		return;
-	if (!cp->live_vlan && f->vlan_moved) {
-		v->how = SPLICE;
-		v->tag[0] = (uint8_t)(f->vlan_tpid >> 8), v->tag[1] = (uint8_t)f->vlan_tpid;
-		v->tag[2] = (uint8_t)(f->vlan_tci >> 8), v->tag[3] = (uint8_t)f->vlan_tci;
-		v->caplen += 4, v->len += 4;
-	} else if (cp->live_vlan && f->from_pcap && f->caplen >= 18 && tpid((uint16_t)(f->p[12] << 8 | f->p[13]))) {
-		/* libpcap put the kernel's tag back: take it out again */
-		v->how = HOLE;
+	*v = (struct view){ f->p, f->caplen, f->len, 0, { 0 } };
+	if (pc_frame_tag_put_back(f)) {
+		v->hole = 1;
 		memcpy(v->tag, f->p + 12, 4);
 		v->caplen -= 4, v->len -= 4;
 	}
@@ -454,7 +438,7 @@ int pc_cprog_match(const struct pc_cprog *cp, const struct pc_frame *f)
 
 	if (!cp->n)
 		return 0;
-	view_of(cp, f, &v);
+	view_of(f, &v);
 	for (pc = 0; pc < cp->n; pc++) {
 		const struct sock_filter *i = &cp->insns[pc];
 		uint32_t k = i->k, src = BPF_SRC(i->code) == BPF_X ? x : k;

@@ -18,14 +18,10 @@
  *   A constant above 0x7fffffff is compared through r1: an eBPF immediate
  *   is sign-extended to 64 bits, A is not.
  *
- *   On an Ethernet-like link a program from libpcap looks for a VLAN tag in
- *   the frame, where tcpdump shows it, but the kernel moved it out of the
- *   skb (docs/counting.md, "Classes"): the translation reads the frame as
- *   tcpdump shows it, the moved-out tag at bytes 12-15 (from vlan_proto and
- *   vlan_tci) and everything after it 4 bytes on.  A load at 16 or beyond
- *   reads 4 bytes before (PC_FP_CLS_SHIFT holds 0 or -4); one that touches
- *   bytes 12-15 is put together a byte at a time.  A program that reads the
- *   tag through SKF_AD loads (live `tcpdump -dd`) runs on the skb as is.
+ *   The program runs on the frame as the kernel holds it, as the kernel
+ *   would run it attached to a packet socket: a VLAN tag the kernel moved
+ *   out is read through the ancillary loads libpcap's live code uses
+ *   (src/class_pcap.c), mapped to __sk_buff fields.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +44,6 @@ struct tx {
 		uint32_t to;	/* a classic instruction, TO_MATCH or TO_NOMATCH */
 	} *fix;
 	size_t nfix;
-	int inband;		/* the frame as tcpdump shows it: a moved-out tag put back */
 	int ifindex;
 };
 
@@ -66,19 +61,6 @@ static void jump(struct tx *t, struct bpf_insn in, uint32_t to)
 	emit(t, in);
 }
 
-/* A jump forward inside one instruction's code: emitted now, landed by land(). */
-static size_t jump_here(struct tx *t, struct bpf_insn in)
-{
-	emit(t, in);
-	return t->n - 1;
-}
-
-static void land(struct tx *t, size_t at)
-{
-	if (at < t->cap && t->n < t->cap)
-		t->out[at].insn.off = (int16_t)(t->n - at - 1);
-}
-
 /* if (end > r9) no match: a load that would end past the frame */
 static void bounds_const(struct tx *t, uint32_t end)
 {
@@ -93,53 +75,6 @@ static void tag_tpid(struct tx *t)
 	emit(t, BPF_ENDIAN_TO_BE(BPF_REG_0, 16));
 }
 
-/* A = byte j of the frame as tcpdump shows it, j a constant (r1-r5 clobbered). */
-static void view_byte_const(struct tx *t, uint32_t j)
-{
-	if (j < 12 || j >= 16) {
-		emit(t, BPF_LD_ABS(BPF_B, (int32_t)(j < 12 ? j : j - 4)));
-		return;
-	}
-	if (j < 14)
-		tag_tpid(t);
-	else
-		emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_6, SKB(vlan_tci)));
-	if (j % 2 == 0)
-		emit(t, BPF_ALU32_IMM(BPF_RSH, BPF_REG_0, 8));
-	else
-		emit(t, BPF_ALU32_IMM(BPF_AND, BPF_REG_0, 0xff));
-}
-
-/* acc = acc << 8 | A, on the stack: LD_ABS clobbers r1-r5 */
-static void acc_push(struct tx *t)
-{
-	emit(t, BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, PC_FP_CLS_ACC));
-	emit(t, BPF_ALU64_IMM(BPF_LSH, BPF_REG_1, 8));
-	emit(t, BPF_ALU64_REG(BPF_OR, BPF_REG_1, BPF_REG_0));
-	emit(t, BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, PC_FP_CLS_ACC));
-}
-
-/* A = size bytes at k of the frame as tcpdump shows it, where they touch the tag (bytes 12-15) */
-static void view_load_const(struct tx *t, uint32_t k, unsigned int size)
-{
-	uint32_t j;
-
-	if (k == 12 && size == 2) {		/* the ethertype: the tag's TPID */
-		tag_tpid(t);
-		return;
-	}
-	if (k == 14 && size == 2) {		/* the TCI */
-		emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_6, SKB(vlan_tci)));
-		return;
-	}
-	emit(t, BPF_ST_MEM(BPF_DW, BPF_REG_10, PC_FP_CLS_ACC, 0));
-	for (j = k; j < k + size; j++) {
-		view_byte_const(t, j);
-		acc_push(t);
-	}
-	emit(t, BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, PC_FP_CLS_ACC));
-}
-
 static int load_size(uint16_t code)
 {
 	return BPF_SIZE(code) == BPF_W ? 4 : BPF_SIZE(code) == BPF_H ? 2 : 1;
@@ -148,102 +83,20 @@ static int load_size(uint16_t code)
 /* A = the packet at constant k */
 static void ld_abs(struct tx *t, uint16_t code, uint32_t k)
 {
-	unsigned int size = (unsigned int)load_size(code);
-	size_t vp, done;
-
-	bounds_const(t, k + size);
-	if (!t->inband || k + size <= 12) {
-		emit(t, BPF_LD_ABS(BPF_SIZE(code), (int32_t)k));
-	} else if (k >= 16) {
-		/* r8 = 0 or -4: where the skb has byte k of the frame tcpdump shows */
-		emit(t, BPF_LDX_MEM(BPF_DW, BPF_REG_8, BPF_REG_10, PC_FP_CLS_SHIFT));
-		emit(t, BPF_LD_IND(BPF_SIZE(code), BPF_REG_8, (int32_t)k));
-	} else {
-		emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(vlan_present)));
-		vp = jump_here(t, BPF_JMP_IMM(BPF_JNE, BPF_REG_1, 0, 0));
-		emit(t, BPF_LD_ABS(BPF_SIZE(code), (int32_t)k));
-		done = jump_here(t, BPF_JMP_A(0));
-		land(t, vp);
-		view_load_const(t, k, size);
-		land(t, done);
-	}
-}
-
-/*
- * A = byte r8 + i of the frame as tcpdump shows it, where that is 9 to 19
- * (a load at r8 touching the tag): bytes 8-15 are PC_FP_CLS_T, the rest the
- * skb's 4 bytes before.
- */
-static void view_byte_ind(struct tx *t, unsigned int i)
-{
-	size_t hi, done;
-
-	emit(t, BPF_MOV64_REG(BPF_REG_2, BPF_REG_8));
-	emit(t, BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, (int32_t)i));
-	hi = jump_here(t, BPF_JMP_IMM(BPF_JGT, BPF_REG_2, 15, 0));
-	/* A = T >> 8 * (15 - j) & 0xff */
-	emit(t, BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, PC_FP_CLS_T));
-	emit(t, BPF_MOV64_IMM(BPF_REG_3, 15));
-	emit(t, BPF_ALU64_REG(BPF_SUB, BPF_REG_3, BPF_REG_2));
-	emit(t, BPF_ALU64_IMM(BPF_LSH, BPF_REG_3, 3));
-	emit(t, BPF_ALU64_REG(BPF_RSH, BPF_REG_0, BPF_REG_3));
-	emit(t, BPF_ALU32_IMM(BPF_AND, BPF_REG_0, 0xff));
-	done = jump_here(t, BPF_JMP_A(0));
-	land(t, hi);
-	/* the skb's byte 4 before: r2 - 4 (an LD_IND offset below 0 reaches linear data only) */
-	emit(t, BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -4));
-	emit(t, BPF_LD_IND(BPF_B, BPF_REG_2, 0));
-	land(t, done);
+	bounds_const(t, k + (uint32_t)load_size(code));
+	emit(t, BPF_LD_ABS(BPF_SIZE(code), (int32_t)k));
 }
 
 /* A = the packet at X + k */
 static void ld_ind(struct tx *t, uint16_t code, uint32_t k)
 {
-	unsigned int size = (unsigned int)load_size(code), i;
-	size_t shifted, window, tagged, done[3];
-
-	/* r8 = X + k, the 32-bit sum the kernel takes; r1 = where the load ends */
+	/* r8 = X + k, the 32-bit sum the kernel takes; if it ends past the frame, no match */
 	emit(t, BPF_MOV32_REG(BPF_REG_8, BPF_REG_7));
 	emit(t, BPF_ALU32_IMM(BPF_ADD, BPF_REG_8, (int32_t)k));
 	emit(t, BPF_MOV64_REG(BPF_REG_1, BPF_REG_8));
-	emit(t, BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, (int32_t)size));
+	emit(t, BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, load_size(code)));
 	jump(t, BPF_JMP_REG(BPF_JGT, BPF_REG_1, BPF_REG_9, 0), TO_NOMATCH);
-	if (!t->inband) {
-		emit(t, BPF_LD_IND(BPF_SIZE(code), BPF_REG_8, 0));
-		return;
-	}
-	if (k >= 16) {
-		/* X + k >= 16: at X + k - 4 in the skb when a tag was moved out */
-		emit(t, BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, PC_FP_CLS_SHIFT));
-		emit(t, BPF_ALU64_REG(BPF_ADD, BPF_REG_8, BPF_REG_1));
-		emit(t, BPF_LD_IND(BPF_SIZE(code), BPF_REG_8, 0));
-		return;
-	}
-	shifted = jump_here(t, BPF_JMP_IMM(BPF_JGT, BPF_REG_8, 15, 0));
-	window = jump_here(t, BPF_JMP_IMM(BPF_JGT, BPF_REG_1, 12, 0));
-	/* below byte 12: where it is */
 	emit(t, BPF_LD_IND(BPF_SIZE(code), BPF_REG_8, 0));
-	done[0] = jump_here(t, BPF_JMP_A(0));
-	land(t, shifted);
-	emit(t, BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, PC_FP_CLS_SHIFT));
-	emit(t, BPF_ALU64_REG(BPF_ADD, BPF_REG_8, BPF_REG_1));
-	emit(t, BPF_LD_IND(BPF_SIZE(code), BPF_REG_8, 0));
-	done[1] = jump_here(t, BPF_JMP_A(0));
-	/* touching bytes 12-15: where it is, unless a tag was moved out */
-	land(t, window);
-	emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(vlan_present)));
-	tagged = jump_here(t, BPF_JMP_IMM(BPF_JNE, BPF_REG_1, 0, 0));
-	emit(t, BPF_LD_IND(BPF_SIZE(code), BPF_REG_8, 0));
-	done[2] = jump_here(t, BPF_JMP_A(0));
-	land(t, tagged);
-	emit(t, BPF_ST_MEM(BPF_DW, BPF_REG_10, PC_FP_CLS_ACC, 0));
-	for (i = 0; i < size; i++) {
-		view_byte_ind(t, i);
-		acc_push(t);
-	}
-	emit(t, BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, PC_FP_CLS_ACC));
-	for (i = 0; i < 3; i++)
-		land(t, done[i]);
 }
 
 /* A = an ancillary field (pc_cprog_check let only these through) */
@@ -425,11 +278,10 @@ static unsigned int mem_words(const struct pc_cprog *cp)
 	return words;
 }
 
-int pc_cbpf_translate(const struct pc_cprog *cp, enum pc_link link, int ifindex, unsigned int nomatch_skip,
+int pc_cbpf_translate(const struct pc_cprog *cp, int ifindex, unsigned int nomatch_skip,
 		      struct pc_asm *out, size_t cap, char *err, size_t errlen)
 {
-	struct tx t = { .out = out, .cap = cap, .ifindex = ifindex,
-			.inband = link == PC_LINK_ETH && !cp->live_vlan };
+	struct tx t = { .out = out, .cap = cap, .ifindex = ifindex };
 	unsigned int words = mem_words(cp), w;
 	uint32_t pc;
 	size_t i;
@@ -447,8 +299,7 @@ int pc_cbpf_translate(const struct pc_cprog *cp, enum pc_link link, int ifindex,
 		return -1;
 	}
 	/*
-	 * A = X = r8 = 0, the M[] words it uses = 0; r9 = the length as the
-	 * program sees it.  Whatever the class before left in them, every path
+	 * A = X = r8 = 0, the M[] words it uses = 0; r9 = skb->len.  Whatever the class before left in them, every path
 	 * enters the same: the verifier prunes here instead of walking the
 	 * classes after once per path of the ones before.
 	 */
@@ -459,11 +310,6 @@ int pc_cbpf_translate(const struct pc_cprog *cp, enum pc_link link, int ifindex,
 		if (words >> w & 1)
 			emit(&t, BPF_ST_MEM(BPF_DW, BPF_REG_10, PC_FP_CLS_M(w), 0));
 	emit(&t, BPF_LDX_MEM(BPF_W, BPF_REG_9, BPF_REG_6, SKB(len)));
-	if (t.inband) {
-		emit(&t, BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(vlan_present)));
-		emit(&t, BPF_ALU64_IMM(BPF_LSH, BPF_REG_1, 2));
-		emit(&t, BPF_ALU64_REG(BPF_ADD, BPF_REG_9, BPF_REG_1));
-	}
 	for (pc = 0; pc < cp->n; pc++) {
 		t.start[pc] = (uint32_t)t.n;
 		if (reach[pc])

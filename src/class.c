@@ -133,6 +133,8 @@ static int from_expr(struct pc_class *c, const char *expr, const char *what)
 		if (!ok[l])
 			c->prog[l].n = 0;
 	}
+	if (ok[PC_LINK_ETH] && *err[PC_LINK_ETH])
+		snprintf(pc_classes.offline, sizeof(pc_classes.offline), "%s", err[PC_LINK_ETH]);
 	if (!ok[PC_LINK_ETH] && !ok[PC_LINK_RAW])
 		return say("%s: %s", what, err[PC_LINK_ETH]);
 	if (!ok[PC_LINK_RAW])
@@ -274,12 +276,17 @@ void pc_classes_free(void)
 		class_free(pc_classes.filter);
 	free(pc_classes.filter);
 	memset(&pc_classes, 0, sizeof(pc_classes));
+	pc_pcap_compiler_close();
 }
 
-/* Whether class program cp matches f: libpcap's own matcher where libpcap took the frame in. */
+/*
+ * Whether class program cp matches f: libpcap's own matcher where libpcap
+ * took the frame in and the program needs nothing libpcap's matcher lacks
+ * (ancillary data, the frame without the tag libpcap put back).
+ */
 static int matches(const struct pc_cprog *cp, const struct pc_frame *f)
 {
-	if (f->from_pcap && cp->pcap && !cp->ancillary)
+	if (f->from_pcap && cp->pcap && !cp->ancillary && !pc_frame_tag_put_back(f))
 		return pc_pcap_match(cp->pcap, f->p, f->caplen, f->len);
 	return pc_cprog_match(cp, f);
 }

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libpcap compiles the class expressions and, in pcap mode, matches them:
- * the frames tcpdump would show are the frames a class counts.
+ * a class counts the frames `tcpdump -i IFACE EXPR` would show.
  *
- * The expression is compiled for a capture of the link type, not for the
- * live device (pcap_open_dead, as `tcpdump -r` does): libpcap then tests a
- * VLAN tag in the frame, where tcpdump -r sees it, and pktcount puts back
- * a tag the kernel moved out before a class looks (docs/counting.md,
- * "Classes").  A live handle would test the kernel's tag through SKF_AD
- * loads instead, which libpcap's own userspace filter cannot run.
+ * So an Ethernet expression is compiled as tcpdump compiles it for a live
+ * device: on a live handle of lo (an Ethernet-like device everywhere), where
+ * libpcap tests a VLAN tag the kernel moved out of the frame through
+ * ancillary loads (BPF_SPECIAL_VLAN_HANDLING, pcap-linux.c), and the
+ * program then runs on the frame as the kernel holds it.  Compiled for a
+ * capture file instead (pcap_open_dead, as `tcpdump -r` does), `vlan` would
+ * look for the tag in the frame, where the kernel no longer has it.  Only
+ * where lo cannot be opened live (no CAP_NET_RAW, lo down) is that done,
+ * and pc_pcap_compile() says so.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,11 +25,37 @@
 /* As tcpdump's default: no load of a program is cut short by it. */
 #define CLASS_SNAPLEN 262144
 
+/* The handles programs are compiled on: lo live (or a capture's), and bare IP's. */
+static pcap_t *on[2];
+static int on_live;
+
+static pcap_t *handle(int eth, char *err, size_t errlen)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	pcap_t *p;
+
+	if (on[eth])
+		return on[eth];
+	if (eth && (p = pcap_create("lo", errbuf))) {
+		/* the smallest ring libpcap takes: nothing is read from it */
+		if (!pcap_set_snaplen(p, CLASS_SNAPLEN) && !pcap_set_buffer_size(p, 1) && pcap_activate(p) >= 0 &&
+		    pcap_datalink(p) == DLT_EN10MB) {
+			on_live = 1;
+			return on[eth] = p;
+		}
+		snprintf(err, errlen, "lo: %s", pcap_geterr(p));
+		pcap_close(p);
+	}
+	on[eth] = pcap_open_dead(eth ? DLT_EN10MB : DLT_RAW, CLASS_SNAPLEN);
+	return on[eth];
+}
+
 int pc_pcap_compile(const char *expr, int eth, void **insns, unsigned int *n, void **pcap, char *err,
 		    size_t errlen)
 {
-	pcap_t *p = pcap_open_dead(eth ? DLT_EN10MB : DLT_RAW, CLASS_SNAPLEN);
 	struct bpf_program *prog = calloc(1, sizeof(*prog));
+	char why[PCAP_ERRBUF_SIZE + 8] = "";
+	pcap_t *p = handle(eth, why, sizeof(why));
 
 	if (!p || !prog) {
 		snprintf(err, errlen, "out of memory");
@@ -45,13 +74,45 @@ int pc_pcap_compile(const char *expr, int eth, void **insns, unsigned int *n, vo
 	memcpy(*insns, prog->bf_insns, prog->bf_len * sizeof(prog->bf_insns[0]));
 	*n = prog->bf_len;
 	*pcap = prog;
-	pcap_close(p);
+	/* a note, not an error: the caller says it with -v */
+	snprintf(err, errlen, "%s", eth && !on_live ? why : "");
 	return 0;
 fail:
 	free(prog);
-	if (p)
-		pcap_close(p);
 	return -1;
+}
+
+int pc_pcap_live(void)
+{
+	return on_live;
+}
+
+int pc_pcap_compile_capture(const char *expr, int eth, void **pcap, char *err, size_t errlen)
+{
+	pcap_t *p = pcap_open_dead(eth ? DLT_EN10MB : DLT_RAW, CLASS_SNAPLEN);
+	struct bpf_program *prog = calloc(1, sizeof(*prog));
+
+	if (!p || !prog || pcap_compile(p, prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		snprintf(err, errlen, "%s", p ? pcap_geterr(p) : "out of memory");
+		free(prog);
+		if (p)
+			pcap_close(p);
+		return -1;
+	}
+	pcap_close(p);
+	*pcap = prog;
+	return 0;
+}
+
+void pc_pcap_compiler_close(void)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (on[i])
+			pcap_close(on[i]);
+		on[i] = NULL;
+	}
 }
 
 int pc_pcap_match(const void *pcap, const uint8_t *p, uint32_t caplen, uint32_t len)
@@ -89,6 +150,22 @@ int pc_pcap_match(const void *pcap, const uint8_t *p, uint32_t caplen, uint32_t 
 void pc_pcap_free(void *pcap)
 {
 	(void)pcap;
+}
+
+int pc_pcap_live(void)
+{
+	return 0;
+}
+
+int pc_pcap_compile_capture(const char *expr, int eth, void **pcap, char *err, size_t errlen)
+{
+	(void)expr, (void)eth, (void)pcap;
+	snprintf(err, errlen, "no libpcap in this build");
+	return -1;
+}
+
+void pc_pcap_compiler_close(void)
+{
 }
 
 #endif

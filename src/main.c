@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "class_pcap.h"
 #include "front.h"
 #include "pc_class.h"
 #include "output.h"
@@ -864,6 +865,10 @@ int main(int argc, char **argv)
 		pc_classes_free();
 		return code;
 	}
+	pc_pcap_compiler_close();
+	if (*pc_classes.offline)
+		pc_err("classes: compiled for a capture, not a live device (%s): `vlan` then looks for "
+		       "the tag in the frame, where the kernel no longer has it", pc_classes.offline);
 	/* subscribed before the interfaces are listed: no change falls in between */
 	c.nl_fd = pc_nl_open_events();
 	code = taps_open(&c, argv + optind, argc - optind);
