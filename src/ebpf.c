@@ -327,8 +327,7 @@ static int load_counter(struct pc_tap *tap)
 		return code;
 	}
 	free(log);
-	snprintf(tap->detail, sizeof(tap->detail), "%s%s, %d insns", prog->name,
-		 comp.frags ? " with classes" : "", n);
+	snprintf(tap->detail, sizeof(tap->detail), "%s%s, %d insns", prog->name, comp.frags ? "+classes" : "", n);
 	pc_prog_composed_free(&comp);
 	tap->unit = pc_progs[id].unit;
 	tap->unit_why = tap->unit == PC_UNIT_WIRE ? "the kernel gives the filter each skb's gso_segs and gso_size"

@@ -84,6 +84,7 @@ fi
 cp "$BIN" "$root/pktcount"
 cp "tests/vm/vmtest-$ARCH" "$root/vmtest"
 cp tests/vm/init "$root/init"
+mkdir -p "$root/classes" && cp tests/vm/classes/*.dd tests/vm/classes/classes.txt "$root/classes/"
 chmod +x "$root/init"
 if [ -n "$veth" ]; then
 	case "$veth" in
@@ -125,7 +126,7 @@ expect() {
 kernel=$(sed -n 's/.* kernel=\([^ ]*\).*/\1/p' "$CACHE/lines" | head -1)
 version=${kernel%%[-+]*}
 ok=0 bad=0
-runs="auto ebpf classic auto+nobpf auto+follow auto+by"
+runs="auto ebpf classic auto+nobpf auto+follow auto+by auto+class"
 for run in $runs; do
 	line=$(grep -aE " mode=${run/+/\\+}[ :]" "$CACHE/lines" | head -1 || true)
 	want=$(expect "$version" "$run")

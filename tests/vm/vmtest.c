@@ -98,7 +98,8 @@ struct run {
 	size_t len, elen;
 };
 
-static int start(struct run *r, const char *pktcount, const char *mode, const char *dev, int nobpf, int by)
+static int start(struct run *r, const char *pktcount, const char *mode, const char *dev, int nobpf, int by,
+		 int classes)
 {
 	int p[2], e[2];
 
@@ -117,6 +118,9 @@ static int start(struct run *r, const char *pktcount, const char *mode, const ch
 			_exit(126);
 		if (by)
 			execl(pktcount, pktcount, "-v", "-j", "-i", "0.2", "-m", mode, "--by", "flow", dev, (char *)NULL);
+		else if (classes)
+			execl(pktcount, pktcount, "-v", "-j", "-i", "0.2", "-m", mode, "--classes", "/classes/classes.txt",
+			      dev, (char *)NULL);
 		else
 			execl(pktcount, pktcount, "-v", "-j", "-i", "0.2", "-m", mode, dev, (char *)NULL);
 		_exit(127);
@@ -304,6 +308,42 @@ static void total_of(const char *out, const char *dir, const char *key, unsigned
 		*pk = strtoull(p + 10, NULL, 10);
 }
 
+/*
+ * The class run (tests/vm/classes: tcpdump -i lo -dd programs): what each
+ * class counts of the frames above, each way.  icmp is live tcpdump's: the
+ * tagged ICMP frame matches where the kernel moved its tag out (rx), not
+ * where the tag is in the frame (tx, as sent); vlan 10 matches both.
+ */
+struct class_want {
+	const char *name;
+	unsigned long long tx_pk, tx_by, rx_pk, rx_by;
+};
+static const struct class_want class_want[] = {
+	{ "udp", 100, 6000, 100, 6000 },
+	{ "ip6", 50, 4700, 50, 4700 },
+	{ "arp", 20, 840, 20, 840 },
+	{ "vlan10", 10, 640, 10, 640 },
+	{ "icmp", 0, 0, 10, 640 },
+	{ "unmatched", 0, 0, 0, 0 },
+};
+#define NCLASSES (sizeof(class_want) / sizeof(class_want[0]))
+
+/* A class's bytes and packets in direction dir of the total record (0 when absent). */
+static void class_of(const char *out, const char *dir, const char *name, unsigned long long *pk,
+		     unsigned long long *by)
+{
+	char what[96];
+	const char *p = strstr(out, "\"type\":\"total\"");
+
+	*pk = *by = 0;
+	snprintf(what, sizeof(what), "{\"class\":\"%s\",\"dir\":\"%s\",\"bytes\":", name, dir);
+	if (!p || !(p = strstr(p, what)))
+		return;
+	*by = strtoull(p + strlen(what), NULL, 10);
+	if ((p = strstr(p, "\"packets\":")))
+		*pk = strtoull(p + 10, NULL, 10);
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
@@ -313,16 +353,19 @@ int main(int argc, char **argv)
 	unsigned long long sent_pk = 0, sent_by = 0;
 	const char *tag = argc > 3 && !strcmp(argv[3], "nobpf") ? "+nobpf" :
 			  argc > 3 && !strcmp(argv[3], "follow") ? "+follow" :
-			  argc > 3 && !strcmp(argv[3], "by") ? "+by" : "";
+			  argc > 3 && !strcmp(argv[3], "by") ? "+by" :
+			  argc > 3 && !strcmp(argv[3], "class") ? "+class" : "";
 	int s, nobpf = !strcmp(tag, "+nobpf"), follow = !strcmp(tag, "+follow"), by = !strcmp(tag, "+by"), bad = 0;
+	int classes = !strcmp(tag, "+class");
 	unsigned int i, k;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: vmtest PKTCOUNT MODE [nobpf|follow|by]\n");
+		fprintf(stderr, "usage: vmtest PKTCOUNT MODE [nobpf|follow|by|class]\n");
 		return 2;
 	}
 	uname(&u);
-	if (start(&rx, argv[1], argv[2], "veth0", nobpf, by) || start(&tx, argv[1], argv[2], "va", nobpf, by)) {
+	if (start(&rx, argv[1], argv[2], "veth0", nobpf, by, classes) ||
+	    start(&tx, argv[1], argv[2], "va", nobpf, by, classes)) {
 		printf("vmtest: FAIL kernel=%s arch=%s mode=%s%s: fork or pipe failed\n",
 		       u.release, u.machine, argv[2], tag);
 		return 1;
@@ -386,6 +429,21 @@ int main(int argc, char **argv)
 		       "want %llu\n", u.release, u.machine, argv[2], tag, entries_of(tx.out), entries_of(rx.out), sent_pk);
 		bad = 1;
 	}
+	for (i = 0; classes && !bad && i < NCLASSES; i++) {
+		const struct class_want *c = &class_want[i];
+		unsigned long long tpk, tby, rpk, rby;
+
+		class_of(tx.out, "tx", c->name, &tpk, &tby);
+		class_of(rx.out, "rx", c->name, &rpk, &rby);
+		if (tpk != c->tx_pk || tby != c->tx_by || rpk != c->rx_pk || rby != c->rx_by) {
+			printf("vmtest: FAIL kernel=%s arch=%s mode=%s%s: class %s tx %llu/%llu rx %llu/%llu, "
+			       "want tx %llu/%llu rx %llu/%llu\n", u.release, u.machine, argv[2], tag, c->name, tpk, tby,
+			       rpk, rby, c->tx_pk, c->tx_by, c->rx_pk, c->rx_by);
+			bad = 1;
+		}
+	}
+	if (classes)
+		fprintf(stderr, "vmtest: the class run said:\n%s\n", rx.elen > 2000 ? rx.err + rx.elen - 2000 : rx.err);
 	if (!bad)
 		printf("vmtest: PASS kernel=%s arch=%s mode=%s%s counted-by=%s caps=%s frames=%llu bytes=%llu each way\n",
 		       u.release, u.machine, argv[2], tag, seen, capeff, sent_pk, sent_by);
