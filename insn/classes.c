@@ -228,7 +228,7 @@ full:
 
 /* The classes after the count, and the unmatched row; -1 with err naming the class that does not fit. */
 static int build_body(struct build *b, const struct pc_prog *base, enum pc_link link, int ifindex,
-		      unsigned int room, struct pc_composed *out, char *err, size_t errlen)
+		      unsigned int before, unsigned int max_insns, struct pc_composed *out, char *err, size_t errlen)
 {
 	unsigned int i, map = base->nmaps, rl = row_len(base->percpu);
 	size_t at = b->n;
@@ -240,7 +240,7 @@ static int build_body(struct build *b, const struct pc_prog *base, enum pc_link 
 	b->a[at + BASE_ROWS].insn.imm = (int32_t)(pc_classes.n + 1);
 	for (i = 0; i < pc_classes.n; i++) {
 		const struct pc_cprog *cp = &pc_classes.c[i].prog[link];
-		size_t before = b->n;
+		size_t at_class = b->n;
 		int n;
 
 		if (!cp->n) {
@@ -248,16 +248,15 @@ static int build_body(struct build *b, const struct pc_prog *base, enum pc_link 
 			continue;
 		}
 		n = put_class(b, cp, ifindex, rl, err, errlen);
-		if (n < 0 || put_row(b, base->percpu, i, map) < 0 || b->n + N(unmatched_test) + rl > room) {
-			char why[160];
-
-			snprintf(why, sizeof(why), "%s", n < 0 ? err : "");
-			snprintf(err, errlen, "class %s does not fit: %s%s%u instructions with the classes before it, "
-				 "the kernel takes %u", pc_classes.c[i].name, why, *why ? "; " : "",
-				 (unsigned int)(b->n + N(unmatched_test) + rl), room);
+		if (n < 0 || put_row(b, base->percpu, i, map) < 0 ||
+		    before + b->n + N(unmatched_test) + rl > max_insns) {
+			snprintf(err, errlen, "class %s does not fit: with it and the classes before it the program "
+				 "has more than %u instructions, which %s", pc_classes.c[i].name, max_insns,
+				 max_insns == PC_KERNEL_MAX_INSNS_OLD ? "is all a kernel before 5.2 takes"
+								     : "is all pktcount builds");
 			return -1;
 		}
-		out->class_insns[i] = (unsigned int)(b->n - before);
+		out->class_insns[i] = (unsigned int)(b->n - at_class);
 	}
 	at = b->n;
 	if (put(b, unmatched_test, N(unmatched_test)) < 0 || put_row(b, base->percpu, pc_classes.n, map) < 0)
@@ -292,7 +291,7 @@ int pc_prog_compose(const struct pc_prog *base, enum pc_link link, int ifindex, 
 		goto fail;
 	room = max_insns > base_n + h.n ? max_insns - base_n - (unsigned int)h.n : 0;
 	b.cap = room;
-	if (build_body(&b, base, link, ifindex, room, out, err, errlen) < 0)
+	if (build_body(&b, base, link, ifindex, base_n + (unsigned int)h.n, max_insns, out, err, errlen) < 0)
 		goto fail;
 	out->head = h.a;
 	out->body = b.a;

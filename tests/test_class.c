@@ -663,3 +663,29 @@ Test(class, live_ebpf_by_flow, .fini = down, .timeout = 120) { live_test("ebpf",
 Test(class, live_ebpf_filter, .fini = down, .timeout = 120) { live_test("ebpf", 0, NULL, "udp or vlan"); }
 Test(class, live_classic_filter, .fini = down, .timeout = 120) { live_test("classic", 0, NULL, "udp or vlan"); }
 Test(class, live_pcap_filter, .fini = down, .timeout = 120) { live_test("pcap", 0, NULL, "udp or vlan"); }
+
+/*
+ * Before 5.2 the kernel takes 4,096 instructions: the classes that do not
+ * fit are refused, the first of them named, with the count.
+ */
+Test(class, too_many_for_an_old_kernel)
+{
+	struct pc_composed c;
+	char name[16], expr[96], err[512];
+	unsigned int i;
+
+	pc_classes_free();
+	for (i = 0; i < PC_CLASS_MAX; i++) {
+		snprintf(name, sizeof(name), "k%u", i);
+		snprintf(expr, sizeof(expr), "tcp port %u or udp port %u or icmp6", 1000 + i, 2000 + i);
+		cr_assert_eq(pc_class_add(name, expr, "test"), 0);
+	}
+	cr_assert_eq(pc_prog_compose(&pc_progs[PC_PROG_ETH_XADD], PC_LINK_ETH, 1, PC_KERNEL_MAX_INSNS_OLD, &c, err,
+				     sizeof(err)), -1);
+	cr_log_info("%s", err);
+	cr_expect(strstr(err, "does not fit") && strstr(err, "more than 4096 instructions"), "%s", err);
+	cr_assert_eq(pc_prog_compose(&pc_progs[PC_PROG_ETH_XADD], PC_LINK_ETH, 1, PC_PROG_MAX_INSNS, &c, err,
+				     sizeof(err)), 0, "%s", err);
+	cr_log_info("64 such classes: %u instructions", c.ninsns);
+	pc_prog_composed_free(&c);
+}
