@@ -1,17 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Traffic classes (docs/counting.md, "Classes"): the options that name
- * them, the check of their classic programs, and the interpreter classic
- * and pcap modes run them with.
+ * them, and how a userspace mode counts a frame into them.
  *
- * A class matches a frame exactly when tcpdump would show it for the
- * expression.  tcpdump shows a frame with its VLAN tag in place, where
- * libpcap's compiled code (for a capture: src/class_pcap.c) looks for it;
- * the kernel moved that tag out of the skb.  So a class runs on the frame
- * as tcpdump shows it: a moved-out tag is put back at byte 12, and the
- * length counts it.  A program from `tcpdump -dd` on a live device reads
- * the kernel's tag through SKF_AD loads instead (live_vlan): it runs on the
- * frame as the kernel holds it, as the kernel would run it.
+ * A class matches a frame exactly when `tcpdump -i IFACE EXPR` would show
+ * it: libpcap compiles EXPR as for a live device (src/class_pcap.c), and
+ * the program runs on the frame as the kernel holds it, a tag the kernel
+ * moved out read through ancillary loads (src/cbpf.c interprets it for
+ * classic and pcap modes, src/cbpf_ebpf.c translates it for eBPF mode).
  *
  * A load past the end of the frame ends the program with 0, as the
  * kernel's classic interpreter does: no match, and the frame still counts

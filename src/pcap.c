@@ -236,7 +236,7 @@ static int pcap_open_tap(struct pc_tap *tap)
 	int code;
 
 	tap->nfds = 0;
-	/* 4 bytes short: a live_vlan class runs on the frame without the tag libpcap put back */
+	/* 4 bytes short: a class runs on a received frame without the tag libpcap put back */
 	if (pc_classes_fit(PC_CLASSIC_SNAP_EXT - 4, "pcap") < 0)
 		return PC_EXIT_USAGE;
 	tap->priv = calloc(1, sizeof(struct pcap_tap));
