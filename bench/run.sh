@@ -32,6 +32,7 @@ TMP=$(mktemp -d)
 MODES=(none empty ebpf-percpu ebpf-wire ebpf-xadd classic pcap tcpdump iftop)
 tap_pid=
 tap_mode=
+tap_extra=()
 
 cleanup() {
 	stop_tap
@@ -101,8 +102,21 @@ start_tap() {	# mode
 	tcpdump) ip netns exec "$B" tcpdump -i vb -s 96 -w /dev/null > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
 	# a libpcap per-host (and per-port) tool: the peer of --by
 	iftop) ip netns exec "$B" iftop -t -n -N -P -i vb -s 36000 > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
+	# classes: pktcount itself without and with the 8 typical classes, and
+	# 8 tcpdump processes with the same expressions (one socket each)
+	class0) ip netns exec "$B" ./pktcount -m ebpf -j -i 3600 vb > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
+	class8) ip netns exec "$B" ./pktcount -m ebpf --classes "$TMP/classes8" -j -i 3600 vb \
+			> "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
+	tcpdump8)
+		tap_extra=()
+		while read -r _ expr; do
+			ip netns exec "$B" tcpdump -i vb -s 96 -w /dev/null "$expr" > /dev/null 2>> "$TMP/tap.err" &
+			tap_extra+=($!)
+		done < "$TMP/classes8"
+		sleep 1 ;;
 	esac
 	tap_pid=$!
+	[ "$1" = tcpdump8 ] && { tap_pid=; sleep 0.3; return; }
 	for _ in $(seq 200); do	# attached: its socket exists (and for tcpdump, it says so)
 		if ls -l "/proc/$tap_pid/fd" 2>/dev/null | grep -q socket; then
 			[ "$1" != tcpdump ] || grep -q listening "$TMP/tap.err" && break
@@ -114,16 +128,18 @@ start_tap() {	# mode
 
 # Stop with SIGTERM; "counted drops" into $TMP/stopped ("- -" where the tap says nothing)
 stop_tap() {
-	local pid=$tap_pid
+	local pid=$tap_pid p
 	echo "- -" > "$TMP/stopped"
+	for p in "${tap_extra[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+	tap_extra=()
 	[ -n "$pid" ] || return 0
 	tap_pid=
 	kill -TERM "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	case "$tap_mode" in
 	ebpf-percpu|ebpf-xadd|ebpf-wire) echo "$(sed -n 's/^counted //p' "$TMP/tap.out") 0" > "$TMP/stopped" ;;
-	classic|pcap)
-		tail -n 1 "$TMP/tap.out" | tr ',' '\n' | awk -F: '
+	classic|pcap|class0|class8)
+		tail -n 1 "$TMP/tap.out" | sed 's/,"classes".*//' | tr ',' '\n' | awk -F: '
 			/"packets"/ { p += $2 } /"drops"/ { d = $2 } END { print p + 0, d + 0 }' > "$TMP/stopped" ;;
 	tcpdump) awk '/received by filter/ { c = $1 } /dropped by kernel/ { d = $1 }
 		END { print c + 0, d + 0 }' "$TMP/tap.err" > "$TMP/stopped" ;;
@@ -241,7 +257,73 @@ for run in "host 1" "pair 1" "flow 1" "mac 1" "flow 100k" "flow random"; do
 		awk -v m="by-$1-$2" -v i="$(( ${insns:-0} / 8 ))" '{ printf "%s %s %d %.1f\n", m, i, $2, $1 / $2 }' >> "$TMP/stats"
 	by_stop
 done
+# Classes (--class): the counting program's own run time with 0, 1, 8 and
+# 32 typical classes, on the 64-byte frames (which few of them match, so
+# most classes run to their "no match").
+cat > "$TMP/classes32" <<'CLS'
+dns udp port 53
+web tcp port 80 or tcp port 443
+ssh tcp port 22
+icmp icmp or icmp6
+lan net 10.0.0.0/8
+backup host 192.0.2.10
+vlan vlan
+syn tcp[tcpflags] & tcp-syn != 0
+ntp udp port 123
+quic udp port 443
+ipv6 ip6
+arp arp
+big greater 1000
+small less 100
+bcast ether broadcast
+mcast ether multicast
+frag ip[6:2] & 0x1fff != 0
+gre proto 47
+esp ip proto 50
+sctp sctp
+snmp udp port 161 or udp port 162
+dhcp udp port 67 or udp port 68
+rdp tcp port 3389
+mysql tcp port 3306
+pg tcp port 5432
+redis tcp port 6379
+http-alt tcp port 8080
+syslog udp port 514
+bgp tcp port 179
+dnstcp tcp port 53
+mail tcp port 25 or tcp port 587 or tcp port 993
+high portrange 49152-65535
+CLS
+head -n 1 "$TMP/classes32" > "$TMP/classes1"
+head -n 8 "$TMP/classes32" > "$TMP/classes8"
+: > "$TMP/classes0"
+for n in 0 1 8 32; do
+	check_no_bpf
+	ip netns exec "$B" ./pktcount -m ebpf --classes "$TMP/classes$n" -j -i 3600 vb > /dev/null 2> "$TMP/cls.err" &
+	cls_pid=$!
+	cls_name=
+	for _ in $(seq 100); do
+		cls_name=$(bpftool prog show 2>/dev/null | sed -n 's/.* name \(pc_eth_[a-z]*\) .*/\1/p' | head -1)
+		[ -n "$cls_name" ] && break
+		sleep 0.05
+	done
+	[ -n "$cls_name" ] || die "pktcount with $n classes did not load its program: $(cat "$TMP/cls.err")"
+	send "$TMP/cpu.cfg" 1000000 > /dev/null
+	insns=$(bpftool prog show name "$cls_name" | sed -n 's/.*xlated \([0-9]*\)B.*/\1/p')
+	bpftool prog show name "$cls_name" |
+		sed -n 's/.*run_time_ns \([0-9]*\) run_cnt \([0-9]*\).*/\1 \2/p' |
+		awk -v m="classes-$n" -v i="$(( ${insns:-0} / 8 ))" '{ printf "%s %s %d %.1f\n", m, i, $2, $1 / $2 }' >> "$TMP/stats"
+	kill -TERM "$cls_pid"; wait "$cls_pid" 2>/dev/null || true
+done
 sysctl -qw kernel.bpf_stats_enabled=0
+
+# 8 classes in pktcount against 8 tcpdump processes with the same
+# expressions, on the same traffic: added ns per frame, rotating rounds.
+echo "bench: 8 classes against 8 tcpdump processes"
+ALL_MODES=("${MODES[@]}")
+MODES=(none class0 class8 tcpdump8)
+series classes 64 1
+MODES=("${ALL_MODES[@]}")
 
 # The CPU of pktcount itself per interval with the entry maps full: random
 # flows at READ_RATE frames/s, far more keys an interval than the maps
@@ -333,6 +415,17 @@ MD="$OUT/bench.md"
 	echo "|---|---|---|---|---|"
 	awk 'NR == 1 { e = $4 } { printf "| %s | %s | %d | %.1f | %+.1f |\n", $1, $2, $3, $4, $4 - e }' "$TMP/stats"
 	echo
+	echo "## Classes: 8 in pktcount against 8 tcpdump processes (64 B frames)"
+	echo
+	echo "The 8: $(awk '{ $1 = ""; printf "%s`%s`", NR > 1 ? ", " : "", substr($0, 2) }' "$TMP/classes8")."
+	echo
+	echo "| tap | ns/frame | added ns/frame, median | spread | counted/sent, drops |"
+	echo "|---|---|---|---|---|"
+	for m in none class0 class8 tcpdump8; do
+		read -r med lo hi <<< "$(added classes "$m")"
+		printf "| %s | %s | %+d | %+d..%+d | %s |\n" "$m" "$(abs classes "$m")" "$med" "$lo" "$hi" "$(counted classes "$m")"
+	done
+	echo
 	echo "## --by flow: one interval's read with the entry maps full"
 	echo
 	read -r _ nread nfull readus < "$TMP/read"
@@ -363,6 +456,11 @@ MD="$OUT/bench.md"
 	echo "| classic no more expensive than pcap | $cl vs $pc ns | $(verdict "$(( cl <= pc ))") |"
 	echo "| every frame counted, no drops (eBPF, 64 B) | $(counted 64B ebpf-percpu) | $(verdict "$(counted 64B ebpf-percpu | awk -F'[/, ]' '{ print ($1 == $2 && $4 == 0) }')") |"
 	echo "| counting process CPU in eBPF mode | $proc ns/frame | $(verdict "$(( proc <= 5 ))") |"
+	c8=$(awk 'NR == 1 { e = $4 } $1 == "classes-8" { printf "%.1f", $4 - e }' "$TMP/stats")
+	echo "| 8 typical classes: program's own cost <= 150 ns above the empty program | $c8 ns | $(verdict "$(awk -v c="$c8" 'BEGIN { print (c <= 150) }')") |"
+	read -r k8 _ _ <<< "$(added classes class8)"
+	read -r t8 _ _ <<< "$(added classes tcpdump8)"
+	echo "| 8 classes in pktcount add less than 8 tcpdump processes | $k8 vs $t8 ns | $(verdict "$(( k8 < t8 ))") |"
 } > "$MD"
 
 # chart: added ns per frame, per series and mode

@@ -3,8 +3,9 @@
  * Traffic classes: --class NAME=EXPR, --classes FILE and --filter EXPR
  * (docs/counting.md, "Classes").  Each class is a classic BPF program, from
  * libpcap's pcap_compile() or from `tcpdump -dd` output, checked here once;
- * eBPF mode runs it translated inside the counting program (src/cbpf.c,
- * insn/classes.c), classic and pcap modes in userspace (src/class.c).
+ * eBPF mode runs it translated inside the counting program
+ * (src/cbpf_ebpf.c, insn/classes.c), classic and pcap modes in userspace
+ * (src/cbpf.c, src/class.c).
  */
 #ifndef PKTCOUNT_CLASS_H
 #define PKTCOUNT_CLASS_H
@@ -42,8 +43,6 @@ struct pc_cprog {
 	unsigned int n;		/* 0: libpcap refused the expression for this link type: never matches */
 	uint32_t extent;	/* a load reads below this byte at most; UINT32_MAX: no bound */
 	int ancillary;		/* reads SKF_AD_ data: libpcap's userspace filter cannot run it */
-	int live_vlan;		/* reads the moved-out tag (SKF_AD_VLAN_*) */
-	unsigned int mem;	/* the M[] words it stores, as a bit set */
 	void *pcap;		/* pcap mode: libpcap's struct bpf_program of it (src/class_pcap.c) */
 };
 
@@ -51,7 +50,7 @@ struct pc_class {
 	char name[PC_CLASS_NAME_MAX + 1];
 	char *expr;			/* EXPR, or @FILE, as given */
 	struct pc_cprog prog[2];	/* by enum pc_link: DLT_EN10MB, DLT_RAW */
-	char refused[160];		/* why prog[PC_LINK_RAW] is empty, for -v */
+	char refused[160];		/* why the program of one link is empty, for -v */
 };
 
 /* The classes of this run, in the order given; row n counts the frames none matched. */
@@ -90,8 +89,8 @@ void pc_classes_free(void);
  * Check a classic program as the kernel would take it (sk_chk_filter) and
  * as pktcount runs it: known opcodes, jumps inside, M[] in range, no
  * division by a constant 0, ancillary loads of the list above only, no
- * SKF_NET_OFF/SKF_LL_OFF loads, a RET last.  Fills extent, ancillary,
- * live_vlan and mem.  0, or -1 with the reason in err.
+ * SKF_NET_OFF/SKF_LL_OFF loads, a RET last.  Fills extent and ancillary.
+ * 0, or -1 with the reason in err.
  */
 int pc_cprog_check(struct pc_cprog *cp, char *err, size_t errlen);
 

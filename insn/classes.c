@@ -44,6 +44,29 @@ static const struct pc_asm head[] = {
 };
 
 /*
+ * With env->copy (4.13+): the frame's first min(len, 64) bytes to the stack
+ * in one call, for the classes' constant loads (the bounds of each load
+ * keep it inside what was copied; a frame of 0 bytes copies 1, fails, and
+ * no load passes its bounds).
+ *   n = skb->len > 63 ? 64 : skb->len ?: 1;
+ *   skb_load_bytes(skb, 0, fp + PC_FP_CLS_COPY, n); r1 = skb;
+ */
+static const struct pc_asm head_copy[] = {
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_4, BPF_REG_6, SKB(len))),
+	I(BPF_JMP_IMM(BPF_JGT, BPF_REG_4, PC_CLS_COPY - 1, 3)),
+	I(BPF_JMP_IMM(BPF_JNE, BPF_REG_4, 0, 3)),
+	I(BPF_MOV64_IMM(BPF_REG_4, 1)),
+	I(BPF_JMP_A(1)),
+	I(BPF_MOV64_IMM(BPF_REG_4, PC_CLS_COPY)),
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_6)),
+	I(BPF_MOV64_IMM(BPF_REG_2, 0)),
+	I(BPF_MOV64_REG(BPF_REG_3, BPF_REG_10)),
+	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_3, PC_FP_CLS_COPY)),
+	I(BPF_EMIT_CALL(BPF_FUNC_skb_load_bytes)),
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_6)),
+};
+
+/*
  * A filter libpcap refused for this link type matches nothing here:
  * if (skb->len != 0xffffffff) return 0, a test that always holds, so the
  * code after it stays reachable for the verifier's eyes (check_cfg).
@@ -164,10 +187,10 @@ static unsigned int row_len(int percpu)
 }
 
 /* One class's code, or the filter's; its size, or -1 with err. */
-static int put_class(struct build *b, const struct pc_cprog *cp, int ifindex, unsigned int nomatch_skip,
-		     char *err, size_t errlen)
+static int put_class(struct build *b, const struct pc_cprog *cp, const struct pc_cls_env *env,
+		     unsigned int nomatch_skip, char *err, size_t errlen)
 {
-	int n = pc_cbpf_translate(cp, ifindex, nomatch_skip, b->a + b->n, b->cap - b->n, err, errlen);
+	int n = pc_cbpf_translate(cp, env, nomatch_skip, b->a + b->n, b->cap - b->n, err, errlen);
 
 	if (n < 0)
 		return -1;
@@ -204,19 +227,19 @@ static int reads_tpid(enum pc_link link)
 	return 0;
 }
 
-/* The head: slots, the filter. */
-static int build_head(struct build *b, enum pc_link link, int ifindex, char *err, size_t errlen)
+/* The head: slots, the copy, the filter. */
+static int build_head(struct build *b, enum pc_link link, const struct pc_cls_env *env, char *err, size_t errlen)
 {
 	const struct pc_class *f = pc_classes.filter;
 
-	if (put(b, head, N(head)) < 0)
+	if (put(b, head, N(head)) < 0 || (env->copy && put(b, head_copy, N(head_copy)) < 0))
 		goto full;
 	if (!f)
 		return 0;
 	if (!f->prog[link].n) {
 		if (put(b, filter_none, N(filter_none)) < 0)
 			goto full;
-	} else if (put_class(b, &f->prog[link], ifindex, 2, err, errlen) < 0) {
+	} else if (put_class(b, &f->prog[link], env, 2, err, errlen) < 0) {
 		snprintf(err + strlen(err), errlen - strlen(err), " (--filter)");
 		return -1;
 	}
@@ -227,8 +250,8 @@ full:
 }
 
 /* The classes after the count, and the unmatched row; -1 with err naming the class that does not fit. */
-static int build_body(struct build *b, const struct pc_prog *base, enum pc_link link, int ifindex,
-		      unsigned int before, unsigned int max_insns, struct pc_composed *out, char *err, size_t errlen)
+static int build_body(struct build *b, const struct pc_prog *base, enum pc_link link, const struct pc_cls_env *env,
+		      unsigned int before, struct pc_composed *out, char *err, size_t errlen)
 {
 	unsigned int i, map = base->nmaps, rl = row_len(base->percpu);
 	size_t at = b->n;
@@ -247,13 +270,13 @@ static int build_body(struct build *b, const struct pc_prog *base, enum pc_link 
 			out->class_insns[i] = 0;	/* never matches on this link */
 			continue;
 		}
-		n = put_class(b, cp, ifindex, rl, err, errlen);
+		n = put_class(b, cp, env, rl, err, errlen);
 		if (n < 0 || put_row(b, base->percpu, i, map) < 0 ||
-		    before + b->n + N(unmatched_test) + rl > max_insns) {
+		    before + b->n + N(unmatched_test) + rl > env->max_insns) {
 			snprintf(err, errlen, "class %s does not fit: with it and the classes before it the program "
-				 "has more than %u instructions, which %s", pc_classes.c[i].name, max_insns,
-				 max_insns == PC_KERNEL_MAX_INSNS_OLD ? "is all a kernel before 5.2 takes"
-								     : "is all pktcount builds");
+				 "has more than %u instructions, which %s", pc_classes.c[i].name, env->max_insns,
+				 env->max_insns == PC_KERNEL_MAX_INSNS_OLD ? "is all a kernel before 5.2 takes"
+									  : "is all pktcount builds");
 			return -1;
 		}
 		out->class_insns[i] = (unsigned int)(b->n - at_class);
@@ -265,10 +288,11 @@ static int build_body(struct build *b, const struct pc_prog *base, enum pc_link 
 	return 0;
 }
 
-int pc_prog_compose(const struct pc_prog *base, enum pc_link link, int ifindex, unsigned int max_insns,
+int pc_prog_compose(const struct pc_prog *base, enum pc_link link, const struct pc_cls_env *env_in,
 		    struct pc_composed *out, char *err, size_t errlen)
 {
-	unsigned int base_n = frag_insns(base->frags, base->nfrags), room;
+	unsigned int base_n = frag_insns(base->frags, base->nfrags), room, max_insns = env_in->max_insns;
+	struct pc_cls_env envb = *env_in, *env = &envb;
 	struct build h = { 0 }, b = { 0 };
 	size_t i;
 
@@ -278,7 +302,7 @@ int pc_prog_compose(const struct pc_prog *base, enum pc_link link, int ifindex, 
 		return -1;
 	}
 	if (max_insns > PC_PROG_MAX_INSNS)
-		max_insns = PC_PROG_MAX_INSNS;
+		max_insns = envb.max_insns = PC_PROG_MAX_INSNS;
 	h.cap = b.cap = max_insns;
 	h.a = calloc(h.cap, sizeof(*h.a));
 	b.a = calloc(b.cap, sizeof(*b.a));
@@ -287,11 +311,11 @@ int pc_prog_compose(const struct pc_prog *base, enum pc_link link, int ifindex, 
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (build_head(&h, link, ifindex, err, errlen) < 0)
+	if (build_head(&h, link, env, err, errlen) < 0)
 		goto fail;
 	room = max_insns > base_n + h.n ? max_insns - base_n - (unsigned int)h.n : 0;
 	b.cap = room;
-	if (build_body(&b, base, link, ifindex, base_n + (unsigned int)h.n, max_insns, out, err, errlen) < 0)
+	if (build_body(&b, base, link, env, base_n + (unsigned int)h.n, out, err, errlen) < 0)
 		goto fail;
 	out->head = h.a;
 	out->body = b.a;
@@ -307,6 +331,9 @@ int pc_prog_compose(const struct pc_prog *base, enum pc_link link, int ifindex, 
 	/* a program that reads the tag's TPID reads __sk_buff.vlan_proto, which came in 4.2 */
 	if (reads_tpid(link) && out->prog.since < PC_KV(4, 2))
 		out->prog.since = PC_KV(4, 2);
+	/* socket filters call skb_load_bytes from 4.13 */
+	if (env->copy && out->prog.since < PC_KV(4, 13))
+		out->prog.since = PC_KV(4, 13);
 	out->ninsns = base_n + (unsigned int)(h.n + b.n);
 	return 0;
 fail:

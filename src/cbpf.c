@@ -203,8 +203,6 @@ static int check_one(struct pc_cprog *cp, unsigned int pc, struct bound *b, uint
 					return fail(err, errlen, "instruction %u: ancillary load SKF_AD_OFF%+d, "
 						    "which pktcount does not run", pc, (int)(k - (uint32_t)SKF_AD_OFF));
 				cp->ancillary = 1;
-				if (k - (uint32_t)SKF_AD_OFF >= SKF_AD_VLAN_TAG)
-					cp->live_vlan = 1;
 				b->a = UNBOUNDED;
 				return 0;
 			}
@@ -268,7 +266,6 @@ static int check_one(struct pc_cprog *cp, unsigned int pc, struct bound *b, uint
 		if (k >= PC_CBPF_MEMWORDS)
 			return fail(err, errlen, "instruction %u: M[%u], of %d", pc, k, PC_CBPF_MEMWORDS);
 		b->m[k] = BPF_CLASS(code) == BPF_ST ? b->a : b->x;
-		cp->mem |= 1u << k;
 		return 0;
 	case BPF_ALU:
 		switch (BPF_OP(code)) {
@@ -334,8 +331,7 @@ int pc_cprog_check(struct pc_cprog *cp, char *err, size_t errlen)
 
 	if (!b)
 		return fail(err, errlen, "%s", strerror(ENOMEM));
-	cp->ancillary = cp->live_vlan = 0;
-	cp->mem = 0;
+	cp->ancillary = 0;
 	if (!cp->n || cp->n > PC_CBPF_MAX_INSNS || BPF_CLASS(cp->insns[cp->n - 1].code) != BPF_RET) {
 		free(b);
 		return fail(err, errlen, "%u instructions: 1 to %d, the last a return", cp->n, PC_CBPF_MAX_INSNS);

@@ -44,7 +44,7 @@ struct tx {
 		uint32_t to;	/* a classic instruction, TO_MATCH or TO_NOMATCH */
 	} *fix;
 	size_t nfix;
-	int ifindex;
+	const struct pc_cls_env *env;
 };
 
 static void emit(struct tx *t, struct bpf_insn in)
@@ -80,11 +80,39 @@ static int load_size(uint16_t code)
 	return BPF_SIZE(code) == BPF_W ? 4 : BPF_SIZE(code) == BPF_H ? 2 : 1;
 }
 
-/* A = the packet at constant k */
+/* dst = the copy's size bytes at k, in host order (k aligned to size: the verifier wants it) */
+static void copy_load(struct tx *t, int dst, int size, uint32_t k)
+{
+	emit(t, BPF_LDX_MEM(size == 4 ? BPF_W : size == 2 ? BPF_H : BPF_B, dst, BPF_REG_10,
+			    PC_FP_CLS_COPY + (int)k));
+	if (size > 1)
+		emit(t, BPF_ENDIAN_TO_BE(dst, size * 8));
+}
+
+/*
+ * A = the packet at constant k: from the stack copy where there is one (the
+ * bounds hold it).  A stack load must be aligned to its size: an IPv4
+ * address behind an Ethernet header (26, 30) is two halves, a half at an
+ * odd offset two bytes; a word at an odd offset is left to LD_ABS.
+ */
 static void ld_abs(struct tx *t, uint16_t code, uint32_t k)
 {
-	bounds_const(t, k + (uint32_t)load_size(code));
-	emit(t, BPF_LD_ABS(BPF_SIZE(code), (int32_t)k));
+	int size = load_size(code), half = size / 2;
+
+	bounds_const(t, k + (uint32_t)size);
+	if (!t->env->copy || k + (uint32_t)size > PC_CLS_COPY || (size == 4 && k % 2)) {
+		emit(t, BPF_LD_ABS(BPF_SIZE(code), (int32_t)k));
+		return;
+	}
+	if (k % (uint32_t)size == 0) {
+		copy_load(t, BPF_REG_0, size, k);
+		return;
+	}
+	/* A = part(k) << 8 * half | part(k + half) */
+	copy_load(t, BPF_REG_0, half, k);
+	emit(t, BPF_ALU32_IMM(BPF_LSH, BPF_REG_0, 8 * half));
+	copy_load(t, BPF_REG_1, half, k + (uint32_t)half);
+	emit(t, BPF_ALU32_REG(BPF_OR, BPF_REG_0, BPF_REG_1));
 }
 
 /* A = the packet at X + k */
@@ -112,7 +140,7 @@ static void ld_ancillary(struct tx *t, uint32_t what)
 		break;
 	case SKF_AD_IFINDEX:
 		/* the device the socket is bound to: the tap's */
-		emit(t, BPF_MOV32_IMM(BPF_REG_0, t->ifindex));
+		emit(t, BPF_MOV32_IMM(BPF_REG_0, t->env->ifindex));
 		break;
 	case SKF_AD_VLAN_TAG:
 		emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_6, SKB(vlan_tci)));
@@ -278,10 +306,10 @@ static unsigned int mem_words(const struct pc_cprog *cp)
 	return words;
 }
 
-int pc_cbpf_translate(const struct pc_cprog *cp, int ifindex, unsigned int nomatch_skip,
+int pc_cbpf_translate(const struct pc_cprog *cp, const struct pc_cls_env *env, unsigned int nomatch_skip,
 		      struct pc_asm *out, size_t cap, char *err, size_t errlen)
 {
-	struct tx t = { .out = out, .cap = cap, .ifindex = ifindex };
+	struct tx t = { .out = out, .cap = cap, .env = env };
 	unsigned int words = mem_words(cp), w;
 	uint32_t pc;
 	size_t i;

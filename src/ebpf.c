@@ -307,7 +307,9 @@ static int load_counter(struct pc_tap *tap)
 	if (pc_classes.n || pc_classes.filter) {
 		char err[320];
 
-		if (pc_prog_compose(prog, tap->link, tap->ifindex, kernel_max_insns(), &comp, err, sizeof(err)) < 0) {
+		struct pc_cls_env env = { tap->ifindex, kernel_max_insns(), pc_features[PC_F_LOAD_BYTES] };
+
+		if (pc_prog_compose(prog, tap->link, &env, &comp, err, sizeof(err)) < 0) {
 			pc_err("%s: %s", tap->name, err);
 			return PC_EXIT_USAGE;
 		}

@@ -197,8 +197,9 @@ struct composed {
 	unsigned int ninsns;
 };
 
-static void composed_load(enum pc_prog_id id, enum pc_link link, struct composed *m)
+static void composed_load(enum pc_prog_id id, enum pc_link link, int copy, struct composed *m)
 {
+	const struct pc_cls_env env = { 1, PC_PROG_MAX_INSNS, copy };
 	const struct pc_prog *base = &pc_progs[id];
 	uint32_t type = base->percpu ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY;
 	struct bpf_insn *insns = calloc(PC_PROG_MAX_INSNS, sizeof(*insns));
@@ -212,7 +213,7 @@ static void composed_load(enum pc_prog_id id, enum pc_link link, struct composed
 	m->map_fd = pc_bpf_map_create(type, 4, sizeof(struct pc_counter), PC_MAP0_SLOTS, "pc_t_ctr");
 	m->cls_fd = pc_bpf_map_create(type, 4, sizeof(struct pc_counter), pc_class_rows(), "pc_t_cls");
 	cr_assert(m->map_fd >= 0 && m->cls_fd >= 0, "map create: %s", strerror(errno));
-	cr_assert_eq(pc_prog_compose(base, link, 1, PC_PROG_MAX_INSNS, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(pc_prog_compose(base, link, &env, &c, err, sizeof(err)), 0, "%s", err);
 	fds[0] = m->map_fd;
 	fds[1] = m->cls_fd;
 	n = pc_asm_link(&c.prog, fds, 2, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
@@ -252,7 +253,7 @@ static void class_rows(const struct composed *m, struct pc_counter *out)
  * dummy header works): exactly the rows of the classes libpcap matches
  * grow, by the frame's bytes and one packet, or the unmatched row.
  */
-static void ebpf_table(enum pc_prog_id id, enum pc_link link)
+static void ebpf_table(enum pc_prog_id id, enum pc_link link, int copy)
 {
 	static struct pc_counter before[PC_CLASS_ROWS], after[PC_CLASS_ROWS];
 	static uint8_t in[14 + FRAME_MAX];
@@ -263,7 +264,7 @@ static void ebpf_table(enum pc_prog_id id, enum pc_link link)
 
 	NEED_ROOT("BPF_PROG_TEST_RUN");
 	add_classes();
-	composed_load(id, link, &m);
+	composed_load(id, link, copy, &m);
 	n = class_frames(&t);
 	class_rows(&m, before);
 	for (i = 0; i < n; i++) {
@@ -295,8 +296,8 @@ static void ebpf_table(enum pc_prog_id id, enum pc_link link)
 		}
 		memcpy(before, after, sizeof(before));
 	}
-	cr_log_info("%s with %zu classes, %u instructions: %zu frames, %zu wrong", pc_progs[id].name, NEXPRS,
-		    m.ninsns, ran, wrong);
+	cr_log_info("%s with %zu classes%s, %u instructions: %zu frames, %zu wrong", pc_progs[id].name, NEXPRS,
+		    copy ? " (loads from the copy)" : "", m.ninsns, ran, wrong);
 	close(m.prog_fd);
 	close(m.map_fd);
 	close(m.cls_fd);
@@ -305,11 +306,13 @@ static void ebpf_table(enum pc_prog_id id, enum pc_link link)
 	cr_assert_eq(wrong, 0);
 }
 
-Test(class, eth_xadd_matches_libpcap) { ebpf_table(PC_PROG_ETH_XADD, PC_LINK_ETH); }
-Test(class, eth_percpu_matches_libpcap) { ebpf_table(PC_PROG_ETH_PERCPU, PC_LINK_ETH); }
-Test(class, eth_wire_matches_libpcap) { ebpf_table(PC_PROG_ETH_WIRE, PC_LINK_ETH); }
-Test(class, raw_wire_matches_libpcap) { ebpf_table(PC_PROG_RAW_WIRE, PC_LINK_RAW); }
-Test(class, raw_xadd_matches_libpcap) { ebpf_table(PC_PROG_RAW_XADD, PC_LINK_RAW); }
+/* loads through LD_ABS (4.1+), or from the copy of the frame's first bytes (4.13+) */
+Test(class, eth_xadd_matches_libpcap) { ebpf_table(PC_PROG_ETH_XADD, PC_LINK_ETH, 0); }
+Test(class, eth_percpu_matches_libpcap) { ebpf_table(PC_PROG_ETH_PERCPU, PC_LINK_ETH, 0); }
+Test(class, eth_percpu_copy_matches_libpcap) { ebpf_table(PC_PROG_ETH_PERCPU, PC_LINK_ETH, 1); }
+Test(class, eth_wire_copy_matches_libpcap) { ebpf_table(PC_PROG_ETH_WIRE, PC_LINK_ETH, 1); }
+Test(class, raw_wire_copy_matches_libpcap) { ebpf_table(PC_PROG_RAW_WIRE, PC_LINK_RAW, 1); }
+Test(class, raw_xadd_matches_libpcap) { ebpf_table(PC_PROG_RAW_XADD, PC_LINK_RAW, 0); }
 
 
 /* ---- live: crafted frames over a veth pair, the kernel judging ---- */
@@ -680,12 +683,12 @@ Test(class, too_many_for_an_old_kernel)
 		snprintf(expr, sizeof(expr), "tcp port %u or udp port %u or icmp6", 1000 + i, 2000 + i);
 		cr_assert_eq(pc_class_add(name, expr, "test"), 0);
 	}
-	cr_assert_eq(pc_prog_compose(&pc_progs[PC_PROG_ETH_XADD], PC_LINK_ETH, 1, PC_KERNEL_MAX_INSNS_OLD, &c, err,
-				     sizeof(err)), -1);
+	cr_assert_eq(pc_prog_compose(&pc_progs[PC_PROG_ETH_XADD], PC_LINK_ETH,
+				     &(struct pc_cls_env){ 1, PC_KERNEL_MAX_INSNS_OLD, 0 }, &c, err, sizeof(err)), -1);
 	cr_log_info("%s", err);
 	cr_expect(strstr(err, "does not fit") && strstr(err, "more than 4096 instructions"), "%s", err);
-	cr_assert_eq(pc_prog_compose(&pc_progs[PC_PROG_ETH_XADD], PC_LINK_ETH, 1, PC_PROG_MAX_INSNS, &c, err,
-				     sizeof(err)), 0, "%s", err);
+	cr_assert_eq(pc_prog_compose(&pc_progs[PC_PROG_ETH_XADD], PC_LINK_ETH,
+				     &(struct pc_cls_env){ 1, PC_PROG_MAX_INSNS, 0 }, &c, err, sizeof(err)), 0, "%s", err);
 	cr_log_info("64 such classes: %u instructions", c.ninsns);
 	pc_prog_composed_free(&c);
 }
