@@ -47,18 +47,20 @@ static const struct pc_asm head[] = {
  * With env->copy (4.13+): the frame's first min(len, 64) bytes to the stack
  * in one call, for the classes' constant loads (the bounds of each load
  * keep it inside what was copied; a frame of 0 bytes copies 1, fails, and
- * no load passes its bounds).  The area is zeroed first: verifiers before
- * 5.x take a copy of a size they only know the range of as writing none of
- * it (4.14 to 6.1: "invalid read from stack" at the first load).
- *   copy[0..64) = 0; n = skb->len > 63 ? 64 : skb->len ?: 1;
+ * no load passes its bounds).  A shorter frame's copy area is zeroed first:
+ * verifiers before 5.x take a copy of a size they only know the range of
+ * as writing none of it (4.14 to 5.4: "invalid read from stack" at the
+ * first load); a whole copy of 64 they know.
+ *   if (skb->len > 63) n = 64;
+ *   else { copy[0..64) = 0; n = skb->len ?: 1; }
  *   skb_load_bytes(skb, 0, copy, n); r1 = skb;
  */
 #define ZERO8(N) I(BPF_ST_MEM(BPF_DW, BPF_REG_10, PC_FP_CLS_COPY + 8 * (N), 0))
 _Static_assert(PC_CLS_COPY == 64, "head_copy zeroes 8 words");
 static const struct pc_asm head_copy[] = {
-	ZERO8(0), ZERO8(1), ZERO8(2), ZERO8(3), ZERO8(4), ZERO8(5), ZERO8(6), ZERO8(7),
 	I(BPF_LDX_MEM(BPF_W, BPF_REG_4, BPF_REG_6, SKB(len))),
-	I(BPF_JMP_IMM(BPF_JGT, BPF_REG_4, PC_CLS_COPY - 1, 3)),
+	I(BPF_JMP_IMM(BPF_JGT, BPF_REG_4, PC_CLS_COPY - 1, 11)),
+	ZERO8(0), ZERO8(1), ZERO8(2), ZERO8(3), ZERO8(4), ZERO8(5), ZERO8(6), ZERO8(7),
 	/* not JNE: a verifier learns n >= 1 from JGT only ("invalid zero-sized read", 6.1) */
 	I(BPF_JMP_IMM(BPF_JGT, BPF_REG_4, 0, 3)),
 	I(BPF_MOV64_IMM(BPF_REG_4, 1)),
