@@ -417,7 +417,7 @@ MD="$OUT/bench.md"
 	echo
 	echo "## Classes: 8 in pktcount against 8 tcpdump processes (64 B frames)"
 	echo
-	echo "The 8: $(awk '{ $1 = ""; printf "%s\140%s\140", NR > 1 ? ", " : "", substr($0, 2) }' "$TMP/classes8")."
+	echo "The 8: $(awk '{ $1 = ""; printf "%s\140%s\140", (NR > 1 ? ", " : ""), substr($0, 2) }' "$TMP/classes8")."
 	echo
 	echo "| tap | ns/frame | added ns/frame, median | spread | counted/sent, drops |"
 	echo "|---|---|---|---|---|"
