@@ -122,6 +122,10 @@ int pc_cprog_match(const struct pc_cprog *cp, const struct pc_frame *f);
  * every class it matches, or the unmatched row.
  */
 void pc_classes_count(struct pc_counter *cls, const struct pc_frame *f, uint64_t bytes, uint64_t packets);
+/* Whether the filter or a class on link has an ancillary load of what (SKF_AD_*). */
+int pc_classes_read_anc(enum pc_link link, uint32_t what);
+/* Whether one reads the tag the kernel moved out (SKF_AD_VLAN_*). */
+int pc_classes_read_tag(enum pc_link link);
 /* Whether the frame passes --filter (1 when there is none). */
 int pc_filter_pass(const struct pc_frame *f);
 

@@ -69,9 +69,13 @@ extern const struct pc_prog pc_progs[PC_PROG_COUNT];
 #define PC_FP_CLS_BASE		(-208)	/* u64: the direction's first row, dir * (classes + 1) */
 #define PC_FP_CLS_HIT		(-216)	/* u64: a class matched */
 #define PC_FP_CLS_M(I)		(-368 + 8 * (int)(I))	/* u64: classic M[0..15] */
+/* The tag the kernel moved out, read once at the start for every class's ancillary loads. */
+#define PC_FP_CLS_VLAN		(-224)	/* u64: skb->vlan_present */
+#define PC_FP_CLS_TCI		(-232)	/* u64: skb->vlan_tci */
+#define PC_FP_CLS_TPID		(-240)	/* u64: ntohs(skb->vlan_proto) */
 /* the frame's first PC_CLS_COPY bytes, where skb_load_bytes can copy them (4.13+) */
 #define PC_CLS_COPY		64
-#define PC_FP_CLS_COPY		(-440)
+#define PC_FP_CLS_COPY		(-464)
 
 struct pc_cprog;
 

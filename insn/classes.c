@@ -44,6 +44,25 @@ static const struct pc_asm head[] = {
 };
 
 /*
+ * The tag the kernel moved out, read once for every class's ancillary
+ * loads, where a class or the filter reads it:
+ *   vlan = skb->vlan_present; tci = skb->vlan_tci; tpid = ntohs(skb->vlan_proto);
+ */
+static const struct pc_asm head_vlan[] = {
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(vlan_present))),
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, PC_FP_CLS_VLAN)),
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(vlan_tci))),
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, PC_FP_CLS_TCI)),
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_6)),
+};
+static const struct pc_asm head_tpid[] = {
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(vlan_proto))),
+	I(BPF_ENDIAN_TO_BE(BPF_REG_1, 16)),
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, PC_FP_CLS_TPID)),
+	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_6)),
+};
+
+/*
  * With env->copy (4.13+): the frame's first min(len, 64) bytes to the stack
  * in one call, for the classes' constant loads (the bounds of each load
  * keep it inside what was copied; a frame of 0 bytes copies 1, fails, and
@@ -218,29 +237,19 @@ static unsigned int frag_insns(const struct pc_frag *f, size_t nfrags)
 	return n;
 }
 
-/* Whether the filter or a class reads the tag's TPID (SKF_AD_VLAN_TPID). */
-static int reads_tpid(enum pc_link link)
-{
-	unsigned int i, j;
-
-	for (i = 0; i <= pc_classes.n; i++) {
-		const struct pc_class *c = i < pc_classes.n ? &pc_classes.c[i] : pc_classes.filter;
-
-		for (j = 0; c && j < c->prog[link].n; j++)
-			if (BPF_CLASS(c->prog[link].insns[j].code) == BPF_LD &&
-			    BPF_MODE(c->prog[link].insns[j].code) == BPF_ABS &&
-			    c->prog[link].insns[j].k == (uint32_t)SKF_AD_OFF + SKF_AD_VLAN_TPID)
-				return 1;
-	}
-	return 0;
-}
-
 /* The head: slots, the copy, the filter. */
 static int build_head(struct build *b, enum pc_link link, const struct pc_cls_env *env, char *err, size_t errlen)
 {
 	const struct pc_class *f = pc_classes.filter;
 
-	if (put(b, head, N(head)) < 0 || (env->copy && put(b, head_copy, N(head_copy)) < 0))
+	if (put(b, head, N(head)) < 0)
+		goto full;
+	/* the slots are written whether read or not: a verifier refuses a read of stack never written */
+	if (pc_classes_read_tag(link) && put(b, head_vlan, N(head_vlan)) < 0)
+		goto full;
+	if (pc_classes_read_anc(link, SKF_AD_VLAN_TPID) && put(b, head_tpid, N(head_tpid)) < 0)
+		goto full;
+	if (env->copy && put(b, head_copy, N(head_copy)) < 0)
 		goto full;
 	if (!f)
 		return 0;
@@ -337,7 +346,7 @@ int pc_prog_compose(const struct pc_prog *base, enum pc_link link, const struct 
 	out->prog.nfrags = base->nfrags + 2;
 	out->prog.nmaps = base->nmaps + (pc_classes.n ? 1 : 0);
 	/* a program that reads the tag's TPID reads __sk_buff.vlan_proto, which came in 4.2 */
-	if (reads_tpid(link) && out->prog.since < PC_KV(4, 2))
+	if (pc_classes_read_anc(link, SKF_AD_VLAN_TPID) && out->prog.since < PC_KV(4, 2))
 		out->prog.since = PC_KV(4, 2);
 	/* socket filters call skb_load_bytes from 4.13 */
 	if (env->copy && out->prog.since < PC_KV(4, 13))

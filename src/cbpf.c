@@ -26,19 +26,25 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 
 /* ---- `tcpdump -dd` and `-ddd` text ---- */
 
+/*
+ * Numbers as long long: a long is 32 bits on 32-bit ARM, and strtol()
+ * would saturate an ancillary offset such as 0xfffff030 to 0x7fffffff (the
+ * vm test's armhf run counted no `vlan` class from a -dd file).
+ */
 static int parse_dd_line(const char *line, struct sock_filter *f)
 {
-	unsigned long code, jt, jf, k;
+	long long code, jt, jf, k;
 	int used = 0;
 
-	if (sscanf(line, " { %li , %li , %li , %li } %n", &code, &jt, &jf, &k, &used) != 4 || !used)
+	if (sscanf(line, " { %lli , %lli , %lli , %lli } %n", &code, &jt, &jf, &k, &used) != 4 || !used)
 		return -1;
 	line += used;
 	if (*line == ',')
 		line++;
 	while (*line == ' ' || *line == '\t' || *line == '\r')
 		line++;
-	if (*line || code > 0xffff || jt > 0xff || jf > 0xff || k > 0xffffffffUL)
+	if (*line || code < 0 || code > 0xffff || jt < 0 || jt > 0xff || jf < 0 || jf > 0xff || k < 0 ||
+	    k > 0xffffffffLL)
 		return -1;
 	*f = (struct sock_filter){ (uint16_t)code, (uint8_t)jt, (uint8_t)jf, (uint32_t)k };
 	return 0;
@@ -46,11 +52,11 @@ static int parse_dd_line(const char *line, struct sock_filter *f)
 
 static int parse_ddd_line(const char *line, struct sock_filter *f)
 {
-	unsigned long code, jt, jf, k;
+	long long code, jt, jf, k;
 	int used = 0;
 
-	if (sscanf(line, " %lu %lu %lu %lu %n", &code, &jt, &jf, &k, &used) != 4 || line[used] ||
-	    code > 0xffff || jt > 0xff || jf > 0xff || k > 0xffffffffUL)
+	if (sscanf(line, " %lld %lld %lld %lld %n", &code, &jt, &jf, &k, &used) != 4 || line[used] || code < 0 ||
+	    code > 0xffff || jt < 0 || jt > 0xff || jf < 0 || jf > 0xff || k < 0 || k > 0xffffffffLL)
 		return -1;
 	*f = (struct sock_filter){ (uint16_t)code, (uint8_t)jt, (uint8_t)jf, (uint32_t)k };
 	return 0;

@@ -68,13 +68,6 @@ static void bounds_const(struct tx *t, uint32_t end)
 	jump(t, BPF_JMP_REG(BPF_JGT, BPF_REG_1, BPF_REG_9, 0), TO_NOMATCH);
 }
 
-/* A = the tag's TPID (host order) */
-static void tag_tpid(struct tx *t)
-{
-	emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_6, SKB(vlan_proto)));
-	emit(t, BPF_ENDIAN_TO_BE(BPF_REG_0, 16));
-}
-
 static int load_size(uint16_t code)
 {
 	return BPF_SIZE(code) == BPF_W ? 4 : BPF_SIZE(code) == BPF_H ? 2 : 1;
@@ -142,14 +135,15 @@ static void ld_ancillary(struct tx *t, uint32_t what)
 		/* the device the socket is bound to: the tap's */
 		emit(t, BPF_MOV32_IMM(BPF_REG_0, t->env->ifindex));
 		break;
+	/* the tag: read at the start of the program (insn/classes.c, head_vlan) */
 	case SKF_AD_VLAN_TAG:
-		emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_6, SKB(vlan_tci)));
+		emit(t, BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, PC_FP_CLS_TCI));
 		break;
 	case SKF_AD_VLAN_TAG_PRESENT:
-		emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_6, SKB(vlan_present)));
+		emit(t, BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, PC_FP_CLS_VLAN));
 		break;
 	default:	/* SKF_AD_VLAN_TPID */
-		tag_tpid(t);
+		emit(t, BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, PC_FP_CLS_TPID));
 		break;
 	}
 }

@@ -334,3 +334,25 @@ int pc_classes_fit(uint32_t keep, const char *mode)
 	}
 	return 0;
 }
+
+int pc_classes_read_anc(enum pc_link link, uint32_t what)
+{
+	unsigned int i, j;
+
+	for (i = 0; i <= pc_classes.n; i++) {
+		const struct pc_class *c = i < pc_classes.n ? &pc_classes.c[i] : pc_classes.filter;
+
+		for (j = 0; c && j < c->prog[link].n; j++)
+			if (BPF_CLASS(c->prog[link].insns[j].code) == BPF_LD &&
+			    BPF_MODE(c->prog[link].insns[j].code) == BPF_ABS &&
+			    c->prog[link].insns[j].k == (uint32_t)SKF_AD_OFF + what)
+				return 1;
+	}
+	return 0;
+}
+
+int pc_classes_read_tag(enum pc_link link)
+{
+	return pc_classes_read_anc(link, SKF_AD_VLAN_TAG) || pc_classes_read_anc(link, SKF_AD_VLAN_TAG_PRESENT) ||
+	       pc_classes_read_anc(link, SKF_AD_VLAN_TPID);
+}
