@@ -493,18 +493,24 @@ LABEL(L_W_ONE),	\
 	I(BPF_MOV64_IMM(BPF_REG_8, 1)),	\
 LABEL(L_DIR)
 
+/*
+ * r1 = r9 + r8 * 4 * skb->vlan_present (each segment carried the tag): the
+ * frame's wire bytes, kept with its segments (r8) for the breakdown and the
+ * classes.
+ */
+#define WIRE_BYTES()							\
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(vlan_present))),	\
+	I(BPF_ALU64_IMM(BPF_LSH, BPF_REG_1, 2)),			\
+	I(BPF_ALU64_REG(BPF_MUL, BPF_REG_1, BPF_REG_8)),		\
+	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_1, BPF_REG_9)),		\
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, FP_BYTES)),	\
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_8, FP_PKTS))
+
 static const struct pc_asm wire[] = {
 LABEL(L_COUNT),
 	WIRE_SEGS(),
 	COUNT_LOOKUP(),
-	/* r1 = r9 + r8 * 4 * skb->vlan_present: each segment carried the tag */
-	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(vlan_present))),
-	I(BPF_ALU64_IMM(BPF_LSH, BPF_REG_1, 2)),
-	I(BPF_ALU64_REG(BPF_MUL, BPF_REG_1, BPF_REG_8)),
-	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_1, BPF_REG_9)),
-	/* kept for the classes */
-	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, FP_BYTES)),
-	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_8, FP_PKTS)),
+	WIRE_BYTES(),
 	/* this CPU's copy: c->bytes += r1; c->packets += r8 (r3: before) */
 	I(BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_0, CTR(bytes))),
 	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_2, BPF_REG_1)),
@@ -621,13 +627,7 @@ LABEL(L_COUNT),
 	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_8, FP_AT_COUNT)),
 	/* r8 = segs, r9 = their bytes but the moved-out tags */
 	WIRE_SEGS(),
-	/* bytes = r9 + r8 * 4 * skb->vlan_present; pkts = r8 */
-	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(vlan_present))),
-	I(BPF_ALU64_IMM(BPF_LSH, BPF_REG_1, 2)),
-	I(BPF_ALU64_REG(BPF_MUL, BPF_REG_1, BPF_REG_8)),
-	I(BPF_ALU64_REG(BPF_ADD, BPF_REG_1, BPF_REG_9)),
-	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, FP_BYTES)),
-	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_8, FP_PKTS)),
+	WIRE_BYTES(),
 	COUNT_LOOKUP_TO(L_BY),
 	BYTES_PKTS(),
 	ADD_NEW_KEY(ADD_PERCPU, ONE_PERCPU),
