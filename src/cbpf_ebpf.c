@@ -286,6 +286,33 @@ static uint8_t *reachable(const struct pc_cprog *cp)
 	return r;
 }
 
+/*
+ * Whether a run of the program can end in a match (a reachable RET of A or
+ * of a constant other than 0), and whether in no match (a RET of A or 0, a
+ * packet load, a division by X: all of them can fail).
+ */
+static void exits(const struct pc_cprog *cp, const uint8_t *reach, int *yes, int *no)
+{
+	uint32_t pc;
+
+	*yes = *no = 0;
+	for (pc = 0; pc < cp->n; pc++) {
+		uint16_t c = cp->insns[pc].code;
+
+		if (!reach[pc])
+			continue;
+		if (BPF_CLASS(c) == BPF_RET) {
+			*yes |= BPF_RVAL(c) == BPF_A || cp->insns[pc].k;
+			*no |= BPF_RVAL(c) == BPF_A || !cp->insns[pc].k;
+		} else if ((BPF_CLASS(c) == BPF_LD && (BPF_MODE(c) == BPF_IND ||
+							(BPF_MODE(c) == BPF_ABS && cp->insns[pc].k < (uint32_t)SKF_AD_OFF))) ||
+			   c == (BPF_LDX | BPF_B | BPF_MSH) ||
+			   c == (BPF_ALU | BPF_DIV | BPF_X) || c == (BPF_ALU | BPF_MOD | BPF_X)) {
+			*no = 1;
+		}
+	}
+}
+
 /* Every word of M[] the program touches: the verifier refuses a read of stack never written. */
 static unsigned int mem_words(const struct pc_cprog *cp)
 {
@@ -307,11 +334,12 @@ int pc_cbpf_translate(const struct pc_cprog *cp, const struct pc_cls_env *env, u
 	unsigned int words = mem_words(cp), w;
 	uint32_t pc;
 	size_t i;
+	int yes, no;
 
 	uint8_t *reach = reachable(cp);
 
 	t.start = calloc(cp->n + 1, sizeof(*t.start));
-	/* at most two jumps an instruction resolved at the end, and the returns' */
+	/* at most two jumps an instruction resolved at the end, and the two of exits() */
 	t.fix = calloc(2 * (size_t)cp->n + 2, sizeof(*t.fix));
 	if (!t.start || !t.fix || !reach) {
 		free(t.start);
@@ -332,6 +360,17 @@ int pc_cbpf_translate(const struct pc_cprog *cp, const struct pc_cls_env *env, u
 		if (words >> w & 1)
 			emit(&t, BPF_ST_MEM(BPF_DW, BPF_REG_10, PC_FP_CLS_M(w), 0));
 	emit(&t, BPF_LDX_MEM(BPF_W, BPF_REG_9, BPF_REG_6, SKB(len)));
+	/*
+	 * A program that always matches (libpcap's code for "ip or not ip" is
+	 * one return) or never does leaves one exit unreached, and the
+	 * verifier refuses code no path reaches (check_cfg): a test that never
+	 * holds (a 32-bit length equal to 2^64 - 1) reaches it.
+	 */
+	exits(cp, reach, &yes, &no);
+	if (!yes)
+		jump(&t, BPF_JMP_IMM(BPF_JEQ, BPF_REG_9, -1, 0), TO_MATCH);
+	if (!no)
+		jump(&t, BPF_JMP_IMM(BPF_JEQ, BPF_REG_9, -1, 0), TO_NOMATCH);
 	for (pc = 0; pc < cp->n; pc++) {
 		t.start[pc] = (uint32_t)t.n;
 		if (reach[pc])
