@@ -265,3 +265,40 @@ Test(prom, sigkill_leftovers_removed_at_next_start, .timeout = 180)
 	free(p.out);
 	free(p.err);
 }
+
+/* With classes: every page valid, the last one's class counters exact (docs/counting.md, "Classes") */
+Test(prom, class_counters_valid_and_exact, .fini = down, .timeout = 60)
+{
+	static const char *const argv[] = { "-f", "prom", "-c", "2", "-i", "0.5", "--class", "udp=udp",
+					    "--class", "arp=arp", "--class", "tcp=tcp", "vb", NULL };
+	struct pktcount_proc p;
+	char *page, *end, *last = NULL;
+
+	NEED_ROOT("network namespaces");
+	need_promtool();
+	if (!mode_built_in("pcap"))
+		cr_skip_test("this pktcount was built without libpcap: no expressions");
+	topo_up(&topo, 0, 0);
+	topo_wait_quiet(&topo, 300, 5000);
+	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
+	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
+	cr_assert_eq(in_netns(topo.a, send_known_traffic, &known), 0);
+	cr_assert_eq(pktcount_finish(&p, 0, 10000), 0, "exit %d: %s", p.status, p.err);
+	for (page = p.out; *page; page = end + 2) {
+		end = strstr(page, "\n\n");
+		cr_assert_not_null(end, "a page without its closing empty line: %s", page);
+		cr_expect_eq(promtool_ok(page, (size_t)(end - page) + 1), 0, "a page with classes rejected");
+		last = page;
+		end[1] = '\0';
+	}
+	cr_assert_not_null(last);
+	cr_expect_eq(sample(last, "pktcount_class_packets_total{iface=\"vb\",direction=\"rx\",class=\"udp\"}"), N_UDP,
+		     "%s", last);
+	cr_expect_eq(sample(last, "pktcount_class_bytes_total{iface=\"vb\",direction=\"rx\",class=\"udp\"}"),
+		     N_UDP * 60);
+	cr_expect_eq(sample(last, "pktcount_class_packets_total{iface=\"vb\",direction=\"rx\",class=\"arp\"}"), N_ARP);
+	cr_expect_eq(sample(last, "pktcount_class_packets_total{iface=\"vb\",direction=\"rx\",class=\"tcp\"}"), 0);
+	cr_expect_eq(sample(last, "pktcount_class_packets_total{iface=\"vb\",direction=\"rx\",class=\"unmatched\"}"), 0);
+	free(p.out);
+	free(p.err);
+}
