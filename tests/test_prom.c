@@ -64,13 +64,31 @@ static void check_counts(const char *page)
 	cr_expect(strstr(page, info) != NULL, "%s", page);
 }
 
+/* Every page of out valid (promtool), each cut at its closing empty line; the last page, and how many */
+static char *pages_valid(char *out, int *pages)
+{
+	char *page, *end, *last = NULL;
+
+	*pages = 0;
+	for (page = out; *page; page = end + 2) {
+		end = strstr(page, "\n\n");
+		cr_assert_not_null(end, "a page without its closing empty line: %s", page);
+		cr_expect_eq(promtool_ok(page, (size_t)(end - page) + 1), 0, "page %d rejected", *pages);
+		last = page;
+		(*pages)++;
+		end[1] = '\0';
+	}
+	cr_assert_not_null(last);
+	return last;
+}
+
 /* --format prom: a page per interval, each one valid, the last one exact */
 Test(prom, stdout_pages_valid_and_exact, .fini = down, .timeout = 60)
 {
 	static const char *const argv[] = { "-f", "prom", "-c", "3", "-i", "0.3", "vb", NULL };
 	struct pktcount_proc p;
-	char *page, *end, *last = NULL;
-	int pages = 0;
+	char *last;
+	int pages;
 
 	NEED_ROOT("network namespaces");
 	need_promtool();
@@ -80,16 +98,8 @@ Test(prom, stdout_pages_valid_and_exact, .fini = down, .timeout = 60)
 	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
 	cr_assert_eq(in_netns(topo.a, send_known_traffic, &known), 0);
 	cr_assert_eq(pktcount_finish(&p, 0, 10000), 0, "exit %d: %s", p.status, p.err);
-	for (page = p.out; *page; page = end + 2) {
-		end = strstr(page, "\n\n");
-		cr_assert_not_null(end, "a page without its closing empty line: %s", page);
-		cr_expect_eq(promtool_ok(page, (size_t)(end - page) + 1), 0, "page %d rejected", pages);
-		last = page;
-		pages++;
-		end[1] = '\0';
-	}
+	last = pages_valid(p.out, &pages);
 	cr_expect_eq(pages, 3, "%d pages for -c 3", pages);
-	cr_assert_not_null(last);
 	check_counts(last);
 	free(p.out);
 	free(p.err);
@@ -272,7 +282,8 @@ Test(prom, class_counters_valid_and_exact, .fini = down, .timeout = 60)
 	static const char *const argv[] = { "-f", "prom", "-c", "2", "-i", "0.5", "--class", "udp=udp",
 					    "--class", "arp=arp", "--class", "tcp=tcp", "vb", NULL };
 	struct pktcount_proc p;
-	char *page, *end, *last = NULL;
+	char *last;
+	int pages;
 
 	NEED_ROOT("network namespaces");
 	need_promtool();
@@ -284,14 +295,8 @@ Test(prom, class_counters_valid_and_exact, .fini = down, .timeout = 60)
 	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
 	cr_assert_eq(in_netns(topo.a, send_known_traffic, &known), 0);
 	cr_assert_eq(pktcount_finish(&p, 0, 10000), 0, "exit %d: %s", p.status, p.err);
-	for (page = p.out; *page; page = end + 2) {
-		end = strstr(page, "\n\n");
-		cr_assert_not_null(end, "a page without its closing empty line: %s", page);
-		cr_expect_eq(promtool_ok(page, (size_t)(end - page) + 1), 0, "a page with classes rejected");
-		last = page;
-		end[1] = '\0';
-	}
-	cr_assert_not_null(last);
+	last = pages_valid(p.out, &pages);
+	cr_expect_eq(pages, 2, "%d pages for -c 2", pages);
 	cr_expect_eq(sample(last, "pktcount_class_packets_total{iface=\"vb\",direction=\"rx\",class=\"udp\"}"), N_UDP,
 		     "%s", last);
 	cr_expect_eq(sample(last, "pktcount_class_bytes_total{iface=\"vb\",direction=\"rx\",class=\"udp\"}"),
