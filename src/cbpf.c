@@ -190,6 +190,15 @@ static void merge(struct bound *to, const struct bound *from)
 		to->m[i] = to->m[i] > from->m[i] ? to->m[i] : from->m[i];
 }
 
+/* A = a packet load of code at from: the extent reaches its end, A holds at most its size's largest value. */
+static void packet_load(struct bound *b, uint64_t *extent, uint64_t from, uint16_t code)
+{
+	uint64_t end = cap(from + load_size(code));
+
+	*extent = *extent > end ? *extent : end;
+	b->a = BPF_SIZE(code) == BPF_B ? 0xff : BPF_SIZE(code) == BPF_H ? 0xffff : UNBOUNDED;
+}
+
 /* One instruction's own check, and its effect on the bounds and the extent; 0 or -1. */
 static int check_one(struct pc_cprog *cp, unsigned int pc, struct bound *b, uint64_t *extent, char *err,
 		     size_t errlen)
@@ -215,8 +224,7 @@ static int check_one(struct pc_cprog *cp, unsigned int pc, struct bound *b, uint
 			if (k >= 0x80000000u)
 				return fail(err, errlen, "instruction %u: a load relative to the network or link "
 					    "header (SKF_NET_OFF, SKF_LL_OFF), which pktcount does not run", pc);
-			*extent = *extent > (uint64_t)k + load_size(code) ? *extent : (uint64_t)k + load_size(code);
-			b->a = BPF_SIZE(code) == BPF_B ? 0xff : BPF_SIZE(code) == BPF_H ? 0xffff : UNBOUNDED;
+			packet_load(b, extent, k, code);
 			return 0;
 		case BPF_IND:
 			if (BPF_SIZE(code) == BPF_DW)
@@ -224,8 +232,7 @@ static int check_one(struct pc_cprog *cp, unsigned int pc, struct bound *b, uint
 			if (k >= 0x80000000u)
 				return fail(err, errlen, "instruction %u: a load at a negative offset, "
 					    "which pktcount does not run", pc);
-			*extent = *extent > b->x + k + load_size(code) ? *extent : cap(b->x + k + load_size(code));
-			b->a = BPF_SIZE(code) == BPF_B ? 0xff : BPF_SIZE(code) == BPF_H ? 0xffff : UNBOUNDED;
+			packet_load(b, extent, b->x + k, code);
 			return 0;
 		case BPF_LEN:
 			if (BPF_SIZE(code) != BPF_W)

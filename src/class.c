@@ -15,7 +15,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,16 +25,8 @@
 
 struct pc_class_set pc_classes;
 
-static int say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int say(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	pc_vsay("", fmt, ap);
-	va_end(ap);
-	return -1;
-}
+/* One line for bad input (options are read before any mode runs: pc_err says it), and -1 */
+#define say(...) (pc_err(__VA_ARGS__), -1)
 
 static int valid_name(const char *s, size_t len)
 {

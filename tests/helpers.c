@@ -864,3 +864,40 @@ const char *unit_of(const char *mode)
 	}
 	return !strcmp(mode, "ebpf") && wire ? "wire" : "skb";
 }
+
+void run_on_known(struct topo *t, struct pktcount_proc *p, const char *const argv[], struct known_traffic *known,
+		  int sig)
+{
+	topo_up(t, 0, 0);
+	topo_wait_quiet(t, 300, 5000);
+	cr_assert_eq(pktcount_start(p, t->b, argv), 0);
+	cr_assert_eq(pktcount_wait_line(p, 5000), 0, "pktcount printed nothing");
+	cr_assert_eq(in_netns(t->a, send_known_traffic, known), 0);
+	cr_assert_eq(pktcount_finish(p, sig, sig ? 5000 : 10000), 0, "exit %d: %s", p->status, p->err ? p->err : "");
+}
+
+int tx_copies(size_t i)
+{
+	return (int)(i % 3) + 1;
+}
+
+int inject_frames(void *arg)
+{
+	const struct inject *in = arg;
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	int s = socket(AF_PACKET, SOCK_RAW, 0), k;
+	size_t i;
+
+	if (s < 0)
+		return 10;
+	sll.sll_ifindex = (int)if_nametoindex("va");
+	if (!sll.sll_ifindex)
+		return 11;
+	for (i = in->from; i < (in->to ? in->to : in->n); i++)
+		for (k = 0; k < tx_copies(i); k++)
+			if (sendto(s, in->f[i].data, in->f[i].len, 0, (struct sockaddr *)&sll, sizeof(sll)) !=
+			    (ssize_t)in->f[i].len)
+				return 12;
+	close(s);
+	return 0;
+}

@@ -129,6 +129,30 @@ struct known_traffic {
 	int udp, arp, gap_us;
 };
 int send_known_traffic(void *known);
+/*
+ * Crafted frames out of va, for in_netns(): frames [from, to) of f (to 0:
+ * all n), frame i tx_copies(i) times.  0, or a code naming the failure.
+ */
+struct tx_frame {
+	const uint8_t *data;
+	uint32_t len;
+	unsigned int key;	/* the key the test expects it under, where it says */
+};
+struct inject {
+	const struct tx_frame *f;
+	size_t n, from, to;
+};
+/* 1, 2 or 3 copies of frame i: counts that cannot line up by chance */
+int tx_copies(size_t i);
+int inject_frames(void *arg);
+
+/*
+ * A fresh pair, pktcount on t->b/vb with argv (its first line awaited),
+ * known sent from va, pktcount ended with sig (0: it ends by itself within
+ * 10 s) and exited 0.  Fails the test at the first step that goes wrong.
+ */
+void run_on_known(struct topo *t, struct pktcount_proc *p, const char *const argv[], struct known_traffic *known,
+		  int sig);
 
 /* A counter from /proc/net/snmp ("Tcp", "OutSegs") or snmp6 ("Udp6OutDatagrams"). */
 uint64_t snmp_get(const char *ns, const char *proto, const char *field);

@@ -324,39 +324,6 @@ static void down(void)
 	topo_down(&topo);
 }
 
-struct send_set {
-	const struct frame_case **f;
-	size_t n;
-	size_t from, to;	/* the batch inject() sends */
-};
-
-/* 1, 2 or 3 copies of each frame: counts that cannot line up by chance */
-static int copies(size_t i)
-{
-	return (int)(i % 3) + 1;
-}
-
-static int inject(void *arg)
-{
-	const struct send_set *s = arg;
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
-	int fd = socket(AF_PACKET, SOCK_RAW, 0), k;
-	size_t i;
-
-	if (fd < 0)
-		return 10;
-	sll.sll_ifindex = (int)if_nametoindex("va");
-	if (!sll.sll_ifindex)
-		return 11;
-	for (i = s->from; i < s->to; i++)
-		for (k = 0; k < copies(i); k++)
-			if (sendto(fd, s->f[i]->data, s->f[i]->len, 0, (struct sockaddr *)&sll, sizeof(sll)) !=
-			    (ssize_t)s->f[i]->len)
-				return 12;
-	close(fd);
-	return 0;
-}
-
 /* The class counts of iface's total record: rows by pc_class_index(). */
 static void total_classes(const char *out, const char *iface, struct pc_counter *rows)
 {
@@ -545,7 +512,8 @@ static void live_test(const char *mode, int dd, const char *by, const char *filt
 	const char *argv[] = { "-j", "-i", "0.2", "-m", mode, "--classes", file, "vb", NULL, NULL, NULL, NULL, NULL };
 	int judge[NEXPRS + 2], bad = 0, a = 8;
 	struct frame_case *t;
-	struct send_set s = { 0 };
+	struct inject s = { 0 };
+	struct tx_frame *send;
 	struct pktcount_proc p;
 	struct run_output ro;
 	size_t n, i, k;
@@ -599,14 +567,14 @@ static void live_test(const char *mode, int dd, const char *by, const char *filt
 		want[k] = (struct pc_counter){ 0, 0 };
 	}
 	n = class_frames(&t);
-	s.f = calloc(n, sizeof(*s.f));
-	cr_assert_not_null(s.f);
+	s.f = send = calloc(n, sizeof(*send));
+	cr_assert_not_null(send);
 	for (i = 0; i < n; i++) {
 		uint32_t et = t[i].len >= 14 ? (uint32_t)t[i].data[12] << 8 | t[i].data[13] : 0;
 
 		/* as test_live.c: shorter than a header cannot be sent, a cut outer tag never arrives */
 		if (t[i].link == PC_LINK_ETH && t[i].len >= 14 && !((et == 0x8100 || et == 0x88a8) && t[i].len < 20))
-			s.f[s.n++] = &t[i];
+			send[s.n++] = (struct tx_frame){ t[i].data, t[i].len, 0 };
 	}
 	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
 	if (pktcount_wait_line(&p, 10000) != 0) {
@@ -615,7 +583,7 @@ static void live_test(const char *mode, int dd, const char *by, const char *filt
 	}
 	for (s.from = 0; s.from < s.n; s.from = s.to) {
 		s.to = s.from + BATCH < s.n ? s.from + BATCH : s.n;
-		cr_assert_eq(in_netns(topo.a, inject, &s), 0, "injecting frames failed");
+		cr_assert_eq(in_netns(topo.a, inject_frames, &s), 0, "injecting frames failed");
 		topo_wait_quiet(&topo, 100, 5000);
 		for (k = 0; k < NEXPRS + 2; k++)
 			judge_take(judge[k], &want[k]);
@@ -650,7 +618,7 @@ static void live_test(const char *mode, int dd, const char *by, const char *filt
 		    (unsigned long long)want[NEXPRS].packets);
 	free(p.out);
 	free(p.err);
-	free(s.f);
+	free(send);
 	free(t);
 	sh("rm -f /tmp/pktcount-class-%d-*", (int)getpid());
 	cr_assert_eq(bad, 0, "%d of %zu classes counted wrong", bad, NEXPRS + 1);

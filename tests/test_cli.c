@@ -488,12 +488,7 @@ Test(cli, count_3_json_exact, .fini = down, .timeout = 60)
 	unsigned int k;
 
 	NEED_ROOT("network namespaces");
-	topo_up(&topo, 0, 0);
-	topo_wait_quiet(&topo, 300, 5000);
-	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
-	cr_assert_eq(pktcount_wait_line(&p, 5000), 0, "no first interval");
-	cr_assert_eq(in_netns(topo.a, send_known_traffic, &known), 0);
-	cr_assert_eq(pktcount_finish(&p, 0, 10000), 0, "exit %d", p.status);
+	run_on_known(&topo, &p, argv, &known, 0);
 	cr_assert_eq(parse_output(p.out, "vb", &r, err, sizeof(err)), 0, "%s\n%s", err, p.out);
 	cr_expect_eq(r.intervals, 3, "%d interval records", r.intervals);
 	cr_expect_str_eq(r.mode, "ebpf");
@@ -517,12 +512,7 @@ Test(cli, table_output, .fini = down, .timeout = 60)
 	const char *tot;
 
 	NEED_ROOT("network namespaces");
-	topo_up(&topo, 0, 0);
-	topo_wait_quiet(&topo, 300, 5000);
-	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
-	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
-	cr_assert_eq(in_netns(topo.a, send_known_traffic, &known), 0);
-	cr_assert_eq(pktcount_finish(&p, 0, 10000), 0);
+	run_on_known(&topo, &p, argv, &known, 0);
 	tot = strstr(p.out, "vb  ebpf  wire units  total over");
 	cr_assert_not_null(tot, "%s", p.out);
 	cr_expect(strstr(tot, "ipv4 udp") && strstr(tot, "1.17 KiB"), "%s", tot);
@@ -542,12 +532,7 @@ Test(cli, sigint_prints_totals, .fini = down, .timeout = 60)
 	char err[256];
 
 	NEED_ROOT("network namespaces");
-	topo_up(&topo, 0, 0);
-	topo_wait_quiet(&topo, 300, 5000);
-	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
-	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
-	cr_assert_eq(in_netns(topo.a, send_known_traffic, &known), 0);
-	cr_assert_eq(pktcount_finish(&p, SIGINT, 5000), 0, "exit %d", p.status);
+	run_on_known(&topo, &p, argv, &known, SIGINT);
 	cr_assert_eq(parse_output(p.out, "vb", &r, err, sizeof(err)), 0, "%s", err);
 	cr_expect_eq(r.totals[pc_key_make(PC_DIR_RX, PC_L3_IPV4, 17)].packets, N_UDP);
 	free(p.out);

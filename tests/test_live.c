@@ -53,44 +53,6 @@ static void check_keys(const char *what, const struct pc_counter *got,
 
 /* ---- crafted frames through an AF_PACKET socket ---- */
 
-struct tx_frame {
-	const uint8_t *data;
-	uint32_t len;
-	unsigned int key;
-};
-
-struct inject {
-	const struct tx_frame *f;
-	size_t n;
-};
-
-static int times(size_t i)
-{
-	return (int)(i % 3) + 1;	/* 1, 2 or 3 copies: counts that cannot line up by chance */
-}
-
-static int inject_frames(void *arg)
-{
-	const struct inject *in = arg;
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
-	int s = socket(AF_PACKET, SOCK_RAW, 0);
-	size_t i;
-	int k;
-
-	if (s < 0)
-		return 10;
-	sll.sll_ifindex = (int)if_nametoindex("va");
-	if (!sll.sll_ifindex)
-		return 11;
-	for (i = 0; i < in->n; i++)
-		for (k = 0; k < times(i); k++)
-			if (sendto(s, in->f[i].data, in->f[i].len, 0,
-				   (struct sockaddr *)&sll, sizeof(sll)) != (ssize_t)in->f[i].len)
-				return 12;
-	close(s);
-	return 0;
-}
-
 /*
  * mode: the -m given; sim: a tests/seccomp-run mode or NULL; want_mode: the
  * JSON "mode" that must result; why: a piece of the -v text that must say
@@ -143,10 +105,10 @@ static void frames_test(const char *mode, const char *sim, const char *want_mode
 	send[in.n++] = (struct tx_frame){ jumbo, sizeof(jumbo), cases[1].key };
 	in.f = send;
 	for (i = 0; i < in.n; i++) {
-		want[send[i].key].bytes += send[i].len * (uint64_t)times(i);
-		want[send[i].key].packets += (uint64_t)times(i);
-		want[send[i].key + PC_NSLOTS].bytes += send[i].len * (uint64_t)times(i);
-		want[send[i].key + PC_NSLOTS].packets += (uint64_t)times(i);
+		want[send[i].key].bytes += send[i].len * (uint64_t)tx_copies(i);
+		want[send[i].key].packets += (uint64_t)tx_copies(i);
+		want[send[i].key + PC_NSLOTS].bytes += send[i].len * (uint64_t)tx_copies(i);
+		want[send[i].key + PC_NSLOTS].packets += (uint64_t)tx_copies(i);
 	}
 
 	pktcount_sim = sim;

@@ -92,12 +92,7 @@ Test(prom, stdout_pages_valid_and_exact, .fini = down, .timeout = 60)
 
 	NEED_ROOT("network namespaces");
 	need_promtool();
-	topo_up(&topo, 0, 0);
-	topo_wait_quiet(&topo, 300, 5000);
-	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
-	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
-	cr_assert_eq(in_netns(topo.a, send_known_traffic, &known), 0);
-	cr_assert_eq(pktcount_finish(&p, 0, 10000), 0, "exit %d: %s", p.status, p.err);
+	run_on_known(&topo, &p, argv, &known, 0);
 	last = pages_valid(p.out, &pages);
 	cr_expect_eq(pages, 3, "%d pages for -c 3", pages);
 	check_counts(last);
@@ -289,12 +284,7 @@ Test(prom, class_counters_valid_and_exact, .fini = down, .timeout = 60)
 	need_promtool();
 	if (!mode_built_in("pcap"))
 		cr_skip_test("this pktcount was built without libpcap: no expressions");
-	topo_up(&topo, 0, 0);
-	topo_wait_quiet(&topo, 300, 5000);
-	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
-	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
-	cr_assert_eq(in_netns(topo.a, send_known_traffic, &known), 0);
-	cr_assert_eq(pktcount_finish(&p, 0, 10000), 0, "exit %d: %s", p.status, p.err);
+	run_on_known(&topo, &p, argv, &known, 0);
 	last = pages_valid(p.out, &pages);
 	cr_expect_eq(pages, 2, "%d pages for -c 2", pages);
 	cr_expect_eq(sample(last, "pktcount_class_packets_total{iface=\"vb\",direction=\"rx\",class=\"udp\"}"), N_UDP,
