@@ -69,4 +69,47 @@ struct pc_rtattr {
 #define PC_RTA_DATA(RTA)	((void *)((char *)(RTA) + PC_RTA_ALIGN(sizeof(struct pc_rtattr))))
 #define PC_RTA_PAYLOAD(RTA)	((size_t)(RTA)->rta_len - PC_RTA_ALIGN(sizeof(struct pc_rtattr)))
 
+/* ---- tc: the clsact qdisc and cls_bpf filters (src/tcnl.c) ----
+ * linux/netlink.h, linux/rtnetlink.h, linux/pkt_sched.h, linux/pkt_cls.h,
+ * linux/if_ether.h; clsact and cls_bpf direct-action are 4.5. */
+#define PC_NLM_F_MULTI		0x02
+#define PC_NLM_F_ACK		0x04
+#define PC_NLM_F_ECHO		0x08	/* also send the requester what a change or get notifies */
+#define PC_NLM_F_EXCL		0x200	/* with NLM_F_CREATE: fail with EEXIST, never replace */
+#define PC_NLM_F_CREATE		0x400
+#define PC_RTM_NEWQDISC		36
+#define PC_RTM_DELQDISC		37
+#define PC_RTM_GETQDISC		38
+#define PC_RTM_NEWTFILTER	44
+#define PC_RTM_DELTFILTER	45
+#define PC_RTM_GETTFILTER	46
+#define PC_NLA_TYPE_MASK	0x3fff	/* less NLA_F_NESTED and NLA_F_NET_BYTEORDER */
+#define PC_TCA_KIND		1	/* string: "clsact", "bpf", "u32", ... */
+#define PC_TCA_OPTIONS		2	/* nested, the kind's own attributes */
+#define PC_TCA_CHAIN		11	/* u32, 4.13; absent: chain 0 */
+#define PC_TCA_BPF_FD		6	/* u32: a BPF_PROG_TYPE_SCHED_CLS program */
+#define PC_TCA_BPF_NAME		7	/* NUL-terminated string (cls_bpf: up to CLS_BPF_NAME_LEN, 256) */
+#define PC_TCA_BPF_FLAGS	8	/* u32 */
+#define PC_TCA_BPF_ID		11	/* u32, the program's id; dumped since 4.13 */
+#define PC_TCA_BPF_FLAG_ACT_DIRECT 1u	/* direct-action: the program's return is the verdict */
+#define PC_TC_H_MAJ(H)		((H) & 0xFFFF0000u)
+#define PC_TC_H_MIN(H)		((H) & 0x0000FFFFu)
+#define PC_TC_H_MAKE(MAJ, MIN)	(PC_TC_H_MAJ(MAJ) | PC_TC_H_MIN(MIN))
+#define PC_TC_H_INGRESS		0xFFFFFFF1u
+#define PC_TC_H_CLSACT		PC_TC_H_INGRESS
+#define PC_TC_H_MIN_INGRESS	0xFFF2u
+#define PC_TC_H_MIN_EGRESS	0xFFF3u
+#define PC_ETH_P_ALL		0x0003
+
+struct pc_tcmsg {
+	unsigned char tcm_family;
+	unsigned char tcm__pad1;
+	unsigned short tcm__pad2;
+	int tcm_ifindex;
+	uint32_t tcm_handle;
+	uint32_t tcm_parent;
+	uint32_t tcm_info;	/* a filter's: priority << 16 | protocol (network order) */
+};
+/* ---- end of tc ---- */
+
 #endif

@@ -45,6 +45,8 @@ struct pc_prog {
 extern const struct pc_prog pc_progs[PC_PROG_COUNT];
 
 #define PC_ASM_MAX_LABELS 128
+/* The program's return (pc_ret0, pc_ret_next): a label every fragment may jump to. */
+#define PC_L_RET (PC_ASM_MAX_LABELS - 1)
 /*
  * The most a program of ours may have: the kernel takes 4096 (BPF_MAXINSNS)
  * before 5.2, a million from root after; ours are a few hundred but for
@@ -73,11 +75,38 @@ extern const struct pc_prog pc_progs[PC_PROG_COUNT];
 #define PC_FP_CLS_VLAN		(-224)	/* u64: skb->vlan_present */
 #define PC_FP_CLS_TCI		(-232)	/* u64: skb->vlan_tci */
 #define PC_FP_CLS_TPID		(-240)	/* u64: ntohs(skb->vlan_proto) */
+/*
+ * skb->pkt_type as the direction reads it (PACKET_OUTGOING: tx), written
+ * first by every counting variant: a socket's filter and tc's ingress copy
+ * the skb's; tc's egress, where the skb has no PACKET_OUTGOING (a packet
+ * socket's clone gets it, dev_queue_xmit_nit()), writes PACKET_OUTGOING.
+ */
+#define PC_FP_PKT_TYPE		(-376)
 /* the frame's first PC_CLS_COPY bytes, where skb_load_bytes can copy them (4.13+) */
 #define PC_CLS_COPY		64
 #define PC_FP_CLS_COPY		(-464)
 
 struct pc_cprog;
+
+/*
+ * Where a counting program runs.  A packet socket's filter returns 0 (queue
+ * nothing); at tc it returns TC_ACT_UNSPEC, which is also TCX_NEXT, so
+ * every filter and program after it runs as if it were not there
+ * (cls_bpf_classify(): "continue"; tcx_run()).  At tc the direction is the
+ * hook's.  tc needs SCHED_CLS with direct-action on clsact (4.5).
+ */
+enum pc_attach { PC_AT_SOCKET, PC_AT_TC_INGRESS, PC_AT_TC_EGRESS };
+#define PC_TC_SINCE PC_KV(4, 5)
+#define PC_PLACED_MAX_FRAGS 12
+struct pc_placed {
+	struct pc_prog prog;
+	struct pc_frag frags[PC_PLACED_MAX_FRAGS];
+	char name[16];		/* BPF_OBJ_NAME_LEN */
+};
+/* Counting variant base as it runs at at: 0, or -1 when base is not a counting variant. */
+int pc_prog_place(const struct pc_prog *base, enum pc_attach at, struct pc_placed *out);
+/* Whether the program's last fragment is a return that classes may come before. */
+int pc_prog_ends_in_ret(const struct pc_prog *prog);
 
 /* How the class code is built for a tap. */
 struct pc_cls_env {

@@ -8,7 +8,7 @@
  *   bytes = pkts = 0;
  *   if (--filter && !filter(frame)) return 0;        // nothing counted
  *   ... the variant's count: key (and entry); bytes, pkts of the frame ...
- *   base = (skb->pkt_type == PACKET_OUTGOING) * (n + 1); hit = 0;
+ *   base = (pkt_type == PACKET_OUTGOING) * (n + 1); hit = 0;
  *   for (i = 0; i < n; i++)                          // unrolled
  *       if (class_i(frame)) { c = classes[base + i]; c->bytes += bytes; c->packets += pkts; hit = 1; }
  *   if (!hit) { c = classes[base + n]; c->bytes += bytes; c->packets += pkts; }
@@ -29,8 +29,6 @@
 
 #define SKB(FIELD) offsetof(struct __sk_buff, FIELD)
 #define CTR(FIELD) offsetof(struct pc_counter, FIELD)
-
-extern const struct pc_asm pc_ret0[2];
 
 /* Before everything: the slots the classes read, written on every path. */
 static const struct pc_asm head[] = {
@@ -103,13 +101,16 @@ static const struct pc_asm filter_none[] = {
 	I(BPF_JMP_IMM(BPF_JNE, BPF_REG_1, -1, 2)),
 };
 
-/* After the filter's code: a match goes on to the count (r1 = skb), no match returns 0. */
-#define FILTER_EXIT_LEN 4
+/*
+ * After the filter's code: a match goes on to the count (r1 = skb), no
+ * match to the variant's return (at tc: on to the next filter, counted
+ * nowhere).
+ */
+#define FILTER_EXIT_LEN 3
 static const struct pc_asm filter_exit[FILTER_EXIT_LEN] = {
 	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_6)),
-	I(BPF_JMP_A(2)),
-	I(BPF_MOV64_IMM(BPF_REG_0, 0)),
-	I(BPF_EXIT_INSN()),
+	I(BPF_JMP_A(1)),
+	JA(PC_L_RET),
 };
 
 /*
@@ -127,7 +128,7 @@ static const struct pc_asm base_of_dir[BASE_LEN] = {
 	I(BPF_MOV64_IMM(BPF_REG_7, 0)),
 	I(BPF_MOV64_IMM(BPF_REG_8, 0)),
 	I(BPF_MOV64_IMM(BPF_REG_9, 0)),
-	I(BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, SKB(pkt_type))),
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, PC_FP_PKT_TYPE)),
 	I(BPF_MOV64_IMM(BPF_REG_2, 0)),
 	I(BPF_JMP_IMM(BPF_JNE, BPF_REG_1, PC_PACKET_OUTGOING, 1)),
 	I(BPF_MOV64_IMM(BPF_REG_2, 0 /* n + 1 */)),
@@ -314,7 +315,7 @@ int pc_prog_compose(const struct pc_prog *base, enum pc_link link, const struct 
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
-	if (!base->nfrags || base->frags[base->nfrags - 1].asm_ != pc_ret0) {
+	if (base->nfrags < 2 || !pc_prog_ends_in_ret(base)) {
 		snprintf(err, errlen, "%s: no classes can follow it", base->name);
 		return -1;
 	}
@@ -336,8 +337,10 @@ int pc_prog_compose(const struct pc_prog *base, enum pc_link link, const struct 
 		goto fail;
 	out->head = h.a;
 	out->body = b.a;
-	out->frags[0] = (struct pc_frag){ "classes_head", h.a, (unsigned int)h.n };
-	for (i = 0; i + 1 < base->nfrags; i++)
+	/* the direction first: the filter may read it (inbound, outbound) */
+	out->frags[0] = base->frags[0];
+	out->frags[1] = (struct pc_frag){ "classes_head", h.a, (unsigned int)h.n };
+	for (i = 1; i + 1 < base->nfrags; i++)
 		out->frags[i + 1] = base->frags[i];
 	out->frags[i + 1] = (struct pc_frag){ "classes", b.a, (unsigned int)b.n };
 	out->frags[i + 2] = base->frags[i];

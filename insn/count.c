@@ -5,7 +5,7 @@
  * 0, so that nothing is ever queued to the socket.
  *
  *   slot = classify(frame);
- *   key  = slot + (skb->pkt_type == PACKET_OUTGOING ? PC_NSLOTS : 0);
+ *   key  = slot + (pkt_type == PACKET_OUTGOING ? PC_NSLOTS : 0);
  *   c    = map[key];
  *   c->bytes   += skb->len + (skb->vlan_present ? 4 : 0);
  *   c->packets += 1;
@@ -51,6 +51,8 @@
  * SKF_NET_OFF loads reach linear data only and would drop frames.
  */
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "bpf_insn.h"
 #include "pc_key.h"
@@ -82,7 +84,7 @@ enum label {
 	L_B_GEN0, L_B_SETFULL, L_B_FULL1,
 	L_NLABELS
 };
-_Static_assert(L_NLABELS <= PC_ASM_MAX_LABELS, "raise PC_ASM_MAX_LABELS");
+_Static_assert(L_NLABELS <= PC_L_RET, "raise PC_ASM_MAX_LABELS");
 
 /*
  * Dispatch on the ethertype in r0, the header it announces at r8.
@@ -309,8 +311,8 @@ static const struct pc_asm l3_by[] = { L3_FRAG(1) };
 /* The key from r7 and the direction, then r0 = &map[key]; NULL (cannot happen) goes to NULLTO. */
 #define COUNT_LOOKUP() COUNT_LOOKUP_TO(L_OUT)
 #define COUNT_LOOKUP_TO(NULLTO)						\
-	/* if (skb->pkt_type == PACKET_OUTGOING) r7 += PC_NSLOTS */	\
-	I(BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_6, SKB(pkt_type))),	\
+	/* if (pkt_type == PACKET_OUTGOING) r7 += PC_NSLOTS */		\
+	I(BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, PC_FP_PKT_TYPE)),	\
 	JI(BPF_JNE, BPF_REG_0, PC_PACKET_OUTGOING, L_KEY),		\
 	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_7, PC_NSLOTS)),		\
 LABEL(L_KEY),								\
@@ -346,9 +348,30 @@ LABEL(L_COUNT),								\
 LABEL(L_OUT)
 
 /* return 0: keep nothing, queue nothing */
-const struct pc_asm pc_ret0[2] = {
+const struct pc_asm pc_ret0[3] = {
+LABEL(PC_L_RET),
 	I(BPF_MOV64_IMM(BPF_REG_0, 0)),
 	I(BPF_EXIT_INSN()),
+};
+
+/* At tc: return TC_ACT_UNSPEC (TCX_NEXT), on to the next filter or program. */
+const struct pc_asm pc_ret_next[3] = {
+LABEL(PC_L_RET),
+	I(BPF_MOV64_IMM(BPF_REG_0, -1)),
+	I(BPF_EXIT_INSN()),
+};
+
+/*
+ * Every counting variant starts here, from r1 = skb, and leaves r1.
+ *   pkt_type = skb->pkt_type;         // a socket's filter, tc ingress
+ *   pkt_type = PACKET_OUTGOING;       // tc egress
+ */
+const struct pc_asm pc_dir_skb[2] = {
+	I(BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_1, SKB(pkt_type))),
+	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_0, PC_FP_PKT_TYPE)),
+};
+static const struct pc_asm dir_out[] = {
+	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, PC_FP_PKT_TYPE, PC_PACKET_OUTGOING)),
 };
 
 /*
@@ -1002,26 +1025,26 @@ static const struct pc_asm probe_wire[] = {
 };
 
 static const struct pc_frag frags_eth_percpu[] = {
-	PC_FRAG(eth_head), PC_FRAG(l3), PC_FRAG(count_percpu), PC_FRAG(pc_ret0),
+	PC_FRAG(pc_dir_skb), PC_FRAG(eth_head), PC_FRAG(l3), PC_FRAG(count_percpu), PC_FRAG(pc_ret0),
 };
 static const struct pc_frag frags_eth_xadd[] = {
-	PC_FRAG(eth_head), PC_FRAG(l3), PC_FRAG(count_xadd), PC_FRAG(pc_ret0),
+	PC_FRAG(pc_dir_skb), PC_FRAG(eth_head), PC_FRAG(l3), PC_FRAG(count_xadd), PC_FRAG(pc_ret0),
 };
 static const struct pc_frag frags_raw_percpu[] = {
-	PC_FRAG(raw_head), PC_FRAG(l3), PC_FRAG(count_percpu), PC_FRAG(pc_ret0),
+	PC_FRAG(pc_dir_skb), PC_FRAG(raw_head), PC_FRAG(l3), PC_FRAG(count_percpu), PC_FRAG(pc_ret0),
 };
 static const struct pc_frag frags_raw_xadd[] = {
-	PC_FRAG(raw_head), PC_FRAG(l3), PC_FRAG(count_xadd), PC_FRAG(pc_ret0),
+	PC_FRAG(pc_dir_skb), PC_FRAG(raw_head), PC_FRAG(l3), PC_FRAG(count_xadd), PC_FRAG(pc_ret0),
 };
 static const struct pc_frag frags_eth_wire[] = {
-	PC_FRAG(eth_head), PC_FRAG(l3), PC_FRAG(wire), PC_FRAG(pc_ret0),
+	PC_FRAG(pc_dir_skb), PC_FRAG(eth_head), PC_FRAG(l3), PC_FRAG(wire), PC_FRAG(pc_ret0),
 };
 static const struct pc_frag frags_raw_wire[] = {
-	PC_FRAG(raw_head), PC_FRAG(l3), PC_FRAG(wire), PC_FRAG(pc_ret0),
+	PC_FRAG(pc_dir_skb), PC_FRAG(raw_head), PC_FRAG(l3), PC_FRAG(wire), PC_FRAG(pc_ret0),
 };
 #define FRAGS_BY(NAME, HEAD, COUNT, MAC, IP, UPDATE)			\
 static const struct pc_frag NAME[] = {					\
-	PC_FRAG(by_init), PC_FRAG(HEAD), PC_FRAG(l3_by), PC_FRAG(COUNT),	\
+	PC_FRAG(pc_dir_skb), PC_FRAG(by_init), PC_FRAG(HEAD), PC_FRAG(l3_by), PC_FRAG(COUNT),	\
 	PC_FRAG(by_head), PC_FRAG(MAC), PC_FRAG(IP), PC_FRAG(UPDATE),	\
 	PC_FRAG(pc_ret0),						\
 }
@@ -1084,3 +1107,42 @@ const struct pc_prog pc_progs[PC_PROG_COUNT] = {
 	[PC_PROG_PROBE_WIRE] = PROG("pc_probe_wire", frags_probe_wire, PC_KV(5, 7), WIRE_UNIT, 0, 1),
 	[PC_PROG_PROBE_LOAD_BYTES] = PROG("pc_probe_ldb", frags_probe_load_bytes, PC_KV(4, 13), SKB_UNIT, 0, 1),
 };
+
+int pc_prog_ends_in_ret(const struct pc_prog *prog)
+{
+	const struct pc_asm *last = prog->nfrags ? prog->frags[prog->nfrags - 1].asm_ : NULL;
+
+	return last == pc_ret0 || last == pc_ret_next;
+}
+
+/*
+ * A counting variant at tc: its direction from the hook, its return on to
+ * the next filter, its oldest kernel clsact's.  The instructions between
+ * are the socket's, so both count a frame under the same key: LD_ABS and
+ * skb_load_bytes read the frame from skb->data, which at tc is the MAC
+ * header on both hooks, as on a SOCK_RAW socket (cls_bpf_classify() and
+ * tcx_run() push the MAC header back at ingress), or the network header
+ * on a device without one, as on SOCK_DGRAM.
+ */
+int pc_prog_place(const struct pc_prog *base, enum pc_attach at, struct pc_placed *out)
+{
+	size_t n = base->nfrags;
+
+	if (n < 2 || n > PC_PLACED_MAX_FRAGS || base->frags[0].asm_ != pc_dir_skb || base->frags[n - 1].asm_ != pc_ret0)
+		return -1;
+	out->prog = *base;
+	memcpy(out->frags, base->frags, n * sizeof(*base->frags));
+	out->prog.frags = out->frags;
+	snprintf(out->name, sizeof(out->name), "%s", base->name);
+	out->prog.name = out->name;
+	if (at == PC_AT_SOCKET)
+		return 0;
+	/* "pc_eth_by_pcpu" -> "tci_eth_by_pcpu": 15 characters at most */
+	snprintf(out->name, sizeof(out->name), "%s%s", at == PC_AT_TC_INGRESS ? "tci" : "tce", base->name + 2);
+	if (at == PC_AT_TC_EGRESS)
+		out->frags[0] = (struct pc_frag)PC_FRAG(dir_out);
+	out->frags[n - 1] = (struct pc_frag)PC_FRAG(pc_ret_next);
+	if (out->prog.since < PC_TC_SINCE)
+		out->prog.since = PC_TC_SINCE;
+	return 0;
+}

@@ -129,7 +129,8 @@ static void ld_ancillary(struct tx *t, uint32_t what)
 		emit(t, BPF_ENDIAN_TO_BE(BPF_REG_0, 16));
 		break;
 	case SKF_AD_PKTTYPE:
-		emit(t, BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_6, SKB(pkt_type)));
+		/* the direction's: at tc egress PACKET_OUTGOING (include/pc_prog.h) */
+		emit(t, BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, PC_FP_PKT_TYPE));
 		break;
 	case SKF_AD_IFINDEX:
 		/* the device the socket is bound to: the tap's */
