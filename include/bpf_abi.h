@@ -136,11 +136,22 @@ enum pc_bpf_cmd {
 	BPF_MAP_DELETE_ELEM = 3,
 	BPF_MAP_GET_NEXT_KEY = 4,
 	BPF_PROG_LOAD = 5,
+	BPF_OBJ_PIN = 6,		/* 4.4 */
+	BPF_OBJ_GET = 7,		/* 4.4 */
 	BPF_PROG_TEST_RUN = 10,		/* 4.12; socket filters 4.16 */
 	BPF_OBJ_GET_INFO_BY_FD = 15,	/* 4.13 */
 	BPF_MAP_LOOKUP_BATCH = 24,	/* 5.6 */
 	BPF_MAP_LOOKUP_AND_DELETE_BATCH = 25,	/* 5.6, hash maps */
+	BPF_LINK_CREATE = 28,		/* 5.7; tcx 6.6 */
 };
+
+/* link_create's attach types for tc (6.6) */
+enum {
+	BPF_TCX_INGRESS = 46,
+	BPF_TCX_EGRESS = 47,
+};
+#define BPF_F_BEFORE	(1U << 3)	/* 6.6: first, with no relative program */
+#define BPF_F_AFTER	(1U << 4)	/* 6.6: last */
 
 enum {
 	BPF_MAP_TYPE_HASH = 1,		/* 3.19 */
@@ -151,6 +162,7 @@ enum {
 
 enum {
 	BPF_PROG_TYPE_SOCKET_FILTER = 1,
+	BPF_PROG_TYPE_SCHED_CLS = 3,	/* 4.1; clsact 4.5; tcx 6.6 */
 };
 
 enum {
@@ -227,6 +239,19 @@ union bpf_attr {
 		uint32_t info_len;
 		pc_aligned_u64 info;
 	} info;
+	struct {			/* BPF_OBJ_PIN, BPF_OBJ_GET */
+		pc_aligned_u64 pathname;
+		uint32_t bpf_fd;
+		uint32_t file_flags;	/* 4.15 */
+	} obj;
+	struct {			/* BPF_LINK_CREATE for tcx (6.6) */
+		uint32_t prog_fd;
+		uint32_t target_ifindex;
+		uint32_t attach_type;
+		uint32_t flags;
+		uint32_t relative_fd;	/* tcx.relative_fd: 0, none */
+		pc_aligned_u64 expected_revision;
+	} link;
 	/*
 	 * Room as large as today's kernels' attr, zeroed with the rest: the
 	 * kernel reads only the size passed, but checkers such as valgrind read

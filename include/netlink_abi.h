@@ -72,7 +72,6 @@ struct pc_rtattr {
 /* ---- tc: the clsact qdisc and cls_bpf filters (src/tcnl.c) ----
  * linux/netlink.h, linux/rtnetlink.h, linux/pkt_sched.h, linux/pkt_cls.h,
  * linux/if_ether.h; clsact and cls_bpf direct-action are 4.5. */
-#define PC_NLM_F_MULTI		0x02
 #define PC_NLM_F_ACK		0x04
 #define PC_NLM_F_ECHO		0x08	/* also send the requester what a change or get notifies */
 #define PC_NLM_F_EXCL		0x200	/* with NLM_F_CREATE: fail with EEXIST, never replace */

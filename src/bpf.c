@@ -276,6 +276,69 @@ int pc_bpf_prog_load(uint32_t type, const struct bpf_insn *insns, size_t n,
 	return err;
 }
 
+int pc_bpf_obj_pin(int fd, const char *path)
+{
+	union bpf_attr attr;
+	int ret;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.obj.pathname = ptr_to_u64(path);
+	attr.obj.bpf_fd = (uint32_t)fd;
+	ret = sys_bpf(BPF_OBJ_PIN, &attr, offsetofend(union bpf_attr, obj.bpf_fd));
+	if (ret < 0)
+		errno = -ret;
+	return ret;
+}
+
+int pc_bpf_obj_get(const char *path)
+{
+	union bpf_attr attr;
+	int ret;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.obj.pathname = ptr_to_u64(path);
+	ret = sys_bpf(BPF_OBJ_GET, &attr, offsetofend(union bpf_attr, obj.bpf_fd));
+	if (ret < 0)
+		errno = -ret;
+	return ret;
+}
+
+int pc_bpf_tcx_attach(int prog_fd, int ifindex, int egress)
+{
+	union bpf_attr attr;
+	int ret;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.link.prog_fd = (uint32_t)prog_fd;
+	attr.link.target_ifindex = (uint32_t)ifindex;
+	attr.link.attach_type = egress ? BPF_TCX_EGRESS : BPF_TCX_INGRESS;
+	attr.link.flags = egress ? BPF_F_AFTER : BPF_F_BEFORE;
+	ret = sys_bpf(BPF_LINK_CREATE, &attr, offsetofend(union bpf_attr, link.expected_revision));
+	if (ret < 0)
+		errno = -ret;
+	return ret;
+}
+
+int pc_bpf_obj_id(int fd, uint32_t *id)
+{
+	/* bpf_prog_info and bpf_map_info both start with type, id */
+	uint32_t info[2] = { 0, 0 };
+	union bpf_attr attr;
+	int ret;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.info.bpf_fd = (uint32_t)fd;
+	attr.info.info_len = sizeof(info);
+	attr.info.info = ptr_to_u64(info);
+	ret = sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr, offsetofend(union bpf_attr, info.info));
+	if (ret < 0) {
+		errno = -ret;
+		return ret;
+	}
+	*id = info[1];
+	return 0;
+}
+
 int pc_bpf_prog_test_run(int prog_fd, const void *data, uint32_t size,
 			 const struct __sk_buff *ctx, uint32_t *retval)
 {

@@ -56,6 +56,20 @@ int pc_bpf_prog_load(uint32_t type, const struct bpf_insn *insns, size_t n,
 int pc_bpf_prog_test_run(int prog_fd, const void *data, uint32_t size,
 			 const struct __sk_buff *ctx, uint32_t *retval);
 
+/* Pin fd at path in a bpffs (4.4); 0 or -errno. */
+int pc_bpf_obj_pin(int fd, const char *path);
+/* The map or program pinned at path (4.4); fd or -errno. */
+int pc_bpf_obj_get(const char *path);
+/*
+ * prog_fd, a SCHED_CLS program, on ifindex's tcx ingress or egress (6.6):
+ * BPF_LINK_CREATE, first on ingress and last on egress (BPF_F_BEFORE,
+ * BPF_F_AFTER with no relative program).  The link's fd, or -errno; the
+ * program stays attached while the link has a reference (fd or pin).
+ */
+int pc_bpf_tcx_attach(int prog_fd, int ifindex, int egress);
+/* The kernel's id of a program or map (BPF_OBJ_GET_INFO_BY_FD, 4.13); 0 or -errno. */
+int pc_bpf_obj_id(int fd, uint32_t *id);
+
 /* Whether the kernel took prog_name/map_name (4.15+); known after a create. */
 int pc_bpf_names_supported(void);
 

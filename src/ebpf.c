@@ -26,7 +26,7 @@
 
 
 /* One line naming the call, the object and the errno text, with a hint where one helps. */
-static int explain_bpf_error(const char *what, const char *obj, int err)
+int pc_ebpf_explain(const char *what, const char *obj, int err)
 {
 	const char *hint = "";
 	int code = PC_EXIT_FAIL;
@@ -61,7 +61,8 @@ static int explain_bpf_error(const char *what, const char *obj, int err)
  * A program of insn/ loaded as a socket filter, with its maps (fds[0] -1:
  * none); fd or -errno, the verifier's log in *log, its length in *ninsns.
  */
-static int load_prog(const struct pc_prog *prog, const int *fds, unsigned int nfds, char **log, int *ninsns)
+static int load_prog(const struct pc_prog *prog, uint32_t type, const int *fds, unsigned int nfds, char **log,
+		     int *ninsns)
 {
 	struct bpf_insn *insns = malloc(PC_PROG_MAX_INSNS * sizeof(*insns));
 	char err[160];
@@ -76,7 +77,7 @@ static int load_prog(const struct pc_prog *prog, const int *fds, unsigned int nf
 		return -EINVAL;
 	}
 	*ninsns = n;
-	n = pc_bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, insns, (size_t)n, prog->name, log);
+	n = pc_bpf_prog_load(type, insns, (size_t)n, prog->name, log);
 	n = n < 0 ? -errno : n;
 	free(insns);
 	return n;
@@ -105,7 +106,7 @@ static int probe_percpu(void)
 static int probe_prog(enum pc_prog_id id)
 {
 	char *log = NULL;
-	int n, fd = load_prog(&pc_progs[id], (const int[]){ -1 }, 1, &log, &n);
+	int n, fd = load_prog(&pc_progs[id], BPF_PROG_TYPE_SOCKET_FILTER, (const int[]){ -1 }, 1, &log, &n);
 
 	if (fd < 0 && log && pc_verbose)
 		fprintf(stderr, "%s", log);
@@ -208,7 +209,7 @@ static const struct probe_step {
 static int probe_refused(const struct probe_step *st, int err)
 {
 	if (err == EPERM || err == ENOTSUPP)
-		return explain_bpf_error("bpf()", st->what, err);
+		return pc_ebpf_explain("bpf()", st->what, err);
 	if (err == ENOSYS)
 		pc_err("eBPF: this kernel has no bpf(): %s (ENOSYS; CONFIG_BPF_SYSCALL off, or before 3.18)",
 		       strerror(err));
@@ -294,16 +295,25 @@ static void log_classes(const struct pc_tap *tap, const struct pc_composed *c)
 	}
 }
 
-static int load_counter(struct pc_tap *tap)
+/*
+ * The tap's counting variant, placed at at, loaded as a program of type
+ * into *fd with the maps of tap->priv; a pc_exit, said why.
+ */
+int pc_ebpf_load(struct pc_tap *tap, enum pc_attach at, uint32_t type, int *fd)
 {
 	struct pc_ebpf *e = tap->priv;
 	int fds[PC_BY_NMAPS + 1] = { e->map_fd, e->by_fds[0], e->by_fds[1], e->by_fds[2] };
 	enum pc_prog_id id = variant(tap, e);
-	const struct pc_prog *prog = &pc_progs[id];
+	struct pc_placed placed;
+	const struct pc_prog *prog = &placed.prog;
 	struct pc_composed comp = { 0 };
 	char *log = NULL;
 	int n = 0;
 
+	if (pc_prog_place(&pc_progs[id], at, &placed) < 0) {
+		pc_err("internal: %s cannot be placed", pc_progs[id].name);
+		return PC_EXIT_FAIL;
+	}
 	if (pc_classes.n || pc_classes.filter) {
 		char err[320];
 
@@ -317,15 +327,15 @@ static int load_counter(struct pc_tap *tap)
 		prog = &comp.prog;
 		log_classes(tap, &comp);
 	}
-	e->prog_fd = load_prog(prog, fds, prog->nmaps, &log, &n);
-	if (e->prog_fd < 0) {
-		int code = explain_bpf_error("bpf(BPF_PROG_LOAD)", prog->name, -e->prog_fd);
+	*fd = load_prog(prog, type, fds, prog->nmaps, &log, &n);
+	if (*fd < 0) {
+		int code = pc_ebpf_explain("bpf(BPF_PROG_LOAD)", prog->name, -*fd);
 
 		if (log && pc_verbose)
 			fprintf(stderr, "%s", log);
 		free(log);
 		pc_prog_composed_free(&comp);
-		e->prog_fd = -1;
+		*fd = -1;
 		return code;
 	}
 	free(log);
@@ -337,13 +347,10 @@ static int load_counter(struct pc_tap *tap)
 	return PC_EXIT_OK;
 }
 
-static void ebpf_close(struct pc_tap *tap)
+void pc_ebpf_free(struct pc_tap *tap)
 {
 	struct pc_ebpf *e = tap->priv;
 
-	if (tap->sock >= 0)
-		close(tap->sock);
-	tap->sock = -1;
 	if (!e)
 		return;
 	if (e->prog_fd >= 0)
@@ -359,15 +366,19 @@ static void ebpf_close(struct pc_tap *tap)
 	tap->priv = NULL;
 }
 
-static int ebpf_open(struct pc_tap *tap)
+static void ebpf_close(struct pc_tap *tap)
+{
+	if (tap->sock >= 0)
+		close(tap->sock);
+	tap->sock = -1;
+	pc_ebpf_free(tap);
+}
+
+int pc_ebpf_new(struct pc_tap *tap, int percpu)
 {
 	struct pc_ebpf *e;
-	int code, ncpu = 1;
+	int ncpu = 1;
 
-	tap->sock = -1;
-	code = pc_ebpf_probe();
-	if (code)
-		return code;
 	/* its counters start at 0: seen is all zero */
 	e = tap->priv = calloc(1, sizeof(*e));
 	if (!e) {
@@ -376,14 +387,12 @@ static int ebpf_open(struct pc_tap *tap)
 	}
 	e->prog_fd = e->map_fd = e->cls_fd = -1;
 	e->by_fds[0] = e->by_fds[1] = e->by_fds[2] = -1;
-	/* a breakdown counts per CPU only where its program can copy headers */
-	e->percpu = pc_features[PC_F_PERCPU] && (tap->by == PC_BY_PROTO || pc_features[PC_F_LOAD_BYTES]);
+	e->percpu = percpu;
 	if (e->percpu) {
 		ncpu = pc_bpf_possible_cpus();
 		if (ncpu < 0) {
 			pc_err("/sys/devices/system/cpu/possible: %s", strerror(-ncpu));
-			code = PC_EXIT_FAIL;
-			goto out_close;
+			return PC_EXIT_FAIL;
 		}
 	}
 	e->ncpu = ncpu;
@@ -392,33 +401,54 @@ static int ebpf_open(struct pc_tap *tap)
 	e->keybuf = calloc(ROWS_MAX, sizeof(uint32_t));
 	if (!e->valbuf || !e->keybuf) {
 		pc_err("%s: %s", tap->name, strerror(ENOMEM));
-		code = PC_EXIT_FAIL;
-		goto out_close;
+		return PC_EXIT_FAIL;
 	}
+	return PC_EXIT_OK;
+}
 
+int pc_ebpf_setup(struct pc_tap *tap)
+{
+	struct pc_ebpf *e;
+	int code = pc_ebpf_probe();
+
+	if (code)
+		return code;
+	/* a breakdown counts per CPU only where its program can copy headers */
+	code = pc_ebpf_new(tap, pc_features[PC_F_PERCPU] && (tap->by == PC_BY_PROTO || pc_features[PC_F_LOAD_BYTES]));
+	if (code)
+		return code;
+	e = tap->priv;
 	/* the protocol counters, --by's overflow slots, the new-key counter (pc_key.h) */
 	e->map_fd = pc_bpf_map_create(e->percpu ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY,
 				      sizeof(uint32_t), sizeof(struct pc_counter), PC_MAP0_SLOTS, "pktcount");
-	if (e->map_fd < 0) {
-		code = explain_bpf_error("bpf(BPF_MAP_CREATE) for", tap->name, errno);
-		goto out_close;
-	}
+	if (e->map_fd < 0)
+		return pc_ebpf_explain("bpf(BPF_MAP_CREATE) for", tap->name, errno);
 	if (tap->by != PC_BY_PROTO && (code = pc_ebpf_by_open(tap)))
-		goto out_close;
+		return code;
 	/* the classes' counters, as the protocol counters are kept (pc_class.h) */
 	if (pc_classes.n) {
 		e->cls_fd = pc_bpf_map_create(e->percpu ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY,
 					      sizeof(uint32_t), sizeof(struct pc_counter), pc_class_rows(),
 					      "pktcount_cls");
-		if (e->cls_fd < 0) {
-			code = explain_bpf_error("bpf(BPF_MAP_CREATE) of the classes for", tap->name, errno);
-			goto out_close;
-		}
+		if (e->cls_fd < 0)
+			return pc_ebpf_explain("bpf(BPF_MAP_CREATE) of the classes for", tap->name, errno);
 	}
-	code = load_counter(tap);
+	return PC_EXIT_OK;
+}
+
+static int ebpf_open(struct pc_tap *tap)
+{
+	struct pc_ebpf *e;
+	int code;
+
+	tap->sock = -1;
+	code = pc_ebpf_setup(tap);
 	if (code)
 		goto out_close;
-
+	e = tap->priv;
+	code = pc_ebpf_load(tap, PC_AT_SOCKET, BPF_PROG_TYPE_SOCKET_FILTER, &e->prog_fd);
+	if (code)
+		goto out_close;
 	code = pc_tap_socket(tap);
 	if (code)
 		goto out_close;
@@ -538,7 +568,7 @@ static int read_proto(struct pc_tap *tap)
 	return 0;
 }
 
-static int ebpf_read(struct pc_tap *tap)
+int pc_ebpf_read(struct pc_tap *tap)
 {
 	struct pc_ebpf *e = tap->priv;
 	int ret = read_proto(tap);
@@ -551,7 +581,7 @@ static int ebpf_read(struct pc_tap *tap)
 }
 
 /* Before a read: with --by, the entries go to the other map from now on. */
-static void ebpf_prepare(struct pc_tap *tap)
+void pc_ebpf_prepare(struct pc_tap *tap)
 {
 	if (tap->by != PC_BY_PROTO)
 		pc_ebpf_by_flip(tap);
@@ -560,7 +590,7 @@ static void ebpf_prepare(struct pc_tap *tap)
 const struct pc_backend pc_ebpf_backend = {
 	.name = "ebpf",
 	.open = ebpf_open,
-	.read = ebpf_read,
-	.prepare = ebpf_prepare,
+	.read = pc_ebpf_read,
+	.prepare = pc_ebpf_prepare,
 	.close = ebpf_close,
 };

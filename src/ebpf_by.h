@@ -3,6 +3,7 @@
 #ifndef PKTCOUNT_EBPF_BY_H
 #define PKTCOUNT_EBPF_BY_H
 
+#include "pc_prog.h"
 #include "pktcount.h"
 
 /*
@@ -36,6 +37,21 @@ struct pc_ebpf {
 	void *by_val;		/* by_batch entries' values, every CPU's, for a drain */
 	uint32_t by_batch;	/* entries a drain takes per call */
 };
+
+/* Shared by the socket's and tc's back ends (src/ebpf.c, src/tc.c); each a pc_exit, said why. */
+/* One line for a failed bpf() call on obj; its pc_exit. */
+int pc_ebpf_explain(const char *what, const char *obj, int err);
+/* tap->priv, counting per CPU or not. */
+int pc_ebpf_new(struct pc_tap *tap, int percpu);
+/* The probe, tap->priv and the maps tap's counting program counts into. */
+int pc_ebpf_setup(struct pc_tap *tap);
+/* tap's counting variant at at, loaded as a program of type into *fd. */
+int pc_ebpf_load(struct pc_tap *tap, enum pc_attach at, uint32_t type, int *fd);
+/* Close what tap->priv holds, free it. */
+void pc_ebpf_free(struct pc_tap *tap);
+/* The back end's read and prepare (struct pc_backend): the maps into the totals. */
+int pc_ebpf_read(struct pc_tap *tap);
+void pc_ebpf_prepare(struct pc_tap *tap);
 
 /* How long after a flip the map flipped out may still be counted into, at most. */
 #define PC_BY_GRACE_MS 10

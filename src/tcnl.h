@@ -17,8 +17,6 @@
 
 #include <stdint.h>
 
-/* The program type cls_bpf takes (include/bpf_abi.h has only socket filters). */
-#define PC_BPF_PROG_TYPE_SCHED_CLS 3u
 /* A direct-action program's "no verdict": the next filter runs (tcf_classify()). */
 #define PC_TC_ACT_UNSPEC (-1)
 /* A cls_bpf name pc_tc_filter_add() takes, with its NUL: what pc_tc_info holds. */
@@ -57,21 +55,23 @@ int pc_tc_clsact_ensure(int ifindex);
  * after the dump is complete (so fn may add or delete filters); fn returning
  * nonzero stops, and that value is returned.  A filter is what the kernel
  * dumps with a handle: u32 reports its hash table (800:) and each key
- * (800::800).  -ENOENT when there is no clsact (nor device), -EBUSY when
- * another qdisc holds clsact's place.
+ * (800::800).  -ENOENT when there is no clsact, -EBUSY when another qdisc
+ * holds its place, -ENODEV without the device.
  */
 int pc_tc_filters_each(int ifindex, int egress, int (*fn)(const struct pc_tc_info *, void *), void *arg);
 
 /*
- * prog_fd (a PC_BPF_PROG_TYPE_SCHED_CLS program) as a cls_bpf filter,
+ * prog_fd (a BPF_PROG_TYPE_SCHED_CLS program) as a cls_bpf filter,
  * direct-action, protocol ETH_P_ALL, handle 1, TCA_BPF_NAME name (NULL for
  * none; at most PC_TC_NAME_MAX - 1 bytes), at a priority no other filter on
  * that parent uses, in any chain: on ingress the lowest free from 1 up (so
  * pktcount runs first and sees what arrived), on egress the highest free
  * from 0xffff down (it runs last and sees what leaves).  Created with
- * NLM_F_CREATE | NLM_F_EXCL, so it never joins or replaces another filter;
- * fills *f.  -ENOENT without clsact, -EBUSY as above, -ENOSPC when every
- * priority is taken.
+ * NLM_F_CREATE | NLM_F_EXCL, so it never replaces another filter, nor joins
+ * another's classifier unless one of kind bpf, protocol all came between
+ * the dump and the add (src/tcnl.c says why); fills *f.  -ENOENT without
+ * clsact, -EBUSY and -ENODEV as above, -ENOSPC when every priority is
+ * taken, -EINVAL for a name too long.
  */
 int pc_tc_filter_add(int ifindex, int egress, int prog_fd, const char *name, struct pc_tc_filter *f);
 
@@ -79,14 +79,18 @@ int pc_tc_filter_add(int ifindex, int egress, int prog_fd, const char *name, str
  * Delete exactly that filter (parent, prio, protocol ETH_P_ALL, handle, kind
  * "bpf").  -ENOENT when it is gone: its device, its clsact or the filter
  * itself (the kernel says ENODEV, EINVAL or ENOENT), or when another qdisc
- * took clsact's place (then nothing is asked of the kernel).
+ * took clsact's place (then nothing is asked of the kernel).  -EINVAL for
+ * handle or prio 0, which would name every filter of a classifier or chain.
  */
 int pc_tc_filter_del(const struct pc_tc_filter *f);
 
 /* The filters left on both clsact parents (counted as pc_tc_filters_each() reports them), or -errno. */
 int pc_tc_filters_count(int ifindex);
 
-/* Delete the clsact qdisc of ifindex, and with it every filter on it.  -ENOENT when there is none. */
+/*
+ * Delete the clsact qdisc of ifindex, and with it every filter on it.
+ * -ENOENT when there is none, -EBUSY and -ENODEV as above.
+ */
 int pc_tc_clsact_del(int ifindex);
 
 #endif /* PKTCOUNT_TCNL_H */

@@ -1,0 +1,523 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The clsact qdisc and cls_bpf direct-action filters over a plain rtnetlink
+ * socket, as src/netlink.c does links, and for the same reason: no libnl or
+ * libbpf in the static binary.  The messages are the ones tc (iproute2
+ * tc/f_bpf.c) and libbpf (bpf_tc_hook_create(), bpf_tc_attach()) send; the
+ * kernel's side is net/sched/sch_api.c for the qdisc, net/sched/cls_api.c
+ * for filters, net/sched/cls_bpf.c and net/sched/sch_ingress.c.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "netlink_abi.h"
+#include "tcnl.h"
+
+/* qdisc_create() gives whatever sits under TC_H_INGRESS this handle, ffff: */
+#define CLSACT_HANDLE	PC_TC_H_MAKE(PC_TC_H_CLSACT, 0u)
+#define OUR_HANDLE	1u
+/* a dump part is at most 32 KiB (netlink_dump(): NLMSG_GOODSIZE or the largest recv buffer) */
+#define NL_BUF		32768
+
+/* One request: a tcmsg and room for the few attributes sent here. */
+struct tc_req {
+	struct pc_nlmsghdr nh;
+	struct pc_tcmsg tcm;
+	char attrs[128];
+	int full;	/* an attribute did not fit: the request is never sent */
+};
+
+typedef int (*nl_fn)(const struct pc_nlmsghdr *nh, void *arg);
+
+static void req_init(struct tc_req *r, uint16_t type, uint16_t flags, int ifindex, uint32_t parent)
+{
+	memset(r, 0, sizeof(*r));
+	r->nh.nlmsg_len = PC_NLMSG_LENGTH(sizeof(r->tcm));
+	r->nh.nlmsg_type = type;
+	r->nh.nlmsg_flags = PC_NLM_F_REQUEST | flags;
+	r->tcm.tcm_family = AF_UNSPEC;
+	r->tcm.tcm_ifindex = ifindex;
+	r->tcm.tcm_parent = parent;
+}
+
+/* Append an attribute; a nest is one with no data yet, closed by nest_end(). */
+static struct pc_rtattr *attr_put(struct tc_req *r, unsigned short type, const void *data, size_t len)
+{
+	size_t off = PC_NLMSG_ALIGN(r->nh.nlmsg_len);
+	struct pc_rtattr *rta = (void *)((char *)r + off);
+
+	if (r->full || off + PC_RTA_ALIGN(sizeof(*rta) + len) > offsetof(struct tc_req, full)) {
+		r->full = 1;
+		return NULL;
+	}
+	rta->rta_type = type;
+	rta->rta_len = (unsigned short)(sizeof(*rta) + len);
+	if (len)
+		memcpy(PC_RTA_DATA(rta), data, len);
+	r->nh.nlmsg_len = (uint32_t)(off + PC_RTA_ALIGN(rta->rta_len));
+	return rta;
+}
+
+static void attr_u32(struct tc_req *r, unsigned short type, uint32_t v)
+{
+	attr_put(r, type, &v, sizeof(v));
+}
+
+static void attr_str(struct tc_req *r, unsigned short type, const char *s)
+{
+	attr_put(r, type, s, strlen(s) + 1);
+}
+
+static void nest_end(struct tc_req *r, struct pc_rtattr *nest)
+{
+	if (nest)
+		nest->rta_len = (unsigned short)((char *)r + r->nh.nlmsg_len - (char *)nest);
+}
+
+/* Walk messages and attributes, checking every length against what is left. */
+static const struct pc_nlmsghdr *nl_next(const char *buf, size_t len, size_t *off)
+{
+	const struct pc_nlmsghdr *nh = (const void *)(buf + *off);
+
+	if (len - *off < sizeof(*nh) || nh->nlmsg_len < sizeof(*nh) || nh->nlmsg_len > len - *off)
+		return NULL;
+	*off += PC_NLMSG_ALIGN(nh->nlmsg_len);
+	if (*off > len)
+		*off = len;
+	return nh;
+}
+
+static const struct pc_rtattr *attr_next(const char *base, size_t len, size_t *off)
+{
+	const struct pc_rtattr *rta = (const void *)(base + *off);
+
+	if (*off > len || len - *off < sizeof(*rta) || rta->rta_len < sizeof(*rta) ||
+	    rta->rta_len > len - *off)
+		return NULL;
+	*off += PC_RTA_ALIGN(rta->rta_len);
+	return rta;
+}
+
+static void attr_copy_str(char *dst, size_t size, const struct pc_rtattr *rta)
+{
+	size_t n = strnlen(PC_RTA_DATA(rta), PC_RTA_PAYLOAD(rta));
+
+	if (n > size - 1)
+		n = size - 1;
+	memcpy(dst, PC_RTA_DATA(rta), n);
+	dst[n] = '\0';
+}
+
+static void attr_get_u32(const struct pc_rtattr *rta, uint32_t *v)
+{
+	if (PC_RTA_PAYLOAD(rta) >= sizeof(*v))
+		memcpy(v, PC_RTA_DATA(rta), sizeof(*v));
+}
+
+/* One answer: 1 to read on, 0 at the end (a zero ack, NLMSG_DONE), or -errno. */
+static int nl_one(const struct pc_nlmsghdr *nh, nl_fn fn, void *arg)
+{
+	const int *err = PC_NLMSG_DATA(nh);	/* struct nlmsgerr starts with it; so does DONE */
+	int ret;
+
+	if (nh->nlmsg_type == PC_NLMSG_ERROR)
+		return nh->nlmsg_len < PC_NLMSG_LENGTH(sizeof(*err)) || *err > 0 ? -EPROTO : *err;
+	/* since 4.14 DONE carries the dump's error; before, a length (never negative) */
+	if (nh->nlmsg_type == PC_NLMSG_DONE)
+		return nh->nlmsg_len >= PC_NLMSG_LENGTH(sizeof(*err)) && *err < 0 ? *err : 0;
+	ret = fn ? fn(nh, arg) : 0;
+	return ret < 0 ? ret : 1;
+}
+
+/*
+ * Read the answers to request seq.  A request with NLM_F_ACK ends with the
+ * ack; a dump with NLMSG_DONE and never an ack (netlink_rcv_skb() skips it
+ * for a dump that started).  -EAGAIN for a dump the kernel marked
+ * NLM_F_DUMP_INTR: what it held changed under it.
+ */
+static int nl_read(int fd, char *buf, uint32_t seq, nl_fn fn, void *arg)
+{
+	int ret = 1, intr = 0;
+
+	while (ret == 1) {
+		ssize_t len = recv(fd, buf, NL_BUF, MSG_TRUNC);
+		const struct pc_nlmsghdr *nh;
+		size_t off = 0;
+
+		if (len < 0 && errno == EINTR)
+			continue;
+		if (len <= 0)
+			return len < 0 ? -errno : -EPROTO;
+		if ((size_t)len > NL_BUF)
+			return -EMSGSIZE;
+		while (ret == 1 && (nh = nl_next(buf, (size_t)len, &off))) {
+			if (nh->nlmsg_seq != seq)
+				continue;
+			intr |= nh->nlmsg_flags & PC_NLM_F_DUMP_INTR;
+			ret = nl_one(nh, fn, arg);
+		}
+	}
+	return ret == 0 && intr ? -EAGAIN : ret;
+}
+
+static uint32_t next_seq(void)
+{
+	static uint32_t seq;
+
+	return __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED);
+}
+
+/* r on a fresh socket, each answer but the ack or DONE to fn (when not NULL); 0 or -errno. */
+static int nl_talk(struct tc_req *r, nl_fn fn, void *arg)
+{
+	struct pc_sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	char *buf;
+	int fd, ret;
+
+	if (r->full)
+		return -EMSGSIZE;
+	buf = malloc(NL_BUF);
+	if (!buf)
+		return -ENOMEM;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, PC_NETLINK_ROUTE);
+	if (fd < 0) {
+		ret = -errno;
+	} else {
+		r->nh.nlmsg_seq = next_seq();
+		if (sendto(fd, r, r->nh.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			ret = -errno;
+		else
+			ret = nl_read(fd, buf, r->nh.nlmsg_seq, fn, arg);
+		/* the kernel has answered (or never will): nothing a failed close could undo */
+		(void)close(fd);
+	}
+	free(buf);
+	return ret;
+}
+
+/* What holds clsact's place, from the qdisc tc_get_qdisc() answers with. */
+struct slot {
+	int ifindex;
+	char kind[16];
+};
+
+static int slot_kind(const struct pc_nlmsghdr *nh, void *arg)
+{
+	struct slot *s = arg;
+	const struct pc_tcmsg *tcm = PC_NLMSG_DATA(nh);
+	size_t off = PC_NLMSG_LENGTH(PC_NLMSG_ALIGN(sizeof(*tcm)));
+	const struct pc_rtattr *rta;
+
+	if (nh->nlmsg_type != PC_RTM_NEWQDISC || nh->nlmsg_len < off || tcm->tcm_ifindex != s->ifindex ||
+	    tcm->tcm_handle != CLSACT_HANDLE)
+		return 0;
+	while ((rta = attr_next((const char *)nh, nh->nlmsg_len, &off)))
+		if ((rta->rta_type & PC_NLA_TYPE_MASK) == PC_TCA_KIND)
+			attr_copy_str(s->kind, sizeof(s->kind), rta);
+	return 0;
+}
+
+/*
+ * 0 when clsact holds its place on ifindex, -ENOENT when nothing does,
+ * -EBUSY when another qdisc (ingress) does, -ENODEV without the device.
+ * tc_get_qdisc() answers a get with a notification (qdisc_notify()), to
+ * RTNLGRP_TC and only with NLM_F_ECHO to us too; with none for the builtin
+ * noop qdisc a deleted clsact leaves behind; ENOENT when the device never
+ * had an ingress queue.  One request, where a dump would walk every qdisc
+ * of every device.
+ */
+static int clsact_check(int ifindex)
+{
+	struct slot s = { ifindex, "" };
+	struct tc_req r;
+	int err;
+
+	req_init(&r, PC_RTM_GETQDISC, PC_NLM_F_ACK | PC_NLM_F_ECHO, ifindex, PC_TC_H_CLSACT);
+	err = nl_talk(&r, slot_kind, &s);
+	if (err < 0)
+		return err;
+	if (!s.kind[0])
+		return -ENOENT;
+	return strcmp(s.kind, "clsact") == 0 ? 0 : -EBUSY;
+}
+
+int pc_tc_clsact_ensure(int ifindex)
+{
+	struct tc_req r;
+	int err;
+
+	req_init(&r, PC_RTM_NEWQDISC, PC_NLM_F_ACK | PC_NLM_F_CREATE | PC_NLM_F_EXCL, ifindex,
+		 PC_TC_H_CLSACT);
+	r.tcm.tcm_handle = CLSACT_HANDLE;
+	attr_str(&r, PC_TCA_KIND, "clsact");
+	err = nl_talk(&r, NULL, NULL);
+	if (err == 0)
+		return 1;
+	/* tc_modify_qdisc() says EEXIST for whatever holds the place, an ingress qdisc too */
+	return err == -EEXIST ? clsact_check(ifindex) : err;
+}
+
+int pc_tc_clsact_del(int ifindex)
+{
+	struct tc_req r;
+	int err = clsact_check(ifindex);
+
+	/* the kernel's EINVAL would not tell a missing clsact from an ingress qdisc */
+	if (err < 0)
+		return err;
+	req_init(&r, PC_RTM_DELQDISC, PC_NLM_F_ACK, ifindex, PC_TC_H_CLSACT);
+	r.tcm.tcm_handle = CLSACT_HANDLE;
+	/* and with the kind, tc_get_qdisc() deletes nothing but a clsact */
+	attr_str(&r, PC_TCA_KIND, "clsact");
+	return nl_talk(&r, NULL, NULL);
+}
+
+/* A "bpf" filter's TCA_OPTIONS (cls_bpf_dump()): its name, program id and flags. */
+static void parse_bpf(const struct pc_rtattr *opts, struct pc_tc_info *in)
+{
+	const char *p = PC_RTA_DATA(opts);
+	size_t off = 0, len = PC_RTA_PAYLOAD(opts);
+	const struct pc_rtattr *rta;
+	uint32_t flags = 0;
+
+	while ((rta = attr_next(p, len, &off))) {
+		switch (rta->rta_type & PC_NLA_TYPE_MASK) {
+		case PC_TCA_BPF_NAME:
+			attr_copy_str(in->bpf_name, sizeof(in->bpf_name), rta);
+			break;
+		case PC_TCA_BPF_ID:
+			attr_get_u32(rta, &in->bpf_id);
+			break;
+		case PC_TCA_BPF_FLAGS:
+			attr_get_u32(rta, &flags);
+			break;
+		}
+	}
+	in->direct_action = !!(flags & PC_TCA_BPF_FLAG_ACT_DIRECT);
+}
+
+/* One RTM_NEWTFILTER of a dump (tcf_fill_node()) into in; 0 when it is not one. */
+static int parse_filter(const struct pc_nlmsghdr *nh, struct pc_tc_info *in)
+{
+	const struct pc_tcmsg *tcm = PC_NLMSG_DATA(nh);
+	size_t off = PC_NLMSG_LENGTH(PC_NLMSG_ALIGN(sizeof(*tcm)));
+	const struct pc_rtattr *rta, *opts = NULL;
+
+	if (nh->nlmsg_type != PC_RTM_NEWTFILTER || nh->nlmsg_len < off)
+		return 0;
+	memset(in, 0, sizeof(*in));
+	in->prio = (uint16_t)(tcm->tcm_info >> 16);
+	in->protocol = ntohs((uint16_t)PC_TC_H_MIN(tcm->tcm_info));
+	in->handle = tcm->tcm_handle;
+	while ((rta = attr_next((const char *)nh, nh->nlmsg_len, &off))) {
+		unsigned int type = rta->rta_type & PC_NLA_TYPE_MASK;
+
+		if (type == PC_TCA_KIND)
+			attr_copy_str(in->kind, sizeof(in->kind), rta);
+		else if (type == PC_TCA_OPTIONS)
+			opts = rta;
+		else if (type == PC_TCA_CHAIN)
+			attr_get_u32(rta, &in->chain);
+	}
+	/* option numbers are each classifier's own: only cls_bpf's mean what parse_bpf() reads */
+	if (opts && strcmp(in->kind, "bpf") == 0)
+		parse_bpf(opts, in);
+	return 1;
+}
+
+struct tc_list {
+	struct pc_tc_info *v;
+	size_t n, cap;
+};
+
+static int list_add(const struct pc_nlmsghdr *nh, void *arg)
+{
+	struct tc_list *l = arg;
+	struct pc_tc_info in;
+
+	if (!parse_filter(nh, &in))
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		struct pc_tc_info *grown = realloc(l->v, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		l->v = grown;
+		l->cap = cap;
+	}
+	l->v[l->n++] = in;
+	return 0;
+}
+
+static uint32_t parent_of(int egress)
+{
+	return PC_TC_H_MAKE(PC_TC_H_CLSACT, egress ? PC_TC_H_MIN_EGRESS : PC_TC_H_MIN_INGRESS);
+}
+
+/*
+ * Every message of a filter dump of one clsact parent into l, each
+ * classifier's head (tcf_chain_dump(): handle 0, no options) included.
+ * tc_dump_tfilter() answers a missing device or qdisc with an empty dump,
+ * and with an ingress qdisc dumps its one block for any parent minor:
+ * clsact_check() first.  The caller frees l->v, also on failure.
+ */
+static int filters_dump(int ifindex, int egress, struct tc_list *l)
+{
+	struct tc_req r;
+	int err = clsact_check(ifindex), tries;
+
+	for (tries = 0; err == 0 && tries < 5; tries++) {
+		l->n = 0;
+		req_init(&r, PC_RTM_GETTFILTER, PC_NLM_F_DUMP, ifindex, parent_of(egress));
+		err = nl_talk(&r, list_add, l);
+		if (err != -EAGAIN)
+			return err;
+		err = 0;
+	}
+	return err < 0 ? err : -EAGAIN;
+}
+
+int pc_tc_filters_each(int ifindex, int egress, int (*fn)(const struct pc_tc_info *, void *), void *arg)
+{
+	struct tc_list l = { NULL, 0, 0 };
+	int ret = filters_dump(ifindex, egress, &l);
+	size_t i;
+
+	/* fn runs after the socket is closed: it may change filters, and sees no interrupted dump */
+	for (i = 0; ret == 0 && i < l.n; i++)
+		if (l.v[i].handle)
+			ret = fn(&l.v[i], arg);
+	free(l.v);
+	return ret;
+}
+
+static int count_one(const struct pc_tc_info *in, void *arg)
+{
+	(void)in;
+	++*(int *)arg;
+	return 0;
+}
+
+int pc_tc_filters_count(int ifindex)
+{
+	int n = 0, err = pc_tc_filters_each(ifindex, 0, count_one, &n);
+
+	if (err == 0)
+		err = pc_tc_filters_each(ifindex, 1, count_one, &n);
+	return err < 0 ? err : n;
+}
+
+/*
+ * The priority to take on that parent now: on ingress the lowest no
+ * classifier of any chain has, on egress the highest; -ENOSPC when all are.
+ * 0 is not one: tc_new_tfilter() takes it for "choose one" (tcf_auto_prio():
+ * 0xc000, then one below the first classifier's).
+ */
+static int free_prio(int ifindex, int egress)
+{
+	struct tc_list l = { NULL, 0, 0 };
+	uint8_t used[0x10000 / 8];
+	int err = filters_dump(ifindex, egress, &l), p;
+	size_t i;
+
+	memset(used, 0, sizeof(used));
+	for (i = 0; err == 0 && i < l.n; i++)
+		used[l.v[i].prio / 8] |= (uint8_t)(1u << (l.v[i].prio % 8));
+	free(l.v);
+	if (err < 0)
+		return err;
+	for (p = egress ? 0xffff : 1; p >= 1 && p <= 0xffff; p += egress ? -1 : 1)
+		if (!(used[p / 8] & (1u << (p % 8))))
+			return p;
+	return -ENOSPC;
+}
+
+static int filter_new(int ifindex, int egress, int prio, int prog_fd, const char *name)
+{
+	struct pc_rtattr *opts;
+	struct tc_req r;
+
+	req_init(&r, PC_RTM_NEWTFILTER, PC_NLM_F_ACK | PC_NLM_F_CREATE | PC_NLM_F_EXCL, ifindex,
+		 parent_of(egress));
+	r.tcm.tcm_handle = OUR_HANDLE;
+	r.tcm.tcm_info = PC_TC_H_MAKE((uint32_t)prio << 16, htons(PC_ETH_P_ALL));
+	attr_str(&r, PC_TCA_KIND, "bpf");
+	opts = attr_put(&r, PC_TCA_OPTIONS, NULL, 0);
+	attr_u32(&r, PC_TCA_BPF_FD, (uint32_t)prog_fd);
+	if (name)
+		attr_str(&r, PC_TCA_BPF_NAME, name);
+	attr_u32(&r, PC_TCA_BPF_FLAGS, PC_TCA_BPF_FLAG_ACT_DIRECT);
+	nest_end(&r, opts);
+	return nl_talk(&r, NULL, NULL);
+}
+
+/*
+ * Another tool may take the free priority between the dump and the add.
+ * tc_new_tfilter() then finds its classifier there and says EEXIST (a
+ * "bpf" of protocol all with handle 1: NLM_F_EXCL) or EINVAL (another kind
+ * or protocol: tcf_chain_tp_find(), the kind check); so both are tried
+ * again at a priority dumped anew, and returned when that one is the same.
+ * A "bpf" of protocol all with another handle is joined: the kernel keeps
+ * no way to say "only a classifier of my own" in one request.
+ */
+int pc_tc_filter_add(int ifindex, int egress, int prog_fd, const char *name, struct pc_tc_filter *f)
+{
+	int prio, last = 0, err = -EAGAIN, tries;
+
+	if (prog_fd < 0 || (name && strlen(name) >= PC_TC_NAME_MAX))
+		return -EINVAL;
+	for (tries = 0; tries < 4; tries++) {
+		prio = free_prio(ifindex, egress);
+		if (prio < 0)
+			return prio;
+		if (prio == last)
+			return err;
+		err = filter_new(ifindex, egress, prio, prog_fd, name);
+		if (err == 0) {
+			*f = (struct pc_tc_filter){ ifindex, !!egress, (uint16_t)prio, OUR_HANDLE };
+			return 0;
+		}
+		if (err != -EEXIST && err != -EINVAL)
+			return err;
+		last = prio;
+	}
+	return err;
+}
+
+/*
+ * Handle 0 (or priority 0) would ask tc_del_tfilter() for every filter of
+ * the classifier (or the chain), another tool's with ours: refused here.
+ * With an ingress qdisc in clsact's place, the egress parent would name its
+ * one block: what is there is not ours, nothing is asked.
+ */
+int pc_tc_filter_del(const struct pc_tc_filter *f)
+{
+	struct tc_req r;
+	int err;
+
+	if (!f->handle || !f->prio)
+		return -EINVAL;
+	err = clsact_check(f->ifindex);
+	if (err == -ENODEV || err == -EBUSY)
+		return -ENOENT;
+	if (err < 0)
+		return err;
+	req_init(&r, PC_RTM_DELTFILTER, PC_NLM_F_ACK, f->ifindex, parent_of(f->egress));
+	r.tcm.tcm_handle = f->handle;
+	r.tcm.tcm_info = PC_TC_H_MAKE((uint32_t)f->prio << 16, htons(PC_ETH_P_ALL));
+	attr_str(&r, PC_TCA_KIND, "bpf");
+	err = nl_talk(&r, NULL, NULL);
+	/*
+	 * tc_del_tfilter(): ENODEV without the device, EINVAL without clsact
+	 * (__tcf_qdisc_find()) or with another kind or protocol at prio
+	 * (tcf_chain_tp_find(), the kind check), ENOENT with no classifier at
+	 * prio or no such handle in it: in each, that filter is not there.
+	 */
+	return err == -ENODEV || err == -EINVAL ? -ENOENT : err;
+}
