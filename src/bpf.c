@@ -319,24 +319,20 @@ int pc_bpf_tcx_attach(int prog_fd, int ifindex, int egress)
 	return ret;
 }
 
-int pc_bpf_obj_id(int fd, uint32_t *id)
+int pc_bpf_obj_info(int fd, uint32_t *info, uint32_t n)
 {
-	/* bpf_prog_info and bpf_map_info both start with type, id */
-	uint32_t info[2] = { 0, 0 };
 	union bpf_attr attr;
 	int ret;
 
+	memset(info, 0, n * sizeof(*info));
 	memset(&attr, 0, sizeof(attr));
 	attr.info.bpf_fd = (uint32_t)fd;
-	attr.info.info_len = sizeof(info);
+	attr.info.info_len = n * (uint32_t)sizeof(*info);
 	attr.info.info = ptr_to_u64(info);
 	ret = sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr, offsetofend(union bpf_attr, info.info));
-	if (ret < 0) {
+	if (ret < 0)
 		errno = -ret;
-		return ret;
-	}
-	*id = info[1];
-	return 0;
+	return ret < 0 ? ret : 0;
 }
 
 int pc_bpf_prog_test_run(int prog_fd, const void *data, uint32_t size,

@@ -67,8 +67,12 @@ int pc_bpf_obj_get(const char *path);
  * program stays attached while the link has a reference (fd or pin).
  */
 int pc_bpf_tcx_attach(int prog_fd, int ifindex, int egress);
-/* The kernel's id of a program or map (BPF_OBJ_GET_INFO_BY_FD, 4.13); 0 or -errno. */
-int pc_bpf_obj_id(int fd, uint32_t *id);
+/*
+ * The first n words of a program's or map's info (BPF_OBJ_GET_INFO_BY_FD,
+ * 4.13): both start { type, id }; a map's go on { key_size, value_size,
+ * max_entries }.  0 or -errno.
+ */
+int pc_bpf_obj_info(int fd, uint32_t *info, uint32_t n);
 
 /* Whether the kernel took prog_name/map_name (4.15+); known after a create. */
 int pc_bpf_names_supported(void);

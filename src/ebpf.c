@@ -387,6 +387,7 @@ int pc_ebpf_new(struct pc_tap *tap, int percpu)
 	}
 	e->prog_fd = e->map_fd = e->cls_fd = -1;
 	e->by_fds[0] = e->by_fds[1] = e->by_fds[2] = -1;
+	e->tc_prog[0] = e->tc_prog[1] = e->tc_link[0] = e->tc_link[1] = -1;
 	e->percpu = percpu;
 	if (e->percpu) {
 		ncpu = pc_bpf_possible_cpus();

@@ -4,6 +4,7 @@
 #define PKTCOUNT_EBPF_BY_H
 
 #include "pc_prog.h"
+#include "tcnl.h"
 #include "pktcount.h"
 
 /*
@@ -36,6 +37,12 @@ struct pc_ebpf {
 	struct pc_bkey *by_keys;	/* by_cap keys, for a drain */
 	void *by_val;		/* by_batch entries' values, every CPU's, for a drain */
 	uint32_t by_batch;	/* entries a drain takes per call */
+	/* tc mode (src/tc.c): by direction, rx on ingress, tx on egress */
+	int tc_kind;		/* enum pc_tc_kind: how they are attached */
+	int tc_prog[2], tc_link[2];	/* the programs; tcx: the links */
+	struct pc_tc_filter tc_filt[2];	/* clsact: the filters added */
+	int tc_added[2], tc_qdisc;	/* clsact: which were added; the qdisc was made by pktcount */
+	int tc_keep;		/* pinned (--persist): closing leaves them attached */
 };
 
 /* Shared by the socket's and tc's back ends (src/ebpf.c, src/tc.c); each a pc_exit, said why. */

@@ -29,6 +29,7 @@
 #include "pc_class.h"
 #include "output.h"
 #include "pktcount.h"
+#include "tc.h"
 
 static volatile sig_atomic_t stop_signal;
 /* the signal mask while waiting: SIGINT, SIGTERM and SIGHUP are blocked elsewhere */
@@ -41,8 +42,15 @@ static const char usage_text[] =
 	"\n"
 	"  -i, --interval SECONDS  print every SECONDS (fractions allowed; default 1)\n"
 	"  -c, --count N           stop after N intervals and print the totals\n"
-	"  -m, --mode MODE         auto (default), ebpf, classic or pcap\n"
-	"                          (pcap when built with libpcap: see --version)\n"
+	"  -m, --mode MODE         auto (default), ebpf, classic, pcap or tc\n"
+	"                          (pcap when built with libpcap: see --version);\n"
+	"                          tc counts at the interface's tc hooks, no socket\n"
+	"      --persist           tc mode, then exit: the counters pinned under\n"
+	"                          /sys/fs/bpf/pktcount count on with no process, and\n"
+	"                          a later pktcount on the interface reads them\n"
+	"      --remove IFACE      detach and unpin what --persist left on IFACE\n"
+	"      --tc-attach HOW     tc mode through tcx links or a clsact filter\n"
+	"                          (default: tcx where the kernel has it, 6.6+)\n"
 	"  -p, --promisc           put the interfaces in promiscuous mode\n"
 	"      --ring-size SIZE    kernel buffer per interface in classic mode, per\n"
 	"                          handle in pcap mode (K, M, G; 64K to 1G; default\n"
@@ -85,6 +93,9 @@ static const char usage_text[] =
 	"\n"
 	"Exit status: 0 ok, 1 system error, 2 bad usage, 3 no such interface,\n"
 	"4 missing privilege, 5 mode not available, 6 program rejected by the kernel.\n";
+
+/* tc mode's ways in, for --version */
+static const char tc_text[] = "tc: tcx links (6.6+), else a clsact cls_bpf filter (4.5+); --persist pins in bpffs\n";
 
 static void on_signal(int sig)
 {
@@ -416,12 +427,23 @@ static int enter_netns(const char *name)
 
 static int parse_mode(const char *s, enum pc_mode *out)
 {
-	static const char *const names[] = { "auto", "ebpf", "classic", "pcap" };
+	static const char *const names[] = { "auto", "ebpf", "classic", "pcap", "tc" };
 	int i = 0;
 
-	if (parse_word(s, names, 4, "mode", "auto, ebpf, classic or pcap", &i))
+	if (parse_word(s, names, 5, "mode", "auto, ebpf, classic, pcap or tc", &i))
 		return -1;
 	*out = (enum pc_mode)i;
+	return 0;
+}
+
+static int parse_tc_attach(const char *s)
+{
+	static const char *const names[] = { "auto", "tcx", "clsact" };
+	int i = 0;
+
+	if (parse_word(s, names, 3, "tc-attach", "auto, tcx or clsact", &i))
+		return -1;
+	pc_tc_attach = (enum pc_tc_kind)i;
 	return 0;
 }
 
@@ -648,6 +670,27 @@ static int run(struct ctx *c)
 	return code ? code : c->o->prom_failed ? PC_EXIT_FAIL : PC_EXIT_OK;
 }
 
+/* --persist, --remove and --tc-attach against the rest; -1 to go on, else the exit code. */
+static int tc_options(struct opts *o, int named)
+{
+	if (o->remove && (named || o->all || o->persist))
+		return usage_error("--remove IFACE takes no other interface and no --persist");
+	if (pc_tc_attach != PC_TC_NONE && o->mode != PC_MODE_AUTO && o->mode != PC_MODE_TC)
+		return usage_error("--tc-attach is for tc mode");
+	if (pc_tc_attach != PC_TC_NONE)
+		o->mode = PC_MODE_TC;
+	if (!o->persist)
+		return -1;
+	if (o->mode != PC_MODE_AUTO && o->mode != PC_MODE_TC)
+		return usage_error("--persist counts in tc mode: no socket outlives the process");
+	if (o->by != PC_BY_PROTO)
+		return usage_error("--persist counts protocols and classes: --by entries leave the kernel "
+				   "for the process that reads them");
+	o->mode = PC_MODE_TC;
+	pc_tc_persisting = 1;
+	return -1;
+}
+
 /*
  * The options into o; -1 to go on (argv[optind..] are the interfaces), or
  * the exit code (-h, -V, bad usage).
@@ -678,6 +721,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "persist", no_argument, NULL, 'E' },
+		{ "remove", required_argument, NULL, 'X' },
+		{ "tc-attach", required_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long long v = 0;
@@ -696,6 +742,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'm':
 			if (parse_mode(optarg, &o->mode))
+				return PC_EXIT_USAGE;
+			break;
+		case 'E': o->persist = 1; break;
+		case 'X': o->remove = optarg; break;
+		case 'A':
+			if (parse_tc_attach(optarg))
 				return PC_EXIT_USAGE;
 			break;
 		case 'f':
@@ -758,9 +810,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			fputs(usage_text, stdout);
 			return stdout_done();
 		case 'V':
-			printf("pktcount %s\nmodes: " PC_MODES "\n"
+			printf("pktcount %s\nmodes: " PC_MODES "\n%s"
 			       "features: rtnetlink (following interfaces, --check) prometheus netns\n",
-			       PC_VERSION);
+			       PC_VERSION, tc_text);
 			return stdout_done();
 		case ':':
 			return usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -770,7 +822,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	return o->all && optind < argc ? usage_error("-a counts every interface: name none with it") : -1;
+	if (o->all && optind < argc)
+		return usage_error("-a counts every interface: name none with it");
+	return tc_options(o, optind < argc);
 }
 
 /*
@@ -811,8 +865,8 @@ static int taps_open(struct ctx *c, char **names, int nnames)
 		return PC_EXIT_UNSUPPORTED;
 	}
 #endif
-	/* every mode opens AF_PACKET sockets: say so before anything else fails */
-	if (!pc_have_cap(PC_CAP_NET_RAW)) {
+	/* every mode but tc opens AF_PACKET sockets: say so before anything else fails */
+	if (c->o->mode != PC_MODE_TC && !pc_have_cap(PC_CAP_NET_RAW)) {
 		pc_err("missing CAP_NET_RAW, which packet sockets need: run as root, "
 		       "or setcap cap_net_raw,cap_bpf+ep on the binary");
 		return PC_EXIT_PRIV;
@@ -830,13 +884,17 @@ static int taps_open(struct ctx *c, char **names, int nnames)
 static int privileges_drop(struct ctx *c)
 {
 	struct opts *o = c->o;
-	int ebpf = c->be == &pc_ebpf_backend, i, code;
+	int tc = c->be == &pc_tc_backend, ebpf = c->be == &pc_ebpf_backend || tc, sockets = !tc, i, code;
 
 	/* eBPF's capability and bpf() only where a tap counts in it, or one that comes would */
-	for (i = 0; i < c->ntaps; i++)
-		ebpf |= c->taps[i].be == &pc_ebpf_backend;
+	for (i = 0; i < c->ntaps; i++) {
+		const struct pc_backend *be = c->taps[i].be;
+
+		ebpf |= be == &pc_ebpf_backend || be == &pc_tc_backend || be == &pc_pinned_backend;
+		sockets |= be == &pc_ebpf_backend || be == &pc_classic_backend;
+	}
 	if ((geteuid() == 0 || o->user) &&
-	    (code = pc_privs_drop(o->user ? o->user : "nobody", o->user != NULL, pc_privs_needed(ebpf))))
+	    (code = pc_privs_drop(o->user ? o->user : "nobody", o->user != NULL, pc_privs_needed(sockets, ebpf, tc))))
 		return code;
 	if (!o->no_seccomp && (code = pc_seccomp_install(ebpf)))
 		return code;
@@ -869,12 +927,21 @@ int main(int argc, char **argv)
 	if (*pc_classes.offline)
 		pc_err("classes: compiled for a capture, not a live device (%s): `vlan` then looks for "
 		       "the tag in the frame, where the kernel no longer has it", pc_classes.offline);
+	if (o.remove) {
+		code = pc_tc_remove(o.remove);
+		pc_classes_free();
+		return code;
+	}
 	/* subscribed before the interfaces are listed: no change falls in between */
 	c.nl_fd = pc_nl_open_events();
 	code = taps_open(&c, argv + optind, argc - optind);
-	if (!code)
+	for (i = 0; i < c.ntaps && !code && o.persist; i++)
+		code = pc_tc_persist(&c.taps[i]);
+	if (!code && o.persist)
+		code = stdout_done();
+	else if (!code)
 		code = privileges_drop(&c);
-	if (!code) {
+	if (!code && !o.persist) {
 		/* without link events pktcount still counts; it cannot follow interfaces then */
 		if (c.nl_fd < 0)
 			pc_err("rtnetlink: %s: interfaces that are deleted will not be followed", strerror(-c.nl_fd));

@@ -25,7 +25,7 @@ enum pc_exit {
 	PC_EXIT_VERIFIER = 6,		/* the kernel's verifier rejected the program */
 };
 
-enum pc_mode { PC_MODE_AUTO, PC_MODE_EBPF, PC_MODE_CLASSIC, PC_MODE_PCAP };
+enum pc_mode { PC_MODE_AUTO, PC_MODE_EBPF, PC_MODE_CLASSIC, PC_MODE_PCAP, PC_MODE_TC };
 
 /* An interface's own counters (IFLA_STATS64). */
 struct pc_link_stats {
@@ -212,9 +212,9 @@ int pc_ring_size_parse(const char *s, size_t *out);
 #ifdef PC_HAVE_PCAP
 /* pcap back end (src/pcap.c), when libpcap was found at build time */
 extern const struct pc_backend pc_pcap_backend;
-#define PC_MODES "ebpf classic pcap"
+#define PC_MODES "ebpf classic pcap tc"
 #else
-#define PC_MODES "ebpf classic"
+#define PC_MODES "ebpf classic tc"
 #endif
 
 /* Interfaces (src/iface.c); each returns a pc_exit and says why on failure */
@@ -262,8 +262,13 @@ int pc_nl_link_stats(int ifindex, struct pc_link_stats *st, char *kind);
 int pc_nl_dump_links(struct pc_link_event **links, int *n);
 
 /* Privileges (src/privs.c) */
-/* The capabilities attaching again needs, as a bit set. */
-uint64_t pc_privs_needed(int uses_ebpf);
+/*
+ * The capabilities attaching again needs, as a bit set: with sockets
+ * CAP_NET_RAW, with bpf() CAP_BPF where unprivileged bpf() is off, and tc
+ * (uses_tc) CAP_NET_ADMIN and CAP_BPF always (SCHED_CLS programs are
+ * privileged; and removing a clsact filter at exit takes CAP_NET_ADMIN).
+ */
+uint64_t pc_privs_needed(int uses_sockets, int uses_ebpf, int uses_tc);
 /*
  * Become user keeping only the capabilities in keep; a pc_exit, said why.
  * asked: the user was named with -Z (else nobody, or uid 65534 without one).
@@ -275,6 +280,7 @@ int pc_seccomp_install(int with_bpf);
 
 /* Privilege hints (src/iface.c) */
 int pc_have_cap(int cap);
+#define PC_CAP_NET_ADMIN 12
 #define PC_CAP_NET_RAW 13
 #define PC_CAP_SYS_ADMIN 21
 #define PC_CAP_BPF 39

@@ -65,11 +65,13 @@ static int unprivileged_bpf_disabled(void)
 	return v != 0;
 }
 
-uint64_t pc_privs_needed(int uses_ebpf)
+uint64_t pc_privs_needed(int uses_sockets, int uses_ebpf, int uses_tc)
 {
-	uint64_t caps = 1ull << PC_CAP_NET_RAW;
+	uint64_t caps = uses_sockets ? 1ull << PC_CAP_NET_RAW : 0;
 
-	if (uses_ebpf && unprivileged_bpf_disabled())
+	if (uses_tc)
+		caps |= 1ull << PC_CAP_NET_ADMIN;
+	if ((uses_ebpf && unprivileged_bpf_disabled()) || uses_tc)
 		caps |= 1ull << (kernel_at_least(5, 8) ? PC_CAP_BPF : PC_CAP_SYS_ADMIN);
 	return caps;
 }

@@ -126,6 +126,16 @@ static const int allowed[] = {
 #ifdef SYS_newfstatat
 	SYS_newfstatat,
 #endif
+	/* tc mode, attaching again: is the interface's state pinned (statfs of bpffs) */
+#ifdef SYS_statfs
+	SYS_statfs,
+#endif
+#ifdef SYS_statfs64
+	SYS_statfs64,
+#endif
+#ifdef SYS_stat
+	SYS_stat,
+#endif
 #ifdef SYS_fstatat64
 	SYS_fstatat64,
 #endif

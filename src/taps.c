@@ -11,6 +11,7 @@
 
 #include "front.h"
 #include "pktcount.h"
+#include "tc.h"
 
 /* A tap for the interface pc_iface_lookup() found, at the end of *taps; a pc_exit. */
 int pc_tap_append(struct pc_tap **taps, int *ntaps, const struct pc_tap *found)
@@ -131,6 +132,13 @@ int pc_choose_backend(enum pc_mode mode, const struct pc_backend **be)
 		pc_log("mode ebpf: asked for");
 		*be = &pc_ebpf_backend;
 		return PC_EXIT_OK;
+	case PC_MODE_TC:
+		code = pc_ebpf_probe();
+		if (code)
+			return code;
+		pc_log("mode tc: asked for");
+		*be = &pc_tc_backend;
+		return PC_EXIT_OK;
 	case PC_MODE_AUTO:
 		pc_soft_errors = 1;
 		code = pc_ebpf_probe();
@@ -151,11 +159,17 @@ int pc_choose_backend(enum pc_mode mode, const struct pc_backend **be)
 /* Open a tap; in auto mode an eBPF failure falls back to classic for it. */
 int pc_tap_open(struct pc_tap *tap, enum pc_mode mode, const struct pc_backend *be)
 {
-	int code;
+	int code, pinned = pc_tc_pinned_here(tap);
 
-	tap->be = be;
-	if (mode != PC_MODE_AUTO || be != &pc_ebpf_backend)
-		return be->open(tap);
+	if (pinned && pc_tc_persisting) {
+		pc_err("%s: pinned already: pktcount %s reads it, pktcount --remove %s stops it", tap->name,
+		       tap->name, tap->name);
+		return PC_EXIT_USAGE;
+	}
+	/* counted with no process since a --persist: read that, attach nothing */
+	tap->be = pinned ? &pc_pinned_backend : be;
+	if (pinned || mode != PC_MODE_AUTO || be != &pc_ebpf_backend)
+		return tap->be->open(tap);
 	pc_soft_errors = 1;
 	code = be->open(tap);
 	pc_soft_errors = 0;
