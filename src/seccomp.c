@@ -162,11 +162,14 @@ static const int allowed[] = {
 
 /*
  * bpf() commands: lookups, and a map and program for an interface that
- * returns; with --by, draining the entry maps (update: the control map).
+ * returns; with --by, draining the entry maps (update: the control map);
+ * tc mode: its tcx links, and the pinned counters of an interface that
+ * returns pinned (get, and the meta map's value size).
  */
 static const uint32_t bpf_cmds[] = {
 	BPF_MAP_CREATE, BPF_MAP_LOOKUP_ELEM, BPF_PROG_LOAD, BPF_MAP_LOOKUP_BATCH,
 	BPF_MAP_UPDATE_ELEM, BPF_MAP_DELETE_ELEM, BPF_MAP_GET_NEXT_KEY, BPF_MAP_LOOKUP_AND_DELETE_BATCH,
+	BPF_LINK_CREATE, BPF_OBJ_GET, BPF_OBJ_GET_INFO_BY_FD,
 };
 
 #define NALLOWED (sizeof(allowed) / sizeof(allowed[0]))

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -817,9 +818,26 @@ fail:
 	return -1;
 }
 
+const char *mode_json(const char *mode)
+{
+	static char name[16];
+
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(mode, ":"), mode);
+	return name;
+}
+
 void counting_start(struct pktcount_proc *p, const char *ns, const char *dev, const char *mode)
 {
-	const char *argv[] = { "-v", "-j", "-i", "0.2", "-m", mode, dev, NULL };
+	const char *attach = strchr(mode, ':');
+	char m[16];
+	const char *argv[] = { "-v", "-j", "-i", "0.2", "-m", m, dev, NULL, NULL, NULL };
+
+	snprintf(m, sizeof(m), "%s", mode_json(mode));
+	if (attach) {
+		argv[6] = "--tc-attach";
+		argv[7] = attach + 1;
+		argv[8] = dev;
+	}
 
 	cr_assert_eq(pktcount_start(p, ns, argv), 0);
 	cr_assert_eq(pktcount_wait_line(p, 5000), 0, "pktcount on %s/%s printed nothing", ns, dev);
@@ -850,6 +868,16 @@ struct pc_counter dir_sum(const struct pc_counter *c, enum pc_dir dir)
 	return s;
 }
 
+const char *tc_default_attach(void)
+{
+	struct utsname u;
+	unsigned int major = 0, minor = 0;
+
+	if (uname(&u) == 0)
+		sscanf(u.release, "%u.%u", &major, &minor);
+	return major > 6 || (major == 6 && minor >= 6) ? "tcx" : "clsact";
+}
+
 const char *unit_of(const char *mode)
 {
 	static int wire = -1;
@@ -862,7 +890,7 @@ const char *unit_of(const char *mode)
 		if (wire)
 			prog_unload(&l);
 	}
-	return !strcmp(mode, "ebpf") && wire ? "wire" : "skb";
+	return (!strcmp(mode, "ebpf") || !strncmp(mode, "tc", 2)) && wire ? "wire" : "skb";
 }
 
 void run_on_known(struct topo *t, struct pktcount_proc *p, const char *const argv[], struct known_traffic *known,

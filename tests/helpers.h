@@ -171,8 +171,15 @@ struct run_output {
 int parse_output(const char *out, const char *iface, struct run_output *r,
 		 char *err, size_t errlen);
 
-/* Start pktcount -v -j -i 0.2 -m mode on dev in ns and wait until it has attached (its first line). */
+/*
+ * Start pktcount -v -j -i 0.2 -m mode on dev in ns and wait until it has
+ * attached (its first line).  "tc:clsact" is tc mode with --tc-attach clsact.
+ */
 void counting_start(struct pktcount_proc *p, const char *ns, const char *dev, const char *mode);
+/* The mode as JSON names it: "tc" for "tc:clsact". */
+const char *mode_json(const char *mode);
+/* tc mode's default attachment on this kernel: "tcx" from 6.6, else "clsact". */
+const char *tc_default_attach(void);
 /* Stop it, check its output, and keep the -v lines in log (when not NULL). */
 void counting_finish(struct pktcount_proc *p, const char *dev, struct run_output *r, char *log, size_t size);
 /* The unit pktcount counts in, in mode, on this kernel (docs/counting.md, "The unit"). */

@@ -606,6 +606,7 @@ static void hosts_test(const char *mode)
 }
 
 Test(by, ebpf_counts_every_host_exactly, .fini = down, .timeout = 60) { hosts_test("ebpf"); }
+Test(by, tc_counts_every_host_exactly, .fini = down, .timeout = 60) { hosts_test("tc"); }
 Test(by, classic_counts_every_host_exactly, .fini = down, .timeout = 60) { hosts_test("classic"); }
 Test(by, pcap_counts_every_host_exactly, .fini = down, .timeout = 60) { hosts_test("pcap"); }
 

@@ -625,6 +625,8 @@ static void live_test(const char *mode, int dd, const char *by, const char *filt
 }
 
 Test(class, live_ebpf, .fini = down, .timeout = 120) { live_test("ebpf", 0, NULL, NULL); }
+Test(class, live_tc, .fini = down, .timeout = 120) { live_test("tc", 0, NULL, NULL); }
+Test(class, live_tc_by_flow_filter, .fini = down, .timeout = 120) { live_test("tc", 0, "flow", "udp or vlan"); }
 Test(class, live_classic, .fini = down, .timeout = 120) { live_test("classic", 0, NULL, NULL); }
 Test(class, live_pcap, .fini = down, .timeout = 120) { live_test("pcap", 0, NULL, NULL); }
 Test(class, live_ebpf_dd_files, .fini = down, .timeout = 120) { live_test("ebpf", 1, NULL, NULL); }

@@ -296,6 +296,11 @@ Test(follow, ebpf_burst, .fini = down, .timeout = 120)
 	churn_test(&(struct churn_case){ "ebpf", 0 });
 }
 
+Test(follow, tc_burst, .fini = down, .timeout = 120)
+{
+	churn_test(&(struct churn_case){ "tc", 0 });
+}
+
 Test(follow, classic_burst, .fini = down, .timeout = 120)
 {
 	churn_test(&(struct churn_case){ "classic", 0 });

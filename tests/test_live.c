@@ -162,6 +162,16 @@ Test(live, ebpf_crafted_frames, .fini = down, .timeout = 60)
 	frames_test("ebpf", NULL, "ebpf", "pc_eth_wire");
 }
 
+Test(live, tc_crafted_frames, .fini = down, .timeout = 60)
+{
+	frames_test("tc", NULL, "tc", tc_default_attach());
+}
+
+Test(live, tc_clsact_crafted_frames, .fini = down, .timeout = 60)
+{
+	frames_test("tc:clsact", NULL, "tc", "clsact");
+}
+
 Test(live, classic_crafted_frames, .fini = down, .timeout = 60)
 {
 	frames_test("classic", NULL, "classic", "TPACKET_V3 ring");
@@ -486,7 +496,7 @@ static void stack_test(const char *mode, const char *also)
 	cr_assert_eq(link_stats(topo.b, "vb", &lb1), 0);
 	counting_finish(&pa, "va", &ra, NULL, 0);
 	counting_finish(&pb, "vb", &rb, NULL, 0);
-	cr_expect_str_eq(ra.mode, mode);
+	cr_expect_str_eq(ra.mode, mode_json(mode));
 	if (also) {
 		counting_finish(&qa, "va", &sa, NULL, 0);
 		counting_finish(&qb, "vb", &sb, NULL, 0);
@@ -540,6 +550,17 @@ Test(live, classic_stack_traffic, .fini = down, .timeout = 90)
 Test(live, ebpf_and_classic_agree, .fini = down, .timeout = 90)
 {
 	stack_test("ebpf", "classic");
+}
+
+/* tc mode, tcx where the kernel has it, and through clsact: the socket's totals, key by key */
+Test(live, tc_and_ebpf_agree, .fini = down, .timeout = 90)
+{
+	stack_test("tc", "ebpf");
+}
+
+Test(live, tc_clsact_and_ebpf_agree, .fini = down, .timeout = 90)
+{
+	stack_test("tc:clsact", "ebpf");
 }
 
 Test(live, pcap_stack_traffic_agrees_with_ebpf, .fini = down, .timeout = 90)
@@ -669,6 +690,11 @@ static void follow_test(const char *mode)
 Test(live, ebpf_follows_a_deleted_interface, .fini = down, .timeout = 90)
 {
 	follow_test("ebpf");
+}
+
+Test(live, tc_follows_a_deleted_interface, .fini = down, .timeout = 90)
+{
+	follow_test("tc");
 }
 
 Test(live, classic_follows_a_deleted_interface, .fini = down, .timeout = 90)
