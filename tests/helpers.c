@@ -184,6 +184,28 @@ int sh(const char *fmt, ...)
 	return ret;
 }
 
+/* What a command line prints (malloc'd, the caller frees); fails the test unless it exits 0. */
+char *sh_out(const char *fmt, ...)
+{
+	char cmd[512], chunk[4096];
+	char *text = NULL;
+	size_t size = 0, n;
+	va_list ap;
+	FILE *p, *m;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	p = popen(cmd, "r");
+	m = open_memstream(&text, &size);
+	cr_assert(p && m, "popen %s", cmd);
+	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+		cr_assert_eq(fwrite(chunk, 1, n, m), n);
+	cr_assert_eq(pclose(p), 0, "exit status of %s", cmd);
+	cr_assert_eq(fclose(m), 0);
+	return text;
+}
+
 void sh_ok(const char *fmt, ...)
 {
 	char cmd[2048];

@@ -48,6 +48,8 @@ int by_entries_take(const struct loaded *l, struct pc_counter *rx, struct pc_bke
 int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Like sh(), failing the test with the command line when it exits non-zero. */
 void sh_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* What a command line prints (malloc'd, the caller frees); fails the test unless it exits 0. */
+char *sh_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Fail the test unless promtool is installed. */
 void need_promtool(void);

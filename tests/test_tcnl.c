@@ -61,29 +61,6 @@ static int load_sched_cls(void)
 	return fd;
 }
 
-/* What a command line prints (malloc'd, the caller frees); fails the test unless it exits 0. */
-static char *out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *out(const char *fmt, ...)
-{
-	char cmd[512], chunk[4096];
-	char *text = NULL;
-	size_t size = 0, n;
-	va_list ap;
-	FILE *p, *m;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	p = popen(cmd, "r");
-	m = open_memstream(&text, &size);
-	cr_assert(p && m, "popen %s", cmd);
-	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
-		cr_assert_eq(fwrite(chunk, 1, n, m), n);
-	cr_assert_eq(pclose(p), 0, "exit status of %s", cmd);
-	cr_assert_eq(fclose(m), 0);
-	return text;
-}
-
 static void has(const char *text, const char *what, const char *where)
 {
 	cr_assert_not_null(strstr(text, what), "%s lacks \"%s\":\n%s", where, what, text);
@@ -153,7 +130,7 @@ Test(tcnl, clsact_and_filters_round_trip, .fini = down, .timeout = 60)
 
 	cr_assert_eq(pc_tc_clsact_ensure(ifindex), 1);
 	cr_assert_eq(pc_tc_clsact_ensure(ifindex), 0);
-	text = out("tc qdisc show dev va");
+	text = sh_out("tc qdisc show dev va");
 	has(text, "qdisc clsact ffff: parent ffff:fff1", "tc qdisc show");
 	free(text);
 	cr_assert_eq(pc_tc_filters_count(ifindex), 0);
@@ -163,14 +140,14 @@ Test(tcnl, clsact_and_filters_round_trip, .fini = down, .timeout = 60)
 	cr_assert(fin.ifindex == ifindex && fin.egress == 0 && fin.prio == 1 && fin.handle == 1);
 	cr_assert(feg.ifindex == ifindex && feg.egress == 1 && feg.prio == 0xffff && feg.handle == 1);
 
-	text = out("tc filter show dev va ingress");
+	text = sh_out("tc filter show dev va ingress");
 	has(text, "pref 1 bpf chain 0 handle 0x1 pktcount_in direct-action", "tc filter show ingress");
 	cr_assert_null(strstr(text, "pktcount_eg"), "egress's filter on ingress:\n%s", text);
 	s = filters_of(ifindex, 0);
 	cr_assert_eq(s.n, 1);
 	check_ours(&s.v[0], &fin, "pktcount_in", text);
 	free(text);
-	text = out("tc filter show dev va egress");
+	text = sh_out("tc filter show dev va egress");
 	has(text, "pref 65535 bpf chain 0 handle 0x1 pktcount_eg direct-action", "tc filter show egress");
 	s = filters_of(ifindex, 1);
 	cr_assert_eq(s.n, 1);
@@ -180,7 +157,7 @@ Test(tcnl, clsact_and_filters_round_trip, .fini = down, .timeout = 60)
 
 	cr_assert_eq(pc_tc_filter_del(&fin), 0);
 	cr_assert_eq(pc_tc_filter_del(&fin), -ENOENT);
-	text = out("tc filter show dev va ingress");
+	text = sh_out("tc filter show dev va ingress");
 	cr_assert_str_empty(text, "ingress after the delete:\n%s", text);
 	free(text);
 	cr_assert_eq(pc_tc_filters_count(ifindex), 1);
@@ -188,7 +165,7 @@ Test(tcnl, clsact_and_filters_round_trip, .fini = down, .timeout = 60)
 	cr_assert_eq(pc_tc_filters_count(ifindex), 0);
 
 	cr_assert_eq(pc_tc_clsact_del(ifindex), 0);
-	text = out("tc qdisc show dev va");
+	text = sh_out("tc qdisc show dev va");
 	cr_assert_null(strstr(text, "clsact"), "clsact left:\n%s", text);
 	free(text);
 	cr_assert_eq(pc_tc_clsact_del(ifindex), -ENOENT);
@@ -239,8 +216,8 @@ Test(tcnl, another_tools_filters_kept, .fini = down, .timeout = 60)
 	      "tc filter add dev va ingress prio 3 protocol all " OTHER_U32 " && "
 	      "tc filter add dev va egress prio 65535 protocol all " OTHER_BPF " && "
 	      "tc filter add dev va egress prio 65533 protocol ip " OTHER_U32);
-	in0 = out("tc filter show dev va ingress");
-	eg0 = out("tc filter show dev va egress");
+	in0 = sh_out("tc filter show dev va ingress");
+	eg0 = sh_out("tc filter show dev va egress");
 	/* the other bpf filters (handle 1) and u32's table and key: 2 + 2 a side */
 	cr_assert_eq(pc_tc_filters_count(ifindex), 6);
 
@@ -265,18 +242,18 @@ Test(tcnl, another_tools_filters_kept, .fini = down, .timeout = 60)
 	cr_assert(s.v[3].prio == 65535 && !s.v[3].direct_action, "the other bpf last");
 	cr_assert_eq(pc_tc_filters_each(ifindex, 1, stop_at_first, NULL), 7);
 
-	text = out("tc filter show dev va ingress");
+	text = sh_out("tc filter show dev va ingress");
 	has(text, "pref 2 bpf chain 0 handle 0x1 pktcount_in direct-action", "tc filter show ingress");
 	free(text);
 
 	cr_assert_eq(pc_tc_filter_del(&fin), 0);
 	cr_assert_eq(pc_tc_filter_del(&feg), 0);
-	in1 = out("tc filter show dev va ingress");
-	eg1 = out("tc filter show dev va egress");
+	in1 = sh_out("tc filter show dev va ingress");
+	eg1 = sh_out("tc filter show dev va egress");
 	cr_assert_str_eq(in1, in0, "ingress changed:\n%s\nwas:\n%s", in1, in0);
 	cr_assert_str_eq(eg1, eg0, "egress changed:\n%s\nwas:\n%s", eg1, eg0);
 	cr_assert_eq(pc_tc_filters_count(ifindex), 6);
-	text = out("tc qdisc show dev va");
+	text = sh_out("tc qdisc show dev va");
 	has(text, "qdisc clsact ffff:", "tc qdisc show");
 	free(text);
 	free(in0);
@@ -302,7 +279,7 @@ Test(tcnl, ingress_qdisc_refused, .fini = down, .timeout = 60)
 	ifindex = up_in_a();
 	prog = load_sched_cls();
 	sh_ok("tc qdisc add dev va ingress && tc filter add dev va ingress prio 1 protocol all " OTHER_BPF);
-	before = out("tc qdisc show dev va; tc filter show dev va ingress");
+	before = sh_out("tc qdisc show dev va; tc filter show dev va ingress");
 	theirs = (struct pc_tc_filter){ ifindex, 1, 1, 1 };
 
 	cr_assert_eq(pc_tc_clsact_ensure(ifindex), -EBUSY);
@@ -312,7 +289,7 @@ Test(tcnl, ingress_qdisc_refused, .fini = down, .timeout = 60)
 	cr_assert_eq(pc_tc_filter_add(ifindex, 1, prog, "pktcount_eg", &f), -EBUSY);
 	cr_assert_eq(pc_tc_filter_del(&theirs), -ENOENT);
 	cr_assert_eq(pc_tc_clsact_del(ifindex), -EBUSY);
-	after = out("tc qdisc show dev va; tc filter show dev va ingress");
+	after = sh_out("tc qdisc show dev va; tc filter show dev va ingress");
 	cr_assert_str_eq(after, before, "changed:\n%s\nwas:\n%s", after, before);
 	free(before);
 	free(after);

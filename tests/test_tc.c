@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tc mode's place on the system, in namespaces the tests make: another
+ * tool's clsact filter keeps working and stays as it was; nothing of
+ * pktcount's is left after it exits; --persist counts with no process and
+ * the next pktcount reads exactly the traffic sent since; --remove leaves
+ * nothing; pinned state of another layout, of a deleted interface, left by
+ * a crash, or with no bpffs mounted, each answered with one line.  tc
+ * mode's counts themselves are tests/test_live.c's (tc_*), key by key
+ * against the socket's.  `tc` and `bpftool` are the judges of what is
+ * attached.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bpf.h"
+#include "helpers.h"
+#include "tc.h"
+
+static struct topo topo;
+
+static void down(void)
+{
+	topo_down(&topo);
+}
+
+#define UDP_N 7
+#define ARP_N 5
+/* another tool's filter: classic bytecode that drops ARP (TC_ACT_SHOT) and passes the rest on (-1) */
+#define DROP_ARP "bpf da bytecode '4,40 0 0 12,21 0 1 2054,6 0 0 2,6 0 0 4294967295'"
+
+static const unsigned int udp_rx = PC_SLOT_IPV4 + 17;
+static const unsigned int arp_rx = PC_SLOT_L3(PC_L3_ARP);
+
+/* pktcount with argv in t->b, run to its end; its exit status, what it printed in p. */
+static int run(struct pktcount_proc *p, const char *const argv[])
+{
+	cr_assert_eq(pktcount_start(p, topo.b, argv), 0);
+	return pktcount_finish(p, 0, 20000);
+}
+
+static void run_ok(const char *const argv[], struct run_output *r)
+{
+	struct pktcount_proc p;
+	char err[256];
+
+	cr_assert_eq(run(&p, argv), 0, "%s exit %d: %s", argv[0], p.status, p.err ? p.err : "");
+	if (r)
+		cr_assert_eq(parse_output(p.out, "vb", r, err, sizeof(err)), 0, "%s", err);
+	free(p.out);
+	free(p.err);
+}
+
+/* pktcount with argv exits code and says want on stderr, in one line */
+static void refused(const char *const argv[], int code, const char *want)
+{
+	struct pktcount_proc p;
+
+	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
+	pktcount_finish(&p, 0, 20000);
+	cr_expect_eq(p.status, code, "%s: exit %d, not %d: %s", argv[0], p.status, code, p.err ? p.err : "");
+	cr_expect(p.err && strstr(p.err, want), "stderr lacks \"%s\": %s", want, p.err ? p.err : "");
+	free(p.out);
+	free(p.err);
+}
+
+static void send_known(void)
+{
+	struct known_traffic known = { "va", UDP_N, ARP_N, 0 };
+
+	cr_assert_eq(in_netns(topo.a, send_known_traffic, &known), 0);
+	topo_wait_quiet(&topo, 300, 5000);
+}
+
+/* vb's pin directory (src/tc.h): under the inode of t->b's namespace */
+static void pin_dir(char *dir, size_t size)
+{
+	struct stat st;
+	char ns[96];
+
+	snprintf(ns, sizeof(ns), "/run/netns/%s", topo.b);
+	cr_assert_eq(stat(ns, &st), 0);
+	snprintf(dir, size, PC_PIN_ROOT "/net%llu/vb", (unsigned long long)st.st_ino);
+}
+
+static int exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/* Nothing of pktcount's on vb: no filter or tcx program of its name, and the qdisc only if it was there */
+static void nothing_attached(int clsact_wanted)
+{
+	char *tc_in = sh_out("ip netns exec %s tc filter show dev vb ingress", topo.b);
+	char *tc_out = sh_out("ip netns exec %s tc filter show dev vb egress", topo.b);
+	char *qdisc = sh_out("ip netns exec %s tc qdisc show dev vb", topo.b);
+	char *net = sh_out("ip netns exec %s bpftool net show dev vb", topo.b);
+
+	cr_expect(!strstr(tc_in, "pktcount") && !strstr(tc_out, "pktcount"), "a filter left:\n%s%s", tc_in, tc_out);
+	cr_expect(!strstr(net, "tci_") && !strstr(net, "tce_"), "a tcx program left:\n%s", net);
+	cr_expect_eq(strstr(qdisc, "clsact") != NULL, clsact_wanted, "clsact qdisc %s:\n%s",
+		     clsact_wanted ? "gone" : "left", qdisc);
+	free(tc_in);
+	free(tc_out);
+	free(qdisc);
+	free(net);
+}
+
+/*
+ * Another tool's clsact with a filter dropping ARP on vb's ingress: with
+ * pktcount in tc mode it still drops every ARP frame (the qdisc's drop
+ * count), its filters read the same after pktcount exits, and the qdisc
+ * stays.  pktcount counts the ARP frames through tcx, which runs before
+ * clsact; through clsact its filter comes after the other's priority 1.
+ */
+static void other_tool_test(const char *attach)
+{
+	const char *argv[] = { "-j", "-i", "0.2", "-m", "tc", "--tc-attach", attach, "vb", NULL };
+	struct pktcount_proc p;
+	struct run_output r;
+	char *in0, *out0, *in1, *out1, *stats, err[256], dropped[40];
+	int tcx = !strcmp(attach, "tcx");
+
+	NEED_ROOT("network namespaces");
+	if (tcx && strcmp(tc_default_attach(), "tcx"))
+		cr_skip_test("tcx links need 6.6+");
+	topo_up(&topo, 0, 0);
+	topo_wait_quiet(&topo, 300, 5000);
+	sh_ok("ip netns exec %s tc qdisc add dev vb clsact", topo.b);
+	sh_ok("ip netns exec %s tc filter add dev vb ingress prio 1 protocol all " DROP_ARP, topo.b);
+	in0 = sh_out("ip netns exec %s tc filter show dev vb ingress", topo.b);
+	out0 = sh_out("ip netns exec %s tc filter show dev vb egress", topo.b);
+
+	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
+	cr_assert_eq(pktcount_wait_line(&p, 5000), 0, "pktcount printed nothing");
+	send_known();
+	cr_assert_eq(pktcount_finish(&p, SIGTERM, 5000), 0, "exit %d: %s", p.status, p.err ? p.err : "");
+	cr_assert_eq(parse_output(p.out, "vb", &r, err, sizeof(err)), 0, "%s", err);
+
+	stats = sh_out("ip netns exec %s tc -s qdisc show dev vb", topo.b);
+	snprintf(dropped, sizeof(dropped), "dropped %d,", ARP_N);
+	cr_expect(strstr(stats, dropped) != NULL, "the other filter did not drop the %d ARP frames:\n%s", ARP_N, stats);
+	cr_expect_eq(r.totals[udp_rx].packets, UDP_N);
+	cr_expect_eq(r.totals[udp_rx].bytes, UDP_N * 60);
+	cr_expect_eq(r.totals[arp_rx].packets, tcx ? ARP_N : 0, "%s: ARP frames counted", attach);
+	in1 = sh_out("ip netns exec %s tc filter show dev vb ingress", topo.b);
+	out1 = sh_out("ip netns exec %s tc filter show dev vb egress", topo.b);
+	cr_expect_str_eq(in1, in0, "ingress filters changed");
+	cr_expect_str_eq(out1, out0, "egress filters changed");
+	nothing_attached(1);
+	free(p.out);
+	free(p.err);
+	free(in0);
+	free(out0);
+	free(in1);
+	free(out1);
+	free(stats);
+}
+
+Test(tc, other_tools_clsact_filter_kept_tcx, .fini = down, .timeout = 60) { other_tool_test("tcx"); }
+Test(tc, other_tools_clsact_filter_kept_clsact, .fini = down, .timeout = 60) { other_tool_test("clsact"); }
+
+/* A run that made the clsact qdisc takes it away again; a tcx run leaves no link. */
+static void leaves_nothing(const char *attach)
+{
+	const char *argv[] = { "-j", "-c", "2", "-i", "0.2", "-m", "tc", "--tc-attach", attach, "vb", NULL };
+
+	NEED_ROOT("network namespaces");
+	if (!strcmp(attach, "tcx") && strcmp(tc_default_attach(), "tcx"))
+		cr_skip_test("tcx links need 6.6+");
+	topo_up(&topo, 0, 0);
+	run_ok(argv, NULL);
+	nothing_attached(0);
+}
+
+Test(tc, leaves_nothing_behind_tcx, .fini = down, .timeout = 60) { leaves_nothing("tcx"); }
+Test(tc, leaves_nothing_behind_clsact, .fini = down, .timeout = 60) { leaves_nothing("clsact"); }
+
+/*
+ * --persist, the process gone, traffic sent: a new pktcount reads exactly
+ * it from the pinned counters (twice: reading takes nothing away); then
+ * --remove leaves nothing attached or pinned, and the next pktcount
+ * attaches a socket again.
+ */
+static void persist_test(const char *attach)
+{
+	const char *persist[] = { "--persist", "--tc-attach", attach, "vb", NULL };
+	const char *read[] = { "-j", "-c", "1", "-i", "0.1", "vb", NULL };
+	const char *rm[] = { "--remove", "vb", NULL };
+	struct pktcount_proc p;
+	struct run_output r;
+	char dir[160], path[200];
+	int i;
+
+	NEED_ROOT("network namespaces");
+	if (!strcmp(attach, "tcx") && strcmp(tc_default_attach(), "tcx"))
+		cr_skip_test("tcx links need 6.6+");
+	topo_up(&topo, 0, 0);
+	topo_wait_quiet(&topo, 300, 5000);
+	pin_dir(dir, sizeof(dir));
+	cr_assert_eq(run(&p, persist), 0, "--persist exit %d: %s", p.status, p.err ? p.err : "");
+	cr_expect(strstr(p.out, dir) != NULL, "--persist does not say where: %s", p.out);
+	free(p.out);
+	free(p.err);
+	snprintf(path, sizeof(path), "%s/meta", dir);
+	cr_assert(exists(path), "%s missing", path);
+
+	send_known();
+	for (i = 0; i < 2; i++) {
+		run_ok(read, &r);
+		cr_expect_str_eq(r.mode, "tc");
+		cr_expect_eq(r.totals[udp_rx].packets, UDP_N, "read %d: %llu UDP", i,
+			     (unsigned long long)r.totals[udp_rx].packets);
+		cr_expect_eq(r.totals[udp_rx].bytes, UDP_N * 60);
+		cr_expect_eq(r.totals[arp_rx].packets, ARP_N);
+		cr_expect_eq(r.totals[arp_rx].bytes, ARP_N * 42);
+		cr_expect_eq(dir_sum(r.totals, PC_DIR_RX).packets, UDP_N + ARP_N, "nothing else arrived");
+		cr_expect_eq(dir_sum(r.totals, PC_DIR_TX).packets, 0);
+	}
+
+	run_ok(rm, NULL);
+	cr_expect(!exists(dir), "%s left", dir);
+	nothing_attached(0);
+	run_ok(read, &r);
+	cr_expect_str_eq(r.mode, "ebpf", "after --remove a socket counts again");
+}
+
+Test(tc, persist_read_remove_tcx, .fini = down, .timeout = 90) { persist_test("tcx"); }
+Test(tc, persist_read_remove_clsact, .fini = down, .timeout = 90) { persist_test("clsact"); }
+
+static void persisted(void)
+{
+	const char *persist[] = { "--persist", "vb", NULL };
+
+	NEED_ROOT("network namespaces");
+	topo_up(&topo, 0, 0);
+	run_ok(persist, NULL);
+}
+
+/* Another layout: the reader says so, reads nothing, and --remove still clears it. */
+Test(tc, pinned_layout_not_understood, .fini = down, .timeout = 60)
+{
+	const char *read[] = { "-j", "-c", "1", "vb", NULL };
+	const char *rm[] = { "--remove", "vb", NULL };
+	static uint8_t val[PC_PIN_META_SIZE];
+	struct pc_pin_meta *m = (struct pc_pin_meta *)val;
+	char dir[160], path[200];
+	uint32_t key = 0;
+	int fd;
+
+	persisted();
+	pin_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/meta", dir);
+	fd = pc_bpf_obj_get(path);
+	cr_assert_geq(fd, 0, "%s: %s", path, strerror(errno));
+	cr_assert_eq(pc_bpf_map_lookup(fd, &key, val), 0);
+	m->layout = PC_PIN_LAYOUT + 98;
+	cr_assert_eq(pc_bpf_map_update(fd, &key, val, 0), 0);
+	close(fd);
+	refused(read, PC_EXIT_UNSUPPORTED, "pinned layout 99");
+	run_ok(rm, NULL);
+	cr_expect(!exists(dir));
+}
+
+/* The interface deleted and made again while pinned: nothing counts the new one; --remove clears it. */
+Test(tc, pinned_interface_deleted, .fini = down, .timeout = 60)
+{
+	const char *read[] = { "-j", "-c", "1", "vb", NULL };
+	const char *rm[] = { "--remove", "vb", NULL };
+	char dir[160];
+
+	persisted();
+	topo_unlink(&topo);
+	topo_relink(&topo);
+	refused(read, PC_EXIT_NOIFACE, "deleted since");
+	run_ok(rm, NULL);
+	pin_dir(dir, sizeof(dir));
+	cr_expect(!exists(dir));
+}
+
+/* A directory without its description (a --persist killed half way): said, and --remove clears it. */
+Test(tc, pin_directory_left_by_a_crash, .fini = down, .timeout = 60)
+{
+	const char *read[] = { "-j", "-c", "1", "vb", NULL };
+	const char *rm[] = { "--remove", "vb", NULL };
+	const char *persist[] = { "--persist", "vb", NULL };
+	char dir[160];
+
+	NEED_ROOT("network namespaces");
+	topo_up(&topo, 0, 0);
+	pin_dir(dir, sizeof(dir));
+	sh_ok("mount | grep -q ' %s type bpf' || mount -t bpf bpf %s", PC_PIN_FS, PC_PIN_FS);
+	sh_ok("mkdir -p %s", dir);
+	refused(read, PC_EXIT_FAIL, "no complete pinned state");
+	refused(persist, PC_EXIT_USAGE, "pinned already");
+	run_ok(rm, NULL);
+	cr_expect(!exists(dir));
+	refused(rm, PC_EXIT_NOIFACE, "nothing is pinned");
+}
+
+/*
+ * No bpffs: in a mount namespace of its own with /sys/fs/bpf unmounted,
+ * --remove says nothing is pinned; --persist mounts one and says so.
+ */
+static int without_bpffs(void *arg)
+{
+	const char *b = arg;
+	char cmd[600];
+	struct statfs sf;
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return 20;
+	while (statfs(PC_PIN_FS, &sf) == 0 && (unsigned long)sf.f_type == 0xcafe4a11)
+		if (umount2(PC_PIN_FS, MNT_DETACH) < 0)
+			return 21;
+	snprintf(cmd, sizeof(cmd), "out=$('%s' --netns %s --remove vb 2>&1); r=$?; "
+		 "echo \"$out\" | grep -q 'bpffs is not mounted' && test $r = 3", pktcount_path(), b);
+	if (system(cmd) != 0)
+		return 22;
+	snprintf(cmd, sizeof(cmd), "'%s' --netns %s --persist vb 2>&1 | grep -q 'mounted bpffs'", pktcount_path(), b);
+	if (system(cmd) != 0)
+		return 23;
+	snprintf(cmd, sizeof(cmd), "'%s' --netns %s --remove vb >/dev/null", pktcount_path(), b);
+	return system(cmd) != 0 ? 24 : 0;
+}
+
+Test(tc, bpffs_not_mounted, .fini = down, .timeout = 60)
+{
+	pid_t pid;
+	int st;
+
+	NEED_ROOT("network namespaces and mounts");
+	topo_up(&topo, 0, 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0)
+		_exit(without_bpffs(topo.b));
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "step %d failed", WEXITSTATUS(st));
+	nothing_attached(0);
+}
