@@ -35,11 +35,19 @@ static int by_maps_create(struct loaded *l)
 
 int prog_load_with_map(enum pc_prog_id id, struct loaded *l, char *err, size_t errlen)
 {
+	return prog_load_at(id, PC_AT_SOCKET, l, err, errlen);
+}
+
+int prog_load_at(enum pc_prog_id id, enum pc_attach at, struct loaded *l, char *err, size_t errlen)
+{
 	struct bpf_insn insns[PC_PROG_MAX_INSNS];
 	int by = pc_progs[id].nmaps == PC_BY_NMAPS, fds[PC_BY_NMAPS];
+	struct pc_placed placed;
 	char *log = NULL;
 	int n, e;
 
+	if (pc_prog_place(&pc_progs[id], at, &placed) < 0)
+		placed.prog = pc_progs[id];	/* not a counting variant: as it is */
 	memset(l, 0, sizeof(*l));
 	l->map_fd = l->prog_fd = l->by_fds[0] = l->by_fds[1] = l->by_fds[2] = -1;
 	l->percpu = pc_progs[id].percpu;
@@ -56,17 +64,17 @@ int prog_load_with_map(enum pc_prog_id id, struct loaded *l, char *err, size_t e
 	}
 	fds[0] = l->map_fd;
 	memcpy(fds + 1, l->by_fds, sizeof(l->by_fds));
-	n = pc_asm_link(&pc_progs[id], fds, pc_progs[id].nmaps, insns, PC_PROG_MAX_INSNS, err, errlen);
+	n = pc_asm_link(&placed.prog, fds, pc_progs[id].nmaps, insns, PC_PROG_MAX_INSNS, err, errlen);
 	if (n < 0) {
 		prog_unload(l);
 		return -EINVAL;
 	}
 	l->ninsns = n;
-	l->prog_fd = pc_bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, insns, (size_t)n,
-				      pc_progs[id].name, &log);
+	l->prog_fd = pc_bpf_prog_load(at == PC_AT_SOCKET ? BPF_PROG_TYPE_SOCKET_FILTER : BPF_PROG_TYPE_SCHED_CLS,
+				      insns, (size_t)n, placed.prog.name, &log);
 	if (l->prog_fd < 0) {
 		e = errno;
-		snprintf(err, errlen, "load %s: %s\n%.3000s", pc_progs[id].name, strerror(e),
+		snprintf(err, errlen, "load %s: %s\n%.3000s", placed.prog.name, strerror(e),
 			 log ? log : "");
 		free(log);
 		prog_unload(l);

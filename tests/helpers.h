@@ -26,6 +26,8 @@ struct loaded {
 
 /* 0, or -errno with a message in err */
 int prog_load_with_map(enum pc_prog_id id, struct loaded *l, char *err, size_t errlen);
+/* The same, placed at at (pc_prog_place()): at tc, a SCHED_CLS program */
+int prog_load_at(enum pc_prog_id id, enum pc_attach at, struct loaded *l, char *err, size_t errlen);
 void prog_unload(struct loaded *l);
 /* every key's counts, summed over CPUs */
 int map_snapshot(const struct loaded *l, struct pc_counter *out);

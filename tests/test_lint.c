@@ -31,6 +31,34 @@ Test(lint, every_program_is_clean_for_its_oldest_kernel)
 }
 
 /*
+ * Every counting variant at tc, both hooks: clean for its oldest kernel,
+ * which is clsact's (4.5) or the variant's own if later.  The lint holds
+ * them to what a socket filter may use, which a tc program may too.
+ */
+Test(lint, every_tc_placement_is_clean_for_its_oldest_kernel)
+{
+	struct bpf_insn insns[PC_PROG_MAX_INSNS];
+	struct pc_placed p;
+	char err[256];
+	int id, at, n, placed = 0;
+
+	for (id = 0; id < PC_PROG_COUNT; id++)
+		for (at = PC_AT_TC_INGRESS; at <= PC_AT_TC_EGRESS; at++) {
+			if (pc_prog_place(&pc_progs[id], (enum pc_attach)at, &p) < 0)
+				continue;
+			placed++;
+			n = pc_asm_link(&p.prog, (const int[]){ 3, 4, 5, 6 }, 4, insns, PC_PROG_MAX_INSNS, err,
+					sizeof(err));
+			cr_assert_gt(n, 0, "%s: link: %s", p.prog.name, err);
+			cr_expect_eq(p.prog.since, pc_progs[id].since > PC_TC_SINCE ? pc_progs[id].since : PC_TC_SINCE);
+			cr_expect_eq(pc_lint(insns, (size_t)n, p.prog.since, err, sizeof(err)), 0, "%s: %s", p.prog.name,
+				     err);
+			cr_expect_eq(insns[n - 2].imm, -1, "%s: returns TC_ACT_UNSPEC", p.prog.name);
+		}
+	cr_expect_eq(placed, 2 * 12, "every counting variant, both hooks");
+}
+
+/*
  * Each of ids is held to kernel since by the lint: clean there, refused one
  * kernel older (older) with a message that has expect in it.
  */

@@ -16,6 +16,14 @@
  * as not run.  The IP code they would reach is the same fragment the
  * Ethernet program runs, where every cut is tested.
  *
+ * At tc (SCHED_CLS) the kernel's test run hands the program the whole
+ * input from its Ethernet header on, as tc does (is_l2 in
+ * bpf_prog_test_run_skb()): each Ethernet frame goes in as it is, its key
+ * on the hook's side (egress: tx), and the program must return
+ * TC_ACT_UNSPEC.  Frames shorter than an Ethernet header, or too short for
+ * the IP header their ethertype announces, the test run refuses: counted
+ * as not run.
+ *
  * Each run also checks the new-key counter (PC_MAP0_NEWKEYS): one more
  * exactly when the frame's key had counted nothing before.  The test runs
  * on one CPU (pinned), so "nothing on this CPU" is "nothing at all".
@@ -31,7 +39,22 @@
 #include "frames.h"
 #include "helpers.h"
 
-static void run_table(enum pc_prog_id id, enum pc_link link)
+/* The bytes the test run takes for frame c: behind a dummy header for a socket filter, as they are at tc. */
+static size_t test_input(const struct frame_case *c, enum pc_link link, enum pc_attach at, uint8_t *in)
+{
+	if (at != PC_AT_SOCKET) {
+		memcpy(in, c->data, c->len);
+		return c->len;
+	}
+	/* dummy header: zero destination MAC reads as PACKET_HOST on lo */
+	memset(in, 0, 12);
+	in[12] = (uint8_t)((link == PC_LINK_RAW ? c->protocol : 0x88b5) >> 8);
+	in[13] = (uint8_t)(link == PC_LINK_RAW ? c->protocol : 0x88b5);
+	memcpy(in + 14, c->data, c->len);
+	return 14 + c->len;
+}
+
+static void run_table_at(enum pc_prog_id id, enum pc_link link, enum pc_attach at)
 {
 	static struct pc_counter before[PC_NKEYS], after[PC_NKEYS];
 	struct frame_case *cases;
@@ -44,14 +67,14 @@ static void run_table(enum pc_prog_id id, enum pc_link link)
 
 	NEED_ROOT("BPF_PROG_TEST_RUN");
 	pin_to_this_cpu();
-	cr_assert_eq(prog_load_with_map(id, &l, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(prog_load_at(id, at, &l, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(map_snapshot(&l, before), 0);
 	cr_assert_eq(was = map_newkeys(&l), 0);
 
 	for (i = 0; i < n; i++) {
 		const struct frame_case *c = &cases[i];
 		uint32_t retval = 1;
-		unsigned int k, changed = 0;
+		unsigned int k, changed = 0, key = c->key + (at == PC_AT_TC_EGRESS ? PC_NSLOTS : 0);
 		char want[48], got[48];
 
 		if (c->link != link)
@@ -61,13 +84,11 @@ static void run_table(enum pc_prog_id id, enum pc_link link)
 			not_run++;
 			continue;
 		}
-		/* dummy header: zero destination MAC reads as PACKET_HOST on lo */
-		memset(in, 0, 12);
-		in[12] = (uint8_t)((link == PC_LINK_RAW ? c->protocol : 0x88b5) >> 8);
-		in[13] = (uint8_t)(link == PC_LINK_RAW ? c->protocol : 0x88b5);
-		memcpy(in + 14, c->data, c->len);
-		cr_assert_eq(pc_bpf_prog_test_run(l.prog_fd, in, 14 + c->len, NULL, &retval), 0,
-			     "%s: test run: %s", c->name, strerror(errno));
+		if (pc_bpf_prog_test_run(l.prog_fd, in, (uint32_t)test_input(c, link, at, in), NULL, &retval) < 0) {
+			cr_assert(at != PC_AT_SOCKET && errno == EINVAL, "%s: test run: %s", c->name, strerror(errno));
+			not_run++;
+			continue;
+		}
 		cr_assert_eq(map_snapshot(&l, after), 0);
 		ran++;
 
@@ -78,28 +99,29 @@ static void run_table(enum pc_prog_id id, enum pc_link link)
 			if (!db && !dp)
 				continue;
 			changed++;
-			if (k != c->key || dp != 1 || db != c->bytes) {
+			if (k != key || dp != 1 || db != c->bytes) {
 				cr_log_error("%s (%u bytes): counted %s +%llu bytes +%llu packets, want %s +%llu bytes +1",
 					     c->name, c->len, frames_key_str(k, got, sizeof(got)),
 					     (unsigned long long)db, (unsigned long long)dp,
-					     frames_key_str(c->key, want, sizeof(want)),
+					     frames_key_str(key, want, sizeof(want)),
 					     (unsigned long long)c->bytes);
 				failed++;
 			}
 		}
 		if (changed == 0) {
 			cr_log_error("%s (%u bytes): not counted at all, want %s", c->name, c->len,
-				     frames_key_str(c->key, want, sizeof(want)));
+				     frames_key_str(key, want, sizeof(want)));
 			failed++;
 		}
-		if (retval != 0) {
-			cr_log_error("%s: returned %u, want 0 (nothing queued)", c->name, retval);
+		if (retval != (at == PC_AT_SOCKET ? 0 : (uint32_t)-1)) {
+			cr_log_error("%s: returned %u, want %s", c->name, retval,
+				     at == PC_AT_SOCKET ? "0 (nothing queued)" : "TC_ACT_UNSPEC (the next filter)");
 			failed++;
 		}
 		newkeys = map_newkeys(&l);
-		if (newkeys != was + (before[c->key].packets == 0)) {
+		if (newkeys != was + (before[key].packets == 0)) {
 			cr_log_error("%s: new-key counter %lld -> %lld, the key had %llu packets before", c->name,
-				     (long long)was, (long long)newkeys, (unsigned long long)before[c->key].packets);
+				     (long long)was, (long long)newkeys, (unsigned long long)before[key].packets);
 			failed++;
 		}
 		was = newkeys;
@@ -107,10 +129,15 @@ static void run_table(enum pc_prog_id id, enum pc_link link)
 	}
 	prog_unload(&l);
 	free(cases);
-	cr_log_info("%s: %zu frames run, %zu wrong, %zu short raw IP frames the test run refuses",
-		    pc_progs[id].name, ran, failed, not_run);
+	cr_log_info("%s at %d: %zu frames run, %zu wrong, %zu short frames the test run refuses",
+		    pc_progs[id].name, (int)at, ran, failed, not_run);
 	cr_assert_gt(ran, 100, "the table ran only %zu frames", ran);
 	cr_assert_eq(failed, 0, "%zu of %zu frames counted wrong (see above)", failed, ran);
+}
+
+static void run_table(enum pc_prog_id id, enum pc_link link)
+{
+	run_table_at(id, link, PC_AT_SOCKET);
 }
 
 Test(prog, eth_percpu) { run_table(PC_PROG_ETH_PERCPU, PC_LINK_ETH); }
@@ -122,6 +149,25 @@ Test(prog, eth_wire) { run_table(PC_PROG_ETH_WIRE, PC_LINK_ETH); }
 Test(prog, raw_wire) { run_table(PC_PROG_RAW_WIRE, PC_LINK_RAW); }
 
 /* The frame fills the counter once more under the same key: counts add up. */
+/* At tc, both hooks: the socket's keys, the hook's direction, TC_ACT_UNSPEC out */
+Test(prog, tc_eth_xadd)
+{
+	run_table_at(PC_PROG_ETH_XADD, PC_LINK_ETH, PC_AT_TC_INGRESS);
+	run_table_at(PC_PROG_ETH_XADD, PC_LINK_ETH, PC_AT_TC_EGRESS);
+}
+
+Test(prog, tc_eth_percpu)
+{
+	run_table_at(PC_PROG_ETH_PERCPU, PC_LINK_ETH, PC_AT_TC_INGRESS);
+	run_table_at(PC_PROG_ETH_PERCPU, PC_LINK_ETH, PC_AT_TC_EGRESS);
+}
+
+Test(prog, tc_eth_wire)
+{
+	run_table_at(PC_PROG_ETH_WIRE, PC_LINK_ETH, PC_AT_TC_INGRESS);
+	run_table_at(PC_PROG_ETH_WIRE, PC_LINK_ETH, PC_AT_TC_EGRESS);
+}
+
 Test(prog, counts_accumulate)
 {
 	static struct pc_counter snap[PC_NKEYS];
