@@ -62,7 +62,7 @@ endif
 	deps-vm vm-test vm-kernel
 
 all: pktcount
-	@echo "  pktcount: modes ebpf classic$(if $(PCAP_SRCS), pcap, (no pcap: libpcap not found))"
+	@echo "  pktcount: modes ebpf classic tc$(if $(PCAP_SRCS), pcap, (no pcap: libpcap not found))"
 
 pktcount: $(OBJS)
 	@echo "  LD      $@"
@@ -88,7 +88,7 @@ STATIC_BIN := pktcount-static-$(firstword $(subst -, ,$(CROSS)))
 endif
 static: $(STATIC_BIN)
 $(STATIC_BIN): $(STATIC_SRCS) $(wildcard include/*.h src/*.h)
-	@echo "  STATIC  $@ ($(notdir $(STATIC_CC)); modes ebpf classic)"
+	@echo "  STATIC  $@ ($(notdir $(STATIC_CC)); modes ebpf classic tc)"
 	$(Q)$(STATIC_CC) $(BASE_CPPFLAGS) -std=gnu11 $(WARNFLAGS) -Os -static $(LDFLAGS) \
 		-o $@ $(STATIC_SRCS) -lm
 	$(Q)$(CROSS)strip $@

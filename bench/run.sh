@@ -33,6 +33,11 @@ MODES=(none empty ebpf-percpu ebpf-wire ebpf-xadd classic pcap tcpdump iftop)
 tap_pid=
 tap_mode=
 tap_extra=()
+# where the tap sits: the receiver, but for the transmit series
+tap_ns=$B
+tap_dev=vb
+# trafgen bypasses the qdisc (and so tc's egress hook and the taps on transmit) unless -q
+SEND_QDISC=
 
 cleanup() {
 	stop_tap
@@ -59,12 +64,12 @@ mkdir -p "$OUT"
 check_no_bpf() {
 	local i
 	for i in $(seq 50); do
-		bpftool prog show 2>/dev/null | grep -q socket_filter || return 0
+		bpftool prog show 2>/dev/null | grep -qE 'socket_filter|sched_cls' || return 0
 		sleep 0.05
 	done
-	if bpftool prog show 2>/dev/null | grep -q socket_filter; then
-		bpftool prog show | grep -A2 socket_filter >&2
-		die "a socket filter is already loaded: stop whatever loaded it"
+	if bpftool prog show 2>/dev/null | grep -qE 'socket_filter|sched_cls'; then
+		bpftool prog show | grep -EA2 'socket_filter|sched_cls' >&2
+		die "a socket filter or tc program is already loaded: stop whatever loaded it"
 	fi
 }
 
@@ -92,25 +97,28 @@ start_tap() {	# mode
 	: > "$TMP/tap.err"
 	case "$1" in
 	none) tap_pid=; return ;;
-	empty) ip netns exec "$B" ./bench/tap empty vb > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
-	ebpf-percpu) ip netns exec "$B" ./bench/tap eth_percpu vb > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
-	ebpf-xadd) ip netns exec "$B" ./bench/tap eth_xadd vb > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
-	ebpf-wire) ip netns exec "$B" ./bench/tap eth_wire vb > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
+	empty) ip netns exec "$tap_ns" ./bench/tap empty "$tap_dev" > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
+	ebpf-percpu) ip netns exec "$tap_ns" ./bench/tap eth_percpu "$tap_dev" > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
+	ebpf-xadd) ip netns exec "$tap_ns" ./bench/tap eth_xadd "$tap_dev" > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
+	ebpf-wire) ip netns exec "$tap_ns" ./bench/tap eth_wire "$tap_dev" > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
 	# the ring sizes the figures were taken with (pktcount's default is smaller)
-	classic) ip netns exec "$B" ./pktcount -m classic --ring-size 4M -j -i 3600 vb > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
-	pcap) ip netns exec "$B" ./pktcount -m pcap --ring-size 8M -j -i 3600 vb > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
-	tcpdump) ip netns exec "$B" tcpdump -i vb -s 96 -w /dev/null > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
+	classic) ip netns exec "$tap_ns" ./pktcount -m classic --ring-size 4M -j -i 3600 "$tap_dev" > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
+	pcap) ip netns exec "$tap_ns" ./pktcount -m pcap --ring-size 8M -j -i 3600 "$tap_dev" > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
+	tcpdump) ip netns exec "$tap_ns" tcpdump -i "$tap_dev" -s 96 -w /dev/null > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
 	# a libpcap per-host (and per-port) tool: the peer of --by
-	iftop) ip netns exec "$B" iftop -t -n -N -P -i vb -s 36000 > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
-	# classes: pktcount itself without and with the 8 typical classes, and
-	# 8 tcpdump processes with the same expressions (one socket each)
-	class0) ip netns exec "$B" ./pktcount -m ebpf -j -i 3600 vb > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
-	class8) ip netns exec "$B" ./pktcount -m ebpf --classes "$TMP/classes8" -j -i 3600 vb \
+	iftop) ip netns exec "$tap_ns" iftop -t -n -N -P -i "$tap_dev" -s 36000 > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
+	# pktcount as a user runs it: the socket tap (sock; class0 is the same
+	# in the classes series), and tc mode (tcx or clsact)
+	sock|class0) ip netns exec "$tap_ns" ./pktcount -m ebpf -j -i 3600 "$tap_dev" > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
+	tc) ip netns exec "$tap_ns" ./pktcount -m tc -j -i 3600 "$tap_dev" > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
+	# classes: pktcount itself with the 8 typical classes, and 8 tcpdump
+	# processes with the same expressions (one socket each)
+	class8) ip netns exec "$tap_ns" ./pktcount -m ebpf --classes "$TMP/classes8" -j -i 3600 "$tap_dev" \
 			> "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
 	tcpdump8)
 		tap_extra=()
 		while read -r _ expr; do
-			ip netns exec "$B" tcpdump -i vb -s 96 -w /dev/null "$expr" > /dev/null 2>> "$TMP/tap.err" &
+			ip netns exec "$tap_ns" tcpdump -i "$tap_dev" -s 96 -w /dev/null "$expr" > /dev/null 2>> "$TMP/tap.err" &
 			tap_extra+=($!)
 		done < "$TMP/classes8"
 		sleep 1 ;;
@@ -138,7 +146,7 @@ stop_tap() {
 	wait "$pid" 2>/dev/null || true
 	case "$tap_mode" in
 	ebpf-percpu|ebpf-xadd|ebpf-wire) echo "$(sed -n 's/^counted //p' "$TMP/tap.out") 0" > "$TMP/stopped" ;;
-	classic|pcap|class0|class8)
+	classic|pcap|class0|class8|sock|tc)
 		tail -n 1 "$TMP/tap.out" | sed 's/,"classes".*//' | tr ',' '\n' | awk -F: '
 			/"packets"/ { p += $2 } /"drops"/ { d = $2 } END { print p + 0, d + 0 }' > "$TMP/stopped" ;;
 	tcpdump) awk '/received by filter/ { c = $1 } /dropped by kernel/ { d = $1 }
@@ -152,7 +160,7 @@ send() {	# cfg n [rate] -> ns per frame
 	local t0 t1 rate=()
 	[ -n "${3:-}" ] && rate=(-b "${3}pps")
 	t0=$(date +%s%N)
-	ip netns exec "$A" taskset -c 1 trafgen -i "$1" -o va -n "$2" -P 1 -C -Q "${rate[@]}" >/dev/null 2>&1 ||
+	ip netns exec "$A" taskset -c 1 trafgen -i "$1" -o va -n "$2" -P 1 -C -Q $SEND_QDISC "${rate[@]}" >/dev/null 2>&1 ||
 		die "trafgen failed"
 	t1=$(date +%s%N)
 	echo $(( (t1 - t0) / $2 ))
@@ -323,6 +331,21 @@ echo "bench: 8 classes against 8 tcpdump processes"
 ALL_MODES=("${MODES[@]}")
 MODES=(none class0 class8 tcpdump8)
 series classes 64 1
+
+# tc mode against the socket tap, each direction on its own: the tap on the
+# receiver (rx), then on the sender (tx); trafgen through the qdisc (-q) in
+# both, so that tc's egress hook and the taps on transmit
+# (dev_queue_xmit_nit(), which clones every frame for a packet socket) run.
+echo "bench: tc against the socket tap, rx and tx"
+MODES=(none sock tc tcpdump)
+SEND_QDISC=-q
+series rx 64 1
+tap_ns=$A
+tap_dev=va
+series tx 64 1
+tap_ns=$B
+tap_dev=vb
+SEND_QDISC=
 MODES=("${ALL_MODES[@]}")
 
 # The CPU of pktcount itself per interval with the entry maps full: random
@@ -426,6 +449,21 @@ MD="$OUT/bench.md"
 		printf "| %s | %s | %+d | %+d..%+d | %s |\n" "$m" "$(abs classes "$m")" "$med" "$lo" "$hi" "$(counted classes "$m")"
 	done
 	echo
+	echo "## tc mode against the socket tap (64 B, trafgen through the qdisc)"
+	echo
+	echo "rx: the tap on the receiving end; tx: on the sending end.  sock is \`pktcount -m ebpf\`,"
+	echo "tc \`pktcount -m tc\` ($(uname -r | awk -F. '{ print ($1 > 6 || ($1 == 6 && $2 >= 6)) ? "tcx links" : "a clsact filter" }'))."
+	echo
+	echo "| direction | tap | ns/frame | added ns/frame, median | spread | counted/sent, drops |"
+	echo "|---|---|---|---|---|---|"
+	for s in rx tx; do
+		for m in none sock tc tcpdump; do
+			read -r med lo hi <<< "$(added "$s" "$m")"
+			printf "| %s | %s | %s | %+d | %+d..%+d | %s |\n" "$s" "$m" "$(abs "$s" "$m")" "$med" "$lo" "$hi" \
+				"$(counted "$s" "$m")"
+		done
+	done
+	echo
 	echo "## --by flow: one interval's read with the entry maps full"
 	echo
 	read -r _ nread nfull readus < "$TMP/read"
@@ -461,6 +499,15 @@ MD="$OUT/bench.md"
 	read -r k8 _ _ <<< "$(added classes class8)"
 	read -r t8 _ _ <<< "$(added classes tcpdump8)"
 	echo "| 8 classes in pktcount add less than 8 tcpdump processes | $k8 vs $t8 ns | $(verdict "$(( k8 < t8 ))") |"
+	read -r stx _ _ <<< "$(added tx sock)"
+	read -r ttx _ _ <<< "$(added tx tc)"
+	read -r dtx _ _ <<< "$(added tx tcpdump)"
+	read -r srx _ _ <<< "$(added rx sock)"
+	read -r trx _ _ <<< "$(added rx tc)"
+	read -r drx _ _ <<< "$(added rx tcpdump)"
+	echo "| tc adds <= 1/3 of the socket tap on transmit | $ttx vs $stx/3 = $(( stx / 3 )) ns | $(verdict "$(( ttx * 3 <= stx ))") |"
+	echo "| tc adds no more than the socket tap on receive | $trx vs $srx ns | $(verdict "$(( trx <= srx ))") |"
+	echo "| tc adds <= 1/6 of tcpdump (tx, rx) | $ttx vs $(( dtx / 6 )), $trx vs $(( drx / 6 )) ns | $(verdict "$(( ttx * 6 <= dtx && trx * 6 <= drx ))") |"
 } > "$MD"
 
 # chart: added ns per frame, per series and mode

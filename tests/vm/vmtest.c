@@ -145,7 +145,10 @@ static void drain_err(struct run *r)
 	}
 }
 
-/* "ebpf/pc_eth_percpu", "classic/ring" or "classic/recvmsg": from the -v line for dev */
+/*
+ * "ebpf/pc_eth_percpu", "classic/ring", "classic/recvmsg" or
+ * "tc/tc_eth_wire/clsact" (program and attachment): from the -v line for dev
+ */
 static void variant(struct run *r, const char *dev, char *out, size_t size)
 {
 	char want[64];
@@ -158,6 +161,9 @@ static void variant(struct run *r, const char *dev, char *out, size_t size)
 		p += strlen(want);
 		if (!strncmp(p, "ebpf (", 6))
 			snprintf(out, size, "ebpf/%.*s", (int)strcspn(p + 6, ","), p + 6);
+		else if (!strncmp(p, "tc (", 4) && strstr(p, " insns, "))
+			snprintf(out, size, "tc/%.*s/%.*s", (int)strcspn(p + 4, ","), p + 4,
+				 (int)strcspn(strstr(p, " insns, ") + 8, ",)"), strstr(p, " insns, ") + 8);
 		else if (!strncmp(p, "classic (", 9))
 			snprintf(out, size, "classic/%s", strncmp(p + 9, "TPACKET_V3", 10) ? "recvmsg" : "ring");
 		else
