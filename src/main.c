@@ -679,6 +679,8 @@ static int tc_options(struct opts *o, int named)
 		return usage_error("--tc-attach is for tc mode");
 	if (pc_tc_attach != PC_TC_NONE)
 		o->mode = PC_MODE_TC;
+	if (o->promisc && (o->mode == PC_MODE_TC || o->persist))
+		return usage_error("--promisc needs a packet socket: tc mode has none");
 	if (!o->persist)
 		return -1;
 	if (o->mode != PC_MODE_AUTO && o->mode != PC_MODE_TC)

@@ -43,22 +43,30 @@ static const char *const hook[2] = { "ingress", "egress" };
 
 /* ---- attaching ---- */
 
-/* Both programs as tcx links; 0, or -errno of the first that failed (EINVAL: no tcx here). */
+/*
+ * Both programs as tcx links; 0, or -errno of the first that failed
+ * (EINVAL: no tcx here), with no link left: clsact may count instead.
+ */
 static int attach_tcx(struct pc_tap *tap, struct pc_ebpf *e)
 {
-	int d;
+	int d, err;
 
 	for (d = 0; d < 2; d++) {
 		e->tc_link[d] = pc_bpf_tcx_attach(e->tc_prog[d], tap->ifindex, d);
-		if (e->tc_link[d] < 0) {
-			int err = -e->tc_link[d];
-
-			e->tc_link[d] = -1;
-			return -err;
-		}
+		if (e->tc_link[d] < 0)
+			break;
 	}
-	e->tc_kind = PC_TC_TCX;
-	return 0;
+	if (d == 2) {
+		e->tc_kind = PC_TC_TCX;
+		return 0;
+	}
+	err = e->tc_link[d];
+	for (d = 0; d < 2; d++) {
+		if (e->tc_link[d] >= 0)
+			close(e->tc_link[d]);
+		e->tc_link[d] = -1;
+	}
+	return err;
 }
 
 /* One line for a failed rtnetlink tc request; its pc_exit. */
@@ -149,10 +157,13 @@ static int tc_open(struct pc_tap *tap)
 		goto fail;
 	err = pc_tc_attach == PC_TC_CLSACT ? EINVAL : -attach_tcx(tap, e);
 	if (err == EINVAL && pc_tc_attach == PC_TC_TCX) {
-		code = pc_ebpf_explain("bpf(BPF_LINK_CREATE) tcx (6.6+) on", tap->name, err);
+		pc_err("bpf(BPF_LINK_CREATE) tcx on %s: %s (EINVAL): this kernel has no tcx links (6.6+); "
+		       "--tc-attach clsact", tap->name, strerror(err));
+		code = PC_EXIT_UNSUPPORTED;
 	} else if (err == EINVAL) {
 		/* before 6.6 BPF_LINK_CREATE knows no tcx attach type (and before 5.7 no such command) */
-		pc_log("%s: no tcx links (6.6+): a clsact filter", tap->name);
+		pc_log("%s: %s: a clsact filter", tap->name, pc_tc_attach == PC_TC_CLSACT ? "--tc-attach clsact"
+											 : "no tcx links (6.6+)");
 		code = attach_clsact(tap, e);
 	} else if (err) {
 		code = err == ENODEV ? PC_EXIT_NOIFACE : pc_ebpf_explain("bpf(BPF_LINK_CREATE) tcx on", tap->name, err);

@@ -228,6 +228,15 @@ Test(cli, bad_input_one_line_and_exit_code, .timeout = 120)
 		{ { "--classes", classes65, "lo", NULL }, 2, ":65: class \"c64\": at most 64 classes" },
 		{ { "--filter", "ip", "--filter", "udp", "lo", NULL }, 2, "--filter given twice" },
 		{ { "--filter", "bogus((", "lo", NULL }, 2, "--filter: can't parse filter expression" },
+		/* tc mode and pinned counters */
+		{ { "--persist", "-m", "classic", "lo", NULL }, 2, "--persist counts in tc mode" },
+		{ { "--persist", "--by", "flow", "lo", NULL }, 2, "--persist counts protocols and classes" },
+		{ { "--remove", "lo", "lo", NULL }, 2, "--remove IFACE takes no other interface" },
+		{ { "--remove", "lo", "--persist", NULL }, 2, "--remove IFACE takes no other interface" },
+		{ { "--tc-attach", "xdp", "lo", NULL }, 2, "bad tc-attach 'xdp'" },
+		{ { "--tc-attach", "tcx", "-m", "ebpf", "lo", NULL }, 2, "--tc-attach is for tc mode" },
+		{ { "-m", "tc", "-p", "lo", NULL }, 2, "--promisc needs a packet socket" },
+		{ { "--remove", "pcnosuch0", NULL }, 3, "pcnosuch0: " },
 	};
 	struct ran *r = malloc(sizeof(*r));
 
