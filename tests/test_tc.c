@@ -10,13 +10,19 @@
  * against the socket's.  `tc` and `bpftool` are the judges of what is
  * attached.
  */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
@@ -349,4 +355,92 @@ Test(tc, bpffs_not_mounted, .fini = down, .timeout = 60)
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
 	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "step %d failed", WEXITSTATUS(st));
 	nothing_attached(0);
+}
+
+/*
+ * A device without a link header (tun): tc hands the program the network
+ * header at offset 0, as the socket's SOCK_DGRAM does.  IPv4 UDP written
+ * into the tun (rx, to an address not ours: dropped with forwarding off,
+ * no ICMP) and sent out of it (tx), counted by the socket and by tc at
+ * once: the same totals, key by key, and the bytes of the IP packets.
+ */
+#define TUN_RX 6
+#define TUN_TX 4
+#define TUN_PAYLOAD 50
+
+struct pc_ifreq {
+	char name[IFNAMSIZ];
+	short flags;
+	char pad[22];
+};
+
+static int tun_open(const char *name)
+{
+	struct pc_ifreq ifr = { .flags = 0x0001 | 0x1000 };	/* IFF_TUN | IFF_NO_PI */
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+	snprintf(ifr.name, sizeof(ifr.name), "%s", name);
+	cr_assert_geq(fd, 0, "/dev/net/tun: %s", strerror(errno));
+	cr_assert_eq(ioctl(fd, 0x400454ca /* TUNSETIFF */, &ifr), 0, "TUNSETIFF: %s", strerror(errno));
+	return fd;
+}
+
+static void tun_traffic(int fd)
+{
+	uint8_t pkt[20 + 8 + TUN_PAYLOAD] = { 0x45, 0, 0, sizeof(pkt), 0, 0, 0, 0, 64, 17, 0, 0,
+					      198, 51, 100, 2, 198, 51, 100, 77, 0x10, 0, 0, 9, 0, 8 + TUN_PAYLOAD };
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9) };
+	char payload[TUN_PAYLOAD] = { 0 };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), i;
+
+	cr_assert_geq(s, 0);
+	inet_pton(AF_INET, "198.51.100.2", &to.sin_addr);
+	for (i = 0; i < TUN_RX; i++)
+		cr_assert_eq(write(fd, pkt, sizeof(pkt)), (ssize_t)sizeof(pkt), "tun write: %s", strerror(errno));
+	for (i = 0; i < TUN_TX; i++)
+		cr_assert_eq(sendto(s, payload, sizeof(payload), 0, (struct sockaddr *)&to, sizeof(to)),
+			     (ssize_t)sizeof(payload), "sendto: %s", strerror(errno));
+	close(s);
+	usleep(500 * 1000);
+}
+
+Test(tc, raw_link_counts_as_the_socket, .fini = down, .timeout = 60)
+{
+	const char *sock[] = { "-j", "-i", "0.2", "-m", "ebpf", "pctun0", NULL };
+	const char *tc[] = { "-j", "-i", "0.2", "-m", "tc", "pctun0", NULL };
+	struct pktcount_proc ps, pt;
+	struct run_output rs, rt;
+	char err[256];
+	unsigned int k;
+	int fd;
+
+	NEED_ROOT("network namespaces, tun");
+	topo_up(&topo, 0, 0);
+	cr_assert_eq(join_netns(topo.b), 0);
+	fd = tun_open("pctun0");
+	sh_ok("ip link set pctun0 up && ip addr add 198.51.100.1/24 dev pctun0 && sysctl -qw net.ipv4.ip_forward=0");
+	cr_assert_eq(pktcount_start(&ps, topo.b, sock), 0);
+	cr_assert_eq(pktcount_start(&pt, topo.b, tc), 0);
+	cr_assert_eq(pktcount_wait_line(&ps, 5000), 0);
+	cr_assert_eq(pktcount_wait_line(&pt, 5000), 0);
+	tun_traffic(fd);
+	cr_assert_eq(pktcount_finish(&ps, SIGTERM, 5000), 0, "%s", ps.err ? ps.err : "");
+	cr_assert_eq(pktcount_finish(&pt, SIGTERM, 5000), 0, "%s", pt.err ? pt.err : "");
+	cr_assert_eq(parse_output(ps.out, "pctun0", &rs, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(parse_output(pt.out, "pctun0", &rt, err, sizeof(err)), 0, "%s", err);
+	cr_expect_str_eq(rt.mode, "tc");
+	for (k = 0; k < PC_NKEYS; k++) {
+		cr_expect_eq(rt.totals[k].packets, rs.totals[k].packets, "key %u: tc %llu packets, socket %llu", k,
+			     (unsigned long long)rt.totals[k].packets, (unsigned long long)rs.totals[k].packets);
+		cr_expect_eq(rt.totals[k].bytes, rs.totals[k].bytes, "key %u bytes", k);
+	}
+	cr_expect_eq(rt.totals[udp_rx].packets, TUN_RX);
+	cr_expect_eq(rt.totals[udp_rx].bytes, TUN_RX * (20 + 8 + TUN_PAYLOAD));
+	cr_expect_eq(rt.totals[PC_NSLOTS + udp_rx].packets, TUN_TX);
+	cr_expect_eq(rt.totals[PC_NSLOTS + udp_rx].bytes, TUN_TX * (20 + 8 + TUN_PAYLOAD));
+	close(fd);
+	free(ps.out);
+	free(ps.err);
+	free(pt.out);
+	free(pt.err);
 }
