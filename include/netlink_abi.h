@@ -6,6 +6,7 @@
 #ifndef PKTCOUNT_NETLINK_ABI_H
 #define PKTCOUNT_NETLINK_ABI_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -110,5 +111,22 @@ struct pc_tcmsg {
 	uint32_t tcm_info;	/* a filter's: priority << 16 | protocol (network order) */
 };
 /* ---- end of tc ---- */
+
+/*
+ * The message at *off of the len bytes at buf, every length checked against
+ * what is left, *off moved past it; NULL at the end or at a message that
+ * does not fit.
+ */
+static inline const struct pc_nlmsghdr *pc_nl_next(const char *buf, size_t len, size_t *off)
+{
+	const struct pc_nlmsghdr *nh = (const void *)(buf + *off);
+
+	if (len - *off < sizeof(*nh) || nh->nlmsg_len < sizeof(*nh) || nh->nlmsg_len > len - *off)
+		return NULL;
+	*off += PC_NLMSG_ALIGN(nh->nlmsg_len);
+	if (*off > len)
+		*off = len;
+	return nh;
+}
 
 #endif

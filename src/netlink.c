@@ -16,19 +16,6 @@
 #include "netlink_abi.h"
 #include "pktcount.h"
 
-/* Walk messages and attributes, checking every length against what is left. */
-static const struct pc_nlmsghdr *nl_next(const char *buf, size_t len, size_t *off)
-{
-	const struct pc_nlmsghdr *nh = (const void *)(buf + *off);
-
-	if (len - *off < sizeof(*nh) || nh->nlmsg_len < sizeof(*nh) || nh->nlmsg_len > len - *off)
-		return NULL;
-	*off += PC_NLMSG_ALIGN(nh->nlmsg_len);
-	if (*off > len)
-		*off = len;
-	return nh;
-}
-
 int pc_nl_open_events(void)
 {
 	struct pc_sockaddr_nl sa;
@@ -126,7 +113,7 @@ int pc_nl_read_events(int fd, struct pc_link_event *ev, int max)
 			/* ENOBUFS: events were lost; the caller rescans the links */
 			return -errno;
 		}
-		while (n < max && (nh = nl_next(buf, (size_t)len, &off)))
+		while (n < max && (nh = pc_nl_next(buf, (size_t)len, &off)))
 			n += parse_link(nh, &ev[n]);
 	}
 	return n;
@@ -171,7 +158,7 @@ static int nl_getlink(int ifindex, int (*fn)(const struct pc_link_event *ev, voi
 			ret = len < 0 ? -errno : -EMSGSIZE;
 			break;
 		}
-		while (ret == 1 && (nh = nl_next(buf, (size_t)len, &off))) {
+		while (ret == 1 && (nh = pc_nl_next(buf, (size_t)len, &off))) {
 			struct pc_link_event ev;
 
 			intr |= nh->nlmsg_flags & PC_NLM_F_DUMP_INTR;

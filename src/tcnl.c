@@ -79,19 +79,6 @@ static void nest_end(struct tc_req *r, struct pc_rtattr *nest)
 		nest->rta_len = (unsigned short)((char *)r + r->nh.nlmsg_len - (char *)nest);
 }
 
-/* Walk messages and attributes, checking every length against what is left. */
-static const struct pc_nlmsghdr *nl_next(const char *buf, size_t len, size_t *off)
-{
-	const struct pc_nlmsghdr *nh = (const void *)(buf + *off);
-
-	if (len - *off < sizeof(*nh) || nh->nlmsg_len < sizeof(*nh) || nh->nlmsg_len > len - *off)
-		return NULL;
-	*off += PC_NLMSG_ALIGN(nh->nlmsg_len);
-	if (*off > len)
-		*off = len;
-	return nh;
-}
-
 static const struct pc_rtattr *attr_next(const char *base, size_t len, size_t *off)
 {
 	const struct pc_rtattr *rta = (const void *)(base + *off);
@@ -155,7 +142,7 @@ static int nl_read(int fd, char *buf, uint32_t seq, nl_fn fn, void *arg)
 			return len < 0 ? -errno : -EPROTO;
 		if ((size_t)len > NL_BUF)
 			return -EMSGSIZE;
-		while (ret == 1 && (nh = nl_next(buf, (size_t)len, &off))) {
+		while (ret == 1 && (nh = pc_nl_next(buf, (size_t)len, &off))) {
 			if (nh->nlmsg_seq != seq)
 				continue;
 			intr |= nh->nlmsg_flags & PC_NLM_F_DUMP_INTR;
