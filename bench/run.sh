@@ -111,6 +111,9 @@ start_tap() {	# mode
 	# in the classes series), and tc mode (tcx or clsact)
 	sock|class0) ip netns exec "$tap_ns" ./pktcount -m ebpf -j -i 3600 "$tap_dev" > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
 	tc) ip netns exec "$tap_ns" ./pktcount -m tc -j -i 3600 "$tap_dev" > "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
+	# the floor of any tc program: an empty one on a tcx link at the tap's hook
+	tc-empty) ip netns exec "$tap_ns" ./bench/tap tc_empty "$tap_dev" "$([ "$tap_dev" = va ] && echo out || echo in)" \
+			> "$TMP/tap.out" 2> "$TMP/tap.err" & ;;
 	# classes: pktcount itself with the 8 typical classes, and 8 tcpdump
 	# processes with the same expressions (one socket each)
 	class8) ip netns exec "$tap_ns" ./pktcount -m ebpf --classes "$TMP/classes8" -j -i 3600 "$tap_dev" \
@@ -125,7 +128,8 @@ start_tap() {	# mode
 	esac
 	tap_pid=$!
 	[ "$1" = tcpdump8 ] && { tap_pid=; sleep 0.3; return; }
-	for _ in $(seq 200); do	# attached: its socket exists (and for tcpdump, it says so)
+	for _ in $(seq 200); do	# attached: its socket exists (and for tcpdump, it says so), or it said ready
+		grep -q '^ready' "$TMP/tap.out" && break
 		if ls -l "/proc/$tap_pid/fd" 2>/dev/null | grep -q socket; then
 			[ "$1" != tcpdump ] || grep -q listening "$TMP/tap.err" && break
 		fi
@@ -337,7 +341,7 @@ series classes 64 1
 # both, so that tc's egress hook and the taps on transmit
 # (dev_queue_xmit_nit(), which clones every frame for a packet socket) run.
 echo "bench: tc against the socket tap, rx and tx"
-MODES=(none sock tc tcpdump)
+MODES=(none empty sock tc-empty tc tcpdump)
 SEND_QDISC=-q
 series rx 64 1
 tap_ns=$A
@@ -452,12 +456,13 @@ MD="$OUT/bench.md"
 	echo "## tc mode against the socket tap (64 B, trafgen through the qdisc)"
 	echo
 	echo "rx: the tap on the receiving end; tx: on the sending end.  sock is \`pktcount -m ebpf\`,"
-	echo "tc \`pktcount -m tc\` ($(uname -r | awk -F. '{ print ($1 > 6 || ($1 == 6 && $2 >= 6)) ? "tcx links" : "a clsact filter" }'))."
+	echo "tc \`pktcount -m tc\` ($(uname -r | awk -F. '{ print ($1 > 6 || ($1 == 6 && $2 >= 6)) ? "tcx links" : "a clsact filter" }')); empty and tc-empty"
+	echo "are the floors: an empty socket filter, and an empty program on a tcx link at the same hook."
 	echo
 	echo "| direction | tap | ns/frame | added ns/frame, median | spread | counted/sent, drops |"
 	echo "|---|---|---|---|---|---|"
 	for s in rx tx; do
-		for m in none sock tc tcpdump; do
+		for m in none empty sock tc-empty tc tcpdump; do
 			read -r med lo hi <<< "$(added "$s" "$m")"
 			printf "| %s | %s | %s | %+d | %+d..%+d | %s |\n" "$s" "$m" "$(abs "$s" "$m")" "$med" "$lo" "$hi" \
 				"$(counted "$s" "$m")"

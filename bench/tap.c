@@ -2,9 +2,12 @@
 /*
  * bench/tap: attach one of pktcount's programs to an interface and hold it
  * until SIGTERM, then print what it counted.  The benchmark uses it for the
- * taps pktcount itself does not offer (the empty program, a forced XADD).
+ * taps pktcount itself does not offer (the empty program, a forced XADD),
+ * and for the floor of any tc program: an empty one (TC_ACT_UNSPEC) on a
+ * tcx link, ingress or egress.
  *
- *   tap empty|eth_percpu|eth_xadd IFACE
+ *   tap empty|eth_percpu|eth_xadd|eth_wire IFACE
+ *   tap tc_empty IFACE in|out
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,6 +22,7 @@
 #include <unistd.h>
 
 #include "bpf.h"
+#include "bpf_insn.h"
 #include "pc_key.h"
 #include "pc_prog.h"
 
@@ -36,6 +40,27 @@ static int die(const char *what)
 	return 1;
 }
 
+/* r0 = TC_ACT_UNSPEC; exit: on a tcx link until SIGTERM */
+static int tc_empty(const char *ifname, int egress)
+{
+	const struct bpf_insn insns[] = { BPF_MOV64_IMM(BPF_REG_0, -1), BPF_EXIT_INSN() };
+	struct sigaction sa = { .sa_handler = on_term };
+	char *log = NULL;
+	int prog = pc_bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, insns, 2, "tc_empty", &log);
+
+	if (prog < 0)
+		return die(log ? log : "load");
+	if (pc_bpf_tcx_attach(prog, (int)if_nametoindex(ifname), egress) < 0)
+		return die("tcx link (6.6+)");
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	printf("ready tc_empty 2 insns\n");
+	fflush(stdout);
+	while (!done)
+		pause();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct { const char *name; enum pc_prog_id id; } progs[] = {
@@ -48,11 +73,13 @@ int main(int argc, char **argv)
 	char err[160], *log = NULL;
 	int i, id = -1, map = -1, prog, s, n, percpu;
 
+	if (argc == 4 && strcmp(argv[1], "tc_empty") == 0)
+		return tc_empty(argv[2], strcmp(argv[3], "out") == 0);
 	for (i = 0; argc == 3 && i < (int)(sizeof(progs) / sizeof(progs[0])); i++)
 		if (strcmp(argv[1], progs[i].name) == 0)
 			id = (int)progs[i].id;
 	if (id < 0) {
-		fprintf(stderr, "usage: tap empty|eth_percpu|eth_xadd|eth_wire IFACE\n");
+		fprintf(stderr, "usage: tap empty|eth_percpu|eth_xadd|eth_wire IFACE, or tap tc_empty IFACE in|out\n");
 		return 2;
 	}
 	percpu = pc_progs[id].percpu;

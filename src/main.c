@@ -27,6 +27,7 @@
 #include "class_pcap.h"
 #include "front.h"
 #include "pc_class.h"
+#include "pc_prog.h"
 #include "output.h"
 #include "pktcount.h"
 #include "tc.h"
@@ -94,8 +95,18 @@ static const char usage_text[] =
 	"Exit status: 0 ok, 1 system error, 2 bad usage, 3 no such interface,\n"
 	"4 missing privilege, 5 mode not available, 6 program rejected by the kernel.\n";
 
-/* tc mode's ways in, for --version */
-static const char tc_text[] = "tc: tcx links (6.6+), else a clsact cls_bpf filter (4.5+); --persist pins in bpffs\n";
+/* --version: tc mode's ways in, and its programs with the oldest kernel of each */
+static void print_tc_variants(void)
+{
+	struct pc_placed p;
+	int id;
+
+	printf("tc: tcx links (6.6+), else a clsact cls_bpf filter (4.5+); --persist pins in bpffs\ntc programs:");
+	for (id = 0; id < PC_PROG_COUNT; id++)
+		if (pc_prog_place(&pc_progs[id], PC_AT_TC_INGRESS, &p) == 0)
+			printf(" tc%s (%u.%u)", p.prog.name + 3, p.prog.since >> 8, p.prog.since & 0xff);
+	printf("\n");
+}
 
 static void on_signal(int sig)
 {
@@ -812,9 +823,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			fputs(usage_text, stdout);
 			return stdout_done();
 		case 'V':
-			printf("pktcount %s\nmodes: " PC_MODES "\n%s"
-			       "features: rtnetlink (following interfaces, --check) prometheus netns\n",
-			       PC_VERSION, tc_text);
+			printf("pktcount %s\nmodes: " PC_MODES "\n", PC_VERSION);
+			print_tc_variants();
+			printf("features: rtnetlink (following interfaces, --check) prometheus netns\n");
 			return stdout_done();
 		case ':':
 			return usage_error("option '%s' needs a value", argv[optind - 1]);

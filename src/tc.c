@@ -211,14 +211,31 @@ static int bpffs_mounted(void)
 	return statfs(PC_PIN_FS, &sf) == 0 && (unsigned long)sf.f_type == BPF_FS_MAGIC;
 }
 
+/* Whether this process shares the mount namespace of PID 1 (1 when that cannot be told). */
+static int init_mount_ns(void)
+{
+	struct stat self, init;
+
+	return stat("/proc/self/ns/mnt", &self) < 0 || stat("/proc/1/ns/mnt", &init) < 0 ||
+	       (self.st_ino == init.st_ino && self.st_dev == init.st_dev);
+}
+
 /*
- * bpffs at PC_PIN_FS, mounted when missing (`ip netns exec` gives a fresh
- * /sys without it).  A mount made here lives in this mount namespace only.
+ * bpffs at PC_PIN_FS, mounted when missing.  Not from a mount namespace of
+ * its own, as `ip netns exec` makes (with a fresh /sys, without bpffs): a
+ * bpffs mounted there ends with the process, and with it the pins and the
+ * tcx links they hold.
  */
 static int bpffs_ready(void)
 {
 	if (bpffs_mounted())
 		return 0;
+	if (!init_mount_ns()) {
+		pc_err("bpffs is not mounted at " PC_PIN_FS ", and one mounted here would end with this process's "
+		       "mount namespace (ip netns exec makes one), the pins with it: use pktcount --netns NAME, "
+		       "or mount bpffs there first");
+		return PC_EXIT_FAIL;
+	}
 	if (mount("bpf", PC_PIN_FS, "bpf", 0, "mode=0700") < 0) {
 		int err = errno;
 
@@ -226,7 +243,7 @@ static int bpffs_ready(void)
 		       pc_errno_name(err), err == EPERM ? ": needs CAP_SYS_ADMIN" : "");
 		return err == EPERM ? PC_EXIT_PRIV : PC_EXIT_FAIL;
 	}
-	pc_err("mounted bpffs at " PC_PIN_FS " (it was not): what is pinned lives as long as this mount");
+	pc_err("mounted bpffs at " PC_PIN_FS " (it was not): the pins last as long as this mount namespace");
 	return 0;
 }
 
