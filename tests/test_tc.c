@@ -98,6 +98,15 @@ static void pin_dir(char *dir, size_t size)
 	snprintf(dir, size, PC_PIN_ROOT "/net%llu/vb", (unsigned long long)st.st_ino);
 }
 
+/*
+ * bpffs at /sys/fs/bpf for the tests that pin: pktcount mounts one itself
+ * only from PID 1's mount namespace (bpffs_not_mounted tests that part).
+ */
+static void need_bpffs(void)
+{
+	sh_ok("mount | grep -q ' %s type bpf' || mount -t bpf bpf %s", PC_PIN_FS, PC_PIN_FS);
+}
+
 static int exists(const char *path)
 {
 	struct stat st;
@@ -214,6 +223,7 @@ static void persist_test(const char *attach)
 		cr_skip_test("tcx links need 6.6+");
 	topo_up(&topo, 0, 0);
 	topo_wait_quiet(&topo, 300, 5000);
+	need_bpffs();
 	pin_dir(dir, sizeof(dir));
 	cr_assert_eq(run(&p, persist), 0, "--persist exit %d: %s", p.status, p.err ? p.err : "");
 	cr_expect(strstr(p.out, dir) != NULL, "--persist does not say where: %s", p.out);
@@ -251,6 +261,7 @@ static void persisted(void)
 
 	NEED_ROOT("network namespaces");
 	topo_up(&topo, 0, 0);
+	need_bpffs();
 	run_ok(persist, NULL);
 }
 
@@ -306,7 +317,7 @@ Test(tc, pin_directory_left_by_a_crash, .fini = down, .timeout = 60)
 	NEED_ROOT("network namespaces");
 	topo_up(&topo, 0, 0);
 	pin_dir(dir, sizeof(dir));
-	sh_ok("mount | grep -q ' %s type bpf' || mount -t bpf bpf %s", PC_PIN_FS, PC_PIN_FS);
+	need_bpffs();
 	sh_ok("mkdir -p %s", dir);
 	refused(read, PC_EXIT_FAIL, "no complete pinned state");
 	refused(persist, PC_EXIT_USAGE, "pinned already");
