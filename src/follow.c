@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "front.h"
@@ -57,6 +58,19 @@ static int detach(struct ctx *c, struct pc_tap *tap, const struct pc_link_event 
 	if (tap->be->prepare)
 		tap->be->prepare(tap);
 	ret = tap->be->read(tap);
+	/*
+	 * Frames that reached a userspace ring just before the device went may
+	 * still sit in a block the kernel hands over only at its retire timer
+	 * (classic's TPACKET_V3), or in libpcap's buffer: the timer keeps
+	 * running after the device is gone (packet_notifier() unhooks the
+	 * socket, not the ring), so wait what the exit waits, and read again.
+	 */
+	if (!ret && tap->settle_ms) {
+		struct timespec ts = { 0, (long)tap->settle_ms * 1000000L };
+
+		nanosleep(&ts, NULL);
+		ret = tap->be->read(tap);
+	}
 
 	if (ev && ev->have_stats)
 		check_final(tap, &ev->stats);

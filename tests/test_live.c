@@ -687,6 +687,47 @@ static void follow_test(const char *mode)
 	free(p.err);
 }
 
+/*
+ * Frames sent, and the interface deleted at once: those still in a ring
+ * block the kernel hands over only at its retire timer (classic, 10 ms)
+ * or in libpcap's buffer are counted all the same.
+ */
+static void delete_at_once_test(const char *mode)
+{
+	const char *argv[] = { "-j", "-i", "0.1", "-m", mode, "vb", NULL };
+	const unsigned int udp = pc_key_make(PC_DIR_RX, PC_L3_IPV4, 17);
+	struct pktcount_proc p;
+	struct run_output r;
+	char err[256];
+
+	NEED_ROOT("network namespaces");
+	topo_up(&topo, 0, 0);
+	topo_wait_quiet(&topo, 300, 5000);
+	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
+	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
+	cr_assert_eq(in_netns(topo.a, send_known_traffic, &udp_va), 0);
+	topo_unlink(&topo);
+	cr_assert_eq(pktcount_wait_for(&p, "\"event\":\"detached\"", 1, 5000), 0, "no detach event:\n%s", p.out);
+	cr_assert_eq(pktcount_finish(&p, SIGTERM, 5000), 0, "exit %d: %s", p.status, p.err);
+	cr_assert_eq(parse_output(p.out, "vb", &r, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(r.totals[udp].packets, FOLLOW_N, "%s: %llu of %d frames", mode,
+		     (unsigned long long)r.totals[udp].packets, FOLLOW_N);
+	free(p.out);
+	free(p.err);
+}
+
+Test(live, classic_counts_frames_sent_just_before_a_delete, .fini = down, .timeout = 60)
+{
+	delete_at_once_test("classic");
+}
+
+Test(live, pcap_counts_frames_sent_just_before_a_delete, .fini = down, .timeout = 60)
+{
+	if (!mode_built_in("pcap"))
+		cr_skip_test("this pktcount was built without libpcap");
+	delete_at_once_test("pcap");
+}
+
 Test(live, ebpf_follows_a_deleted_interface, .fini = down, .timeout = 90)
 {
 	follow_test("ebpf");
