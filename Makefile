@@ -5,6 +5,7 @@
 #   make run        install what is missing, build, count on the default interface
 #   make check      install what is missing, build, run every test (as root)
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make deb        the Debian package (../pktcount_VERSION_ARCH.deb), checked by lintian
 #
 # Honours CC, CFLAGS, CPPFLAGS, LDFLAGS, PREFIX, DESTDIR; quiet unless V=1.
 
@@ -48,9 +49,10 @@ TEST_OBJS := $(TEST_SRCS:%.c=$(OBJDIR)/%.o)
 # Debian packages `make check` and `make run` install when missing.
 DEB_BUILD := gcc make libc6-dev
 DEB_TEST  := libcriterion-dev libcjson-dev iproute2 ethtool tcpdump clang libclang-rt-14-dev libpcap-dev \
-             prometheus valgrind
+             prometheus valgrind systemd man-db
 DEB_STATIC := musl-tools
 DEB_BENCH := netsniff-ng bpftool tcpdump gnuplot-nox libpcap-dev iproute2 util-linux iftop
+DEB_PACKAGE := debhelper dpkg-dev lintian libpcap-dev linux-libc-dev
 
 ifeq ($(V),1)
 Q :=
@@ -58,7 +60,7 @@ else
 Q := @
 endif
 
-.PHONY: all static run check test deps deps-test deps-bench bench soak install uninstall clean fuzz classic-gen \
+.PHONY: all static run check test deps deps-test deps-bench deps-deb deb bench soak install uninstall clean fuzz classic-gen \
 	deps-vm vm-test vm-kernel
 
 all: pktcount
@@ -129,6 +131,15 @@ deps-test: deps
 
 deps-bench: deps
 	$(call apt_install,$(DEB_BENCH))
+
+deps-deb: deps
+	$(call apt_install,$(DEB_PACKAGE))
+
+# The package, built as Debian builds it (debian/rules: this Makefile's
+# install target, the unit, its default options), then lintian: errors fail.
+deb: deps-deb
+	dpkg-buildpackage -b -us -uc
+	lintian --fail-on error ../pktcount_$(VERSION)_$$(dpkg --print-architecture).deb
 
 # Every tap side by side on a veth pair (bench/run.sh; about 10 minutes).
 bench: deps-bench

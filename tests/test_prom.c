@@ -6,6 +6,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <netpacket/packet.h>
 #include <signal.h>
@@ -296,4 +297,206 @@ Test(prom, class_counters_valid_and_exact, .fini = down, .timeout = 60)
 	cr_expect_eq(sample(last, "pktcount_class_packets_total{iface=\"vb\",direction=\"rx\",class=\"unmatched\"}"), 0);
 	free(p.out);
 	free(p.err);
+}
+
+/* ---- the systemd unit (debian/pktcount@.service) ---- */
+
+#define UNIT "debian/pktcount@.service"
+
+/* The value of KEY= in file (the first such line), or NULL; malloc'd. */
+static char *unit_value(const char *file, const char *key)
+{
+	FILE *f = fopen(file, "r");
+	char line[1024], *v = NULL;
+	size_t n = strlen(key);
+
+	cr_assert_not_null(f, "%s: %s", file, strerror(errno));
+	while (!v && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == '=') {
+			line[strcspn(line, "\n")] = '\0';
+			v = strdup(line + n + 1);
+		}
+	fclose(f);
+	return v;
+}
+
+/* "CAP_NET_RAW CAP_BPF" as setpriv takes it: "-all,+net_raw,+bpf" */
+static void setpriv_caps(const char *caps, char *out, size_t size)
+{
+	char buf[256], *tok, *save;
+	size_t len = (size_t)snprintf(out, size, "-all");
+
+	snprintf(buf, sizeof(buf), "%s", caps);
+	for (tok = strtok_r(buf, " ", &save); tok && len < size; tok = strtok_r(NULL, " ", &save)) {
+		len += (size_t)snprintf(out + len, size - len, ",+");
+		for (tok += strncmp(tok, "CAP_", 4) ? 0 : 4; *tok && len + 1 < size; tok++)
+			out[len++] = (char)(*tok >= 'A' && *tok <= 'Z' ? *tok - 'A' + 'a' : *tok);
+		out[len] = '\0';
+	}
+}
+
+/*
+ * The unit's ExecStart= as systemd runs it for instance vb: $PKTCOUNT_OPTS
+ * (from the default file) split into words, ${STATE_DIRECTORY} the state
+ * directory, %i the instance; /usr/sbin/pktcount is the binary under test.
+ */
+static int execstart_argv(const char *line, const char *opts, const char *state, char **argv, int max)
+{
+	static char words[2048];
+	char *tok, *save, *w = words;
+	int n = 0;
+
+	snprintf(words, sizeof(words), "%s", line);
+	for (tok = strtok_r(w, " ", &save); tok && n < max - 1; tok = strtok_r(NULL, " ", &save)) {
+		char buf[512], *o, *os;
+
+		if (!strcmp(tok, "$PKTCOUNT_OPTS")) {
+			snprintf(buf, sizeof(buf), "%s", opts);
+			for (o = strtok_r(buf, " ", &os); o && n < max - 1; o = strtok_r(NULL, " ", &os))
+				argv[n++] = strdup(o);
+			continue;
+		}
+		if (n == 0) {
+			cr_assert_str_eq(tok, "/usr/sbin/pktcount", "ExecStart runs %s", tok);
+			argv[n++] = strdup(pktcount_path());
+			continue;
+		}
+		snprintf(buf, sizeof(buf), "%s", tok);
+		if ((o = strstr(buf, "${STATE_DIRECTORY}"))) {
+			char rest[512];
+
+			snprintf(rest, sizeof(rest), "%s", o + strlen("${STATE_DIRECTORY}"));
+			snprintf(o, sizeof(buf) - (size_t)(o - buf), "%s%s", state, rest);
+		}
+		if ((o = strstr(buf, "%i")))
+			memcpy(o, "vb", 2);
+		argv[n++] = strdup(buf);
+	}
+	argv[n] = NULL;
+	return n;
+}
+
+/*
+ * The unit's ExecStart line for instance vb, run as a user of its own with
+ * only the unit's capabilities (setpriv: ambient, inheritable, bounding
+ * set, no_new_privs) in the test's namespace: the .prom file in the state
+ * directory passes promtool, carries exactly the traffic sent, and belongs
+ * to that user with the unit's umask.
+ */
+Test(prom, service_execstart_counts_exactly, .fini = down, .timeout = 60)
+{
+	char *exec = unit_value(UNIT, "ExecStart"), *ambient = unit_value(UNIT, "AmbientCapabilities");
+	char *bounding = unit_value(UNIT, "CapabilityBoundingSet"), *opts = unit_value("debian/pktcount.default",
+										  "PKTCOUNT_OPTS");
+	char state[] = "/tmp/pktcount-unit-XXXXXX", prom[96], amb[128], bnd[128], amb_arg[160], bnd_arg[160];
+	char inh_arg[160];
+	char *argv[64], *page;
+	size_t len;
+	struct stat st;
+	FILE *f;
+	pid_t pid;
+	int i, n, status;
+
+	NEED_ROOT("network namespaces, setpriv");
+	need_promtool();
+	cr_assert(exec && ambient && bounding && opts, "the unit or its default file lacks a line");
+	opts[strcspn(opts + 1, "\"") + 1] = '\0';	/* PKTCOUNT_OPTS="-i 15" */
+	cr_assert_not_null(mkdtemp(state));
+	cr_assert_eq(chown(state, 65534, 65534), 0);
+	snprintf(prom, sizeof(prom), "%s/vb.prom", state);
+	setpriv_caps(ambient, amb, sizeof(amb));
+	setpriv_caps(bounding, bnd, sizeof(bnd));
+	snprintf(amb_arg, sizeof(amb_arg), "--ambient-caps=%s", amb);
+	snprintf(bnd_arg, sizeof(bnd_arg), "--bounding-set=%s", bnd);
+	argv[0] = "setpriv";
+	argv[1] = "--reuid=65534";
+	argv[2] = "--regid=65534";
+	argv[3] = "--clear-groups";
+	snprintf(inh_arg, sizeof(inh_arg), "--inh-caps=%s", amb);
+	argv[4] = inh_arg;
+	argv[5] = amb_arg;
+	argv[6] = bnd_arg;
+	argv[7] = "--no-new-privs";
+	argv[8] = "--";
+	n = execstart_argv(exec, opts + 1, state, argv + 9, 50);
+	cr_assert_gt(n, 3);
+
+	topo_up(&topo, 0, 0);
+	topo_wait_quiet(&topo, 300, 5000);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (join_netns(topo.b) < 0 || null < 0)
+			_exit(126);
+		dup2(null, STDOUT_FILENO);	/* StandardOutput=null */
+		execvp("setpriv", argv);
+		_exit(127);
+	}
+	for (i = 0; i < 100 && stat(prom, &st) < 0; i++)
+		usleep(50 * 1000);
+	cr_assert_eq(stat(prom, &st), 0, "no %s after 5 s", prom);
+	cr_assert_eq(in_netns(topo.a, send_known_traffic, &known), 0);
+	usleep(300 * 1000);
+	kill(pid, SIGTERM);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status %d", status);
+
+	cr_assert_eq(stat(prom, &st), 0);
+	cr_expect_eq(st.st_uid, 65534, "the file belongs to uid %u", st.st_uid);
+	cr_expect_eq(st.st_mode & 0777, 0644, "mode %o", st.st_mode & 0777);
+	f = fopen(prom, "r");
+	cr_assert_not_null(f);
+	page = calloc(1, 1 << 16);
+	len = fread(page, 1, (1 << 16) - 1, f);
+	fclose(f);
+	cr_expect_eq(promtool_ok(page, len), 0, "%s rejected", prom);
+	check_counts(page);
+	free(page);
+	sh("rm -rf %s", state);
+	for (i = 9; argv[i]; i++)
+		free(argv[i]);
+	free(exec);
+	free(ambient);
+	free(bounding);
+	free(opts);
+}
+
+/* systemd's own reading of the unit: an exposure of at most 2.0 (offline, as an instance) */
+Test(prom, service_unit_exposure_at_most_2)
+{
+	char *out;
+	const char *at;
+	double level;
+
+	if (sh("command -v systemd-analyze >/dev/null") != 0)
+		cr_skip_test("systemd-analyze missing");
+	sh_ok("d=$(mktemp -d) && cp " UNIT " $d/pktcount@vb.service && echo $d > /tmp/pktcount-unit-dir.%d",
+	      (int)getpid());
+	out = sh_out("d=$(cat /tmp/pktcount-unit-dir.%d); systemd-analyze security --offline=true --no-pager "
+		     "$d/pktcount@vb.service 2>&1; rm -rf $d /tmp/pktcount-unit-dir.%d", (int)getpid(), (int)getpid());
+	at = strstr(out, "Overall exposure level for pktcount@vb.service: ");
+	cr_assert_not_null(at, "%s", out);
+	level = strtod(at + strlen("Overall exposure level for pktcount@vb.service: "), NULL);
+	cr_expect_leq(level, 2.0, "exposure %.1f:\n%s", level, out);
+	cr_log_info("systemd-analyze security: %.1f", level);
+	free(out);
+}
+
+/*
+ * Where the package is installed (CI installs it before the tests), the
+ * installed unit is this one and systemd-analyze verify finds nothing to
+ * say, for an interface and for pktcount@all with its drop-in.
+ */
+Test(prom, installed_unit_verifies)
+{
+	if (access("/usr/sbin/pktcount", X_OK) != 0 ||
+	    sh("cmp -s " UNIT " /lib/systemd/system/pktcount@.service") != 0)
+		cr_skip_test("the package (make deb) is not installed");
+	sh_ok("out=$(systemd-analyze verify /lib/systemd/system/pktcount@.service 2>&1) && [ -z \"$out\" ] || "
+	      "{ echo \"$out\"; exit 1; }");
+	sh_ok("d=$(mktemp -d) && cp " UNIT " $d/pktcount@all.service && "
+	      "out=$(systemd-analyze verify $d/pktcount@all.service 2>&1); rm -rf $d; [ -z \"$out\" ] || "
+	      "{ echo \"$out\"; exit 1; }");
 }
