@@ -47,7 +47,7 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(OBJDIR)/%.o)
 TEST_OBJS := $(TEST_SRCS:%.c=$(OBJDIR)/%.o)
 
 # Debian packages `make check` and `make run` install when missing.
-DEB_BUILD := gcc make libc6-dev
+DEB_BUILD := gcc make libc6-dev linux-libc-dev
 DEB_TEST  := libcriterion-dev libcjson-dev iproute2 ethtool tcpdump clang libclang-rt-14-dev libpcap-dev \
              prometheus valgrind systemd man-db
 DEB_STATIC := musl-tools
@@ -81,17 +81,27 @@ $(OBJDIR)/%.o: %.c $(wildcard include/*.h src/*.h tests/*.h)
 # pktcount-static-ARCH with Debian's cross compiler and static glibc: no
 # musl cross toolchain is packaged.
 STATIC_SRCS := src/main.c $(CORE_SRCS)
+# The kernel's UAPI headers for musl: musl-gcc searches only musl's own
+# include directory, so it gets one holding just linux/, asm/ (this build's
+# architecture, from linux-libc-dev) and asm-generic/, nothing of glibc's.
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+UAPI_DIR  := build/uapi-$(MULTIARCH)
 ifeq ($(CROSS),)
 STATIC_CC := $(shell command -v musl-gcc 2>/dev/null || echo $(CC))
 STATIC_BIN := pktcount-static
+STATIC_UAPI := $(if $(findstring musl,$(STATIC_CC)),-isystem $(UAPI_DIR))
 else
 STATIC_CC := $(CROSS)gcc
 STATIC_BIN := pktcount-static-$(firstword $(subst -, ,$(CROSS)))
 endif
 static: $(STATIC_BIN)
-$(STATIC_BIN): $(STATIC_SRCS) $(wildcard include/*.h src/*.h)
+$(UAPI_DIR):
+	@mkdir -p $@
+	$(Q)ln -sfn /usr/include/linux $@/linux && ln -sfn /usr/include/asm-generic $@/asm-generic && \
+		ln -sfn /usr/include/$(MULTIARCH)/asm $@/asm
+$(STATIC_BIN): $(STATIC_SRCS) $(wildcard include/*.h src/*.h) $(if $(STATIC_UAPI),$(UAPI_DIR))
 	@echo "  STATIC  $@ ($(notdir $(STATIC_CC)); modes ebpf classic tc)"
-	$(Q)$(STATIC_CC) $(BASE_CPPFLAGS) -std=gnu11 $(WARNFLAGS) -Os -static $(LDFLAGS) \
+	$(Q)$(STATIC_CC) $(BASE_CPPFLAGS) $(STATIC_UAPI) -std=gnu11 $(WARNFLAGS) -Os -static $(LDFLAGS) \
 		-o $@ $(STATIC_SRCS) -lm
 	$(Q)$(CROSS)strip $@
 	@echo "  SIZE    $@: $$(wc -c < $@) bytes"

@@ -12,7 +12,7 @@
 #ifndef PKTCOUNT_BPF_INSN_H
 #define PKTCOUNT_BPF_INSN_H
 
-#include "bpf_abi.h"
+#include "pc_uapi.h"
 
 #define BPF_INSN(CODE, DST, SRC, OFF, IMM)				\
 	((struct bpf_insn) {						\

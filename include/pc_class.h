@@ -13,29 +13,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bpf_abi.h"
+#include "pc_uapi.h"
 #include "pc_key.h"
 #include "pktcount.h"
 
 #define PC_CLASS_NAME_MAX	32
-#define PC_CBPF_MAX_INSNS	4096	/* BPF_MAXINSNS: what SO_ATTACH_FILTER takes */
-#define PC_CBPF_MEMWORDS	16	/* M[] */
+#define PC_CBPF_MAX_INSNS	BPF_MAXINSNS	/* 4096: what SO_ATTACH_FILTER takes */
+#define PC_CBPF_MEMWORDS	BPF_MEMWORDS	/* 16: M[] */
 
-/* Classic opcodes bpf_abi.h does not need for eBPF (linux/filter.h). */
-#define BPF_MSH		0xa0
-#define BPF_MISC	0x07
-#define BPF_TAX		0x00
-#define BPF_TXA		0x80
-#define BPF_MISCOP(code) ((code) & 0xf8)
-#define BPF_RVAL(code)	((code) & 0x18)
-
-/* The ancillary loads (SKF_AD_OFF + these) a class may use, and what they read. */
-#define SKF_AD_PROTOCOL		0	/* ntohs(skb->protocol) */
-#define SKF_AD_PKTTYPE		4	/* skb->pkt_type */
-#define SKF_AD_IFINDEX		8	/* skb->dev->ifindex: the tap's */
-#define SKF_AD_VLAN_TAG		44	/* the tag the kernel moved out, its TCI */
-#define SKF_AD_VLAN_TAG_PRESENT	48	/* 1 when it moved one out */
-#define SKF_AD_VLAN_TPID	60	/* its TPID */
+/*
+ * The ancillary loads (SKF_AD_OFF + these, linux/filter.h) a class may use:
+ * SKF_AD_PROTOCOL ntohs(skb->protocol), SKF_AD_PKTTYPE skb->pkt_type,
+ * SKF_AD_IFINDEX the tap's interface, SKF_AD_VLAN_TAG and _TAG_PRESENT the
+ * tag the kernel moved out (its TCI, 1 when there is one), SKF_AD_VLAN_TPID
+ * its TPID.
+ */
 
 /* One class's classic program, checked (pc_cprog_check). */
 struct pc_cprog {

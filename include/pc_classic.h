@@ -3,7 +3,7 @@
 #ifndef PKTCOUNT_CLASSIC_H
 #define PKTCOUNT_CLASSIC_H
 
-#include "bpf_abi.h"
+#include "pc_uapi.h"
 
 #include "pc_key.h"
 

@@ -282,9 +282,9 @@ int pc_bpf_obj_pin(int fd, const char *path)
 	int ret;
 
 	memset(&attr, 0, sizeof(attr));
-	attr.obj.pathname = ptr_to_u64(path);
-	attr.obj.bpf_fd = (uint32_t)fd;
-	ret = sys_bpf(BPF_OBJ_PIN, &attr, offsetofend(union bpf_attr, obj.bpf_fd));
+	attr.pathname = ptr_to_u64(path);
+	attr.bpf_fd = (uint32_t)fd;
+	ret = sys_bpf(BPF_OBJ_PIN, &attr, offsetofend(union bpf_attr, bpf_fd));
 	if (ret < 0)
 		errno = -ret;
 	return ret;
@@ -296,8 +296,8 @@ int pc_bpf_obj_get(const char *path)
 	int ret;
 
 	memset(&attr, 0, sizeof(attr));
-	attr.obj.pathname = ptr_to_u64(path);
-	ret = sys_bpf(BPF_OBJ_GET, &attr, offsetofend(union bpf_attr, obj.bpf_fd));
+	attr.pathname = ptr_to_u64(path);
+	ret = sys_bpf(BPF_OBJ_GET, &attr, offsetofend(union bpf_attr, bpf_fd));
 	if (ret < 0)
 		errno = -ret;
 	return ret;
@@ -309,11 +309,11 @@ int pc_bpf_tcx_attach(int prog_fd, int ifindex, int egress)
 	int ret;
 
 	memset(&attr, 0, sizeof(attr));
-	attr.link.prog_fd = (uint32_t)prog_fd;
-	attr.link.target_ifindex = (uint32_t)ifindex;
-	attr.link.attach_type = egress ? BPF_TCX_EGRESS : BPF_TCX_INGRESS;
-	attr.link.flags = egress ? BPF_F_AFTER : BPF_F_BEFORE;
-	ret = sys_bpf(BPF_LINK_CREATE, &attr, offsetofend(union bpf_attr, link.expected_revision));
+	attr.link_create.prog_fd = (uint32_t)prog_fd;
+	attr.link_create.target_ifindex = (uint32_t)ifindex;
+	attr.link_create.attach_type = egress ? BPF_TCX_EGRESS : BPF_TCX_INGRESS;
+	attr.link_create.flags = egress ? BPF_F_AFTER : BPF_F_BEFORE;
+	ret = sys_bpf(BPF_LINK_CREATE, &attr, offsetofend(union bpf_attr, link_create.flags));
 	if (ret < 0)
 		errno = -ret;
 	return ret;

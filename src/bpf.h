@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bpf_abi.h"
+#include "pc_uapi.h"
 
 int pc_bpf_map_create(uint32_t type, uint32_t key_size, uint32_t value_size,
 		      uint32_t max_entries, const char *name);

@@ -9,7 +9,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netpacket/packet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +17,8 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include <linux/if_packet.h>
 
-#include "packet_abi.h"
 #include "pc_classic.h"
 #include "pc_class.h"
 #include "pktcount.h"
@@ -51,9 +50,16 @@
 #define RING_BLOCK_NR_MIN	2u	/* a full ring freezes on the block userspace holds */
 #define RING_BLOCK_NR_MAX	1024u
 #define RING_FRAME_SIZE		2048u	/* V3 packs frames by length; this only sets tp_frame_nr */
+/* the ring's and the aux data's layouts, fixed since 3.2 (TPACKET_V3) and 2.6.27 */
+_Static_assert(sizeof(struct tpacket_req3) == 28, "uapi struct tpacket_req3");
+_Static_assert(sizeof(struct tpacket_block_desc) == 48, "uapi struct tpacket_block_desc");
+_Static_assert(sizeof(struct tpacket3_hdr) == 48, "uapi struct tpacket3_hdr");
+_Static_assert(sizeof(struct tpacket_auxdata) == 20, "uapi struct tpacket_auxdata");
+
 #define RING_RETIRE_MS		10u
-#define RING_BLK_HDR		48u	/* BLK_PLUS_PRIV(0): the block descriptor */
-#define RING_MACOFF_MAX		96u	/* TPACKET_ALIGN(TPACKET3_HDRLEN + 16) */
+/* the block descriptor (BLK_PLUS_PRIV(0)), and where a frame's MAC header starts at most */
+#define RING_BLK_HDR		TPACKET_ALIGN(sizeof(struct tpacket_block_desc))
+#define RING_MACOFF_MAX		TPACKET_ALIGN(TPACKET3_HDRLEN + 16)
 /*
  * tpacket_rcv() clamps a frame to the block's max_frame_len (block size less
  * the descriptor) and stores one only if ALIGN(len, 8) fits before the
@@ -172,8 +178,8 @@ static void count(struct pc_tap *tap, const uint8_t *data, uint32_t caplen, uint
 		.p = data, .caplen = caplen, .len = len, .link = tap->link,
 		.protocol = ntohs(sll->sll_protocol), .outgoing = sll->sll_pkttype == PACKET_OUTGOING,
 		.pkttype = sll->sll_pkttype, .ifindex = tap->ifindex,
-		.vlan_moved = (status & PC_TP_STATUS_VLAN_VALID) || tci, .vlan_tci = tci,
-		.vlan_tpid = status & PC_TP_STATUS_VLAN_TPID_VALID ? tpid : PC_ETHERTYPE_VLAN,
+		.vlan_moved = (status & TP_STATUS_VLAN_VALID) || tci, .vlan_tci = tci,
+		.vlan_tpid = status & TP_STATUS_VLAN_TPID_VALID ? tpid : PC_ETHERTYPE_VLAN,
 	};
 
 	pc_tap_count(tap, &f);
@@ -185,25 +191,25 @@ static int drain_ring(struct pc_tap *tap)
 	int frames = 0;
 
 	while (frames < PC_DRAIN_MAX) {
-		struct pc_tpacket_block_desc *bd =
+		struct tpacket_block_desc *bd =
 			(void *)(C(tap)->ring + (size_t)C(tap)->block * C(tap)->block_size);
 		const uint8_t *p;
 		uint32_t i;
 
-		if (!(__atomic_load_n(&bd->bh1.block_status, __ATOMIC_ACQUIRE) & PC_TP_STATUS_USER))
+		if (!(__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER))
 			return frames;
-		p = (const uint8_t *)bd + bd->bh1.offset_to_first_pkt;
-		for (i = 0; i < bd->bh1.num_pkts; i++) {
-			const struct pc_tpacket3_hdr *h = (const void *)p;
+		p = (const uint8_t *)bd + bd->hdr.bh1.offset_to_first_pkt;
+		for (i = 0; i < bd->hdr.bh1.num_pkts; i++) {
+			const struct tpacket3_hdr *h = (const void *)p;
 			const struct sockaddr_ll *sll =
-				(const void *)(p + PC_TPACKET_ALIGN(sizeof(struct pc_tpacket3_hdr)));
+				(const void *)(p + TPACKET_ALIGN(sizeof(struct tpacket3_hdr)));
 
-			count(tap, p + h->tp_mac, h->tp_snaplen, h->tp_len, sll, h->tp_status, (uint16_t)h->tp_vlan_tci,
-			      h->tp_vlan_tpid);
+			count(tap, p + h->tp_mac, h->tp_snaplen, h->tp_len, sll, h->tp_status, (uint16_t)h->hv1.tp_vlan_tci,
+			      h->hv1.tp_vlan_tpid);
 			p += h->tp_next_offset;
 		}
-		frames += (int)bd->bh1.num_pkts;
-		__atomic_store_n(&bd->bh1.block_status, PC_TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+		frames += (int)bd->hdr.bh1.num_pkts;
+		__atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
 		C(tap)->block = (C(tap)->block + 1) % C(tap)->block_nr;
 	}
 	return frames;
@@ -216,7 +222,7 @@ static int drain_recvmsg(struct pc_tap *tap)
 	for (frames = 0; frames < PC_DRAIN_MAX; frames++) {
 		union {
 			struct cmsghdr h;
-			uint8_t buf[CMSG_SPACE(sizeof(struct pc_tpacket_auxdata))];
+			uint8_t buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
 		} ctl;
 		struct sockaddr_ll sll;
 		struct iovec iov = { C(tap)->rxbuf, PC_CLASSIC_SNAP_EXT };
@@ -225,7 +231,7 @@ static int drain_recvmsg(struct pc_tap *tap)
 			.msg_iov = &iov, .msg_iovlen = 1,
 			.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
 		};
-		const struct pc_tpacket_auxdata *aux = NULL;
+		const struct tpacket_auxdata *aux = NULL;
 		struct cmsghdr *c;
 		ssize_t n = recvmsg(tap->sock, &m, MSG_DONTWAIT);
 
@@ -237,7 +243,7 @@ static int drain_recvmsg(struct pc_tap *tap)
 			return -errno;
 		}
 		for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
-			if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PC_PACKET_AUXDATA &&
+			if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA &&
 			    c->cmsg_len >= CMSG_LEN(sizeof(*aux)))
 				aux = (const void *)CMSG_DATA(c);
 		if (!aux)
@@ -276,11 +282,11 @@ static int classic_read(struct pc_tap *tap)
 static int classic_drops(struct pc_tap *tap)
 {
 	/* reset on read: add up; the v3 struct starts like the old one */
-	struct pc_tpacket_stats_v3 st;
-	socklen_t len = C(tap)->ring ? sizeof(st) : sizeof(struct pc_tpacket_stats);
+	struct tpacket_stats_v3 st;
+	socklen_t len = C(tap)->ring ? sizeof(st) : sizeof(struct tpacket_stats);
 
 	memset(&st, 0, sizeof(st));
-	if (getsockopt(tap->sock, SOL_PACKET, PC_PACKET_STATISTICS, &st, &len) < 0)
+	if (getsockopt(tap->sock, SOL_PACKET, PACKET_STATISTICS, &st, &len) < 0)
 		return -errno;
 	tap->drops += st.tp_drops;
 	return 0;
@@ -305,22 +311,22 @@ static void classic_close(struct pc_tap *tap)
 static int setup_ring(struct pc_tap *tap)
 {
 	struct ring_geom g = ring_geom(pc_ring_size);
-	struct pc_tpacket_req3 req = {
+	struct tpacket_req3 req = {
 		.tp_block_size = g.block_size,
 		.tp_block_nr = g.block_nr,
 		.tp_frame_size = RING_FRAME_SIZE,
 		.tp_frame_nr = g.block_size / RING_FRAME_SIZE * g.block_nr,
 		.tp_retire_blk_tov = RING_RETIRE_MS,
 	};
-	int v = PC_TPACKET_V3;
+	int v = TPACKET_V3;
 	void *ring;
 
-	if (setsockopt(tap->sock, SOL_PACKET, PC_PACKET_VERSION, &v, sizeof(v)) < 0) {
+	if (setsockopt(tap->sock, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) < 0) {
 		pc_log("%s: PACKET_VERSION TPACKET_V3: %s (%s), using recvmsg()", tap->name,
 		       strerror(errno), pc_errno_name(errno));
 		return -errno;
 	}
-	if (setsockopt(tap->sock, SOL_PACKET, PC_PACKET_RX_RING, &req, sizeof(req)) < 0) {
+	if (setsockopt(tap->sock, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0) {
 		pc_log("%s: PACKET_RX_RING of %u blocks of %u bytes: %s (%s), using recvmsg()",
 		       tap->name, req.tp_block_nr, req.tp_block_size, strerror(errno),
 		       pc_errno_name(errno));
@@ -366,7 +372,7 @@ static struct sock_fprog filter(const struct pc_tap *tap, struct sock_filter *bu
 	uint32_t snap = snap_of(tap);
 
 	if (snap == PC_CLASSIC_SNAP || n > cap)
-		return (struct sock_fprog){ (unsigned short)n, f };
+		return (struct sock_fprog){ (unsigned short)n, (struct sock_filter *)f };	/* the kernel copies it */
 	for (i = 0; i < n; i++) {
 		buf[i] = f[i];
 		if ((f[i].code == (BPF_RET | BPF_K) || f[i].code == (BPF_JMP | BPF_JGE | BPF_K)) &&
@@ -390,7 +396,7 @@ static int new_socket(struct pc_tap *tap)
 		pc_err("setsockopt(SO_ATTACH_FILTER) on %s: %s", tap->name, strerror(errno));
 		return PC_EXIT_UNSUPPORTED;
 	}
-	if (setsockopt(tap->sock, SOL_PACKET, PC_PACKET_AUXDATA, &one, sizeof(one)) < 0) {
+	if (setsockopt(tap->sock, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0) {
 		pc_err("setsockopt(PACKET_AUXDATA) on %s: %s", tap->name, strerror(errno));
 		return PC_EXIT_UNSUPPORTED;
 	}

@@ -33,7 +33,7 @@ int pc_ebpf_explain(const char *what, const char *obj, int err)
 
 	switch (err) {
 	case EPERM:
-		if (!pc_have_cap(PC_CAP_BPF) && !pc_have_cap(PC_CAP_SYS_ADMIN))
+		if (!pc_have_cap(CAP_BPF) && !pc_have_cap(CAP_SYS_ADMIN))
 			hint = ": needs CAP_BPF (5.8+) or CAP_SYS_ADMIN; run as root";
 		else
 			hint = ": on 4.4-5.10 kernels RLIMIT_MEMLOCK may be too low (ulimit -l)";

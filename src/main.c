@@ -879,7 +879,7 @@ static int taps_open(struct ctx *c, char **names, int nnames)
 	}
 #endif
 	/* every mode but tc opens AF_PACKET sockets: say so before anything else fails */
-	if (c->o->mode != PC_MODE_TC && !pc_have_cap(PC_CAP_NET_RAW)) {
+	if (c->o->mode != PC_MODE_TC && !pc_have_cap(CAP_NET_RAW)) {
 		pc_err("missing CAP_NET_RAW, which packet sockets need: run as root, "
 		       "or setcap cap_net_raw,cap_bpf+ep on the binary");
 		return PC_EXIT_PRIV;

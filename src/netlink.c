@@ -13,19 +13,19 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "netlink_abi.h"
+#include "nl.h"
 #include "pktcount.h"
 
 int pc_nl_open_events(void)
 {
-	struct pc_sockaddr_nl sa;
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, PC_NETLINK_ROUTE);
+	struct sockaddr_nl sa;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
 
 	if (fd < 0)
 		return -errno;
 	memset(&sa, 0, sizeof(sa));
 	sa.nl_family = AF_NETLINK;
-	sa.nl_groups = PC_RTMGRP_LINK;
+	sa.nl_groups = RTMGRP_LINK;
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int e = errno;
 
@@ -36,61 +36,61 @@ int pc_nl_open_events(void)
 }
 
 /* IFLA_INFO_KIND out of a nested IFLA_LINKINFO, every length checked. */
-static void link_kind(const struct pc_rtattr *info, char *kind, size_t size)
+static void link_kind(const struct rtattr *info, char *kind, size_t size)
 {
-	size_t off = PC_RTA_ALIGN(sizeof(*info));
+	size_t off = RTA_ALIGN(sizeof(*info));
 
-	while (info->rta_len >= off + sizeof(struct pc_rtattr)) {
-		const struct pc_rtattr *rta = (const void *)((const char *)info + off);
+	while (info->rta_len >= off + sizeof(struct rtattr)) {
+		const struct rtattr *rta = (const void *)((const char *)info + off);
 		size_t n;
 
 		if (rta->rta_len < sizeof(*rta) || rta->rta_len > info->rta_len - off)
 			return;
-		if (rta->rta_type == PC_IFLA_INFO_KIND) {
-			n = strnlen(PC_RTA_DATA(rta), PC_RTA_PAYLOAD(rta));
+		if (rta->rta_type == IFLA_INFO_KIND) {
+			n = strnlen(RTA_DATA(rta), RTA_PAYLOAD(rta));
 			if (n > size - 1)
 				n = size - 1;
-			memcpy(kind, PC_RTA_DATA(rta), n);
+			memcpy(kind, RTA_DATA(rta), n);
 			kind[n] = '\0';
 			return;
 		}
-		off += PC_RTA_ALIGN(rta->rta_len);
+		off += RTA_ALIGN(rta->rta_len);
 	}
 }
 
 /* One RTM_NEWLINK/DELLINK message into ev; 0 when it is not one. */
-static int parse_link(const struct pc_nlmsghdr *nh, struct pc_link_event *ev)
+static int parse_link(const struct nlmsghdr *nh, struct pc_link_event *ev)
 {
-	const struct pc_ifinfomsg *ifi = PC_NLMSG_DATA(nh);
-	size_t off = PC_NLMSG_LENGTH(PC_NLMSG_ALIGN(sizeof(*ifi)));
+	const struct ifinfomsg *ifi = NLMSG_DATA(nh);
+	size_t off = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(*ifi)));
 
-	if ((nh->nlmsg_type != PC_RTM_NEWLINK && nh->nlmsg_type != PC_RTM_DELLINK) ||
+	if ((nh->nlmsg_type != RTM_NEWLINK && nh->nlmsg_type != RTM_DELLINK) ||
 	    nh->nlmsg_len < off)
 		return 0;
 	memset(ev, 0, sizeof(*ev));
-	ev->deleted = nh->nlmsg_type == PC_RTM_DELLINK;
+	ev->deleted = nh->nlmsg_type == RTM_DELLINK;
 	ev->ifindex = ifi->ifi_index;
 	ev->up = !!(ifi->ifi_flags & IFF_UP);
-	while (nh->nlmsg_len - off >= sizeof(struct pc_rtattr)) {
-		const struct pc_rtattr *rta = (const void *)((const char *)nh + off);
+	while (nh->nlmsg_len - off >= sizeof(struct rtattr)) {
+		const struct rtattr *rta = (const void *)((const char *)nh + off);
 
 		if (rta->rta_len < sizeof(*rta) || rta->rta_len > nh->nlmsg_len - off)
 			break;
-		if (rta->rta_type == PC_IFLA_IFNAME) {
-			size_t n = PC_RTA_PAYLOAD(rta);
+		if (rta->rta_type == IFLA_IFNAME) {
+			size_t n = RTA_PAYLOAD(rta);
 
 			if (n > IF_NAMESIZE - 1)
 				n = IF_NAMESIZE - 1;
-			memcpy(ev->name, PC_RTA_DATA(rta), n);
+			memcpy(ev->name, RTA_DATA(rta), n);
 			ev->name[n] = '\0';
-		} else if (rta->rta_type == PC_IFLA_LINKINFO) {
+		} else if (rta->rta_type == IFLA_LINKINFO) {
 			link_kind(rta, ev->kind, sizeof(ev->kind));
-		} else if (rta->rta_type == PC_IFLA_STATS64 && PC_RTA_PAYLOAD(rta) >= sizeof(ev->stats)) {
+		} else if (rta->rta_type == IFLA_STATS64 && RTA_PAYLOAD(rta) >= sizeof(ev->stats)) {
 			/* struct rtnl_link_stats64 starts rx_packets, tx_packets, rx_bytes, tx_bytes */
-			memcpy(&ev->stats, PC_RTA_DATA(rta), sizeof(ev->stats));
+			memcpy(&ev->stats, RTA_DATA(rta), sizeof(ev->stats));
 			ev->have_stats = 1;
 		}
-		off += PC_RTA_ALIGN(rta->rta_len);
+		off += RTA_ALIGN(rta->rta_len);
 	}
 	return ev->name[0] != '\0';
 }
@@ -102,7 +102,7 @@ int pc_nl_read_events(int fd, struct pc_link_event *ev, int max)
 
 	while (n < max) {
 		ssize_t len = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, NULL, NULL);
-		const struct pc_nlmsghdr *nh;
+		const struct nlmsghdr *nh;
 		size_t off = 0;
 
 		if (len < 0) {
@@ -127,21 +127,21 @@ int pc_nl_read_events(int fd, struct pc_link_event *ev, int max)
 static int nl_getlink(int ifindex, int (*fn)(const struct pc_link_event *ev, void *arg), void *arg)
 {
 	struct {
-		struct pc_nlmsghdr nh;
-		struct pc_ifinfomsg ifi;
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
 	} req;
 	/* a dump part is at most 32 KiB (netlink_dump: NLMSG_GOODSIZE or the largest recv buffer) */
 	static char buf[32768] __attribute__((aligned(4)));
-	struct pc_sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	int fd, ret = 1, intr = 0;
 
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, PC_NETLINK_ROUTE);
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)
 		return -errno;
 	memset(&req, 0, sizeof(req));
 	req.nh.nlmsg_len = sizeof(req);
-	req.nh.nlmsg_type = PC_RTM_GETLINK;
-	req.nh.nlmsg_flags = PC_NLM_F_REQUEST | (ifindex ? 0 : PC_NLM_F_DUMP);
+	req.nh.nlmsg_type = RTM_GETLINK;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | (ifindex ? 0 : NLM_F_DUMP);
 	req.nh.nlmsg_seq = 1;
 	req.ifi.ifi_family = AF_UNSPEC;
 	req.ifi.ifi_index = ifindex;
@@ -149,7 +149,7 @@ static int nl_getlink(int ifindex, int (*fn)(const struct pc_link_event *ev, voi
 		ret = -errno;
 	while (ret == 1) {
 		ssize_t len = recvfrom(fd, buf, sizeof(buf), MSG_TRUNC, NULL, NULL);
-		const struct pc_nlmsghdr *nh;
+		const struct nlmsghdr *nh;
 		size_t off = 0;
 
 		if (len < 0 && errno == EINTR)
@@ -161,13 +161,13 @@ static int nl_getlink(int ifindex, int (*fn)(const struct pc_link_event *ev, voi
 		while (ret == 1 && (nh = pc_nl_next(buf, (size_t)len, &off))) {
 			struct pc_link_event ev;
 
-			intr |= nh->nlmsg_flags & PC_NLM_F_DUMP_INTR;
-			if (nh->nlmsg_type == PC_NLMSG_DONE) {
+			intr |= nh->nlmsg_flags & NLM_F_DUMP_INTR;
+			if (nh->nlmsg_type == NLMSG_DONE) {
 				ret = 0;
-			} else if (nh->nlmsg_type == PC_NLMSG_ERROR) {
-				const struct pc_nlmsgerr *e = PC_NLMSG_DATA(nh);
+			} else if (nh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(nh);
 
-				ret = nh->nlmsg_len >= PC_NLMSG_LENGTH(sizeof(*e)) && e->error ? e->error : -ENOENT;
+				ret = nh->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error ? e->error : -ENOENT;
 			} else if (parse_link(nh, &ev) && fn(&ev, arg)) {
 				ret = 0;
 			}

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/capability.h>	/* CAP_NET_RAW ..., for pc_have_cap() */
+
 #include "pc_key.h"
 
 #ifndef PC_VERSION
@@ -280,9 +282,5 @@ int pc_seccomp_install(int with_bpf);
 
 /* Privilege hints (src/iface.c) */
 int pc_have_cap(int cap);
-#define PC_CAP_NET_ADMIN 12
-#define PC_CAP_NET_RAW 13
-#define PC_CAP_SYS_ADMIN 21
-#define PC_CAP_BPF 39
 
 #endif /* PKTCOUNT_H */

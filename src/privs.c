@@ -22,25 +22,11 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
+
 #include "pktcount.h"
 
-#ifndef PR_CAPBSET_DROP
-#define PR_CAPBSET_DROP 24
-#endif
-#ifndef PR_SET_NO_NEW_PRIVS
-#define PR_SET_NO_NEW_PRIVS 38
-#endif
 #define PC_CAP_LAST 63	/* higher ones are rejected with EINVAL: the loop stops there */
-#define PC_CAPABILITY_VERSION_3 0x20080522
-
-struct cap_header {
-	uint32_t version;
-	int pid;
-};
-
-struct cap_data {
-	uint32_t effective, permitted, inheritable;
-};
 
 static int kernel_at_least(int major, int minor)
 {
@@ -67,19 +53,19 @@ static int unprivileged_bpf_disabled(void)
 
 uint64_t pc_privs_needed(int uses_sockets, int uses_ebpf, int uses_tc)
 {
-	uint64_t caps = uses_sockets ? 1ull << PC_CAP_NET_RAW : 0;
+	uint64_t caps = uses_sockets ? 1ull << CAP_NET_RAW : 0;
 
 	if (uses_tc)
-		caps |= 1ull << PC_CAP_NET_ADMIN;
+		caps |= 1ull << CAP_NET_ADMIN;
 	if ((uses_ebpf && unprivileged_bpf_disabled()) || uses_tc)
-		caps |= 1ull << (kernel_at_least(5, 8) ? PC_CAP_BPF : PC_CAP_SYS_ADMIN);
+		caps |= 1ull << (kernel_at_least(5, 8) ? CAP_BPF : CAP_SYS_ADMIN);
 	return caps;
 }
 
 int pc_privs_drop(const char *user, int asked, uint64_t keep)
 {
-	struct cap_header h = { PC_CAPABILITY_VERSION_3, 0 };
-	struct cap_data d[2];
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
 	struct passwd *pw;
 	uid_t uid;
 	gid_t gid;

@@ -15,31 +15,24 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
-#include "bpf_abi.h"
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+
+#include "pc_uapi.h"
 #include "pktcount.h"
 
-/* linux/seccomp.h and linux/audit.h, which musl does not ship */
-#define PC_SECCOMP_MODE_FILTER	2
-#define PC_SECCOMP_RET_ALLOW	0x7fff0000u
-#define PC_SECCOMP_RET_ERRNO	0x00050000u
-struct pc_seccomp_data {
-	int nr;
-	uint32_t arch;
-	uint64_t instruction_pointer;
-	uint64_t args[6];
-};
-#if defined(__x86_64__)
-#define PC_AUDIT_ARCH 0xc000003eu	/* AUDIT_ARCH_X86_64 */
-#elif defined(__aarch64__)
-#define PC_AUDIT_ARCH 0xc00000b7u	/* AUDIT_ARCH_AARCH64 */
-#elif defined(__arm__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define PC_AUDIT_ARCH 0x40000028u	/* AUDIT_ARCH_ARM */
-#elif defined(__i386__)
-#define PC_AUDIT_ARCH 0x40000003u	/* AUDIT_ARCH_I386 */
-#endif
+/* what the filter reads of each call: fixed since 3.5 */
+_Static_assert(sizeof(struct seccomp_data) == 64, "uapi struct seccomp_data");
 
-#ifndef PR_SET_NO_NEW_PRIVS
-#define PR_SET_NO_NEW_PRIVS 38
+/* The architecture the filter lets through: this build's (the audit numbers of linux/audit.h). */
+#if defined(__x86_64__)
+#define PC_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define PC_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#elif defined(__arm__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define PC_AUDIT_ARCH AUDIT_ARCH_ARM
+#elif defined(__i386__)
+#define PC_AUDIT_ARCH AUDIT_ARCH_I386
 #endif
 
 /* Every name that exists on this architecture; the 32-bit ones have *64 twins. */
@@ -193,10 +186,10 @@ int pc_seccomp_install(int with_bpf)
 	unsigned int n = 0, i, deny, allow, bpf_args, bpf_jump;
 	struct sock_fprog prog;
 
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct pc_seccomp_data, arch));
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
 	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PC_AUDIT_ARCH, 1, 0);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, PC_SECCOMP_RET_ERRNO | EPERM);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct pc_seccomp_data, nr));
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
 	/* the list; jt filled in below, once allow's place is known */
 	for (i = 0; i < NALLOWED; i++)
 		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)allowed[i], 0, 0);
@@ -204,25 +197,25 @@ int pc_seccomp_install(int with_bpf)
 	deny = n++;
 	allow = n++;
 	bpf_args = n;
-	f[deny] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, PC_SECCOMP_RET_ERRNO | EPERM);
-	f[allow] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, PC_SECCOMP_RET_ALLOW);
+	f[deny] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+	f[allow] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	f[bpf_jump] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_bpf,
 						   (uint8_t)(bpf_args - bpf_jump - 1), 0);
 	for (i = 0; i < NALLOWED; i++)
 		f[4 + i].jt = (uint8_t)(allow - (4 + i) - 1);
 	/* the command, the low half of args[0] on a little-endian machine */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct pc_seccomp_data, args[0]));
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]));
 #else
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct pc_seccomp_data, args[0]) + 4);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]) + 4);
 #endif
 	/* without eBPF in use (classic or pcap mode), no bpf() command at all */
 	for (i = 0; with_bpf && i < NCMDS; i++) {
 		/* backward jumps do not exist: allow and deny are before, so each command has its own return */
 		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, bpf_cmds[i], 0, 1);
-		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, PC_SECCOMP_RET_ALLOW);
+		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	}
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, PC_SECCOMP_RET_ERRNO | EPERM);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
 	if (allow - 4 > 255 || n > sizeof(f) / sizeof(f[0])) {
 		pc_err("seccomp: the allowlist does not fit its program");
 		return PC_EXIT_FAIL;
@@ -230,7 +223,7 @@ int pc_seccomp_install(int with_bpf)
 	prog.len = (unsigned short)n;
 	prog.filter = f;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-	    prctl(PR_SET_SECCOMP, PC_SECCOMP_MODE_FILTER, &prog, 0, 0) < 0) {
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0) {
 		pc_err("seccomp: %s", strerror(errno));
 		return PC_EXIT_FAIL;
 	}

@@ -29,12 +29,11 @@
 #include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include "bpf.h"
 #include "ebpf_by.h"
 #include "tc.h"
-
-#define BPF_FS_MAGIC 0xcafe4a11	/* include/uapi/linux/magic.h */
 
 int pc_tc_persisting;
 enum pc_tc_kind pc_tc_attach;

@@ -15,51 +15,51 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "netlink_abi.h"
+#include "nl.h"
 #include "tcnl.h"
 
 /* qdisc_create() gives whatever sits under TC_H_INGRESS this handle, ffff: */
-#define CLSACT_HANDLE	PC_TC_H_MAKE(PC_TC_H_CLSACT, 0u)
+#define CLSACT_HANDLE	TC_H_MAKE(TC_H_CLSACT, 0u)
 #define OUR_HANDLE	1u
 /* a dump part is at most 32 KiB (netlink_dump(): NLMSG_GOODSIZE or the largest recv buffer) */
 #define NL_BUF		32768
 
 /* One request: a tcmsg and room for the few attributes sent here. */
 struct tc_req {
-	struct pc_nlmsghdr nh;
-	struct pc_tcmsg tcm;
+	struct nlmsghdr nh;
+	struct tcmsg tcm;
 	char attrs[128];
 	int full;	/* an attribute did not fit: the request is never sent */
 };
 
-typedef int (*nl_fn)(const struct pc_nlmsghdr *nh, void *arg);
+typedef int (*nl_fn)(const struct nlmsghdr *nh, void *arg);
 
 static void req_init(struct tc_req *r, uint16_t type, uint16_t flags, int ifindex, uint32_t parent)
 {
 	memset(r, 0, sizeof(*r));
-	r->nh.nlmsg_len = PC_NLMSG_LENGTH(sizeof(r->tcm));
+	r->nh.nlmsg_len = NLMSG_LENGTH(sizeof(r->tcm));
 	r->nh.nlmsg_type = type;
-	r->nh.nlmsg_flags = PC_NLM_F_REQUEST | flags;
+	r->nh.nlmsg_flags = NLM_F_REQUEST | flags;
 	r->tcm.tcm_family = AF_UNSPEC;
 	r->tcm.tcm_ifindex = ifindex;
 	r->tcm.tcm_parent = parent;
 }
 
 /* Append an attribute; a nest is one with no data yet, closed by nest_end(). */
-static struct pc_rtattr *attr_put(struct tc_req *r, unsigned short type, const void *data, size_t len)
+static struct rtattr *attr_put(struct tc_req *r, unsigned short type, const void *data, size_t len)
 {
-	size_t off = PC_NLMSG_ALIGN(r->nh.nlmsg_len);
-	struct pc_rtattr *rta = (void *)((char *)r + off);
+	size_t off = NLMSG_ALIGN(r->nh.nlmsg_len);
+	struct rtattr *rta = (void *)((char *)r + off);
 
-	if (r->full || off + PC_RTA_ALIGN(sizeof(*rta) + len) > offsetof(struct tc_req, full)) {
+	if (r->full || off + RTA_ALIGN(sizeof(*rta) + len) > offsetof(struct tc_req, full)) {
 		r->full = 1;
 		return NULL;
 	}
 	rta->rta_type = type;
 	rta->rta_len = (unsigned short)(sizeof(*rta) + len);
 	if (len)
-		memcpy(PC_RTA_DATA(rta), data, len);
-	r->nh.nlmsg_len = (uint32_t)(off + PC_RTA_ALIGN(rta->rta_len));
+		memcpy(RTA_DATA(rta), data, len);
+	r->nh.nlmsg_len = (uint32_t)(off + RTA_ALIGN(rta->rta_len));
 	return rta;
 }
 
@@ -73,50 +73,50 @@ static void attr_str(struct tc_req *r, unsigned short type, const char *s)
 	attr_put(r, type, s, strlen(s) + 1);
 }
 
-static void nest_end(struct tc_req *r, struct pc_rtattr *nest)
+static void nest_end(struct tc_req *r, struct rtattr *nest)
 {
 	if (nest)
 		nest->rta_len = (unsigned short)((char *)r + r->nh.nlmsg_len - (char *)nest);
 }
 
-static const struct pc_rtattr *attr_next(const char *base, size_t len, size_t *off)
+static const struct rtattr *attr_next(const char *base, size_t len, size_t *off)
 {
-	const struct pc_rtattr *rta = (const void *)(base + *off);
+	const struct rtattr *rta = (const void *)(base + *off);
 
 	if (*off > len || len - *off < sizeof(*rta) || rta->rta_len < sizeof(*rta) ||
 	    rta->rta_len > len - *off)
 		return NULL;
-	*off += PC_RTA_ALIGN(rta->rta_len);
+	*off += RTA_ALIGN(rta->rta_len);
 	return rta;
 }
 
-static void attr_copy_str(char *dst, size_t size, const struct pc_rtattr *rta)
+static void attr_copy_str(char *dst, size_t size, const struct rtattr *rta)
 {
-	size_t n = strnlen(PC_RTA_DATA(rta), PC_RTA_PAYLOAD(rta));
+	size_t n = strnlen(RTA_DATA(rta), RTA_PAYLOAD(rta));
 
 	if (n > size - 1)
 		n = size - 1;
-	memcpy(dst, PC_RTA_DATA(rta), n);
+	memcpy(dst, RTA_DATA(rta), n);
 	dst[n] = '\0';
 }
 
-static void attr_get_u32(const struct pc_rtattr *rta, uint32_t *v)
+static void attr_get_u32(const struct rtattr *rta, uint32_t *v)
 {
-	if (PC_RTA_PAYLOAD(rta) >= sizeof(*v))
-		memcpy(v, PC_RTA_DATA(rta), sizeof(*v));
+	if (RTA_PAYLOAD(rta) >= sizeof(*v))
+		memcpy(v, RTA_DATA(rta), sizeof(*v));
 }
 
 /* One answer: 1 to read on, 0 at the end (a zero ack, NLMSG_DONE), or -errno. */
-static int nl_one(const struct pc_nlmsghdr *nh, nl_fn fn, void *arg)
+static int nl_one(const struct nlmsghdr *nh, nl_fn fn, void *arg)
 {
-	const int *err = PC_NLMSG_DATA(nh);	/* struct nlmsgerr starts with it; so does DONE */
+	const int *err = NLMSG_DATA(nh);	/* struct nlmsgerr starts with it; so does DONE */
 	int ret;
 
-	if (nh->nlmsg_type == PC_NLMSG_ERROR)
-		return nh->nlmsg_len < PC_NLMSG_LENGTH(sizeof(*err)) || *err > 0 ? -EPROTO : *err;
+	if (nh->nlmsg_type == NLMSG_ERROR)
+		return nh->nlmsg_len < NLMSG_LENGTH(sizeof(*err)) || *err > 0 ? -EPROTO : *err;
 	/* since 4.14 DONE carries the dump's error; before, a length (never negative) */
-	if (nh->nlmsg_type == PC_NLMSG_DONE)
-		return nh->nlmsg_len >= PC_NLMSG_LENGTH(sizeof(*err)) && *err < 0 ? *err : 0;
+	if (nh->nlmsg_type == NLMSG_DONE)
+		return nh->nlmsg_len >= NLMSG_LENGTH(sizeof(*err)) && *err < 0 ? *err : 0;
 	ret = fn ? fn(nh, arg) : 0;
 	return ret < 0 ? ret : 1;
 }
@@ -133,7 +133,7 @@ static int nl_read(int fd, char *buf, uint32_t seq, nl_fn fn, void *arg)
 
 	while (ret == 1) {
 		ssize_t len = recv(fd, buf, NL_BUF, MSG_TRUNC);
-		const struct pc_nlmsghdr *nh;
+		const struct nlmsghdr *nh;
 		size_t off = 0;
 
 		if (len < 0 && errno == EINTR)
@@ -145,7 +145,7 @@ static int nl_read(int fd, char *buf, uint32_t seq, nl_fn fn, void *arg)
 		while (ret == 1 && (nh = pc_nl_next(buf, (size_t)len, &off))) {
 			if (nh->nlmsg_seq != seq)
 				continue;
-			intr |= nh->nlmsg_flags & PC_NLM_F_DUMP_INTR;
+			intr |= nh->nlmsg_flags & NLM_F_DUMP_INTR;
 			ret = nl_one(nh, fn, arg);
 		}
 	}
@@ -162,7 +162,7 @@ static uint32_t next_seq(void)
 /* r on a fresh socket, each answer but the ack or DONE to fn (when not NULL); 0 or -errno. */
 static int nl_talk(struct tc_req *r, nl_fn fn, void *arg)
 {
-	struct pc_sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	char *buf;
 	int fd, ret;
 
@@ -171,7 +171,7 @@ static int nl_talk(struct tc_req *r, nl_fn fn, void *arg)
 	buf = malloc(NL_BUF);
 	if (!buf)
 		return -ENOMEM;
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, PC_NETLINK_ROUTE);
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0) {
 		ret = -errno;
 	} else {
@@ -193,18 +193,18 @@ struct slot {
 	char kind[16];
 };
 
-static int slot_kind(const struct pc_nlmsghdr *nh, void *arg)
+static int slot_kind(const struct nlmsghdr *nh, void *arg)
 {
 	struct slot *s = arg;
-	const struct pc_tcmsg *tcm = PC_NLMSG_DATA(nh);
-	size_t off = PC_NLMSG_LENGTH(PC_NLMSG_ALIGN(sizeof(*tcm)));
-	const struct pc_rtattr *rta;
+	const struct tcmsg *tcm = NLMSG_DATA(nh);
+	size_t off = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(*tcm)));
+	const struct rtattr *rta;
 
-	if (nh->nlmsg_type != PC_RTM_NEWQDISC || nh->nlmsg_len < off || tcm->tcm_ifindex != s->ifindex ||
+	if (nh->nlmsg_type != RTM_NEWQDISC || nh->nlmsg_len < off || tcm->tcm_ifindex != s->ifindex ||
 	    tcm->tcm_handle != CLSACT_HANDLE)
 		return 0;
 	while ((rta = attr_next((const char *)nh, nh->nlmsg_len, &off)))
-		if ((rta->rta_type & PC_NLA_TYPE_MASK) == PC_TCA_KIND)
+		if ((rta->rta_type & NLA_TYPE_MASK) == TCA_KIND)
 			attr_copy_str(s->kind, sizeof(s->kind), rta);
 	return 0;
 }
@@ -224,7 +224,7 @@ static int clsact_check(int ifindex)
 	struct tc_req r;
 	int err;
 
-	req_init(&r, PC_RTM_GETQDISC, PC_NLM_F_ACK | PC_NLM_F_ECHO, ifindex, PC_TC_H_CLSACT);
+	req_init(&r, RTM_GETQDISC, NLM_F_ACK | NLM_F_ECHO, ifindex, TC_H_CLSACT);
 	err = nl_talk(&r, slot_kind, &s);
 	if (err < 0)
 		return err;
@@ -238,10 +238,10 @@ int pc_tc_clsact_ensure(int ifindex)
 	struct tc_req r;
 	int err;
 
-	req_init(&r, PC_RTM_NEWQDISC, PC_NLM_F_ACK | PC_NLM_F_CREATE | PC_NLM_F_EXCL, ifindex,
-		 PC_TC_H_CLSACT);
+	req_init(&r, RTM_NEWQDISC, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, ifindex,
+		 TC_H_CLSACT);
 	r.tcm.tcm_handle = CLSACT_HANDLE;
-	attr_str(&r, PC_TCA_KIND, "clsact");
+	attr_str(&r, TCA_KIND, "clsact");
 	err = nl_talk(&r, NULL, NULL);
 	if (err == 0)
 		return 1;
@@ -257,58 +257,58 @@ int pc_tc_clsact_del(int ifindex)
 	/* the kernel's EINVAL would not tell a missing clsact from an ingress qdisc */
 	if (err < 0)
 		return err;
-	req_init(&r, PC_RTM_DELQDISC, PC_NLM_F_ACK, ifindex, PC_TC_H_CLSACT);
+	req_init(&r, RTM_DELQDISC, NLM_F_ACK, ifindex, TC_H_CLSACT);
 	r.tcm.tcm_handle = CLSACT_HANDLE;
 	/* and with the kind, tc_get_qdisc() deletes nothing but a clsact */
-	attr_str(&r, PC_TCA_KIND, "clsact");
+	attr_str(&r, TCA_KIND, "clsact");
 	return nl_talk(&r, NULL, NULL);
 }
 
 /* A "bpf" filter's TCA_OPTIONS (cls_bpf_dump()): its name, program id and flags. */
-static void parse_bpf(const struct pc_rtattr *opts, struct pc_tc_info *in)
+static void parse_bpf(const struct rtattr *opts, struct pc_tc_info *in)
 {
-	const char *p = PC_RTA_DATA(opts);
-	size_t off = 0, len = PC_RTA_PAYLOAD(opts);
-	const struct pc_rtattr *rta;
+	const char *p = RTA_DATA(opts);
+	size_t off = 0, len = RTA_PAYLOAD(opts);
+	const struct rtattr *rta;
 	uint32_t flags = 0;
 
 	while ((rta = attr_next(p, len, &off))) {
-		switch (rta->rta_type & PC_NLA_TYPE_MASK) {
-		case PC_TCA_BPF_NAME:
+		switch (rta->rta_type & NLA_TYPE_MASK) {
+		case TCA_BPF_NAME:
 			attr_copy_str(in->bpf_name, sizeof(in->bpf_name), rta);
 			break;
-		case PC_TCA_BPF_ID:
+		case TCA_BPF_ID:
 			attr_get_u32(rta, &in->bpf_id);
 			break;
-		case PC_TCA_BPF_FLAGS:
+		case TCA_BPF_FLAGS:
 			attr_get_u32(rta, &flags);
 			break;
 		}
 	}
-	in->direct_action = !!(flags & PC_TCA_BPF_FLAG_ACT_DIRECT);
+	in->direct_action = !!(flags & TCA_BPF_FLAG_ACT_DIRECT);
 }
 
 /* One RTM_NEWTFILTER of a dump (tcf_fill_node()) into in; 0 when it is not one. */
-static int parse_filter(const struct pc_nlmsghdr *nh, struct pc_tc_info *in)
+static int parse_filter(const struct nlmsghdr *nh, struct pc_tc_info *in)
 {
-	const struct pc_tcmsg *tcm = PC_NLMSG_DATA(nh);
-	size_t off = PC_NLMSG_LENGTH(PC_NLMSG_ALIGN(sizeof(*tcm)));
-	const struct pc_rtattr *rta, *opts = NULL;
+	const struct tcmsg *tcm = NLMSG_DATA(nh);
+	size_t off = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(*tcm)));
+	const struct rtattr *rta, *opts = NULL;
 
-	if (nh->nlmsg_type != PC_RTM_NEWTFILTER || nh->nlmsg_len < off)
+	if (nh->nlmsg_type != RTM_NEWTFILTER || nh->nlmsg_len < off)
 		return 0;
 	memset(in, 0, sizeof(*in));
 	in->prio = (uint16_t)(tcm->tcm_info >> 16);
-	in->protocol = ntohs((uint16_t)PC_TC_H_MIN(tcm->tcm_info));
+	in->protocol = ntohs((uint16_t)TC_H_MIN(tcm->tcm_info));
 	in->handle = tcm->tcm_handle;
 	while ((rta = attr_next((const char *)nh, nh->nlmsg_len, &off))) {
-		unsigned int type = rta->rta_type & PC_NLA_TYPE_MASK;
+		unsigned int type = rta->rta_type & NLA_TYPE_MASK;
 
-		if (type == PC_TCA_KIND)
+		if (type == TCA_KIND)
 			attr_copy_str(in->kind, sizeof(in->kind), rta);
-		else if (type == PC_TCA_OPTIONS)
+		else if (type == TCA_OPTIONS)
 			opts = rta;
-		else if (type == PC_TCA_CHAIN)
+		else if (type == TCA_CHAIN)
 			attr_get_u32(rta, &in->chain);
 	}
 	/* option numbers are each classifier's own: only cls_bpf's mean what parse_bpf() reads */
@@ -322,7 +322,7 @@ struct tc_list {
 	size_t n, cap;
 };
 
-static int list_add(const struct pc_nlmsghdr *nh, void *arg)
+static int list_add(const struct nlmsghdr *nh, void *arg)
 {
 	struct tc_list *l = arg;
 	struct pc_tc_info in;
@@ -344,7 +344,7 @@ static int list_add(const struct pc_nlmsghdr *nh, void *arg)
 
 static uint32_t parent_of(int egress)
 {
-	return PC_TC_H_MAKE(PC_TC_H_CLSACT, egress ? PC_TC_H_MIN_EGRESS : PC_TC_H_MIN_INGRESS);
+	return TC_H_MAKE(TC_H_CLSACT, egress ? TC_H_MIN_EGRESS : TC_H_MIN_INGRESS);
 }
 
 /*
@@ -361,7 +361,7 @@ static int filters_dump(int ifindex, int egress, struct tc_list *l)
 
 	for (tries = 0; err == 0 && tries < 5; tries++) {
 		l->n = 0;
-		req_init(&r, PC_RTM_GETTFILTER, PC_NLM_F_DUMP, ifindex, parent_of(egress));
+		req_init(&r, RTM_GETTFILTER, NLM_F_DUMP, ifindex, parent_of(egress));
 		err = nl_talk(&r, list_add, l);
 		if (err != -EAGAIN)
 			return err;
@@ -427,19 +427,19 @@ static int free_prio(int ifindex, int egress)
 
 static int filter_new(int ifindex, int egress, int prio, int prog_fd, const char *name)
 {
-	struct pc_rtattr *opts;
+	struct rtattr *opts;
 	struct tc_req r;
 
-	req_init(&r, PC_RTM_NEWTFILTER, PC_NLM_F_ACK | PC_NLM_F_CREATE | PC_NLM_F_EXCL, ifindex,
+	req_init(&r, RTM_NEWTFILTER, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, ifindex,
 		 parent_of(egress));
 	r.tcm.tcm_handle = OUR_HANDLE;
-	r.tcm.tcm_info = PC_TC_H_MAKE((uint32_t)prio << 16, htons(PC_ETH_P_ALL));
-	attr_str(&r, PC_TCA_KIND, "bpf");
-	opts = attr_put(&r, PC_TCA_OPTIONS, NULL, 0);
-	attr_u32(&r, PC_TCA_BPF_FD, (uint32_t)prog_fd);
+	r.tcm.tcm_info = TC_H_MAKE((uint32_t)prio << 16, htons(ETH_P_ALL));
+	attr_str(&r, TCA_KIND, "bpf");
+	opts = attr_put(&r, TCA_OPTIONS, NULL, 0);
+	attr_u32(&r, TCA_BPF_FD, (uint32_t)prog_fd);
 	if (name)
-		attr_str(&r, PC_TCA_BPF_NAME, name);
-	attr_u32(&r, PC_TCA_BPF_FLAGS, PC_TCA_BPF_FLAG_ACT_DIRECT);
+		attr_str(&r, TCA_BPF_NAME, name);
+	attr_u32(&r, TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT);
 	nest_end(&r, opts);
 	return nl_talk(&r, NULL, NULL);
 }
@@ -495,10 +495,10 @@ int pc_tc_filter_del(const struct pc_tc_filter *f)
 		return -ENOENT;
 	if (err < 0)
 		return err;
-	req_init(&r, PC_RTM_DELTFILTER, PC_NLM_F_ACK, f->ifindex, parent_of(f->egress));
+	req_init(&r, RTM_DELTFILTER, NLM_F_ACK, f->ifindex, parent_of(f->egress));
 	r.tcm.tcm_handle = f->handle;
-	r.tcm.tcm_info = PC_TC_H_MAKE((uint32_t)f->prio << 16, htons(PC_ETH_P_ALL));
-	attr_str(&r, PC_TCA_KIND, "bpf");
+	r.tcm.tcm_info = TC_H_MAKE((uint32_t)f->prio << 16, htons(ETH_P_ALL));
+	attr_str(&r, TCA_KIND, "bpf");
 	err = nl_talk(&r, NULL, NULL);
 	/*
 	 * tc_del_tfilter(): ENODEV without the device, EINVAL without clsact

@@ -17,8 +17,6 @@
 
 #include <stdint.h>
 
-/* A direct-action program's "no verdict": the next filter runs (tcf_classify()). */
-#define PC_TC_ACT_UNSPEC (-1)
 /* A cls_bpf name pc_tc_filter_add() takes, with its NUL: what pc_tc_info holds. */
 #define PC_TC_NAME_MAX 32
 

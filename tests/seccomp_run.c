@@ -20,7 +20,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "bpf_abi.h"
+#include "pc_uapi.h"
 
 #if defined(__x86_64__)
 #define ARCH AUDIT_ARCH_X86_64
@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ERR)),		\
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
 	#define ARCH_OFF offsetof(struct seccomp_data, arch)
-	static const struct sock_filter nobpf[] = {
+	static struct sock_filter nobpf[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARCH_OFF),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 1, 0),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
@@ -66,10 +66,10 @@ int main(int argc, char **argv)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
-	static const struct sock_filter noattach[] = {
+	static struct sock_filter noattach[] = {
 		SETSOCKOPT_FAILS(SOL_SOCKET, SO_ATTACH_BPF, ENOPROTOOPT),
 	};
-	static const struct sock_filter nov3[] = {
+	static struct sock_filter nov3[] = {
 		SETSOCKOPT_FAILS(263 /* SOL_PACKET */, 10 /* PACKET_VERSION */, EINVAL),
 	};
 	struct sock_fprog prog;

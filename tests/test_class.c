@@ -21,20 +21,19 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <net/if.h>
-#include <netpacket/packet.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <linux/if_packet.h>
 
 #include "bpf.h"
 #include "bpf_insn.h"
 #include "class_pcap.h"
 #include "frames.h"
 #include "helpers.h"
-#include "packet_abi.h"
 #include "pc_class.h"
 #include "pc_prog.h"
 
@@ -463,7 +462,7 @@ static int judge_socket(struct chain *c)
 	cr_assert(fd >= 0, "%s", strerror(errno));
 	cr_assert_eq(setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)), 0, "%s", strerror(errno));
 	cr_assert_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)), 0);
-	cr_assert_eq(setsockopt(fd, SOL_PACKET, PC_PACKET_AUXDATA, &one, sizeof(one)), 0);
+	cr_assert_eq(setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)), 0);
 	sll.sll_ifindex = (int)if_nametoindex("vb");
 	cr_assert_eq(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), 0, "%s", strerror(errno));
 	return fd;
@@ -473,26 +472,26 @@ static int judge_socket(struct chain *c)
 static void judge_take(int fd, struct pc_counter *c)
 {
 	static uint8_t buf[64];
-	struct pc_tpacket_stats st;
+	struct tpacket_stats st;
 	socklen_t sl = sizeof(st);
 
 	for (;;) {
 		union {
 			struct cmsghdr h;
-			uint8_t b[CMSG_SPACE(sizeof(struct pc_tpacket_auxdata))];
+			uint8_t b[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
 		} ctl;
 		struct iovec iov = { buf, sizeof(buf) };
 		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
 				    .msg_controllen = sizeof(ctl.b) };
-		const struct pc_tpacket_auxdata *aux;
+		const struct tpacket_auxdata *aux;
 
 		if (recvmsg(fd, &m, MSG_DONTWAIT) < 0)
 			break;
 		aux = (const void *)CMSG_DATA(CMSG_FIRSTHDR(&m));
 		c->packets++;
-		c->bytes += aux->tp_len + ((aux->tp_status & PC_TP_STATUS_VLAN_VALID) ? 4 : 0);
+		c->bytes += aux->tp_len + ((aux->tp_status & TP_STATUS_VLAN_VALID) ? 4 : 0);
 	}
-	cr_assert_eq(getsockopt(fd, SOL_PACKET, PC_PACKET_STATISTICS, &st, &sl), 0);
+	cr_assert_eq(getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &sl), 0);
 	cr_assert_eq(st.tp_drops, 0, "a judging socket dropped %u frames", st.tp_drops);
 }
 

@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/if_packet.h>
 
 #include "fuzz_check.h"
 #include "frames.h"
 #include "helpers.h"
-#include "packet_abi.h"
 #include "pc_classic.h"
 
 Test(classify, frame_table_as_the_ebpf_program)

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/pkt_cls.h>
 
 #include "bpf.h"
 #include "bpf_insn.h"
@@ -48,7 +49,7 @@ static int up_in_a(void)
 static int load_sched_cls(void)
 {
 	const struct bpf_insn insns[] = {
-		BPF_MOV64_IMM(BPF_REG_0, PC_TC_ACT_UNSPEC),
+		BPF_MOV64_IMM(BPF_REG_0, TC_ACT_UNSPEC),
 		BPF_EXIT_INSN(),
 	};
 	char *log = NULL;
