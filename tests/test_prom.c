@@ -485,15 +485,21 @@ Test(prom, service_unit_exposure_at_most_2)
 }
 
 /*
- * Where the package is installed (CI installs it before the tests), the
- * installed unit is this one and systemd-analyze verify finds nothing to
- * say, for an interface and for pktcount@all with its drop-in.
+ * Where the package is installed (CI installs it before the tests): dpkg
+ * lists the binary, the man page, the unit, its drop-in and the defaults;
+ * the installed unit is this one, and systemd-analyze verify finds nothing
+ * to say, for an interface and for pktcount@all with its drop-in.
  */
 Test(prom, installed_unit_verifies)
 {
 	if (access("/usr/sbin/pktcount", X_OK) != 0 ||
 	    sh("cmp -s " UNIT " /lib/systemd/system/pktcount@.service") != 0)
 		cr_skip_test("the package (make deb) is not installed");
+	/* what the package installs, as dpkg lists it */
+	sh_ok("dpkg -L pktcount | grep -qx /usr/sbin/pktcount && dpkg -L pktcount | grep -qx "
+	      "/usr/share/man/man8/pktcount.8.gz && dpkg -L pktcount | grep -qx /lib/systemd/system/pktcount@.service && "
+	      "dpkg -L pktcount | grep -qx /lib/systemd/system/pktcount@all.service.d/all.conf && "
+	      "dpkg -L pktcount | grep -qx /etc/default/pktcount");
 	sh_ok("out=$(systemd-analyze verify /lib/systemd/system/pktcount@.service 2>&1) && [ -z \"$out\" ] || "
 	      "{ echo \"$out\"; exit 1; }");
 	sh_ok("d=$(mktemp -d) && cp " UNIT " $d/pktcount@all.service && "
