@@ -21,6 +21,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,11 +192,24 @@ const struct pc_backend pc_tc_backend = {
 
 /* ---- where pinned state lives ---- */
 
+/*
+ * A name an interface can have (dev_valid_name(), net/core/dev.c): it
+ * becomes a path, so never "", ".", ".." or one with a '/'.
+ */
+static int ifname_ok(const char *n)
+{
+	size_t len = strlen(n);
+
+	return len > 0 && len < IF_NAMESIZE && strcmp(n, ".") && strcmp(n, "..") && !strpbrk(n, "/: \t\n\v\f\r");
+}
+
 /* The pin directory of interface ifname in this network namespace; 0 or -errno. */
 static int pin_dir(const char *ifname, char *out, size_t size)
 {
 	struct stat st;
 
+	if (!ifname_ok(ifname))
+		return -EINVAL;
 	if (stat("/proc/self/ns/net", &st) < 0)
 		return -errno;
 	if ((size_t)snprintf(out, size, PC_PIN_ROOT "/net%llu/%s", (unsigned long long)st.st_ino, ifname) >= size)
@@ -572,6 +586,10 @@ int pc_tc_remove(const char *ifname)
 	struct stat st;
 	int ret;
 
+	if (!ifname_ok(ifname)) {
+		pc_err("--remove '%.32s': not a name an interface can have", ifname);
+		return PC_EXIT_USAGE;
+	}
 	if (!bpffs_mounted()) {
 		pc_err("%s: bpffs is not mounted at " PC_PIN_FS ": nothing is pinned", ifname);
 		return PC_EXIT_NOIFACE;

@@ -237,6 +237,8 @@ Test(cli, bad_input_one_line_and_exit_code, .timeout = 120)
 		{ { "--tc-attach", "tcx", "-m", "ebpf", "lo", NULL }, 2, "--tc-attach is for tc mode" },
 		{ { "-m", "tc", "-p", "lo", NULL }, 2, "--promisc needs a packet socket" },
 		{ { "--remove", "pcnosuch0", NULL }, 3, "pcnosuch0: " },
+		{ { "--remove", "../../x", NULL }, 2, "--remove '../../x': not a name an interface can have" },
+		{ { "--remove", "..", NULL }, 2, "not a name an interface can have" },
 	};
 	struct ran *r = malloc(sizeof(*r));
 
