@@ -433,10 +433,25 @@ static uint64_t bulk_wire_bytes(uint64_t segments)
  * Tcp OutSegs + RetransSegs.  eBPF on va must equal both; classic on va,
  * which counts skbs, must equal va's own (skb) counters and say "skb".
  */
+static void same_keys(const char *what, const struct pc_counter *x, enum pc_dir dx,
+		      const struct pc_counter *y, enum pc_dir dy);
+
+/* tc mode beside the socket on one link: its totals, both directions, key by key */
+static void tc_as_socket(const char *what, const struct run_output *rt, const struct run_output *re)
+{
+	char name[64];
+
+	cr_expect_str_eq(rt->unit, re->unit, "%s: tc counts in %s units", what, rt->unit);
+	snprintf(name, sizeof(name), "%s tx, tc against the socket", what);
+	same_keys(name, rt->totals, PC_DIR_TX, re->totals, PC_DIR_TX);
+	snprintf(name, sizeof(name), "%s rx, tc against the socket", what);
+	same_keys(name, rt->totals, PC_DIR_RX, re->totals, PC_DIR_RX);
+}
+
 Test(wire, tso_sender_counts_the_segments, .fini = down, .timeout = 120)
 {
-	struct pktcount_proc pe, pc;
-	struct run_output re, rc;
+	struct pktcount_proc pe, pc, pt;
+	struct run_output re, rc, rt;
 	struct link_stats va0, va1, vr0, vr1;
 	struct tcp_mib m0, m1;
 	struct pc_counter tx;
@@ -464,6 +479,7 @@ Test(wire, tso_sender_counts_the_segments, .fini = down, .timeout = 120)
 
 	counting_start(&pe, topo.a, "va", "ebpf");
 	counting_start(&pc, topo.a, "va", "classic");
+	counting_start(&pt, topo.a, "va", "tc");
 	cr_assert_eq(link_stats(topo.a, "va", &va0), 0);
 	cr_assert_eq(link_stats(topo.b, "vr", &vr0), 0);
 	tcp_mib(topo.a, &m0);
@@ -473,6 +489,7 @@ Test(wire, tso_sender_counts_the_segments, .fini = down, .timeout = 120)
 	tcp_mib(topo.a, &m1);
 	counting_finish(&pe, "va", &re, NULL, 0);
 	counting_finish(&pc, "va", &rc, NULL, 0);
+	counting_finish(&pt, "va", &rt, NULL, 0);
 
 	cr_log_info("va: %llu skbs sent (va's tx_packets), %llu segments (R's vr), OutSegs+RetransSegs %llu; "
 		    "ebpf counted %llu packets %llu bytes, classic %llu packets",
@@ -497,6 +514,9 @@ Test(wire, tso_sender_counts_the_segments, .fini = down, .timeout = 120)
 		     (unsigned long long)tx.bytes, (unsigned long long)bulk_wire_bytes(tx.packets));
 	/* the other direction: C's ACKs, one segment each */
 	cr_expect_eq(re.totals[pc_key_make(PC_DIR_RX, PC_L3_IPV4, 6)].packets, m1.in - m0.in, "rx packets against InSegs");
+
+	/* tc's egress sees the TSO skbs before the device: the same segments in wire units */
+	tc_as_socket("va", &rt, &re);
 
 	/* classic counts the skbs, and says so */
 	cr_expect_str_eq(rc.unit, "skb");
@@ -536,8 +556,8 @@ static void same_keys(const char *what, const struct pc_counter *x, enum pc_dir 
  */
 Test(wire, gro_receiver_counts_the_segments, .fini = down, .timeout = 120)
 {
-	struct pktcount_proc pa, pb, pc;
-	struct run_output ra, rb, rc;
+	struct pktcount_proc pa, pb, pc, pt;
+	struct run_output ra, rb, rc, rt;
 	struct link_stats va0, va1, vb0, vb1;
 	struct tcp_mib m0, m1;
 	struct pc_counter rx;
@@ -552,6 +572,7 @@ Test(wire, gro_receiver_counts_the_segments, .fini = down, .timeout = 120)
 	counting_start(&pa, topo.a, "va", "ebpf");
 	counting_start(&pb, topo.b, "vb", "ebpf");
 	counting_start(&pc, topo.b, "vb", "classic");
+	counting_start(&pt, topo.b, "vb", "tc");
 	cr_assert_eq(link_stats(topo.a, "va", &va0), 0);
 	cr_assert_eq(link_stats(topo.b, "vb", &vb0), 0);
 	tcp_mib(topo.a, &m0);
@@ -562,6 +583,7 @@ Test(wire, gro_receiver_counts_the_segments, .fini = down, .timeout = 120)
 	counting_finish(&pa, "va", &ra, NULL, 0);
 	counting_finish(&pb, "vb", &rb, NULL, 0);
 	counting_finish(&pc, "vb", &rc, NULL, 0);
+	counting_finish(&pt, "vb", &rt, NULL, 0);
 
 	cr_log_info("vb: %llu frames arrived (vb's rx_packets), ebpf counted %llu packets %llu bytes, "
 		    "classic (skbs after GRO) %llu packets",
@@ -591,4 +613,6 @@ Test(wire, gro_receiver_counts_the_segments, .fini = down, .timeout = 120)
 		     (unsigned long long)bulk_wire_bytes(rb.totals[rx_tcp].packets));
 	cr_expect_eq(ra.totals[TX(IPV4, 6)].packets, segs_sent(&m0, &m1), "va tx against OutSegs + RetransSegs");
 	cr_expect_str_eq(rc.unit, "skb");
+	/* tc's ingress sees the skbs GRO made, as the tap does */
+	tc_as_socket("vb", &rt, &rb);
 }
