@@ -126,18 +126,12 @@ int pc_choose_backend(enum pc_mode mode, const struct pc_backend **be)
 		return PC_EXIT_OK;
 #endif
 	case PC_MODE_EBPF:
+	case PC_MODE_TC:	/* the same programs, at tc: the same probe */
 		code = pc_ebpf_probe();
 		if (code)
 			return code;
-		pc_log("mode ebpf: asked for");
-		*be = &pc_ebpf_backend;
-		return PC_EXIT_OK;
-	case PC_MODE_TC:
-		code = pc_ebpf_probe();
-		if (code)
-			return code;
-		pc_log("mode tc: asked for");
-		*be = &pc_tc_backend;
+		*be = mode == PC_MODE_TC ? &pc_tc_backend : &pc_ebpf_backend;
+		pc_log("mode %s: asked for", (*be)->name);
 		return PC_EXIT_OK;
 	case PC_MODE_AUTO:
 		pc_soft_errors = 1;
