@@ -19,7 +19,7 @@ WARNFLAGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-protot
              -Wformat=2 -Wno-format-nonliteral
 BASE_CPPFLAGS := -Iinclude -Isrc -D_GNU_SOURCE -DPC_VERSION='"$(VERSION)"' $(CPPFLAGS)
 ALL_CFLAGS   := -std=gnu11 $(WARNFLAGS) $(CFLAGS)
-LDLIBS    += $(PCAP_LIBS) -lm
+LDLIBS    += $(PCAP_LIBS) -lm -pthread
 
 # pcap mode when libpcap is there (make PCAP=no to leave it out).
 PCAP ?= $(shell printf '\043include <pcap/pcap.h>\nint main(void) { return pcap_lib_version() == 0; }\n' | \
@@ -33,7 +33,7 @@ endif
 ALL_CPPFLAGS := $(BASE_CPPFLAGS) $(PCAP_CPPFLAGS)
 
 # Everything but main(): the tests link the same objects.
-CORE_SRCS := src/taps.c src/follow.c src/log.c src/bpf.c src/asm.c src/key.c src/classify.c src/entries.c src/class.c src/cbpf.c src/cbpf_ebpf.c src/class_pcap.c src/ebpf.c src/ebpf_by.c src/classic.c src/iface.c \
+CORE_SRCS := src/taps.c src/par.c src/follow.c src/log.c src/bpf.c src/asm.c src/key.c src/classify.c src/entries.c src/class.c src/cbpf.c src/cbpf_ebpf.c src/class_pcap.c src/ebpf.c src/ebpf_by.c src/classic.c src/iface.c \
              src/netlink.c src/tcnl.c src/tc.c src/name.c src/output.c src/privs.c src/seccomp.c insn/count.c insn/classes.c insn/classic.c
 LIB_SRCS  := $(CORE_SRCS) $(PCAP_SRCS)
 SRCS      := src/main.c $(LIB_SRCS)
@@ -102,7 +102,7 @@ $(UAPI_DIR):
 $(STATIC_BIN): $(STATIC_SRCS) $(wildcard include/*.h src/*.h) $(if $(STATIC_UAPI),$(UAPI_DIR))
 	@echo "  STATIC  $@ ($(notdir $(STATIC_CC)); modes ebpf classic tc)"
 	$(Q)$(STATIC_CC) $(BASE_CPPFLAGS) $(STATIC_UAPI) -std=gnu11 $(WARNFLAGS) -Os -static $(LDFLAGS) \
-		-o $@ $(STATIC_SRCS) -lm
+		-o $@ $(STATIC_SRCS) -lm -pthread
 	$(Q)$(CROSS)strip $@
 	@echo "  SIZE    $@: $$(wc -c < $@) bytes"
 

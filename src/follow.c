@@ -14,6 +14,7 @@
 
 #include "front.h"
 #include "output.h"
+#include "par.h"
 #include "pktcount.h"
 
 /* An event line: on stderr always, and as a JSON record when that is the format. */
@@ -48,44 +49,85 @@ static void check_final(struct pc_tap *tap, const struct pc_link_stats *st)
 }
 
 /*
- * The interface went away: keep what it counted, let go of the socket.  Its
+ * The interface went away: what it counted is read now, while its socket
+ * still holds what reached it, and the tap is marked for closing; its
  * RTM_DELLINK (ev, when there is one) carries its counters as they ended.
+ * The closing itself waits for the kernel (src/par.c), so every tap a
+ * burst of events detaches is closed at once, by detach_finish().
  */
-static int detach(struct ctx *c, struct pc_tap *tap, const struct pc_link_event *ev)
+static void detach_begin(struct pc_tap *tap, const struct pc_link_event *ev)
 {
 	int ret;
 
 	if (tap->be->prepare)
 		tap->be->prepare(tap);
 	ret = tap->be->read(tap);
+	if (ret < 0 && ret != -ENETDOWN)
+		pc_err("reading the last counts of %s: %s", tap->name, strerror(-ret));
+	if (ev && ev->have_stats)
+		check_final(tap, &ev->stats);
+	tap->attached = 0;
+	tap->closing = 1;
+}
+
+static void close_closing(void *arg, int i)
+{
+	struct pc_tap *tap = &((struct pc_tap *)arg)[i];
+
+	if (tap->closing)
+		tap->be->close(tap);
+}
+
+/*
+ * Every tap detach_begin() marked: one wait for the frames still on their
+ * way, their last reads, all closed at once, and a "detached" line each.
+ */
+static int detach_finish(struct ctx *c)
+{
+	int i, settle = 0, ret = 0;
+
+	for (i = 0; i < c->ntaps; i++)
+		if (c->taps[i].closing && c->taps[i].settle_ms > settle)
+			settle = c->taps[i].settle_ms;
 	/*
 	 * Frames that reached a userspace ring just before the device went may
 	 * still sit in a block the kernel hands over only at its retire timer
 	 * (classic's TPACKET_V3), or in libpcap's buffer: the timer keeps
 	 * running after the device is gone (packet_notifier() unhooks the
-	 * socket, not the ring), so wait what the exit waits, and read again.
+	 * socket, not the ring), so wait what the exit waits, once for all of
+	 * them, and read again.
 	 */
-	if (!ret && tap->settle_ms) {
-		struct timespec ts = { 0, (long)tap->settle_ms * 1000000L };
+	if (settle) {
+		struct timespec ts = { settle / 1000, (long)(settle % 1000) * 1000000L };
 
 		nanosleep(&ts, NULL);
-		ret = tap->be->read(tap);
 	}
+	for (i = 0; i < c->ntaps; i++) {
+		struct pc_tap *tap = &c->taps[i];
+		int r;
 
-	if (ev && ev->have_stats)
-		check_final(tap, &ev->stats);
+		if (!tap->closing)
+			continue;
+		if (tap->settle_ms && (r = tap->be->read(tap)) < 0 && r != -ENETDOWN)
+			pc_err("reading the last counts of %s: %s", tap->name, strerror(-r));
+		if (tap->be->drops)
+			tap->be->drops(tap);
+	}
+	pc_par_each(c->ntaps, close_closing, c->taps);
+	for (i = 0; i < c->ntaps; i++) {
+		struct pc_tap *tap = &c->taps[i];
 
-	if (ret < 0 && ret != -ENETDOWN)
-		pc_err("reading the last counts of %s: %s", tap->name, strerror(-ret));
-	if (tap->be->drops)
-		tap->be->drops(tap);
-	tap->be->close(tap);
-	tap->attached = 0;
-	tap->ifindex = 0;
-	/* what the next attachment counts comes on top: the back ends add to the totals */
-	/* the kernel's counters died with the device: keep them as last read */
-	tap->k_before = tap->k_now;
-	return say_event(c, tap, "detached", NULL, "the interface was deleted; totals kept");
+		if (!tap->closing)
+			continue;
+		tap->closing = 0;
+		tap->ifindex = 0;
+		/* what the next attachment counts comes on top: the back ends add to the totals */
+		/* the kernel's counters died with the device: keep them as last read */
+		tap->k_before = tap->k_now;
+		if (!ret)
+			ret = say_event(c, tap, "detached", NULL, "the interface was deleted; totals kept");
+	}
+	return ret;
 }
 
 static struct pc_tap *tap_of_ifindex(struct ctx *c, int ifindex)
@@ -96,55 +138,125 @@ static struct pc_tap *tap_of_ifindex(struct ctx *c, int ifindex)
 	return NULL;
 }
 
-/* The index of the detached tap of that name, or -1. */
+/* The index of the detached tap of that name (not one still closing), or -1. */
 static int detached_named(const struct ctx *c, const char *name)
 {
 	for (int i = 0; i < c->ntaps; i++)
-		if (!c->taps[i].attached && !strcmp(c->taps[i].name, name))
+		if (!c->taps[i].attached && !c->taps[i].closing && !strcmp(c->taps[i].name, name))
 			return i;
 	return -1;
 }
 
+/* Names whose interfaces may be counted again (or, with -a, for the first time). */
+struct wanted {
+	char (*name)[IF_NAMESIZE];
+	int n, cap;
+};
+
+static void want(struct wanted *w, const char *name)
+{
+	for (int i = 0; i < w->n; i++)
+		if (!strcmp(w->name[i], name))
+			return;
+	if (w->n == w->cap) {
+		int cap = w->cap ? 2 * w->cap : 16;
+		void *grown = realloc(w->name, (size_t)cap * sizeof(*w->name));
+
+		if (!grown) {
+			pc_err("%s: %s; will try when it changes next", name, strerror(ENOMEM));
+			return;
+		}
+		w->name = grown;
+		w->cap = cap;
+	}
+	snprintf(w->name[w->n++], IF_NAMESIZE, "%s", name);
+}
+
 /*
- * Open detached tap i (or, with i < 0, a new one for -a) on the interface
- * that has the name now.  An interface gone again, or one that another tap
- * counts already (renamed: its event is on the way), is left alone.
+ * The tap for the interface that has the name now: a detached one of that
+ * name, or (with -a) a new one at the end; its index, or -1 when the name
+ * is gone again, or another tap counts the interface already (renamed: its
+ * event is on the way).
  */
-static int attach(struct ctx *c, int i, const char *name)
+static int attach_slot(struct ctx *c, const char *name)
 {
 	struct pc_tap fresh, *tap;
-	int code;
+	int code, i;
 
 	pc_soft_errors = 1;
 	code = pc_iface_lookup(&fresh, name);
 	pc_soft_errors = 0;
 	if (code || tap_of_ifindex(c, fresh.ifindex))
-		return 0;
+		return -1;
+	i = detached_named(c, name);
 	if (i < 0) {
-		if (pc_tap_append(&c->taps, &c->ntaps, &fresh))
-			return 0;
-		pc_fd_room(c->ntaps);
-		pc_ring_size_default(c->ntaps);
+		if (!c->o->all || pc_tap_append(&c->taps, &c->ntaps, &fresh))
+			return -1;
+		i = c->ntaps - 1;
+		c->taps[i].fresh = 1;
 	}
-	tap = &c->taps[i < 0 ? c->ntaps - 1 : i];
+	tap = &c->taps[i];
 	tap->ifindex = fresh.ifindex;
 	tap->arphrd = fresh.arphrd;
 	tap->link = fresh.link;
+	tap->attached = 1;	/* for tap_of_ifindex() while the others are found; opened below */
 	pc_tap_options(tap, c->o);
-	code = pc_tap_open(tap, c->o->mode, c->be);
-	if (code) {
-		pc_err("%s: could not attach (exit code %d); will try when it changes next", name, code);
-		if (i < 0)
-			c->ntaps--;	/* made for it just now: nothing counted to keep */
-		return 0;
-	}
-	tap->attached = 1;
+	return i;
+}
+
+/* A tap that just opened: counting, and said (pcap: once its device is up). */
+static int attached(struct ctx *c, struct pc_tap *tap)
+{
 	pc_check_start(tap, c->o->check);
 	/* pcap opens a device that is down only when it comes up: "attached" says counting began */
 	tap->unannounced = tap->nfds == 0 && tap->be->up;
 	if (tap->unannounced)
 		return 0;
 	return say_event(c, tap, "attached", NULL, "the interface appeared; counting goes on from the totals");
+}
+
+/*
+ * Attach every wanted name's interface, all at once (src/par.c).  A tap
+ * that fails stays detached (a new one is dropped: nothing counted to keep)
+ * and is tried again when its interface changes next.
+ */
+static int attach_wanted(struct ctx *c, struct wanted *w)
+{
+	int *idx = calloc((size_t)w->n + 1, 2 * sizeof(int)), *codes, n = 0, i, kept, ret = 0;
+
+	if (!idx) {
+		pc_err("attaching %d interfaces: %s; will try when they change next", w->n, strerror(ENOMEM));
+		return 0;
+	}
+	codes = idx + w->n + 1;
+	for (i = 0; i < w->n; i++)
+		if ((idx[n] = attach_slot(c, w->name[i])) >= 0)
+			n++;
+	pc_fd_room(c->ntaps);
+	pc_ring_size_default(c->ntaps);
+	pc_taps_open_some(c->taps, idx, n, c->o->mode, c->be, codes);
+	for (i = 0; i < n; i++) {
+		struct pc_tap *tap = &c->taps[idx[i]];
+
+		tap->attached = codes[i] == PC_EXIT_OK;
+		if (codes[i] > 0)
+			pc_err("%s: could not attach (exit code %d); will try when it changes next", tap->name, codes[i]);
+		else if (!codes[i] && !ret)
+			ret = attached(c, tap);
+	}
+	/* new taps that did not open: dropped, the others keep their order */
+	for (i = 0, kept = 0; i < c->ntaps; i++) {
+		if (c->taps[i].fresh && !c->taps[i].attached) {
+			pc_entries_free(&c->taps[i].ent);
+			continue;
+		}
+		c->taps[i].fresh = 0;
+		c->taps[kept++] = c->taps[i];
+	}
+	c->ntaps = kept;
+	free(idx);
+	w->n = 0;
+	return ret;
 }
 
 /* Fold what tap src counted into dst (src is then dropped by the caller). */
@@ -196,16 +308,16 @@ static int rename_tap(struct ctx *c, int t, const char *name)
 	return say_event(c, &c->taps[t], "renamed", old, reason);
 }
 
-/* A link as the kernel has it now: from an event, or from a dump of all. */
-static int link_seen(struct ctx *c, const struct pc_link_event *ev)
+/* A link as the kernel has it now: from an event, or from a dump of all; one to attach goes into w. */
+static int link_seen(struct ctx *c, const struct pc_link_event *ev, struct wanted *w)
 {
 	struct pc_tap *tap = tap_of_ifindex(c, ev->ifindex);
 	int ret = 0;
 
 	if (!tap) {
-		int d = detached_named(c, ev->name);
-
-		return d >= 0 || c->o->all ? attach(c, d, ev->name) : 0;
+		if (detached_named(c, ev->name) >= 0 || c->o->all)
+			want(w, ev->name);
+		return 0;
 	}
 	if (strcmp(tap->name, ev->name))
 		ret = rename_tap(c, (int)(tap - c->taps), ev->name);
@@ -222,6 +334,40 @@ static int link_seen(struct ctx *c, const struct pc_link_event *ev)
 }
 
 /*
+ * A batch of link changes, in two passes: the deleted interfaces first,
+ * closed at once (detach_finish()), then every other change in order, the
+ * interfaces to count collected and attached at once.  A deletion that
+ * carries another name than the tap's was renamed first: the tap takes the
+ * name it went away with, as it would have one event at a time.
+ */
+static int batch(struct ctx *c, const struct pc_link_event *ev, int n)
+{
+	struct wanted w = { NULL, 0, 0 };
+	struct pc_tap *tap;
+	int i, ret = 0, dying = 0;
+
+	for (i = 0; i < n && !ret; i++) {
+		if (!ev[i].deleted || !(tap = tap_of_ifindex(c, ev[i].ifindex)))
+			continue;
+		if (strcmp(tap->name, ev[i].name))
+			ret = rename_tap(c, (int)(tap - c->taps), ev[i].name);
+		if ((tap = tap_of_ifindex(c, ev[i].ifindex))) {
+			detach_begin(tap, &ev[i]);
+			dying = 1;
+		}
+	}
+	if (dying && !ret)
+		ret = detach_finish(c);
+	for (i = 0; i < n && !ret; i++)
+		if (!ev[i].deleted)
+			ret = link_seen(c, &ev[i], &w);
+	if (!ret && w.n)
+		ret = attach_wanted(c, &w);
+	free(w.name);
+	return ret;
+}
+
+/*
  * Link events were lost: the socket's buffer overflowed in a burst of
  * changes, or while pktcount was stopped.  What is queued is dropped and
  * all links are read instead: a tap whose interface is gone detaches, and
@@ -231,7 +377,8 @@ static int link_seen(struct ctx *c, const struct pc_link_event *ev)
 int pc_follow_rescan(struct ctx *c)
 {
 	struct pc_link_event *links, ev[32];
-	int n, i, j, partial, ret = 0;
+	int n, i, j, partial, ret = 0, dying = 0;
+	struct wanted w = { NULL, 0, 0 };
 
 	while ((n = pc_nl_read_events(c->nl_fd, ev, 32)) > 0 || n == -ENOBUFS)
 		;
@@ -245,7 +392,7 @@ int pc_follow_rescan(struct ctx *c)
 	}
 	c->relist = 0;
 	pc_log("link events were lost: read all %d links again%s", n, partial ? " (a partial list)" : "");
-	for (i = 0; i < c->ntaps && !ret; i++) {
+	for (i = 0; i < c->ntaps; i++) {
 		struct pc_tap *tap = &c->taps[i];
 		int fd = tap->sock >= 0 ? tap->sock : tap->nfds ? tap->fds[0] : -1;
 
@@ -255,33 +402,50 @@ int pc_follow_rescan(struct ctx *c)
 		 * Gone, or gone and back under its old index (its socket lost it).
 		 * Absence from a partial list proves nothing.
 		 */
-		if (tap->attached && ((j == n && !partial) || (fd >= 0 && !pc_sock_bound_to(fd, tap->ifindex))))
-			ret = detach(c, tap, NULL);
+		if (tap->attached && ((j == n && !partial) || (fd >= 0 && !pc_sock_bound_to(fd, tap->ifindex)))) {
+			detach_begin(tap, NULL);
+			dying = 1;
+		}
 	}
+	if (dying)
+		ret = detach_finish(c);
 	for (j = 0; j < n && !ret; j++)
-		ret = link_seen(c, &links[j]);
+		ret = link_seen(c, &links[j], &w);
+	if (!ret && w.n)
+		ret = attach_wanted(c, &w);
+	free(w.name);
 	free(links);
 	return ret;
 }
 
+/* Events taken in at most this many at a time: a burst is one batch, and memory stays bounded. */
+#define PC_EVENTS_BATCH 1024
+
 int pc_follow_links(struct ctx *c)
 {
-	struct pc_link_event ev[32];
-	int n, i, ret = 0;
-	struct pc_tap *tap;
+	struct pc_link_event *ev = malloc(PC_EVENTS_BATCH * sizeof(*ev));
+	int n = 0, got, ret = 0;
 
-	while (!ret && (n = pc_nl_read_events(c->nl_fd, ev, 32)) > 0)
-		for (i = 0; i < n && !ret; i++)
-			if (!ev[i].deleted)
-				ret = link_seen(c, &ev[i]);
-			else if ((tap = tap_of_ifindex(c, ev[i].ifindex)))
-				ret = detach(c, tap, &ev[i]);
-	if (!ret && n == -ENOBUFS)
+	if (!ev) {
+		pc_err("reading link events: %s; trying again", strerror(ENOMEM));
+		return 0;
+	}
+	do {
+		got = pc_nl_read_events(c->nl_fd, ev + n, PC_EVENTS_BATCH - n);
+		if (got > 0)
+			n += got;
+		if (n == PC_EVENTS_BATCH || (got <= 0 && n)) {
+			ret = batch(c, ev, n);
+			n = 0;
+		}
+	} while (!ret && got > 0);
+	free(ev);
+	if (!ret && got == -ENOBUFS)
 		return pc_follow_rescan(c);
-	if (!ret && n < 0 && n != -EINTR) {
+	if (!ret && got < 0 && got != -EINTR) {
 		/* a socket that keeps failing stays readable: stop polling it, say so once */
 		pc_err("reading link events: %s: interfaces that come and go are no longer followed",
-		       strerror(-n));
+		       strerror(-got));
 		c->nl_fd = -1;
 	}
 	return ret;

@@ -68,6 +68,14 @@ int pc_taps_pick(struct pc_tap **taps, int *ntaps, int all, char *const names[],
 void pc_tap_options(struct pc_tap *tap, const struct opts *o);
 /* Open them all in mode be (with -a, skipping any that vanished); attached after. */
 int pc_taps_open(struct pc_tap *taps, int *ntaps, const struct opts *o, const struct pc_backend *be);
+/*
+ * Open taps[idx[0..n)] in mode be at once, codes[i] each one's pc_exit (-1:
+ * not tried, after the first failed); not marked attached.
+ */
+void pc_taps_open_some(struct pc_tap *taps, const int *idx, int n, enum pc_mode mode,
+		       const struct pc_backend *be, int *codes);
+/* Every attached tap closed, all at once; detached after. */
+void pc_taps_close(struct pc_tap *taps, int ntaps);
 /* Raise the soft open-file limit for n taps, as far as the hard one allows. */
 void pc_fd_room(int n);
 /* The mode for every tap: eBPF where the kernel has it, else (auto) classic. */

@@ -8,8 +8,8 @@
 #include "pktcount.h"
 
 int pc_verbose;
-int pc_soft_errors;
-char pc_last_error[256];
+_Thread_local int pc_soft_errors;	/* per thread: taps open in parallel (src/par.c) */
+_Thread_local char pc_last_error[256];
 
 /* Longer messages are cut: every one is a line about one thing. */
 #define PC_MSG_MAX 1024

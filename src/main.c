@@ -960,11 +960,9 @@ int main(int argc, char **argv)
 			pc_err("rtnetlink: %s: interfaces that are deleted will not be followed", strerror(-c.nl_fd));
 		code = run(&c);
 	}
-	for (i = 0; i < c.ntaps; i++) {
-		if (c.taps[i].attached)
-			c.taps[i].be->close(&c.taps[i]);
+	pc_taps_close(c.taps, c.ntaps);
+	for (i = 0; i < c.ntaps; i++)
 		pc_entries_free(&c.taps[i].ent);
-	}
 	pc_classes_free();
 	free(c.taps);
 	free(c.pfd);

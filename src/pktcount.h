@@ -151,6 +151,8 @@ struct pc_tap {
 	struct pc_entries ent;	/* the breakdown, with --by */
 	int attached;		/* 0 once its interface was deleted, until one of its name returns */
 	int unannounced;	/* attached, but its "attached" event waits for the device to come up (pcap) */
+	int closing;		/* detached, its handles waiting to be closed with the others of a burst */
+	int fresh;		/* made for an interface that appeared, not opened yet */
 	const struct pc_backend *be;
 	char detail[64];	/* the back end's variant, for -v */
 	enum pc_unit unit;	/* what it counts a packet as, set at open */
@@ -184,8 +186,8 @@ void pc_vsay(const char *tail, const char *fmt, va_list ap) __attribute__((forma
  * While set (auto mode trying eBPF), pc_err() messages are -v notes, kept in
  * pc_last_error for the fallback to name.
  */
-extern int pc_soft_errors;
-extern char pc_last_error[256];
+extern _Thread_local int pc_soft_errors;
+extern _Thread_local char pc_last_error[256];
 /* "ENOSYS" for ENOSYS: the reasons -v gives name the errno */
 const char *pc_errno_name(int err);
 

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
@@ -67,6 +68,14 @@ static const int allowed[] = {
 	SYS_nanosleep,
 #endif
 	SYS_getpid, SYS_gettid, SYS_getuid, SYS_geteuid, SYS_getrandom,
+	/* threads of src/par.c (clone() itself below): their stacks, joining, and what libc sets up in each */
+	SYS_mprotect, SYS_futex, SYS_set_robust_list, SYS_set_tid_address,
+#ifdef SYS_futex_time64
+	SYS_futex_time64,
+#endif
+#ifdef SYS_rseq
+	SYS_rseq,
+#endif
 	/* packet, netlink and ioctl sockets: reading, and attaching again */
 	SYS_socket, SYS_bind, SYS_setsockopt, SYS_getsockopt, SYS_sendto, SYS_recvfrom,
 	SYS_recvmsg, SYS_ioctl, SYS_getsockname,
@@ -165,6 +174,13 @@ static const uint32_t bpf_cmds[] = {
 	BPF_LINK_CREATE, BPF_OBJ_GET, BPF_OBJ_GET_INFO_BY_FD,
 };
 
+/* the low half of args[0] (bpf()'s command, clone()'s flags): its first word on a little-endian machine */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define ARG0_LOW offsetof(struct seccomp_data, args[0])
+#else
+#define ARG0_LOW (offsetof(struct seccomp_data, args[0]) + 4)
+#endif
+
 #define NALLOWED (sizeof(allowed) / sizeof(allowed[0]))
 #define NCMDS (sizeof(bpf_cmds) / sizeof(bpf_cmds[0]))
 
@@ -178,12 +194,24 @@ int pc_seccomp_install(int with_bpf)
 	 *   0  A = arch;  if (A != ARCH) deny
 	 *   3  A = nr;    if (A == allowed[i]) allow   (for each i)
 	 *      if (A == bpf) goto bpf_args
+	 *      if (A == clone) goto clone_args
+	 *      if (A == clone3) goto enosys
 	 *      deny: return EPERM
 	 *      allow: return ALLOW
+	 *      enosys: return ENOSYS
+	 *      clone_args: A = args[0] & CLONE_THREAD; if (A) return ALLOW; return EPERM
 	 *      bpf_args: A = args[0]; if (A == cmd[j]) allow (for each j); deny
+	 *
+	 * Threads: src/par.c opens and closes many taps at once.  A clone()
+	 * that makes a thread shares this filter, creds and capabilities; one
+	 * that would make a process (fork) is refused.  clone3() passes its
+	 * flags in memory the filter cannot read: ENOSYS, on which glibc falls
+	 * back to clone() (musl never uses clone3).  args[0] holds the flags on
+	 * every architecture of this list (s390 and cris, which swap the first
+	 * two, are not on it).
 	 */
-	struct sock_filter f[16 + NALLOWED + 2 * NCMDS];
-	unsigned int n = 0, i, deny, allow, bpf_args, bpf_jump;
+	struct sock_filter f[24 + NALLOWED + 2 * NCMDS];
+	unsigned int n = 0, i, deny, allow, enosys, bpf_args, bpf_jump, clone_jump, clone3_jump, clone_args;
 	struct sock_fprog prog;
 
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
@@ -194,21 +222,34 @@ int pc_seccomp_install(int with_bpf)
 	for (i = 0; i < NALLOWED; i++)
 		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)allowed[i], 0, 0);
 	bpf_jump = n++;
+	clone_jump = n++;
+	clone3_jump = n++;
 	deny = n++;
 	allow = n++;
-	bpf_args = n;
+	enosys = n++;
+	clone_args = n;
 	f[deny] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
 	f[allow] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	f[bpf_jump] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_bpf,
-						   (uint8_t)(bpf_args - bpf_jump - 1), 0);
+	f[enosys] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+	f[clone_jump] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone,
+						     (uint8_t)(clone_args - clone_jump - 1), 0);
+#ifdef SYS_clone3
+	f[clone3_jump] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3,
+						      (uint8_t)(enosys - clone3_jump - 1), 0);
+#else
+	f[clone3_jump] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, 0, 0, 0);
+#endif
 	for (i = 0; i < NALLOWED; i++)
 		f[4 + i].jt = (uint8_t)(allow - (4 + i) - 1);
-	/* the command, the low half of args[0] on a little-endian machine */
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]));
-#else
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]) + 4);
-#endif
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG0_LOW);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, CLONE_THREAD);
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, CLONE_THREAD, 0, 1);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+	bpf_args = n;
+	f[bpf_jump] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_bpf,
+						   (uint8_t)(bpf_args - bpf_jump - 1), 0);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG0_LOW);
 	/* without eBPF in use (classic or pcap mode), no bpf() command at all */
 	for (i = 0; with_bpf && i < NCMDS; i++) {
 		/* backward jumps do not exist: allow and deny are before, so each command has its own return */

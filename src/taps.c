@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 
 #include "front.h"
+#include "par.h"
 #include "pktcount.h"
 #include "tc.h"
 
@@ -251,6 +252,44 @@ void pc_tap_options(struct pc_tap *tap, const struct opts *o)
 		tap->ent.max = o->max_keys;
 }
 
+/* Opening taps[idx[i]] for every i, from several threads (src/par.c). */
+struct open_job {
+	struct pc_tap *taps;
+	const int *idx;
+	enum pc_mode mode;
+	const struct pc_backend *be;
+	int *codes;
+};
+
+static void open_one(void *arg, int i)
+{
+	struct open_job *j = arg;
+
+	j->codes[i] = pc_tap_open(&j->taps[j->idx[i]], j->mode, j->be);
+}
+
+/*
+ * Open taps[idx[0..n)] in mode be, all at once (src/par.c: each waits for
+ * grace periods, not work); codes[i] is each one's pc_exit.  The first is
+ * opened alone: what fails for one tap (a verifier, a privilege, a kernel
+ * feature) fails for all, and is said once, not n times.
+ */
+void pc_taps_open_some(struct pc_tap *taps, const int *idx, int n, enum pc_mode mode,
+		       const struct pc_backend *be, int *codes)
+{
+	struct open_job j = { taps, idx + 1, mode, be, codes + 1 };
+
+	if (n <= 0)
+		return;
+	codes[0] = pc_tap_open(&taps[idx[0]], mode, be);
+	if (codes[0] && codes[0] != PC_EXIT_NOIFACE) {
+		for (int i = 1; i < n; i++)
+			codes[i] = -1;	/* not tried */
+		return;
+	}
+	pc_par_each(n - 1, open_one, &j);
+}
+
 /*
  * Open every tap in mode be; with -a, one whose interface vanished since it
  * was listed is dropped with a line (its deletion is on the way as an
@@ -258,24 +297,50 @@ void pc_tap_options(struct pc_tap *tap, const struct opts *o)
  */
 int pc_taps_open(struct pc_tap *taps, int *ntaps, const struct opts *o, const struct pc_backend *be)
 {
-	int code, i;
+	int *idx = malloc(2 * (size_t)*ntaps * sizeof(int)), *codes, code = PC_EXIT_OK, i, kept = 0;
 
+	if (!idx) {
+		pc_err("opening %d taps: %s", *ntaps, strerror(ENOMEM));
+		return PC_EXIT_FAIL;
+	}
+	codes = idx + *ntaps;
 	pc_fd_room(*ntaps);
 	pc_ring_size_default(*ntaps);
 	for (i = 0; i < *ntaps; i++) {
+		idx[i] = i;
 		pc_tap_options(&taps[i], o);
-		code = pc_tap_open(&taps[i], o->mode, be);
-		if (code == PC_EXIT_NOIFACE && o->all) {
+	}
+	pc_taps_open_some(taps, idx, *ntaps, o->mode, be, codes);
+	for (i = 0; i < *ntaps; i++) {
+		if (codes[i] == PC_EXIT_NOIFACE && o->all) {
 			pc_err("%s: skipped: it vanished while pktcount started", taps[i].name);
-			memmove(&taps[i], &taps[i + 1], (size_t)(*ntaps - i - 1) * sizeof(*taps));
-			(*ntaps)--;
-			i--;
 			continue;
 		}
-		if (code)
-			return code;
-		taps[i].attached = 1;
-		pc_check_start(&taps[i], o->check);
+		if (codes[i] && !code)
+			code = codes[i];
+		taps[kept] = taps[i];
+		taps[kept].attached = codes[i] == PC_EXIT_OK;
+		if (!codes[i])
+			pc_check_start(&taps[kept], o->check);
+		kept++;
 	}
-	return PC_EXIT_OK;
+	*ntaps = kept;
+	free(idx);
+	return code;
+}
+
+/* Closing taps[i] for every attached i, from several threads. */
+static void close_one(void *arg, int i)
+{
+	struct pc_tap *tap = &((struct pc_tap *)arg)[i];
+
+	if (tap->attached)
+		tap->be->close(tap);
+	tap->attached = 0;
+}
+
+/* Every attached tap let go of, all at once (src/par.c): the exit waits a few grace periods, not n. */
+void pc_taps_close(struct pc_tap *taps, int ntaps)
+{
+	pc_par_each(ntaps, close_one, taps);
 }
