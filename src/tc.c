@@ -38,6 +38,27 @@
 
 int pc_tc_persisting;
 enum pc_tc_kind pc_tc_attach;
+/* without --tc-attach: clsact rather than tcx, for a count of interfaces past PC_TCX_MOST */
+static int clsact_for_scale;
+
+void pc_tc_choose(int ntaps)
+{
+	if (pc_tc_attach != PC_TC_NONE || ntaps <= PC_TCX_MOST)
+		return;
+	/*
+	 * Making a tcx link and letting it go each wait for an RCU grace
+	 * period while holding the RTNL lock (kernel/bpf/tcx.c:
+	 * tcx_link_prog_attach() and tcx_link_release() call tcx_entry_sync(),
+	 * synchronize_rcu()): one interface after another, whatever the
+	 * threads, and every other rtnetlink user of the machine waits too
+	 * (a thousand interfaces: 30 s at start and at exit on 2 CPUs).  A
+	 * cls_bpf filter is freed after a grace period without waiting for it
+	 * (cls_bpf_delete() queues tcf_queue_work()).
+	 */
+	clsact_for_scale = 1;
+	pc_err("tc mode: %d interfaces: clsact filters rather than tcx links, which each wait for an RCU grace "
+	       "period under the RTNL lock when made and when let go (--tc-attach tcx insists)", ntaps);
+}
 
 static const char *const hook[2] = { "ingress", "egress" };
 
@@ -155,7 +176,7 @@ static int tc_open(struct pc_tap *tap)
 				    &e->tc_prog[d]);
 	if (code)
 		goto fail;
-	err = pc_tc_attach == PC_TC_CLSACT ? EINVAL : -attach_tcx(tap, e);
+	err = pc_tc_attach == PC_TC_CLSACT || clsact_for_scale ? EINVAL : -attach_tcx(tap, e);
 	if (err == EINVAL && pc_tc_attach == PC_TC_TCX) {
 		pc_err("bpf(BPF_LINK_CREATE) tcx on %s: %s (EINVAL): this kernel has no tcx links (6.6+); "
 		       "--tc-attach clsact", tap->name, strerror(err));
@@ -163,7 +184,7 @@ static int tc_open(struct pc_tap *tap)
 	} else if (err == EINVAL) {
 		/* before 6.6 BPF_LINK_CREATE knows no tcx attach type (and before 5.7 no such command) */
 		pc_log("%s: %s: a clsact filter", tap->name, pc_tc_attach == PC_TC_CLSACT ? "--tc-attach clsact"
-											 : "no tcx links (6.6+)");
+							     : clsact_for_scale ? "many interfaces" : "no tcx links (6.6+)");
 		code = attach_clsact(tap, e);
 	} else if (err) {
 		code = err == ENODEV ? PC_EXIT_NOIFACE : pc_ebpf_explain("bpf(BPF_LINK_CREATE) tcx on", tap->name, err);

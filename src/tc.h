@@ -59,6 +59,10 @@ extern const struct pc_backend pc_pinned_backend;
 
 /* --tc-attach: how tc mode attaches (PC_TC_NONE: tcx where the kernel has it, else clsact) */
 extern enum pc_tc_kind pc_tc_attach;
+/* Without --tc-attach, more interfaces than this at start are counted through clsact (src/tc.c says why). */
+#define PC_TCX_MOST 32
+/* tc mode is to count ntaps interfaces: how to attach them, said on stderr when it is not tcx. */
+void pc_tc_choose(int ntaps);
 /* --persist was given: taps opened in tc mode stay attached when closed, once pinned. */
 extern int pc_tc_persisting;
 /* Whether tap's interface has pinned state in this network namespace. */
