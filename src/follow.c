@@ -346,6 +346,8 @@ static int batch(struct ctx *c, const struct pc_link_event *ev, int n)
 	struct pc_tap *tap;
 	int i, ret = 0, dying = 0;
 
+	c->ready_dirty = 1;	/* taps may come, go and move; pcap opens its handles when a device comes up */
+
 	for (i = 0; i < n && !ret; i++) {
 		if (!ev[i].deleted || !(tap = tap_of_ifindex(c, ev[i].ifindex)))
 			continue;
@@ -391,6 +393,7 @@ int pc_follow_rescan(struct ctx *c)
 		return 0;
 	}
 	c->relist = 0;
+	c->ready_dirty = 1;	/* taps may come, go and move */
 	pc_log("link events were lost: read all %d links again%s", n, partial ? " (a partial list)" : "");
 	for (i = 0; i < c->ntaps; i++) {
 		struct pc_tap *tap = &c->taps[i];
@@ -447,6 +450,7 @@ int pc_follow_links(struct ctx *c)
 		pc_err("reading link events: %s: interfaces that come and go are no longer followed",
 		       strerror(-got));
 		c->nl_fd = -1;
+		c->ready_dirty = 1;
 	}
 	return ret;
 }

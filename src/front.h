@@ -42,8 +42,8 @@ struct ctx {
 	const struct pc_backend *be;	/* the mode chosen, for interfaces that come */
 	int nl_fd;			/* link events, or -1 */
 	int relist;			/* reading all links failed: try again */
-	struct pollfd *pfd;
-	int pfd_cap;
+	int ep;				/* the epoll set the loop waits on (src/main.c), or -1 */
+	int ready_dirty;		/* taps came, went or moved: make it anew */
 };
 
 static inline double pc_wall_now(void)

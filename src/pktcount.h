@@ -163,6 +163,7 @@ struct pc_tap {
 	int sock;		/* the packet socket of eBPF and classic modes, else -1 */
 	void *priv;		/* the back end's own state: opened with it, freed at its close */
 	int settle_ms;		/* how long frames may take to reach userspace */
+	int woke;		/* its descriptor was ready since the last interval: its drops are read */
 	/* counts: as last read, and as at the previous interval */
 	struct pc_counter total[PC_NKEYS];
 	struct pc_counter prev[PC_NKEYS];

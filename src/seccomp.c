@@ -49,7 +49,7 @@ static const int allowed[] = {
 #ifdef SYS_mmap2
 	SYS_mmap2,
 #endif
-	SYS_ppoll,
+	SYS_ppoll, SYS_epoll_create1, SYS_epoll_ctl, SYS_epoll_pwait,
 #ifdef SYS_ppoll_time64
 	SYS_ppoll_time64,
 #endif
