@@ -60,7 +60,7 @@ else
 Q := @
 endif
 
-.PHONY: all static run check test deps deps-test deps-bench deps-deb deb bench soak install uninstall clean fuzz classic-gen \
+.PHONY: all static run check test deps deps-test deps-bench deps-deb deb bench scale soak install uninstall clean fuzz classic-gen \
 	deps-vm vm-test vm-kernel
 
 all: pktcount
@@ -207,6 +207,12 @@ vm-kernel: deps
 	$(call apt_install,$(DEB_KERNEL))
 	@[ -n "$(KSRC)" ] && [ -n "$(KVERSION)" ] || { echo "make vm-kernel KSRC=DIR KVERSION=X.Y.Z"; exit 2; }
 	bash tests/vm/build-kernel.sh "$(KSRC)" "$(KVERSION)" build/kernels $(KMAKE)
+
+# pktcount -a on 1,000 interfaces, every mode: start, idle CPU, re-attach
+# after a burst, exit (bench/scale.sh; a few minutes).
+scale: deps-bench
+	$(MAKE) pktcount
+	bash bench/scale.sh
 
 # Every mode at full rate for SOAK_SECONDS each (default 120): memory and
 # descriptors flat, totals exact.  Minutes: not part of make check.
