@@ -49,7 +49,7 @@ TEST_OBJS := $(TEST_SRCS:%.c=$(OBJDIR)/%.o)
 # Debian packages `make check` and `make run` install when missing.
 DEB_BUILD := gcc make libc6-dev linux-libc-dev
 DEB_TEST  := libcriterion-dev libcjson-dev iproute2 ethtool tcpdump clang libclang-rt-14-dev libpcap-dev \
-             prometheus valgrind systemd man-db
+             prometheus valgrind systemd man-db bzip2
 DEB_STATIC := musl-tools
 DEB_BENCH := netsniff-ng bpftool tcpdump gnuplot-nox libpcap-dev iproute2 util-linux iftop
 DEB_PACKAGE := debhelper dpkg-dev lintian libpcap-dev linux-libc-dev
@@ -61,7 +61,7 @@ Q := @
 endif
 
 .PHONY: all static run check test deps deps-test deps-bench deps-deb deb bench soak install uninstall clean fuzz classic-gen \
-	deps-vm vm-test vm-kernel
+	deps-vm vm-test vm-kernel captures
 
 all: pktcount
 	@echo "  pktcount: modes ebpf classic tc$(if $(PCAP_SRCS), pcap, (no pcap: libpcap not found))"
@@ -138,6 +138,12 @@ deps:
 
 deps-test: deps
 	$(call apt_install,$(DEB_TEST) $(DEB_STATIC))
+	$(Q)bash tests/captures.sh
+
+# Real captures for tests/test_classdiff.c (Wireshark's, from Debian's
+# wireshark source package) into build/captures, once (tests/captures.sh).
+captures:
+	$(Q)bash tests/captures.sh
 
 deps-bench: deps
 	$(call apt_install,$(DEB_BENCH))
