@@ -39,7 +39,8 @@ LIB_SRCS  := $(CORE_SRCS) $(PCAP_SRCS)
 SRCS      := src/main.c $(LIB_SRCS)
 TEST_SRCS := tests/helpers.c tests/frames.c tests/fuzz_check.c tests/test_prog.c tests/test_wire.c tests/test_by.c \
              tests/test_lint.c tests/test_classify.c tests/test_live.c tests/test_cli.c \
-             tests/test_prom.c tests/test_faults.c tests/test_follow.c tests/test_names.c tests/test_class.c tests/test_tcnl.c tests/test_tc.c
+             tests/test_prom.c tests/test_faults.c tests/test_follow.c tests/test_names.c tests/test_class.c tests/test_tcnl.c tests/test_tc.c \
+             tests/test_classdiff.c
 
 OBJDIR    := build
 OBJS      := $(SRCS:%.c=$(OBJDIR)/%.o)
@@ -49,7 +50,7 @@ TEST_OBJS := $(TEST_SRCS:%.c=$(OBJDIR)/%.o)
 # Debian packages `make check` and `make run` install when missing.
 DEB_BUILD := gcc make libc6-dev linux-libc-dev
 DEB_TEST  := libcriterion-dev libcjson-dev iproute2 ethtool tcpdump clang libclang-rt-14-dev libpcap-dev \
-             prometheus valgrind systemd man-db
+             prometheus valgrind systemd man-db bzip2
 DEB_STATIC := musl-tools
 DEB_BENCH := netsniff-ng bpftool tcpdump gnuplot-nox libpcap-dev iproute2 util-linux iftop
 DEB_PACKAGE := debhelper dpkg-dev lintian libpcap-dev linux-libc-dev
@@ -61,7 +62,7 @@ Q := @
 endif
 
 .PHONY: all static run check test deps deps-test deps-bench deps-deb deb bench scale soak install uninstall clean fuzz classic-gen \
-	deps-vm vm-test vm-kernel
+	deps-vm vm-test vm-kernel captures
 
 all: pktcount
 	@echo "  pktcount: modes ebpf classic tc$(if $(PCAP_SRCS), pcap, (no pcap: libpcap not found))"
@@ -138,6 +139,12 @@ deps:
 
 deps-test: deps
 	$(call apt_install,$(DEB_TEST) $(DEB_STATIC))
+	$(Q)bash tests/captures.sh
+
+# Real captures for tests/test_classdiff.c (Wireshark's, from Debian's
+# wireshark source package) into build/captures, once (tests/captures.sh).
+captures:
+	$(Q)bash tests/captures.sh
 
 deps-bench: deps
 	$(call apt_install,$(DEB_BENCH))

@@ -81,7 +81,8 @@ void pc_classes_free(void);
  * Check a classic program as the kernel would take it (sk_chk_filter) and
  * as pktcount runs it: known opcodes, jumps inside, M[] in range, no
  * division by a constant 0, ancillary loads of the list above only, no
- * SKF_NET_OFF/SKF_LL_OFF loads, a RET last.  Fills extent and ancillary.
+ * SKF_NET_OFF/SKF_LL_OFF loads, a RET last, no read of a word of M[] a path
+ * to it has stored nothing in.  Fills extent and ancillary.
  * 0, or -1 with the reason in err.
  */
 int pc_cprog_check(struct pc_cprog *cp, char *err, size_t errlen);

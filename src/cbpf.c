@@ -336,6 +336,61 @@ static int jump_targets(const struct sock_filter *f, unsigned int pc, uint64_t *
 	}
 }
 
+/*
+ * The kernel's own check that no path reads a word of M[] before a store
+ * to it (check_load_and_stores(), net/core/filter.c, the last step of
+ * bpf_check_classic()), as it makes it: one pass in order, a jump target
+ * keeping the words valid on every jump to it, and the instruction after
+ * a jump starting from those alone.  SO_ATTACH_FILTER refuses a program it
+ * fails (EINVAL).  libpcap's optimizer makes such programs (seen: `vlan`
+ * inside an `or` whose other branches it found always false, "ld M[1]"
+ * first): tcpdump then warns "Kernel filter failed" and filters in
+ * userspace, where M[] is an uninitialised array (bpf_filter.c), so what
+ * it shows is not defined; pktcount refuses the class instead.
+ */
+static int check_mem_reads(const struct pc_cprog *cp, char *err, size_t errlen)
+{
+	uint16_t *masks = malloc(cp->n * sizeof(*masks)), valid = 0;
+	unsigned int pc;
+
+	if (!masks)
+		return fail(err, errlen, "%s", strerror(ENOMEM));
+	memset(masks, 0xff, cp->n * sizeof(*masks));
+	for (pc = 0; pc < cp->n; pc++) {
+		const struct sock_filter *f = &cp->insns[pc];
+
+		valid &= masks[pc];
+		switch (f->code) {
+		case BPF_ST:
+		case BPF_STX:
+			valid |= (uint16_t)(1u << f->k);
+			break;
+		case BPF_LD | BPF_MEM:
+		case BPF_LDX | BPF_MEM:
+			if (valid & 1u << f->k)
+				break;
+			free(masks);
+			return fail(err, errlen, "instruction %u reads M[%u] where a path to it stored nothing there: "
+				    "the kernel refuses such a program (check_load_and_stores()), and tcpdump runs it "
+				    "in userspace with M[] undefined", pc, f->k);
+		case BPF_JMP | BPF_JA:
+			masks[pc + 1 + f->k] &= valid;
+			valid = 0xffff;
+			break;
+		case BPF_JMP | BPF_JEQ | BPF_K: case BPF_JMP | BPF_JEQ | BPF_X:
+		case BPF_JMP | BPF_JGE | BPF_K: case BPF_JMP | BPF_JGE | BPF_X:
+		case BPF_JMP | BPF_JGT | BPF_K: case BPF_JMP | BPF_JGT | BPF_X:
+		case BPF_JMP | BPF_JSET | BPF_K: case BPF_JMP | BPF_JSET | BPF_X:
+			masks[pc + 1 + f->jt] &= valid;
+			masks[pc + 1 + f->jf] &= valid;
+			valid = 0xffff;
+			break;
+		}
+	}
+	free(masks);
+	return 0;
+}
+
 int pc_cprog_check(struct pc_cprog *cp, char *err, size_t errlen)
 {
 	struct bound *b = calloc(cp->n + 1, sizeof(*b));
@@ -379,7 +434,7 @@ int pc_cprog_check(struct pc_cprog *cp, char *err, size_t errlen)
 	}
 	free(b);
 	cp->extent = (uint32_t)cap(extent);
-	return 0;
+	return check_mem_reads(cp, err, errlen);
 }
 
 /* ---- the interpreter ---- */

@@ -9,10 +9,23 @@
  * ancillary loads (BPF_SPECIAL_VLAN_HANDLING, pcap-linux.c), and the
  * program then runs on the frame as the kernel holds it.  Compiled for a
  * capture file instead (pcap_open_dead, as `tcpdump -r` does), `vlan` would
- * look for the tag in the frame, where the kernel no longer has it.  Only
- * where lo cannot be opened live (no CAP_NET_RAW, lo down) is that done,
- * and pc_pcap_compile() says so.
+ * look for the tag in the frame, where the kernel no longer has it: every
+ * `vlan ... and ip` class counts 0 of the frames whose tag was moved out.
+ *
+ * libpcap opens no live handle on a device that is down (iface_bind(),
+ * pcap-linux.c: PCAP_ERROR_IFACE_NOT_UP), and lo is down in every network
+ * namespace nobody brought it up in (`ip netns add` leaves it so, and
+ * many containers too), while `tcpdump -i eth0` there compiles live on
+ * eth0.  So where lo cannot be opened, any other device that is up and
+ * Ethernet-like is: which one does not matter, libpcap's code for
+ * DLT_EN10MB depends on the link type and the codegen flags alone, and a
+ * live handle gets BPF_SPECIAL_VLAN_HANDLING from the kernel, not the
+ * device (setup_socket(), pcap-linux.c: SO_BPF_EXTENSIONS at least
+ * SKF_AD_VLAN_TAG_PRESENT).  Only where no device can be opened live (no
+ * CAP_NET_RAW, nothing up) are expressions compiled for a capture, and
+ * pc_pcap_compile() says so.
  */
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,22 +42,53 @@
 static pcap_t *on[2];
 static int on_live;
 
-static pcap_t *handle(int eth, char *err, size_t errlen)
+/* A live handle of dev if it is Ethernet-like, or NULL with why in err (when err is not NULL). */
+static pcap_t *live(const char *dev, char *err, size_t errlen)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
-	pcap_t *p;
+	pcap_t *p = pcap_create(dev, errbuf);
 
+	if (!p) {
+		if (err)
+			snprintf(err, errlen, "%s: %s", dev, errbuf);
+		return NULL;
+	}
+	/* the smallest ring libpcap takes: nothing is read from it */
+	if (!pcap_set_snaplen(p, CLASS_SNAPLEN) && !pcap_set_buffer_size(p, 1) && pcap_activate(p) >= 0 &&
+	    pcap_datalink(p) == DLT_EN10MB)
+		return p;
+	if (err)
+		snprintf(err, errlen, "%s: %s", dev, pcap_geterr(p));
+	pcap_close(p);
+	return NULL;
+}
+
+/* lo live, else the first other device that is up and Ethernet-like; NULL with why lo was not */
+static pcap_t *live_ethernet(char *err, size_t errlen)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	pcap_if_t *devs, *d;
+	pcap_t *p = live("lo", err, errlen);
+
+	if (p || pcap_findalldevs(&devs, errbuf) < 0)
+		return p;
+	for (d = devs; d && !p; d = d->next)
+		/* interfaces only (not "any", nflog, usbmon, ...), and up: a down one cannot be opened */
+		if (strcmp(d->name, "lo") && if_nametoindex(d->name) && (d->flags & PCAP_IF_UP))
+			p = live(d->name, NULL, 0);
+	pcap_freealldevs(devs);
+	if (!p && strlen(err) + 40 < errlen)
+		strcat(err, ", nor another Ethernet-like interface");
+	return p;
+}
+
+static pcap_t *handle(int eth, char *err, size_t errlen)
+{
 	if (on[eth])
 		return on[eth];
-	if (eth && (p = pcap_create("lo", errbuf))) {
-		/* the smallest ring libpcap takes: nothing is read from it */
-		if (!pcap_set_snaplen(p, CLASS_SNAPLEN) && !pcap_set_buffer_size(p, 1) && pcap_activate(p) >= 0 &&
-		    pcap_datalink(p) == DLT_EN10MB) {
-			on_live = 1;
-			return on[eth] = p;
-		}
-		snprintf(err, errlen, "lo: %s", pcap_geterr(p));
-		pcap_close(p);
+	if (eth && (on[eth] = live_ethernet(err, errlen))) {
+		on_live = 1;
+		return on[eth];
 	}
 	on[eth] = pcap_open_dead(eth ? DLT_EN10MB : DLT_RAW, CLASS_SNAPLEN);
 	return on[eth];

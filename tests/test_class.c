@@ -664,9 +664,11 @@ Test(class, too_many_for_an_old_kernel)
 
 /*
  * Random classic programs, as a -dd file could bring them: whatever the
- * check lets through must run in the interpreter without reading outside
- * the frame or M[], and translate into eBPF that the lint passes for 4.1
- * (the verifier would refuse an unreachable or out-of-range jump).
+ * check lets through the kernel must take as a socket filter
+ * (SO_ATTACH_FILTER: bpf_check_classic(), net/core/filter.c), and it must
+ * run in the interpreter without reading outside the frame or M[], and
+ * translate into eBPF that the lint passes for 4.1 (the verifier would
+ * refuse an unreachable or out-of-range jump).
  */
 static uint32_t rnd(uint64_t *s)
 {
@@ -744,8 +746,9 @@ Test(class, random_programs_check_run_and_translate)
 	size_t n = frames_build(&t), taken = 0, i;
 	uint64_t s = 42;
 	char err[256];
-	int prog, verified = 0;
+	int prog, verified = 0, sock = socket(AF_INET, SOCK_DGRAM, 0);
 
+	cr_assert_geq(sock, 0);
 	pc_bpf_raise_memlock();
 	for (prog = 0; prog < 20000; prog++) {
 		struct pc_cprog cp = { .insns = f, .n = 1 + rnd(&s) % 24 };
@@ -757,6 +760,9 @@ Test(class, random_programs_check_run_and_translate)
 		if (pc_cprog_check(&cp, err, sizeof(err)) < 0)
 			continue;
 		taken++;
+		cr_assert_eq(setsockopt(sock, SOL_SOCKET, SO_ATTACH_FILTER, &(struct sock_fprog){ (unsigned short)cp.n, f },
+					sizeof(struct sock_fprog)), 0, "program %d (%u insns): the check takes it, the kernel "
+			     "does not: %s", prog, cp.n, strerror(errno));
 		for (i = 0; i < n; i += 97) {
 			struct pc_frame fr = { .p = t[i].data, .caplen = t[i].len, .len = t[i].len, .link = t[i].link };
 
@@ -785,5 +791,6 @@ Test(class, random_programs_check_run_and_translate)
 	cr_log_info("%d random programs, %zu taken by the check, run and translated; %d loaded and run on frames "
 		    "as the interpreter decides", prog, taken, verified);
 	cr_expect_gt(taken, 1000);
+	close(sock);
 	free(t);
 }
