@@ -504,6 +504,8 @@ static int read_rows(struct pc_tap *tap, int fd, uint32_t first, uint32_t n, str
 			total[key].packets += packets - seen[key].packets;
 			seen[key].packets = packets;
 		}
+		if (total == tap->total && total[key].packets)
+			pc_key_saw(tap, key);	/* the protocol key's rows, not the classes' */
 	}
 	return 0;
 }

@@ -212,6 +212,7 @@ void pc_tap_count(struct pc_tap *tap, const struct pc_frame *f)
 	key = pc_classify(f->p, f->caplen, f->len, f->link, f->protocol, f->vlan_moved, f->outgoing, &bytes);
 	tap->total[key].bytes += bytes;
 	tap->total[key].packets++;
+	pc_key_saw(tap, key);
 	if (pc_classes.n)
 		pc_classes_count(tap->cls, f, bytes, 1);
 	if (tap->by == PC_BY_PROTO)

@@ -268,6 +268,8 @@ static void fold(struct pc_tap *dst, const struct pc_tap *src)
 		dst->prev[k].bytes += src->prev[k].bytes;
 		dst->prev[k].packets += src->prev[k].packets;
 	}
+	for (size_t w = 0; w < sizeof(dst->seen) / sizeof(dst->seen[0]); w++)
+		dst->seen[w] |= src->seen[w];
 	for (int r = 0; r < PC_CLASS_ROWS; r++) {
 		dst->cls[r].bytes += src->cls[r].bytes;
 		dst->cls[r].packets += src->cls[r].packets;

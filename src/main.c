@@ -706,8 +706,13 @@ static int run(struct ctx *c)
 		if (out_err)
 			break;
 		for (i = 0; i < c->ntaps; i++) {
-			memcpy(c->taps[i].prev, c->taps[i].total, sizeof(c->taps[i].total));
-			memcpy(c->taps[i].cls_prev, c->taps[i].cls, sizeof(c->taps[i].cls));
+			struct pc_tap *tap = &c->taps[i];
+			unsigned int k;
+
+			for (k = pc_key_seen(tap, 0); k < PC_NKEYS; k = pc_key_seen(tap, k + 1))
+				tap->prev[k] = tap->total[k];
+			if (pc_classes.n)
+				memcpy(tap->cls_prev, tap->cls, sizeof(tap->cls));
 			c->taps[i].prev_drops = c->taps[i].drops;
 			pc_entries_mark(&c->taps[i].ent, now, c->o->idle);
 		}

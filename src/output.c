@@ -168,7 +168,7 @@ static void pc_totals(const struct pc_tap *tap, struct pc_counter *all)
 	unsigned int key;
 
 	memset(all, 0, PC_DIR_COUNT * sizeof(*all));
-	for (key = 0; key < PC_NKEYS; key++) {
+	for (key = pc_key_seen(tap, 0); key < PC_NKEYS; key = pc_key_seen(tap, key + 1)) {
 		all[key / PC_NSLOTS].bytes += tap->total[key].bytes;
 		all[key / PC_NSLOTS].packets += tap->total[key].packets;
 	}
@@ -488,8 +488,13 @@ static void check_units(struct buf *b, const struct pc_tap *tap)
 }
 
 /* One interface's table, appended to out_buf. */
+/* What every record of one report shares, formatted once: not a float conversion per tap */
+struct stamp {
+	char when[32], span[32], span2[32];	/* wall clock %.3f; interval %.3f and %.2f */
+};
+
 static void table_record(struct buf *out_buf, const struct pc_tap *tap, double secs, int final,
-			 const struct pc_out *out)
+			 const struct stamp *st, const struct pc_out *out)
 {
 	static const struct pc_counter zero;
 	struct pc_counter sum[PC_DIR_COUNT] = { { 0, 0 }, { 0, 0 } };
@@ -497,8 +502,8 @@ static void table_record(struct buf *out_buf, const struct pc_tap *tap, double s
 	unsigned int slot;
 
 	bname(&b, tap->name, PC_NAME_TEXT);
-	bprintf(&b, "  %s  %s units  %s %.2f s\n", tap->be->name, pc_unit_name(tap->unit),
-		final ? "total over" : "interval", secs);
+	bprintf(&b, "  %s  %s units  %s %s s\n", tap->be->name, pc_unit_name(tap->unit),
+		final ? "total over" : "interval", st->span2);
 	bprintf(&b, "%-16s %11s %9s %12s %9s %11s %9s %12s %9s\n", "proto",
 		"rx bytes", "rx pkts", "rx rate", "rx pkt/s",
 		"tx bytes", "tx pkts", "tx rate", "tx pkt/s");
@@ -552,24 +557,24 @@ static void table_record(struct buf *out_buf, const struct pc_tap *tap, double s
 }
 
 /* One interface's JSON record, a line, appended to out_buf. */
-static void json_record(struct buf *out_buf, const struct pc_tap *tap, double secs, int final, double wall,
-			const struct pc_out *out)
+static void json_record(struct buf *out_buf, const struct pc_tap *tap, int final,
+			const struct stamp *st, const struct pc_out *out)
 {
 	struct buf b = { 0 };
 	unsigned int key;
 	int first = 1;
 
-	bprintf(&b, "{\"type\":\"%s\",\"time\":%.3f,\"iface\":",
-		final ? "total" : "interval", wall);
+	bprintf(&b, "{\"type\":\"%s\",\"time\":%s,\"iface\":",
+		final ? "total" : "interval", st->when);
 	bjson_str(&b, tap->name);
-	bprintf(&b, ",\"mode\":\"%s\",\"unit\":\"%s\",\"seconds\":%.3f,\"drops\":%" PRIu64,
-		tap->be->name, pc_unit_name(tap->unit), secs,
+	bprintf(&b, ",\"mode\":\"%s\",\"unit\":\"%s\",\"seconds\":%s,\"drops\":%" PRIu64,
+		tap->be->name, pc_unit_name(tap->unit), st->span,
 		final ? tap->drops : tap->drops - tap->prev_drops);
 	if (!final)
 		bprintf(&b, ",\"drops_total\":%" PRIu64, tap->drops);
 	/* a count that missed frames the kernel dropped says so */
 	bprintf(&b, ",\"lower_bound\":%s,\"counts\":[", tap->drops ? "true" : "false");
-	for (key = 0; key < PC_NKEYS; key++) {
+	for (key = pc_key_seen(tap, 0); key < PC_NKEYS; key = pc_key_seen(tap, key + 1)) {
 		const struct pc_counter *t = &tap->total[key];
 		struct pc_kpart parts[PC_KPARTS_MAX];
 		struct pc_counter c;
@@ -629,7 +634,7 @@ static void prom_counters(struct buf *b, const struct pc_tap *taps, int ntaps, i
 	for (i = 0; i < ntaps; i++) {
 		unsigned int key;
 
-		for (key = 0; key < PC_NKEYS; key++) {
+		for (key = pc_key_seen(&taps[i], 0); key < PC_NKEYS; key = pc_key_seen(&taps[i], key + 1)) {
 			const struct pc_counter *c = &taps[i].total[key];
 			struct pc_kpart k[PC_KPARTS_MAX];
 			int n;
@@ -838,13 +843,17 @@ int pc_print_records(int fd, const struct pc_tap *taps, int ntaps, int json, dou
 		     double wall, const struct pc_out *out)
 {
 	struct buf all = { 0 };
+	struct stamp st;
 	int i;
 
+	snprintf(st.when, sizeof(st.when), "%.3f", wall);
+	snprintf(st.span, sizeof(st.span), "%.3f", secs);
+	snprintf(st.span2, sizeof(st.span2), "%.2f", secs);
 	for (i = 0; i < ntaps; i++) {
 		if (json)
-			json_record(&all, &taps[i], secs, final, wall, out);
+			json_record(&all, &taps[i], final, &st, out);
 		else
-			table_record(&all, &taps[i], secs, final, out);
+			table_record(&all, &taps[i], secs, final, &st, out);
 	}
 	return bflush(&all, fd);
 }
