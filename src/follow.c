@@ -68,6 +68,7 @@ static void detach_begin(struct pc_tap *tap, const struct pc_link_event *ev)
 		check_final(tap, &ev->stats);
 	tap->attached = 0;
 	tap->closing = 1;
+	tap->gone = 1;
 }
 
 static void close_closing(void *arg, int i)
@@ -113,13 +114,14 @@ static int detach_finish(struct ctx *c)
 		if (tap->be->drops)
 			tap->be->drops(tap);
 	}
-	pc_par_each(c->ntaps, close_closing, c->taps);
+	pc_par_each(c->ntaps, PC_PAR_CLOSE, close_closing, c->taps);
 	for (i = 0; i < c->ntaps; i++) {
 		struct pc_tap *tap = &c->taps[i];
 
 		if (!tap->closing)
 			continue;
 		tap->closing = 0;
+		tap->gone = 0;
 		tap->ifindex = 0;
 		/* what the next attachment counts comes on top: the back ends add to the totals */
 		/* the kernel's counters died with the device: keep them as last read */

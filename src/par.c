@@ -27,11 +27,10 @@
 #include "pktcount.h"
 
 /*
- * Enough that a thousand taps take a few rounds of grace periods; each
- * thread's stack is small (the open and close paths keep their buffers on
- * the heap or in a few KiB), and only what it touches is ever resident.
+ * Each thread's stack is small (the open and close paths keep their
+ * buffers on the heap or in a few KiB), and only what it touches is ever
+ * resident.
  */
-#define PC_PAR_THREADS 256
 #define PC_PAR_STACK (256u << 10)
 
 struct par {
@@ -51,9 +50,9 @@ static void *worker(void *p)
 	return NULL;
 }
 
-void pc_par_each(int n, void (*fn)(void *arg, int i), void *arg)
+void pc_par_each(int n, int most, void (*fn)(void *arg, int i), void *arg)
 {
-	pthread_t th[PC_PAR_THREADS];
+	pthread_t th[PC_PAR_MOST];
 	struct par w = { fn, arg, n, 0 };
 	pthread_attr_t attr;
 	int t, made = 0, ret = 0;
@@ -63,7 +62,7 @@ void pc_par_each(int n, void (*fn)(void *arg, int i), void *arg)
 		return;
 	}
 	pthread_attr_setstacksize(&attr, PC_PAR_STACK);
-	for (t = 0; t < n && t < PC_PAR_THREADS; t++) {
+	for (t = 0; t < n && t < most && t < PC_PAR_MOST; t++) {
 		ret = pthread_create(&th[t], &attr, worker, &w);
 		if (ret)
 			break;

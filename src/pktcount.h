@@ -152,6 +152,7 @@ struct pc_tap {
 	int attached;		/* 0 once its interface was deleted, until one of its name returns */
 	int unannounced;	/* attached, but its "attached" event waits for the device to come up (pcap) */
 	int closing;		/* detached, its handles waiting to be closed with the others of a burst */
+	int gone;		/* its device was deleted: what was attached to it went with it */
 	int fresh;		/* made for an interface that appeared, not opened yet */
 	const struct pc_backend *be;
 	char detail[64];	/* the back end's variant, for -v */

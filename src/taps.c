@@ -287,7 +287,7 @@ void pc_taps_open_some(struct pc_tap *taps, const int *idx, int n, enum pc_mode 
 			codes[i] = -1;	/* not tried */
 		return;
 	}
-	pc_par_each(n - 1, open_one, &j);
+	pc_par_each(n - 1, PC_PAR_OPEN, open_one, &j);
 }
 
 /*
@@ -342,5 +342,5 @@ static void close_one(void *arg, int i)
 /* Every attached tap let go of, all at once (src/par.c): the exit waits a few grace periods, not n. */
 void pc_taps_close(struct pc_tap *taps, int ntaps)
 {
-	pc_par_each(ntaps, close_one, taps);
+	pc_par_each(ntaps, PC_PAR_CLOSE, close_one, taps);
 }

@@ -151,8 +151,14 @@ static void tc_close(struct pc_tap *tap)
 
 	if (!e)
 		return;
-	/* a tcx link detaches with its last reference: a pinned one stays */
-	if (e->tc_kind == PC_TC_CLSACT && !e->tc_keep)
+	/*
+	 * A tcx link detaches with its last reference: a pinned one stays.  A
+	 * deleted device took its qdiscs and their filters with it
+	 * (unregister_netdevice() -> dev_shutdown()): nothing to ask rtnetlink,
+	 * whose lock a burst of deletions would otherwise queue on, and an index
+	 * the kernel may give the next device is left alone.
+	 */
+	if (e->tc_kind == PC_TC_CLSACT && !e->tc_keep && !tap->gone)
 		detach_clsact(tap, e);
 	for (d = 0; d < 2; d++) {
 		if (e->tc_link[d] >= 0)
