@@ -71,12 +71,17 @@ static void detach_begin(struct pc_tap *tap, const struct pc_link_event *ev)
 	tap->gone = 1;
 }
 
+struct closing {
+	struct pc_tap *taps;
+	int *idx;
+};
+
 static void close_closing(void *arg, int i)
 {
-	struct pc_tap *tap = &((struct pc_tap *)arg)[i];
+	struct closing *cl = arg;
+	struct pc_tap *tap = &cl->taps[cl->idx[i]];
 
-	if (tap->closing)
-		tap->be->close(tap);
+	tap->be->close(tap);
 }
 
 /*
@@ -85,7 +90,8 @@ static void close_closing(void *arg, int i)
  */
 static int detach_finish(struct ctx *c)
 {
-	int i, settle = 0, ret = 0;
+	struct closing cl = { c->taps, malloc((size_t)c->ntaps * sizeof(int)) };
+	int i, n = 0, settle = 0, ret = 0;
 
 	for (i = 0; i < c->ntaps; i++)
 		if (c->taps[i].closing && c->taps[i].settle_ms > settle)
@@ -113,8 +119,13 @@ static int detach_finish(struct ctx *c)
 			pc_err("reading the last counts of %s: %s", tap->name, strerror(-r));
 		if (tap->be->drops)
 			tap->be->drops(tap);
+		if (cl.idx)
+			cl.idx[n++] = i;
+		else
+			tap->be->close(tap);	/* no memory for the list: one after another */
 	}
-	pc_par_each(c->ntaps, PC_PAR_CLOSE, close_closing, c->taps);
+	pc_par_each(n, PC_PAR_CLOSE, close_closing, &cl);
+	free(cl.idx);
 	for (i = 0; i < c->ntaps; i++) {
 		struct pc_tap *tap = &c->taps[i];
 
