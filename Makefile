@@ -49,7 +49,7 @@ TEST_OBJS := $(TEST_SRCS:%.c=$(OBJDIR)/%.o)
 
 # Debian packages `make check` and `make run` install when missing.
 DEB_BUILD := gcc make libc6-dev linux-libc-dev
-DEB_TEST  := libcriterion-dev libcjson-dev iproute2 ethtool tcpdump clang libclang-rt-14-dev libpcap-dev \
+DEB_TEST  := libcriterion-dev libcjson-dev iproute2 ethtool tcpdump bpftool clang libclang-rt-14-dev libpcap-dev \
              prometheus valgrind systemd man-db bzip2
 DEB_STATIC := musl-tools
 DEB_BENCH := netsniff-ng bpftool tcpdump gnuplot-nox libpcap-dev iproute2 util-linux iftop

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
-#include <netpacket/packet.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <sys/utsname.h>
@@ -412,6 +415,9 @@ int pktcount_start(struct pktcount_proc *p, const char *ns, const char *const ar
 	return 0;
 }
 
+/* room for all it says on stderr */
+#define ERR_MAX 65536
+
 static int read_some(struct pktcount_proc *p, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = p->out_fd, .events = POLLIN };
@@ -499,14 +505,16 @@ int pktcount_finish(struct pktcount_proc *p, int sig, int timeout_ms)
 		}
 	}
 	close(p->out_fd);
-	/* stderr is a few lines at most: it never fills its pipe */
-	p->err = calloc(1, 65536);
+	/* stderr is a few lines at most: it never fills its pipe (pktcount_wait_err() may have read some) */
+	if (!p->err)
+		p->err = calloc(1, ERR_MAX);
 	if (p->err) {
 		ssize_t n;
 
-		while (p->err_len < 65535 &&
-		       (n = read(p->err_fd, p->err + p->err_len, 65535 - p->err_len)) > 0)
+		while (p->err_len < ERR_MAX - 1 &&
+		       (n = read(p->err_fd, p->err + p->err_len, ERR_MAX - 1 - p->err_len)) > 0)
 			p->err_len += (size_t)n;
+		p->err[p->err_len] = '\0';
 	}
 	close(p->err_fd);
 	if (waitpid(p->pid, &st, 0) < 0)
@@ -517,6 +525,288 @@ int pktcount_finish(struct pktcount_proc *p, int sig, int timeout_ms)
 		p->out_len = 0;
 	}
 	return p->status;
+}
+
+/* ---- waiting for what a test needs, never for a guessed time ---- */
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+int wait_until(int (*cond)(void *), void *arg, int max_ms)
+{
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!cond(arg)) {
+		if (ms_since(&t0) >= max_ms)
+			return -ETIMEDOUT;
+		usleep(WAIT_POLL_MS * 1000);
+	}
+	return 0;
+}
+
+int pktcount_wait_until(struct pktcount_proc *p, int (*cond)(struct pktcount_proc *, void *), void *arg,
+			int max_ms)
+{
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!cond(p, arg)) {
+		long left = max_ms - ms_since(&t0);
+		int r;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		r = read_some(p, left < 100 ? (int)left : 100);
+		if (r == 0)
+			return cond(p, arg) ? 0 : -EPIPE;	/* it ended */
+		if (r < 0 && r != -ETIMEDOUT)
+			return r;
+	}
+	return 0;
+}
+
+/* Read stdout and stderr for up to timeout_ms; what came goes into out and err. */
+static int read_both(struct pktcount_proc *p, int timeout_ms)
+{
+	struct pollfd pfd[2] = { { .fd = p->out_fd, .events = POLLIN }, { .fd = p->err_fd, .events = POLLIN } };
+	int r = poll(pfd, 2, timeout_ms);
+	ssize_t n;
+
+	if (r <= 0)
+		return r == 0 ? -ETIMEDOUT : -errno;
+	if (pfd[0].revents) {
+		r = read_some(p, 0);
+		if (r < 0 && r != -ETIMEDOUT)
+			return r;
+	}
+	if (!pfd[1].revents)
+		return 1;
+	if (!p->err && !(p->err = calloc(1, ERR_MAX)))
+		return -ENOMEM;
+	if (p->err_len >= ERR_MAX - 1)
+		return -ENOBUFS;
+	n = read(p->err_fd, p->err + p->err_len, ERR_MAX - 1 - p->err_len);
+	if (n <= 0)
+		return n == 0 ? 0 : -errno;
+	p->err_len += (size_t)n;
+	p->err[p->err_len] = '\0';
+	return 1;
+}
+
+int pktcount_wait_err(struct pktcount_proc *p, const char *what, int times, int max_ms)
+{
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (occurrences(p->err, what) < times) {
+		long left = max_ms - ms_since(&t0);
+		int r;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		r = read_both(p, left < 100 ? (int)left : 100);
+		if (r == 0)
+			return -EPIPE;
+		if (r < 0 && r != -ETIMEDOUT)
+			return r;
+	}
+	return 0;
+}
+
+static int status_uid(pid_t pid)
+{
+	char path[64], line[256];
+	int uid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Uid: %d", &uid) == 1)
+			break;
+	fclose(f);
+	return uid;
+}
+
+static int dropped_root(void *arg)
+{
+	return status_uid(*(pid_t *)arg) == 65534;
+}
+
+void wait_dropped_root(pid_t pid, int max_ms)
+{
+	cr_assert_eq(wait_until(dropped_root, &pid, max_ms), 0, "pid %d never dropped to nobody in %d ms (uid %d)",
+		     (int)pid, max_ms, status_uid(pid));
+}
+
+/* One line of ip -br link: the name (before any @) matches name, and the state is UP */
+static int link_line_up(const char *line, const char *name)
+{
+	size_t n = strcspn(line, "@ \t"), plen = strlen(name);
+	const char *state = line + n;
+
+	if (plen && name[plen - 1] == '*') {
+		plen--;
+		if (n <= plen || strncmp(line, name, plen) != 0 || strspn(line + plen, "0123456789") != n - plen)
+			return 0;
+	} else if (n != plen || strncmp(line, name, plen) != 0) {
+		return 0;
+	}
+	state += strcspn(state, " \t");	/* the rest of name@peer */
+	state += strspn(state, " \t");
+	return strncmp(state, "UP ", 3) == 0 || strncmp(state, "UP\t", 3) == 0;
+}
+
+int links_up(const char *ns, const char *name)
+{
+	char cmd[256], line[512];
+	int n = 0;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ip -n %s -br link show 2>/dev/null", ns);
+	f = popen(cmd, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		n += link_line_up(line, name);
+	pclose(f);
+	return n;
+}
+
+struct links_arg {
+	const char *ns, *name;
+	int n;
+};
+
+static int enough_links_up(void *arg)
+{
+	const struct links_arg *a = arg;
+
+	return links_up(a->ns, a->name) >= a->n;
+}
+
+void wait_links_up(const char *ns, const char *name, int n, int max_ms)
+{
+	struct links_arg a = { ns, name, n };
+
+	cr_assert_eq(wait_until(enough_links_up, &a, max_ms), 0, "%s: %d of %d links %s up after %d ms",
+		     ns, links_up(ns, name), n, name, max_ms);
+}
+
+/*
+ * What watch_start() runs in its child: counts what arrives until ctl
+ * closes, then writes it to res.  A frame its full buffer had no room for
+ * arrived all the same: the kernel's drop count (PACKET_STATISTICS, read
+ * once the queue is empty, so none is missed) counts it.
+ */
+static void watch_loop(const char *ifname, int ctl, int res, volatile long *seen)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
+	int s = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL)), size = 16 << 20;
+	long frames = 0;
+	char ready = 'r';
+
+	sll.sll_ifindex = (int)if_nametoindex(ifname);
+	if (s < 0 || !sll.sll_ifindex || setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0 ||
+	    bind(s, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+		_exit(10);
+	if (write(res, &ready, 1) != 1)
+		_exit(11);
+	for (;;) {
+		struct pollfd pfd[2] = { { .fd = s, .events = POLLIN }, { .fd = ctl, .events = POLLIN } };
+		struct sockaddr_ll from;
+		struct tpacket_stats st;
+		socklen_t len = sizeof(from), sl = sizeof(st);
+		static char frame[65536];
+
+		if (poll(pfd, 2, -1) < 0)
+			_exit(12);
+		if (pfd[0].revents & POLLIN) {
+			while (recvfrom(s, frame, sizeof(frame), MSG_DONTWAIT, (struct sockaddr *)&from, &len) >= 0) {
+				frames += from.sll_pkttype != PACKET_OUTGOING;
+				len = sizeof(from);
+			}
+			if (errno != EAGAIN || getsockopt(s, SOL_PACKET, PACKET_STATISTICS, &st, &sl) < 0)
+				_exit(13);
+			frames += st.tp_drops;	/* the count since the last reading */
+			*seen = frames;
+			continue;
+		}
+		if (pfd[1].revents)
+			break;
+	}
+	_exit(write(res, &frames, sizeof(frames)) == sizeof(frames) ? 0 : 14);
+}
+
+void watch_start(struct watch *w, const char *ns, const char *ifname)
+{
+	int ctl[2], res[2];
+	char ready;
+
+	/* close-on-exec: a pktcount started later must not hold ctl open (its end is the watcher's signal) */
+	cr_assert_eq(pipe2(ctl, O_CLOEXEC), 0);
+	cr_assert_eq(pipe2(res, O_CLOEXEC), 0);
+	w->seen = mmap(NULL, sizeof(*w->seen), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	cr_assert_neq((void *)w->seen, MAP_FAILED);
+	*w->seen = 0;
+	w->pid = fork();
+	cr_assert_geq(w->pid, 0);
+	if (w->pid == 0) {
+		close(ctl[1]);
+		close(res[0]);
+		if (join_netns(ns) < 0)
+			_exit(9);
+		watch_loop(ifname, ctl[0], res[1], w->seen);
+	}
+	close(ctl[0]);
+	close(res[1]);
+	w->ctl = ctl[1];
+	w->res = res[0];
+	cr_assert_eq(read(w->res, &ready, 1), 1, "the watching socket did not start");
+}
+
+struct watch_want {
+	const struct watch *w;
+	long n;
+};
+
+static int watch_saw(void *arg)
+{
+	const struct watch_want *ww = arg;
+
+	return *ww->w->seen >= ww->n;
+}
+
+int watch_wait(const struct watch *w, long n, int max_ms)
+{
+	struct watch_want ww = { w, n };
+	int ret = wait_until(watch_saw, &ww, max_ms);
+
+	if (ret)
+		cr_log_info("the watching socket saw %ld of %ld frames in %d ms", *w->seen, n, max_ms);
+	return ret;
+}
+
+long watch_stop(struct watch *w)
+{
+	long frames = -1;
+	int st;
+
+	close(w->ctl);
+	cr_assert_eq(read(w->res, &frames, sizeof(frames)), (ssize_t)sizeof(frames));
+	close(w->res);
+	cr_assert_eq(waitpid(w->pid, &st, 0), w->pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "watcher: %d", st);
+	munmap((void *)w->seen, sizeof(*w->seen));
+	return frames;
 }
 
 static void read_mac(const char *ns, const char *dev, char *out)
@@ -584,6 +874,13 @@ void topo_up(struct topo *t, int with_addrs, int with_ipv6)
 	}
 	for (i = 0; i < 2; i++)
 		sh_ok("ip -n %s link set %s up", ns[i], dev[i]);
+	topo_wait_up(t);
+}
+
+void topo_wait_up(const struct topo *t)
+{
+	wait_links_up(t->a, "va", 1, WAIT_MS);
+	wait_links_up(t->b, "vb", 1, WAIT_MS);
 }
 
 void topo_unlink(struct topo *t)
@@ -595,6 +892,7 @@ void topo_relink(struct topo *t)
 {
 	sh_ok("ip -n %s link add va mtu 9000 type veth peer name vb netns %s mtu 9000 && "
 	      "ip -n %s link set va up && ip -n %s link set vb up", t->a, t->b, t->a, t->b);
+	topo_wait_up(t);
 }
 
 void topo_down(struct topo *t)
@@ -848,6 +1146,87 @@ fail:
 	return -1;
 }
 
+/* The "iface":"NAME", of a record, as pktcount writes it. */
+static int record_of(const char *line, size_t len, const char *iface)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "\"iface\":\"%s\",", iface);
+	return memmem(line, len, what, strlen(what)) != NULL;
+}
+
+int64_t json_counted(const char *out, size_t len, const char *iface, int which)
+{
+	const char *end = out ? out + len : NULL, *line;
+	int64_t n = 0;
+	cJSON *j, *c, *drops;
+
+	if (!out)
+		return -1;
+	/* back from the end: the last whole line first */
+	while (end > out && end[-1] != '\n')
+		end--;
+	for (; end > out; end = line) {
+		for (line = end - 1; line > out && line[-1] != '\n'; line--)
+			;
+		if (memmem(line, (size_t)(end - line), "\"type\":\"interval\"", 17) &&
+		    record_of(line, (size_t)(end - line), iface))
+			break;
+	}
+	if (end <= out)
+		return -1;
+	j = cJSON_ParseWithLength(line, (size_t)(end - line));
+	if (!j)
+		return -1;
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(j, "counts")) {
+		cJSON *dir = cJSON_GetObjectItemCaseSensitive(c, "dir");
+		cJSON *pt = cJSON_GetObjectItemCaseSensitive(c, "packets_total");
+		unsigned int key;
+		uint64_t b, pk;
+		char err[64];
+
+		if (!cJSON_IsString(dir) || !cJSON_IsNumber(pt))
+			continue;
+		if (which == COUNT_RX ? strcmp(dir->valuestring, "rx") :
+		    which == COUNT_TX ? strcmp(dir->valuestring, "tx") :
+		    parse_count(c, &key, &b, &pk, err, sizeof(err)) || key != (unsigned int)which)
+			continue;
+		n += (int64_t)pt->valuedouble;
+	}
+	drops = cJSON_GetObjectItemCaseSensitive(j, "drops_total");
+	if (cJSON_IsNumber(drops))
+		n += (int64_t)drops->valuedouble;
+	cJSON_Delete(j);
+	return n;
+}
+
+struct counted_arg {
+	const char *iface;
+	int which;
+	uint64_t want;
+};
+
+static int counted_enough(struct pktcount_proc *p, void *arg)
+{
+	const struct counted_arg *a = arg;
+
+	return json_counted(p->out, p->out_len, a->iface, a->which) >= (int64_t)a->want;
+}
+
+int pktcount_wait_counted(struct pktcount_proc *p, const char *iface, int which, uint64_t want, int max_ms)
+{
+	struct counted_arg a = { iface, which, want };
+	int ret = pktcount_wait_until(p, counted_enough, &a, max_ms);
+
+	/* info, not warn: Criterion exits 1 after any warning; the test's own assertions say what is wrong */
+	if (ret)
+		cr_log_info("%s never counted %llu (%s) in %d ms: its last interval record has %lld",
+			    iface, (unsigned long long)want,
+			    which == COUNT_RX ? "rx" : which == COUNT_TX ? "tx" : "one key", max_ms,
+			    (long long)json_counted(p->out, p->out_len, iface, which));
+	return ret;
+}
+
 const char *mode_json(const char *mode)
 {
 	static char name[16];
@@ -870,14 +1249,14 @@ void counting_start(struct pktcount_proc *p, const char *ns, const char *dev, co
 	}
 
 	cr_assert_eq(pktcount_start(p, ns, argv), 0);
-	cr_assert_eq(pktcount_wait_line(p, 5000), 0, "pktcount on %s/%s printed nothing", ns, dev);
+	cr_assert_eq(pktcount_wait_line(p, WAIT_MS), 0, "pktcount on %s/%s printed nothing", ns, dev);
 }
 
 void counting_finish(struct pktcount_proc *p, const char *dev, struct run_output *r, char *log, size_t size)
 {
 	char err[256];
 
-	cr_assert_eq(pktcount_finish(p, SIGTERM, 5000), 0, "pktcount on %s exited %d: %s", dev,
+	cr_assert_eq(pktcount_finish(p, SIGTERM, WAIT_MS), 0, "pktcount on %s exited %d: %s", dev,
 		     p->status, p->err ? p->err : "");
 	cr_assert_eq(parse_output(p->out, dev, r, err, sizeof(err)), 0, "%s: %s", dev, err);
 	if (log)
@@ -927,11 +1306,14 @@ void run_on_known(struct topo *t, struct pktcount_proc *p, const char *const arg
 		  int sig)
 {
 	topo_up(t, 0, 0);
-	topo_wait_quiet(t, 300, 5000);
+	topo_wait_quiet(t, 300, WAIT_MS);
 	cr_assert_eq(pktcount_start(p, t->b, argv), 0);
-	cr_assert_eq(pktcount_wait_line(p, 5000), 0, "pktcount printed nothing");
+	cr_assert_eq(pktcount_wait_line(p, WAIT_MS), 0, "pktcount printed nothing");
 	cr_assert_eq(in_netns(t->a, send_known_traffic, known), 0);
-	cr_assert_eq(pktcount_finish(p, sig, sig ? 5000 : 10000), 0, "exit %d: %s", p->status, p->err ? p->err : "");
+	/* a signal ends it once its records say it counted what was sent */
+	if (sig)
+		pktcount_wait_counted(p, "vb", COUNT_RX, (uint64_t)(known->udp + known->arp), WAIT_MS);
+	cr_assert_eq(pktcount_finish(p, sig, WAIT_MS), 0, "exit %d: %s", p->status, p->err ? p->err : "");
 }
 
 int tx_copies(size_t i)

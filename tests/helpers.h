@@ -91,6 +91,75 @@ int pktcount_wait_for(struct pktcount_proc *p, const char *what, int times, int 
 /* Send sig (0: none), read everything, reap; returns the exit status or -1. */
 int pktcount_finish(struct pktcount_proc *p, int sig, int timeout_ms);
 
+/*
+ * Waiting: for the event a test needs (a record, a line, a counter, a link
+ * state), polled, never for a guessed time.  WAIT_MS is the ceiling of a
+ * wait for what a working pktcount and kernel do in milliseconds: only a
+ * broken product (or a machine stalled far beyond any load) reaches it.
+ */
+#define WAIT_MS 30000
+#define WAIT_POLL_MS 10
+/*
+ * The same for hundreds of taps at once: opening, reading and closing each
+ * (a packet socket's close waits an RCU grace period) under rtnl, which
+ * other work on the machine may hold.
+ */
+#define WAIT_MANY_MS (4 * WAIT_MS)
+/* Call cond(arg) every WAIT_POLL_MS until it is nonzero (0) or max_ms passed (-ETIMEDOUT). */
+int wait_until(int (*cond)(void *), void *arg, int max_ms);
+/* Read its stdout until cond(p, arg) holds: 0, -ETIMEDOUT, or -EPIPE when it ended first. */
+int pktcount_wait_until(struct pktcount_proc *p, int (*cond)(struct pktcount_proc *, void *), void *arg,
+			int max_ms);
+/* Read its stdout and stderr until stderr holds what, times times: 0, -ETIMEDOUT or -EPIPE. */
+int pktcount_wait_err(struct pktcount_proc *p, const char *what, int times, int max_ms);
+/*
+ * In pktcount's JSON output out (len bytes): iface's last interval record,
+ * its packets_total over which (a key, COUNT_RX or COUNT_TX: every key of
+ * that direction) plus its drops_total (frames the kernel dropped before a
+ * userspace tap saw them); -1 before any such record.
+ */
+#define COUNT_RX (-1)
+#define COUNT_TX (-2)
+int64_t json_counted(const char *out, size_t len, const char *iface, int which);
+/*
+ * Read its stdout until iface's interval records say it counted want (as
+ * json_counted()): 0, or -ETIMEDOUT/-EPIPE, said with cr_log_info(), for
+ * the test's own exact assertions to judge.
+ */
+int pktcount_wait_counted(struct pktcount_proc *p, const char *iface, int which, uint64_t want, int max_ms);
+/* Wait until pid runs as nobody: pktcount has opened every tap, read --check's start, dropped root. */
+void wait_dropped_root(pid_t pid, int max_ms);
+/*
+ * Links of namespace ns named name (or, when name ends in '*', what comes
+ * before it and then digits: "pb*") that are operationally UP.  Until the
+ * kernel's link watch has made a link UP, its qdisc is still noop: a frame
+ * sent then is dropped, and sendto() says nothing.
+ */
+int links_up(const char *ns, const char *name);
+/* Wait until n of them are UP; fails the test after max_ms. */
+void wait_links_up(const char *ns, const char *name, int n, int max_ms);
+
+/*
+ * A packet socket of the test's own on ifname in namespace ns, in a child,
+ * counting every frame that arrives there (not the outgoing ones; with the
+ * ones its full buffer dropped), until watch_stop().  The kernel hands a
+ * frame to the sockets bound to a device in one pass of its receive path
+ * (__netif_receive_skb_core(), the newest socket first, tc's ingress just
+ * after the last): a watcher started before pktcount's and the test's own
+ * sockets is handed each frame after them, so once it has N frames, so
+ * have they.
+ */
+struct watch {
+	pid_t pid;
+	int ctl, res;
+	volatile long *seen;	/* shared with the child: what it has received so far */
+};
+void watch_start(struct watch *w, const char *ns, const char *ifname);
+/* Wait until it has received n frames: 0, or -ETIMEDOUT (said with cr_log_info()). */
+int watch_wait(const struct watch *w, long n, int max_ms);
+/* The frames that arrived; fails the test if the watcher failed. */
+long watch_stop(struct watch *w);
+
 /* The path of the binary under test: $PKTCOUNT or ./pktcount */
 const char *pktcount_path(void);
 /* Whether its --version lists mode */
@@ -114,6 +183,8 @@ struct topo {
 	int up;
 };
 void topo_up(struct topo *t, int with_addrs, int with_ipv6);
+/* Wait until va and vb are UP (wait_links_up()): topo_up() and topo_relink() end with it. */
+void topo_wait_up(const struct topo *t);
 /* Delete the veth pair (both ends go), or make it again, up, as topo_up did. */
 void topo_unlink(struct topo *t);
 void topo_relink(struct topo *t);
@@ -152,8 +223,10 @@ int inject_frames(void *arg);
 
 /*
  * A fresh pair, pktcount on t->b/vb with argv (its first line awaited),
- * known sent from va, pktcount ended with sig (0: it ends by itself within
- * 10 s) and exited 0.  Fails the test at the first step that goes wrong.
+ * known sent from va, pktcount ended with sig (0: it ends by itself) and
+ * exited 0.  With sig, argv has it print JSON (-j), and the signal is sent
+ * once its records say vb received what was sent.  Fails the test at the
+ * first step that goes wrong.
  */
 void run_on_known(struct topo *t, struct pktcount_proc *p, const char *const argv[], struct known_traffic *known,
 		  int sig);

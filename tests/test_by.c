@@ -574,6 +574,7 @@ static void check_entries(const char *out, const char *iface, enum pc_by by, enu
 static void hosts_test(const char *mode)
 {
 	struct pktcount_proc rx[PC_BY_COUNT], tx[PC_BY_COUNT];
+	struct link_stats a0, a1;
 	int by;
 
 	NEED_ROOT("network namespaces");
@@ -581,21 +582,27 @@ static void hosts_test(const char *mode)
 		cr_skip_test("this pktcount was built without libpcap");
 	make_hosts();
 	topo_up(&topo, 0, 0);
-	topo_wait_quiet(&topo, 300, 5000);
+	topo_wait_quiet(&topo, 300, WAIT_MS);
 	for (by = PC_BY_HOST; by < PC_BY_COUNT; by++) {
 		const char *argv_b[] = { "-j", "-i", "0.2", "-m", mode, "--by", pc_by_name((enum pc_by)by), "vb", NULL };
 		const char *argv_a[] = { "-j", "-i", "0.2", "-m", mode, "--by", pc_by_name((enum pc_by)by), "va", NULL };
 
 		cr_assert_eq(pktcount_start(&rx[by], topo.b, argv_b), 0);
 		cr_assert_eq(pktcount_start(&tx[by], topo.a, argv_a), 0);
-		cr_assert_eq(pktcount_wait_line(&rx[by], 5000), 0);
-		cr_assert_eq(pktcount_wait_line(&tx[by], 5000), 0);
+		cr_assert_eq(pktcount_wait_line(&rx[by], WAIT_MS), 0);
+		cr_assert_eq(pktcount_wait_line(&tx[by], WAIT_MS), 0);
 	}
+	cr_assert_eq(link_stats(topo.a, "va", &a0), 0);
 	cr_assert_eq(in_netns(topo.a, send_hosts, NULL), 0, "sending the hosts' frames failed");
-	topo_wait_quiet(&topo, 300, 5000);
+	/* what va sent (its own counter) is what vb received: counted so by each pktcount */
+	cr_assert_eq(link_stats(topo.a, "va", &a1), 0);
 	for (by = PC_BY_HOST; by < PC_BY_COUNT; by++) {
-		cr_assert_eq(pktcount_finish(&rx[by], SIGTERM, 5000), 0, "%s", rx[by].err);
-		cr_assert_eq(pktcount_finish(&tx[by], SIGTERM, 5000), 0, "%s", tx[by].err);
+		pktcount_wait_counted(&rx[by], "vb", COUNT_RX, a1.tx_packets - a0.tx_packets, WAIT_MS);
+		pktcount_wait_counted(&tx[by], "va", COUNT_TX, a1.tx_packets - a0.tx_packets, WAIT_MS);
+	}
+	for (by = PC_BY_HOST; by < PC_BY_COUNT; by++) {
+		cr_assert_eq(pktcount_finish(&rx[by], SIGTERM, WAIT_MS), 0, "%s", rx[by].err);
+		cr_assert_eq(pktcount_finish(&tx[by], SIGTERM, WAIT_MS), 0, "%s", tx[by].err);
 		check_entries(rx[by].out, "vb", (enum pc_by)by, PC_DIR_RX, mode);
 		check_entries(tx[by].out, "va", (enum pc_by)by, PC_DIR_TX, mode);
 		free(rx[by].out);
@@ -679,20 +686,21 @@ static void flood_test(const char *mode, const char *idle)
 	if (!strcmp(mode, "pcap") && !mode_built_in("pcap"))
 		cr_skip_test("this pktcount was built without libpcap");
 	topo_up(&topo, 0, 0);
-	topo_wait_quiet(&topo, 300, 5000);
+	topo_wait_quiet(&topo, 300, WAIT_MS);
 	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
-	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
+	cr_assert_eq(pktcount_wait_line(&p, WAIT_MS), 0);
 	cr_assert_eq(in_netns(topo.a, send_flood, NULL), 0, "the flood failed");
 	if (idle) {
 		/* a second flood once the first one's keys went idle (reading the output meanwhile): they make room */
 		int seen = occurrences_of(p.out, "\"type\":\"interval\"");
 
-		cr_assert_eq(pktcount_wait_for(&p, "\"type\":\"interval\"", seen + 40, 10000), 0,
+		cr_assert_eq(pktcount_wait_for(&p, "\"type\":\"interval\"", seen + 40, WAIT_MS), 0,
 			     "%s: 40 more intervals (4 s) did not come", mode);
 		cr_assert_eq(in_netns(topo.a, send_flood, NULL), 0, "the second flood failed");
 	}
-	topo_wait_quiet(&topo, 500, 10000);
-	cr_assert_eq(pktcount_finish(&p, SIGTERM, 10000), 0, "%s", p.err);
+	pktcount_wait_counted(&p, "vb", (int)pc_key_make(PC_DIR_RX, PC_L3_IPV4, 17), (uint64_t)floods * FLOOD,
+			      WAIT_MS);
+	cr_assert_eq(pktcount_finish(&p, SIGTERM, WAIT_MS), 0, "%s", p.err);
 	line = strstr(p.out, "\"type\":\"total\"");
 	cr_assert_not_null(line);
 	while (line > p.out && line[-1] != '\n')

@@ -256,7 +256,7 @@ Test(cli, bad_input_one_line_and_exit_code, .timeout = 120)
 	cr_assert_eq(mkfifo(fifo, 0600), 0, "%s: %s", fifo, strerror(errno));
 	cr_assert_eq(mkdir(dir, 0700), 0, "%s: %s", dir, strerror(errno));
 	cr_assert_eq(close(open(file, O_WRONLY | O_CREAT | O_EXCL, 0600)), 0, "%s: %s", file, strerror(errno));
-	run_alarm = 5;
+	run_alarm = WAIT_MS / 1000;	/* a ceiling: each of these ends at once */
 	/* a symbolic link is refused too, whatever it points at */
 	unlink("/tmp/pktcount-test-link.prom");
 	cr_assert_eq(symlink("/tmp/pktcount-test-target.prom", "/tmp/pktcount-test-link.prom"), 0);
@@ -615,30 +615,34 @@ Test(cli, netns_by_name_and_path, .fini = down, .timeout = 60)
 	char err[256], nspath[64];
 	unsigned int udp = pc_key_make(PC_DIR_RX, PC_L3_IPV4, 17);
 	pid_t holder;
-	int pass;
+	int pass, joined[2];
+	char c;
 
 	NEED_ROOT("network namespaces");
 	topo_up(&topo, 0, 0);
-	topo_wait_quiet(&topo, 300, 5000);
-	/* a process that lives in the namespace, for the /proc path */
+	topo_wait_quiet(&topo, 300, WAIT_MS);
+	/* a process that lives in the namespace, for the /proc path; it says when it is in */
+	cr_assert_eq(pipe(joined), 0);
 	holder = fork();
 	cr_assert_geq(holder, 0);
 	if (holder == 0) {
-		if (join_netns(topo.b) < 0)
+		if (join_netns(topo.b) < 0 || write(joined[1], "j", 1) != 1)
 			_exit(1);
 		pause();
 		_exit(0);
 	}
+	close(joined[1]);
+	cr_assert_eq(read(joined[0], &c, 1), 1, "the holder did not join %s", topo.b);
+	close(joined[0]);
 	snprintf(nspath, sizeof(nspath), "/proc/%d/ns/net", (int)holder);
-	usleep(100 * 1000);
 	for (pass = 0; pass < 2; pass++) {
 		const char *argv[] = { "-n", pass ? nspath : topo.b, "-j", "-i", "0.2", "vb", NULL };
 
 		cr_assert_eq(pktcount_start(&p, NULL, argv), 0);	/* started in the host namespace */
-		cr_assert_eq(pktcount_wait_line(&p, 5000), 0, "no first line (pass %d)", pass);
+		cr_assert_eq(pktcount_wait_line(&p, WAIT_MS), 0, "no first line (pass %d)", pass);
 		cr_assert_eq(in_netns(topo.a, send_known_traffic, &known), 0);
-		usleep(100 * 1000);
-		cr_assert_eq(pktcount_finish(&p, SIGTERM, 5000), 0, "exit %d: %s", p.status, p.err);
+		pktcount_wait_counted(&p, "vb", (int)udp, N_UDP, WAIT_MS);
+		cr_assert_eq(pktcount_finish(&p, SIGTERM, WAIT_MS), 0, "exit %d: %s", p.status, p.err);
 		cr_assert_eq(parse_output(p.out, "vb", &r, err, sizeof(err)), 0, "%s", err);
 		cr_expect_eq(r.totals[udp].packets, N_UDP, "pass %d", pass);
 		cr_expect_eq(r.totals[udp].bytes, N_UDP * 60, "pass %d", pass);
@@ -659,14 +663,14 @@ Test(cli, check_coverage_is_complete, .fini = down, .timeout = 60)
 
 	NEED_ROOT("network namespaces");
 	topo_up(&topo, 0, 0);
-	topo_wait_quiet(&topo, 300, 5000);
+	topo_wait_quiet(&topo, 300, WAIT_MS);
 	cr_assert_eq(pktcount_start(&pb, topo.b, argv_b), 0);
 	cr_assert_eq(pktcount_start(&pa, topo.a, argv_a), 0);
-	cr_assert_eq(pktcount_wait_line(&pb, 5000), 0);
-	cr_assert_eq(pktcount_wait_line(&pa, 5000), 0);
+	cr_assert_eq(pktcount_wait_line(&pb, WAIT_MS), 0);
+	cr_assert_eq(pktcount_wait_line(&pa, WAIT_MS), 0);
 	cr_assert_eq(in_netns(topo.a, send_known_traffic, &known), 0);
-	cr_assert_eq(pktcount_finish(&pb, 0, 10000), 0, "%s", pb.err);
-	cr_assert_eq(pktcount_finish(&pa, 0, 10000), 0, "%s", pa.err);
+	cr_assert_eq(pktcount_finish(&pb, 0, WAIT_MS), 0, "%s", pb.err);
+	cr_assert_eq(pktcount_finish(&pa, 0, WAIT_MS), 0, "%s", pa.err);
 	for (side = 0; side < 2; side++) {
 		const char *out = side ? pa.out : pb.out, *dir = side ? "tx" : "rx";
 		const char *last = strstr(out, "\"type\":\"total\"");

@@ -9,11 +9,13 @@
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -75,18 +77,34 @@ static void up_b_ends(FILE *f, int n)
 		fprintf(f, "link set pb%d up\n", i);
 }
 
+/*
+ * Both ends of pairs 1..n UP: the kernel's link watch has run for them, so
+ * a frame sent now goes out (before, the qdisc drops it, and sendto() says
+ * nothing).
+ */
+static void wait_pairs_up(int n)
+{
+	wait_links_up(topo.a, "pa*", n, WAIT_MS);
+	wait_links_up(topo.b, "pb*", n, WAIT_MS);
+}
+
 /* npairs veth pairs paI (in topo.a) and pbI (in topo.b), I from 1, all up. */
 static void pairs_up(int npairs)
 {
 	ip_batch(topo.a, npairs, add_pairs);
 	ip_batch(topo.b, npairs, up_b_ends);
+	wait_pairs_up(npairs);
 }
 
-/* One ip -batch: delete pairs 1..n, make them again, bring both ends up. */
-static void churn(int n)
+/*
+ * One ip -batch: delete pairs 1..n, make them again, bring both ends up;
+ * then wait until they are UP: every link event of the burst has been sent.
+ */
+static void churn(int n, int npairs)
 {
 	ip_batch(topo.a, n, del_and_add_pairs);
 	ip_batch(topo.b, n, up_b_ends);
+	wait_pairs_up(npairs);
 }
 
 struct send_range {
@@ -118,6 +136,65 @@ static void send_on(int first, int last)
 	cr_assert_eq(in_netns(topo.a, send_range, &r), 0, "sending on pa%d..pa%d", first, last);
 }
 
+/* Interfaces and how many of send_known_traffic()'s UDP frames each has counted, or more */
+#define NAMES_MAX 300
+struct counted {
+	char name[NAMES_MAX][IF_NAMESIZE];
+	uint64_t want[NAMES_MAX];
+	int n, done;	/* done: the first ones that have (totals never go back) */
+};
+
+static void counted_add(struct counted *c, const char *name, uint64_t want)
+{
+	cr_assert_lt(c->n, NAMES_MAX);
+	snprintf(c->name[c->n], sizeof(c->name[0]), "%s", name);
+	c->want[c->n++] = want;
+}
+
+/* pbFIRST..pbLAST, want each */
+static void counted_range(struct counted *c, int first, int last, uint64_t want)
+{
+	char name[IF_NAMESIZE];
+
+	for (int i = first; i <= last; i++) {
+		snprintf(name, sizeof(name), "pb%d", i);
+		counted_add(c, name, want);
+	}
+}
+
+static int all_counted(struct pktcount_proc *p, void *arg)
+{
+	struct counted *c = arg;
+
+	while (c->done < c->n && json_counted(p->out, p->out_len, c->name[c->done], (int)udp_key()) >=
+				 (int64_t)c->want[c->done])
+		c->done++;
+	return c->done == c->n;
+}
+
+/*
+ * Wait until pktcount's interval records say every interface of c counted
+ * its frames (counted or dropped by the kernel: expect_frames() judges which).
+ * On a timeout the test goes on to its exact assertions, which say what is wrong.
+ */
+static void wait_counted(struct pktcount_proc *p, struct counted *c, int max_ms)
+{
+	c->done = 0;
+	if (pktcount_wait_until(p, all_counted, c, max_ms))
+		cr_log_info("%s: counted %lld of %llu after %d ms", c->name[c->done],
+			    (long long)json_counted(p->out, p->out_len, c->name[c->done], (int)udp_key()),
+			    (unsigned long long)c->want[c->done], max_ms);
+}
+
+static void wait_range_counted(struct pktcount_proc *p, int first, int last, uint64_t want, int max_ms)
+{
+	static struct counted c;
+
+	memset(&c, 0, sizeof(c));
+	counted_range(&c, first, last, want);
+	wait_counted(p, &c, max_ms);
+}
+
 static int open_fds(pid_t pid)
 {
 	char path[64];
@@ -131,6 +208,16 @@ static int open_fds(pid_t pid)
 	while ((e = readdir(d)))
 		n += e->d_name[0] != '.';
 	closedir(d);
+	return n;
+}
+
+/* The descriptors pid has open, once they are want: one of the moment (a link query's) goes; a leak stays */
+static int fds_settled(pid_t pid, int want, int max_ms)
+{
+	int n, waited;
+
+	for (waited = 0; (n = open_fds(pid)) != want && waited < max_ms; waited += WAIT_POLL_MS)
+		usleep(WAIT_POLL_MS * 1000);
 	return n;
 }
 
@@ -239,7 +326,7 @@ static void churn_test(const struct churn_case *cc)
 		cr_skip_test("this pktcount was built without %s mode", cc->mode);
 	topo_up(&topo, 0, 0);
 	pairs_up(PAIRS);
-	topo_wait_quiet(&topo, 200, 5000);
+	topo_wait_quiet(&topo, 200, WAIT_MS);
 	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
 	low = rl;
 	low.rlim_cur = 256;
@@ -247,33 +334,29 @@ static void churn_test(const struct churn_case *cc)
 	i = pktcount_start(&p, topo.b, argv);
 	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
 	cr_assert_eq(i, 0);
-	cr_assert_eq(pktcount_wait_for(&p, "\"type\":\"interval\"", PAIRS + 3, 30000), 0,
+	cr_assert_eq(pktcount_wait_for(&p, "\"type\":\"interval\"", PAIRS + 3, WAIT_MANY_MS), 0,
 		     "pktcount did not start on %d interfaces", PAIRS + 3);
 	send_on(1, CHURNED + 20);
 	/* the frames reach the taps before their interfaces go: a deleted device's backlog is dropped */
-	topo_wait_quiet(&topo, 200, 5000);
-	usleep(300 * 1000);
+	wait_range_counted(&p, 1, CHURNED + 20, FRAMES, WAIT_MANY_MS);
 	fds0 = open_fds(p.pid);
 	if (cc->stop)
 		cr_assert_eq(kill(p.pid, SIGSTOP), 0);
-	churn(CHURNED);
-	if (cc->stop) {
-		usleep(300 * 1000);
+	/* stopped, it sees none of the burst's events, the link watch's last ones included */
+	churn(CHURNED, PAIRS);
+	if (cc->stop)
 		cr_assert_eq(kill(p.pid, SIGCONT), 0);
-	}
-	cr_assert_eq(pktcount_wait_for(&p, "\"event\":\"attached\"", CHURNED, 30000), 0,
+	cr_assert_eq(pktcount_wait_for(&p, "\"event\":\"attached\"", CHURNED, WAIT_MANY_MS), 0,
 		     "%d attached events of %d", count_str(p.out, "\"event\":\"attached\""), CHURNED);
-	topo_wait_quiet(&topo, 200, 5000);
 	send_on(1, CHURNED + 20);
-	usleep(300 * 1000);
+	wait_range_counted(&p, 1, CHURNED + 20, 2 * FRAMES, WAIT_MANY_MS);
 	/*
 	 * A leak stays; a descriptor of the moment goes (the netlink socket of
 	 * a link query, src/netlink.c nl_getlink(); an ioctl's socket): ask
-	 * again for up to 2 s.
+	 * again until it went.
 	 */
-	for (i = 0; (fds1 = open_fds(p.pid)) != fds0 && i < 20; i++)
-		usleep(100 * 1000);
-	cr_assert_eq(pktcount_finish(&p, SIGTERM, 10000), 0, "exit %d: %s", p.status, p.err);
+	fds1 = fds_settled(p.pid, fds0, WAIT_MS);
+	cr_assert_eq(pktcount_finish(&p, SIGTERM, WAIT_MANY_MS), 0, "exit %d: %s", p.status, p.err);
 	cr_expect_eq(fds1, fds0, "%d descriptors before the burst, %d after", fds0, fds1);
 	cr_expect_eq(count_str(p.out, "\"event\":\"detached\""), CHURNED);
 	cr_expect_eq(count_str(p.out, "\"event\":\"attached\""), CHURNED);
@@ -291,37 +374,37 @@ static void churn_test(const struct churn_case *cc)
 	free(p.err);
 }
 
-Test(follow, ebpf_burst, .fini = down, .timeout = 120)
+Test(follow, ebpf_burst, .fini = down, .timeout = 600)
 {
 	churn_test(&(struct churn_case){ "ebpf", 0 });
 }
 
-Test(follow, tc_burst, .fini = down, .timeout = 120)
+Test(follow, tc_burst, .fini = down, .timeout = 600)
 {
 	churn_test(&(struct churn_case){ "tc", 0 });
 }
 
-Test(follow, classic_burst, .fini = down, .timeout = 120)
+Test(follow, classic_burst, .fini = down, .timeout = 600)
 {
 	churn_test(&(struct churn_case){ "classic", 0 });
 }
 
-Test(follow, ebpf_stopped_during_burst, .fini = down, .timeout = 120)
+Test(follow, ebpf_stopped_during_burst, .fini = down, .timeout = 600)
 {
 	churn_test(&(struct churn_case){ "ebpf", 1 });
 }
 
-Test(follow, classic_stopped_during_burst, .fini = down, .timeout = 120)
+Test(follow, classic_stopped_during_burst, .fini = down, .timeout = 600)
 {
 	churn_test(&(struct churn_case){ "classic", 1 });
 }
 
-Test(follow, pcap_burst, .fini = down, .timeout = 120)
+Test(follow, pcap_burst, .fini = down, .timeout = 600)
 {
 	churn_test(&(struct churn_case){ "pcap", 0 });
 }
 
-Test(follow, pcap_stopped_during_burst, .fini = down, .timeout = 120)
+Test(follow, pcap_stopped_during_burst, .fini = down, .timeout = 600)
 {
 	churn_test(&(struct churn_case){ "pcap", 1 });
 }
@@ -331,11 +414,11 @@ static void start_on_3_pairs(struct pktcount_proc *p, const char *const argv[])
 {
 	topo_up(&topo, 0, 0);
 	pairs_up(3);
-	topo_wait_quiet(&topo, 200, 5000);
+	topo_wait_quiet(&topo, 200, WAIT_MS);
 	cr_assert_eq(pktcount_start(p, topo.b, argv), 0);
-	cr_assert_eq(pktcount_wait_line(p, 5000), 0);
+	cr_assert_eq(pktcount_wait_line(p, WAIT_MS), 0);
 	send_on(1, 3);
-	usleep(200 * 1000);
+	wait_range_counted(p, 1, 3, FRAMES, WAIT_MS);
 }
 
 /* As udev renames: down, new name, up (a name cannot change while up). */
@@ -365,12 +448,21 @@ static void rename_test(const char *mode)
 	start_on_3_pairs(&p, argv);
 	fds0 = open_fds(p.pid);
 	rename_link("pb1", "renamed1");
-	cr_assert_eq(pktcount_wait_for(&p, "\"event\":\"renamed\"", 1, 5000), 0, "%s", p.out);
-	usleep(300 * 1000);
+	cr_assert_eq(pktcount_wait_for(&p, "\"event\":\"renamed\"", 1, WAIT_MS), 0, "%s", p.out);
+	/* down and up again: pa1 carries frames once the link watch made both ends UP */
+	wait_links_up(topo.a, "pa1", 1, WAIT_MS);
+	wait_links_up(topo.b, "renamed1", 1, WAIT_MS);
 	send_on(1, 3);
-	usleep(300 * 1000);
-	fds1 = open_fds(p.pid);
-	cr_assert_eq(pktcount_finish(&p, SIGTERM, 5000), 0, "exit %d: %s", p.status, p.err);
+	{
+		static struct counted c;
+
+		memset(&c, 0, sizeof(c));
+		counted_add(&c, "renamed1", 2 * FRAMES);
+		counted_range(&c, 2, 3, 2 * FRAMES);
+		wait_counted(&p, &c, WAIT_MS);
+	}
+	fds1 = fds_settled(p.pid, fds0, WAIT_MS);
+	cr_assert_eq(pktcount_finish(&p, SIGTERM, WAIT_MS), 0, "exit %d: %s", p.status, p.err);
 	cr_expect_eq(fds1, fds0, "%d descriptors before the rename, %d after", fds0, fds1);
 	cr_expect_eq(events_of(p.out, "renamed1", mode, "renamed"), 1, "%s", p.out);
 	cr_expect(strstr(p.out, "\"event\":\"renamed\",\"from\":\"pb1\"") != NULL, "%s", p.out);
@@ -414,14 +506,24 @@ Test(follow, udev_rename_and_a_name_taken_over, .fini = down, .timeout = 60)
 	start_on_3_pairs(&p, argv);
 	rename_link("pb1", "enx001122");
 	sh_ok("ip -n %s link del pa2", topo.a);
-	cr_assert_eq(pktcount_wait_for(&p, "\"event\":\"detached\"", 1, 5000), 0, "%s", p.out);
+	cr_assert_eq(pktcount_wait_for(&p, "\"event\":\"detached\"", 1, WAIT_MS), 0, "%s", p.out);
 	rename_link("pb3", "pb2");
-	cr_assert_eq(pktcount_wait_for(&p, "\"event\":\"renamed\"", 2, 5000), 0, "%s", p.out);
-	usleep(300 * 1000);
+	cr_assert_eq(pktcount_wait_for(&p, "\"event\":\"renamed\"", 2, WAIT_MS), 0, "%s", p.out);
+	wait_links_up(topo.a, "pa1", 1, WAIT_MS);
+	wait_links_up(topo.a, "pa3", 1, WAIT_MS);
+	wait_links_up(topo.b, "enx001122", 1, WAIT_MS);
+	wait_links_up(topo.b, "pb2", 1, WAIT_MS);
 	send_on(1, 1);
 	send_on(3, 3);
-	usleep(300 * 1000);
-	cr_assert_eq(pktcount_finish(&p, SIGTERM, 5000), 0, "exit %d: %s", p.status, p.err);
+	{
+		static struct counted c;
+
+		memset(&c, 0, sizeof(c));
+		counted_add(&c, "enx001122", 2 * FRAMES);
+		counted_add(&c, "pb2", 3 * FRAMES);	/* its series: the old pb2's, then pb3's folded in */
+		wait_counted(&p, &c, WAIT_MS);
+	}
+	cr_assert_eq(pktcount_finish(&p, SIGTERM, WAIT_MS), 0, "exit %d: %s", p.status, p.err);
 	cr_expect_eq(events_of(p.out, "enx001122", "ebpf", "renamed"), 1, "%s", p.out);
 	cr_expect_eq(events_of(p.out, "pb2", "ebpf", "detached"), 1, "%s", p.out);
 	cr_expect_eq(events_of(p.out, "pb2", "ebpf", "renamed"), 1, "%s", p.out);
@@ -440,7 +542,7 @@ Test(follow, udev_rename_and_a_name_taken_over, .fini = down, .timeout = 60)
  * ones vanish before the list and which between the list and the attach
  * depends on timing; every outcome must hold.
  */
-Test(follow, deleted_while_all_starts, .fini = down, .timeout = 90)
+Test(follow, deleted_while_all_starts, .fini = down, .timeout = 600)
 {
 	const char *argv[] = { "-a", "-j", "-i", "0.5", NULL };
 	struct pktcount_proc p;
@@ -450,14 +552,15 @@ Test(follow, deleted_while_all_starts, .fini = down, .timeout = 90)
 	NEED_ROOT("network namespaces");
 	topo_up(&topo, 0, 0);
 	pairs_up(200);
-	topo_wait_quiet(&topo, 200, 5000);
+	topo_wait_quiet(&topo, 200, WAIT_MS);
 	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
 	ip_batch(topo.a, 100, del_pairs);
-	cr_assert_eq(pktcount_wait_line(&p, 30000), 0, "exit %d: %s", pktcount_finish(&p, 0, 1000), p.err);
-	usleep(500 * 1000);
+	cr_assert_eq(pktcount_wait_line(&p, WAIT_MANY_MS), 0, "exit %d: %s", pktcount_finish(&p, 0, 1000), p.err);
+	/* pb101..pb200 each in a record: their taps count (every tap opens before the first record) */
+	wait_range_counted(&p, 101, 200, 0, WAIT_MS);
 	send_on(101, 200);
-	usleep(300 * 1000);
-	cr_assert_eq(pktcount_finish(&p, SIGTERM, 10000), 0, "exit %d: %s", p.status, p.err);
+	wait_range_counted(&p, 101, 200, FRAMES, WAIT_MS);
+	cr_assert_eq(pktcount_finish(&p, SIGTERM, WAIT_MANY_MS), 0, "exit %d: %s", p.status, p.err);
 	for (i = 101; i <= 200; i++) {
 		snprintf(name, sizeof(name), "pb%d", i);
 		expect_frames(p.out, name, FRAMES);
@@ -483,6 +586,12 @@ Test(follow, deleted_while_all_starts, .fini = down, .timeout = 90)
 	free(p.err);
 }
 
+/* Whether name's records count an ARP frame (received) */
+static int arp_counted(struct pktcount_proc *p, void *name)
+{
+	return json_counted(p->out, p->out_len, name, (int)pc_key_make(PC_DIR_RX, PC_L3_ARP, PC_PROTO_NONE)) >= 1;
+}
+
 /*
  * libpcap refuses an interface that is down; -m pcap -a must count the
  * others at once and that one from when it comes up.
@@ -490,7 +599,9 @@ Test(follow, deleted_while_all_starts, .fini = down, .timeout = 90)
 Test(follow, pcap_interface_down_at_start, .fini = down, .timeout = 60)
 {
 	const char *argv[] = { "-m", "pcap", "-a", "-j", "-i", "0.2", NULL };
+	struct known_traffic probe = { "pa1", 0, 1, 0 };
 	struct pktcount_proc p;
+	struct timespec t0, t1;
 
 	NEED_ROOT("network namespaces");
 	if (!mode_built_in("pcap"))
@@ -498,15 +609,36 @@ Test(follow, pcap_interface_down_at_start, .fini = down, .timeout = 60)
 	topo_up(&topo, 0, 0);
 	pairs_up(2);
 	sh_ok("ip -n %s link set pb1 down", topo.b);
-	topo_wait_quiet(&topo, 200, 5000);
+	topo_wait_quiet(&topo, 200, WAIT_MS);
 	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
-	cr_assert_eq(pktcount_wait_line(&p, 5000), 0, "exit %d: %s", pktcount_finish(&p, 0, 1000), p.err);
+	cr_assert_eq(pktcount_wait_line(&p, WAIT_MS), 0, "exit %d: %s", pktcount_finish(&p, 0, 1000), p.err);
 	send_on(2, 2);
 	sh_ok("ip -n %s link set pb1 up", topo.b);
-	usleep(500 * 1000);
+	wait_links_up(topo.a, "pa1", 1, WAIT_MS);
+	wait_links_up(topo.b, "pb1", 1, WAIT_MS);
+	/*
+	 * Its handles open on the link event, and nothing says when (no
+	 * "attached": it was a tap from the start): ARP probes out of pa1 until
+	 * pb1's records count one.  The UDP frames the test counts come after.
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		cr_assert_eq(in_netns(topo.a, send_known_traffic, &probe), 0);
+		if (!pktcount_wait_until(&p, arp_counted, "pb1", 500))
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		cr_assert_lt((t1.tv_sec - t0.tv_sec) * 1000, WAIT_MS, "pb1 never counted a probe:\n%s", p.out);
+	}
 	send_on(1, 2);
-	usleep(300 * 1000);
-	cr_assert_eq(pktcount_finish(&p, SIGTERM, 5000), 0, "exit %d: %s", p.status, p.err);
+	{
+		static struct counted c;
+
+		memset(&c, 0, sizeof(c));
+		counted_add(&c, "pb1", FRAMES);
+		counted_add(&c, "pb2", 2 * FRAMES);
+		wait_counted(&p, &c, WAIT_MS);
+	}
+	cr_assert_eq(pktcount_finish(&p, SIGTERM, WAIT_MS), 0, "exit %d: %s", p.status, p.err);
 	expect_frames(p.out, "pb1", FRAMES);
 	expect_frames(p.out, "pb2", 2 * FRAMES);
 	free(p.out);
@@ -554,9 +686,9 @@ Test(follow, back_under_the_same_index_after_lost_events, .fini = down, .timeout
 	topo_up(&topo, 0, 0);
 	pairs_up(2);
 	topo_third(&topo);
-	topo_wait_quiet(&topo, 200, 5000);
+	topo_wait_quiet(&topo, 200, WAIT_MS);
 	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
-	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
+	cr_assert_eq(pktcount_wait_line(&p, WAIT_MS), 0);
 	before = ifindex_in(topo.b, "pb1");
 	cr_assert_eq(kill(p.pid, SIGSTOP), 0);
 	ip_batch(topo.b, 150, flood_events);
@@ -566,11 +698,12 @@ Test(follow, back_under_the_same_index_after_lost_events, .fini = down, .timeout
 	cr_assert_eq(kill(p.pid, SIGCONT), 0);
 	snprintf(want, sizeof(want), "\"iface\":\"pb1\",\"mode\":\"ebpf\",\"unit\":\"%s\",\"event\":\"attached\"",
 		 unit_of("ebpf"));
-	cr_assert_eq(pktcount_wait_for(&p, want, 1, 10000), 0, "pb1 not attached again:\n%s", p.out);
-	topo_wait_quiet(&topo, 200, 5000);
+	cr_assert_eq(pktcount_wait_for(&p, want, 1, WAIT_MS), 0, "pb1 not attached again:\n%s", p.out);
+	/* pb1 was down in between: both pairs carry frames again once the link watch made them UP */
+	wait_pairs_up(2);
 	send_on(1, 2);
-	usleep(300 * 1000);
-	cr_assert_eq(pktcount_finish(&p, SIGTERM, 5000), 0, "exit %d: %s", p.status, p.err);
+	wait_range_counted(&p, 1, 2, FRAMES, WAIT_MS);
+	cr_assert_eq(pktcount_finish(&p, SIGTERM, WAIT_MS), 0, "exit %d: %s", p.status, p.err);
 	expect_frames(p.out, "pb1", FRAMES);
 	expect_frames(p.out, "pb2", FRAMES);
 	free(p.out);
@@ -601,13 +734,14 @@ Test(follow, check_counters_of_a_deleted_interface, .fini = down, .timeout = 60)
 	NEED_ROOT("network namespaces");
 	topo_up(&topo, 0, 0);
 	pairs_up(1);
-	topo_wait_quiet(&topo, 200, 5000);
+	topo_wait_quiet(&topo, 200, WAIT_MS);
 	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
-	usleep(500 * 1000);	/* attached: the first record is 30 s away */
+	/* the first record is 30 s away: nobody means attached, --check's start read, root given up */
+	wait_dropped_root(p.pid, WAIT_MS);
 	cr_assert_eq(in_netns(topo.b, send_pb1, NULL), 0);
 	sh_ok("ip -n %s link del pa1", topo.a);
-	cr_assert_eq(pktcount_wait_for(&p, "\"event\":\"detached\"", 1, 5000), 0, "%s", p.out);
-	cr_assert_eq(pktcount_finish(&p, SIGTERM, 5000), 0, "exit %d: %s", p.status, p.err);
+	cr_assert_eq(pktcount_wait_for(&p, "\"event\":\"detached\"", 1, WAIT_MS), 0, "%s", p.out);
+	cr_assert_eq(pktcount_finish(&p, SIGTERM, WAIT_MS), 0, "exit %d: %s", p.status, p.err);
 	total = strstr(p.out, "\"type\":\"total\"");
 	cr_assert_not_null(total, "%s", p.out);
 	snprintf(want, sizeof(want), "\"tx_bytes\":%d,\"tx_packets\":%d,", FRAMES * 60, FRAMES);

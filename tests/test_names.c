@@ -432,7 +432,7 @@ static void run_named(struct pktcount_proc *p, const char *const opts[])
 		argv[n++] = live[i].name;
 	argv[n] = NULL;
 	cr_assert_eq(pktcount_start(p, topo.b, argv), 0);
-	cr_assert_eq(pktcount_finish(p, 0, 10000), 0, "exit %d: %s", p->status, p->err);
+	cr_assert_eq(pktcount_finish(p, 0, WAIT_MS), 0, "exit %d: %s", p->status, p->err);
 }
 
 static void expect_clean(const char *what, const char *s, size_t len)
@@ -567,7 +567,7 @@ Test(names, bad_names_on_command_line)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		cr_assert_eq(pktcount_start(&p, NULL, bad[i].argv), 0);
-		cr_expect_eq(pktcount_finish(&p, 0, 10000), bad[i].code, "case %zu: exit %d: %s",
+		cr_expect_eq(pktcount_finish(&p, 0, WAIT_MS), bad[i].code, "case %zu: exit %d: %s",
 			     i, p.status, p.err);
 		cr_expect(strncmp(p.err, bad[i].says, strlen(bad[i].says)) == 0,
 			  "case %zu: stderr '%s', want '%s'", i, p.err, bad[i].says);
@@ -589,10 +589,10 @@ Test(names, events_name_it, .fini = down, .timeout = 60)
 	NEED_ROOT("network namespaces");
 	names_up();
 	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
-	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
+	cr_assert_eq(pktcount_wait_line(&p, WAIT_MS), 0);
 	sh_ok("ip -n %s link del %s", topo.b, sh_word(live[3].name));
-	cr_assert_eq(pktcount_wait_for(&p, "\"event\":\"detached\"", 1, 5000), 0, "%s", p.out);
-	cr_assert_eq(pktcount_finish(&p, SIGINT, 5000), 0, "exit %d: %s", p.status, p.err);
+	cr_assert_eq(pktcount_wait_for(&p, "\"event\":\"detached\"", 1, WAIT_MS), 0, "%s", p.out);
+	cr_assert_eq(pktcount_finish(&p, SIGINT, WAIT_MS), 0, "exit %d: %s", p.status, p.err);
 	expect_clean("JSON", p.out, p.out_len);
 	expect_clean("stderr", p.err, p.err_len);
 	ev = strstr(p.out, "{\"type\":\"event\"");

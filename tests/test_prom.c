@@ -117,9 +117,9 @@ Test(prom, file_rewrites_are_atomic, .fini = down, .timeout = 90)
 	cr_assert_eq(chmod(dir, 01777), 0);
 	snprintf(path, sizeof(path), "%s/pktcount.prom", dir);
 	topo_up(&topo, 0, 0);
-	topo_wait_quiet(&topo, 300, 5000);
+	topo_wait_quiet(&topo, 300, WAIT_MS);
 	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
-	cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
+	cr_assert_eq(pktcount_wait_line(&p, WAIT_MS), 0);
 
 	sender = fork();
 	cr_assert_geq(sender, 0);
@@ -142,8 +142,8 @@ Test(prom, file_rewrites_are_atomic, .fini = down, .timeout = 90)
 	}
 	cr_assert_eq(waitpid(sender, &i, 0), sender);
 	cr_assert(WIFEXITED(i) && WEXITSTATUS(i) == 0);
-	usleep(300 * 1000);
-	cr_assert_eq(pktcount_finish(&p, SIGTERM, 5000), 0, "exit %d: %s", p.status, p.err);
+	pktcount_wait_counted(&p, "vb", COUNT_RX, N_UDP + N_ARP, WAIT_MS);
+	cr_assert_eq(pktcount_finish(&p, SIGTERM, WAIT_MS), 0, "exit %d: %s", p.status, p.err);
 	cr_expect_eq(partial, 0, "%d of %d reads saw part of a page", partial, reads);
 
 	{
@@ -160,6 +160,13 @@ Test(prom, file_rewrites_are_atomic, .fini = down, .timeout = 90)
 	sh("rm -rf '%s'", dir);
 	free(p.out);
 	free(p.err);
+}
+
+static int file_exists(void *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
 }
 
 /* The names in dir that are .base.pktcount-XXXXXX as mkstemp makes them, counted. */
@@ -216,7 +223,7 @@ Test(prom, stale_temporary_files_removed, .timeout = 30)
 		sh_ok("touch '%s/%s'", dir, keep[i]);
 	sh_ok("mkdir '%s/.x.prom.pktcount-dir123' && ln -s /etc/passwd '%s/.x.prom.pktcount-lnk123'", dir, dir);
 	cr_assert_eq(pktcount_start(&p, NULL, argv), 0);
-	cr_expect_eq(pktcount_finish(&p, 0, 10000), 0, "exit %d: %s", p.status, p.err);
+	cr_expect_eq(pktcount_finish(&p, 0, WAIT_MS), 0, "exit %d: %s", p.status, p.err);
 	for (i = 0; i < 2; i++) {
 		char line[512];
 
@@ -253,9 +260,9 @@ Test(prom, sigkill_leftovers_removed_at_next_start, .timeout = 180)
 	srand((unsigned int)getpid());
 	for (kills = 0; kills < 1500 && !left; kills++) {
 		cr_assert_eq(pktcount_start(&p, NULL, run), 0);
-		cr_assert_eq(pktcount_wait_line(&p, 5000), 0);
-		usleep((useconds_t)(rand() % 10000));
-		pktcount_finish(&p, SIGKILL, 5000);
+		cr_assert_eq(pktcount_wait_line(&p, WAIT_MS), 0);
+		usleep((useconds_t)(rand() % 10000));	/* a random moment of its rewrites: the test's own */
+		pktcount_finish(&p, SIGKILL, WAIT_MS);
 		cr_assert_eq(p.status, 128 + SIGKILL, "exit %d", p.status);
 		free(p.out);
 		free(p.err);
@@ -263,7 +270,7 @@ Test(prom, sigkill_leftovers_removed_at_next_start, .timeout = 180)
 	}
 	cr_assert_gt(left, 0, "%d kills left no temporary file", kills);
 	cr_assert_eq(pktcount_start(&p, NULL, once), 0);
-	cr_expect_eq(pktcount_finish(&p, 0, 10000), 0, "exit %d: %s", p.status, p.err);
+	cr_expect_eq(pktcount_finish(&p, 0, WAIT_MS), 0, "exit %d: %s", p.status, p.err);
 	cr_expect_eq(stale_files(dir, "x\\.prom"), 0, "%d temporary files left after %d kills and a start",
 		     stale_files(dir, "x\\.prom"), kills);
 	cr_expect(exists(dir, "x.prom"));
@@ -393,6 +400,7 @@ Test(prom, service_execstart_counts_exactly, .fini = down, .timeout = 60)
 	char *argv[64], *page;
 	size_t len;
 	struct stat st;
+	struct watch w;
 	FILE *f;
 	pid_t pid;
 	int i, n, status;
@@ -422,7 +430,8 @@ Test(prom, service_execstart_counts_exactly, .fini = down, .timeout = 60)
 	cr_assert_gt(n, 3);
 
 	topo_up(&topo, 0, 0);
-	topo_wait_quiet(&topo, 300, 5000);
+	topo_wait_quiet(&topo, 300, WAIT_MS);
+	watch_start(&w, topo.b, "vb");
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
@@ -434,14 +443,15 @@ Test(prom, service_execstart_counts_exactly, .fini = down, .timeout = 60)
 		execvp("setpriv", argv);
 		_exit(127);
 	}
-	for (i = 0; i < 100 && stat(prom, &st) < 0; i++)
-		usleep(50 * 1000);
-	cr_assert_eq(stat(prom, &st), 0, "no %s after 5 s", prom);
+	/* written once its taps are open and root is given up (src/main.c privileges_drop()) */
+	cr_assert_eq(wait_until(file_exists, prom, WAIT_MS), 0, "no %s after %d ms", prom, WAIT_MS);
 	cr_assert_eq(in_netns(topo.a, send_known_traffic, &known), 0);
-	usleep(300 * 1000);
+	/* its stdout is /dev/null: the receive path has run for every frame once the watcher has them */
+	watch_wait(&w, N_UDP + N_ARP, WAIT_MS);
 	kill(pid, SIGTERM);
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status %d", status);
+	watch_stop(&w);
 
 	cr_assert_eq(stat(prom, &st), 0);
 	cr_expect_eq(st.st_uid, 65534, "the file belongs to uid %u", st.st_uid);

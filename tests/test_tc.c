@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bpf.h"
@@ -51,7 +52,7 @@ static const unsigned int arp_rx = PC_SLOT_L3(PC_L3_ARP);
 static int run(struct pktcount_proc *p, const char *const argv[])
 {
 	cr_assert_eq(pktcount_start(p, topo.b, argv), 0);
-	return pktcount_finish(p, 0, 20000);
+	return pktcount_finish(p, 0, WAIT_MS);
 }
 
 static void run_ok(const char *const argv[], struct run_output *r)
@@ -72,19 +73,26 @@ static void refused(const char *const argv[], int code, const char *want)
 	struct pktcount_proc p;
 
 	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
-	pktcount_finish(&p, 0, 20000);
+	pktcount_finish(&p, 0, WAIT_MS);
 	cr_expect_eq(p.status, code, "%s: exit %d, not %d: %s", argv[0], p.status, code, p.err ? p.err : "");
 	cr_expect(p.err && strstr(p.err, want), "stderr lacks \"%s\": %s", want, p.err ? p.err : "");
 	free(p.out);
 	free(p.err);
 }
 
+/* UDP_N UDP frames, then ARP_N ARP requests, out of va; the caller waits for what it needs of them */
 static void send_known(void)
 {
 	struct known_traffic known = { "va", UDP_N, ARP_N, 0 };
 
 	cr_assert_eq(in_netns(topo.a, send_known_traffic, &known), 0);
-	topo_wait_quiet(&topo, 300, 5000);
+}
+
+/* Whether the qdisc on vb says it dropped ARP_N frames (another tool's filter) */
+static int arp_dropped(void *arg)
+{
+	(void)arg;
+	return sh("ip netns exec %s tc -s qdisc show dev vb | grep -q 'dropped %d,'", topo.b, ARP_N) == 0;
 }
 
 /* vb's pin directory (src/tc.h): under the inode of t->b's namespace */
@@ -151,16 +159,20 @@ static void other_tool_test(const char *attach)
 	if (tcx && strcmp(tc_default_attach(), "tcx"))
 		cr_skip_test("tcx links need 6.6+");
 	topo_up(&topo, 0, 0);
-	topo_wait_quiet(&topo, 300, 5000);
+	topo_wait_quiet(&topo, 300, WAIT_MS);
 	sh_ok("ip netns exec %s tc qdisc add dev vb clsact", topo.b);
 	sh_ok("ip netns exec %s tc filter add dev vb ingress prio 1 protocol all " DROP_ARP, topo.b);
 	in0 = sh_out("ip netns exec %s tc filter show dev vb ingress", topo.b);
 	out0 = sh_out("ip netns exec %s tc filter show dev vb egress", topo.b);
 
 	cr_assert_eq(pktcount_start(&p, topo.b, argv), 0);
-	cr_assert_eq(pktcount_wait_line(&p, 5000), 0, "pktcount printed nothing");
+	cr_assert_eq(pktcount_wait_line(&p, WAIT_MS), 0, "pktcount printed nothing");
 	send_known();
-	cr_assert_eq(pktcount_finish(&p, SIGTERM, 5000), 0, "exit %d: %s", p.status, p.err ? p.err : "");
+	/* the ARP frames, sent last, are through vb's ingress once the other filter dropped them all */
+	if (wait_until(arp_dropped, NULL, WAIT_MS))
+		cr_log_info("the qdisc never said it dropped %d", ARP_N);
+	pktcount_wait_counted(&p, "vb", COUNT_RX, UDP_N + (tcx ? ARP_N : 0), WAIT_MS);
+	cr_assert_eq(pktcount_finish(&p, SIGTERM, WAIT_MS), 0, "exit %d: %s", p.status, p.err ? p.err : "");
 	cr_assert_eq(parse_output(p.out, "vb", &r, err, sizeof(err)), 0, "%s", err);
 
 	stats = sh_out("ip netns exec %s tc -s qdisc show dev vb", topo.b);
@@ -216,13 +228,14 @@ static void persist_test(const char *attach)
 	struct pktcount_proc p;
 	struct run_output r;
 	char dir[160], path[200];
+	struct timespec t0, t1;
 	int i;
 
 	NEED_ROOT("network namespaces");
 	if (!strcmp(attach, "tcx") && strcmp(tc_default_attach(), "tcx"))
 		cr_skip_test("tcx links need 6.6+");
 	topo_up(&topo, 0, 0);
-	topo_wait_quiet(&topo, 300, 5000);
+	topo_wait_quiet(&topo, 300, WAIT_MS);
 	need_bpffs();
 	pin_dir(dir, sizeof(dir));
 	cr_assert_eq(run(&p, persist), 0, "--persist exit %d: %s", p.status, p.err ? p.err : "");
@@ -233,6 +246,14 @@ static void persist_test(const char *attach)
 	cr_assert(exists(path), "%s missing", path);
 
 	send_known();
+	/* no process counts: the pinned counters have every frame once a reader sees them (reading takes nothing) */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		run_ok(read, &r);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (dir_sum(r.totals, PC_DIR_RX).packets >= UDP_N + ARP_N || (t1.tv_sec - t0.tv_sec) * 1000 >= WAIT_MS)
+			break;
+	}
 	for (i = 0; i < 2; i++) {
 		run_ok(read, &r);
 		cr_expect_str_eq(r.mode, "tc");
@@ -434,7 +455,13 @@ static void tun_traffic(int fd)
 		cr_assert_eq(sendto(s, payload, sizeof(payload), 0, (struct sockaddr *)&to, sizeof(to)),
 			     (ssize_t)sizeof(payload), "sendto: %s", strerror(errno));
 	close(s);
-	usleep(500 * 1000);
+}
+
+/* p's records say pctun0 counted the tun's frames each way (or more: the assertions judge) */
+static void wait_tun_counted(struct pktcount_proc *p)
+{
+	pktcount_wait_counted(p, "pctun0", (int)udp_rx, TUN_RX, WAIT_MS);
+	pktcount_wait_counted(p, "pctun0", (int)(PC_NSLOTS + udp_rx), TUN_TX, WAIT_MS);
 }
 
 Test(tc, raw_link_counts_as_the_socket, .fini = down, .timeout = 60)
@@ -454,11 +481,13 @@ Test(tc, raw_link_counts_as_the_socket, .fini = down, .timeout = 60)
 	sh_ok("ip link set pctun0 up && ip addr add 198.51.100.1/24 dev pctun0 && sysctl -qw net.ipv4.ip_forward=0");
 	cr_assert_eq(pktcount_start(&ps, topo.b, sock), 0);
 	cr_assert_eq(pktcount_start(&pt, topo.b, tc), 0);
-	cr_assert_eq(pktcount_wait_line(&ps, 5000), 0);
-	cr_assert_eq(pktcount_wait_line(&pt, 5000), 0);
+	cr_assert_eq(pktcount_wait_line(&ps, WAIT_MS), 0);
+	cr_assert_eq(pktcount_wait_line(&pt, WAIT_MS), 0);
 	tun_traffic(fd);
-	cr_assert_eq(pktcount_finish(&ps, SIGTERM, 5000), 0, "%s", ps.err ? ps.err : "");
-	cr_assert_eq(pktcount_finish(&pt, SIGTERM, 5000), 0, "%s", pt.err ? pt.err : "");
+	wait_tun_counted(&ps);
+	wait_tun_counted(&pt);
+	cr_assert_eq(pktcount_finish(&ps, SIGTERM, WAIT_MS), 0, "%s", ps.err ? ps.err : "");
+	cr_assert_eq(pktcount_finish(&pt, SIGTERM, WAIT_MS), 0, "%s", pt.err ? pt.err : "");
 	cr_assert_eq(parse_output(ps.out, "pctun0", &rs, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(parse_output(pt.out, "pctun0", &rt, err, sizeof(err)), 0, "%s", err);
 	cr_expect_str_eq(rt.mode, "tc");

@@ -389,7 +389,8 @@ static void transfer(const char *ns, const char *to)
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the sink exited %d", WEXITSTATUS(st));
 	close(ready[0]);
 	close(ready[1]);
-	topo_wait_quiet(&topo, 500, 5000);
+	/* quiet: the stack's last segments (ACKs, FIN) are out, as they come when the stack decides */
+	topo_wait_quiet(&topo, 500, WAIT_MS);
 }
 
 #define TX(L3, P) pc_key_make(PC_DIR_TX, PC_L3_##L3, (P))
@@ -475,7 +476,9 @@ Test(wire, tso_sender_counts_the_segments, .fini = down, .timeout = 120)
 	      "ip -n %s neigh add 203.0.113.2 lladdr 02:00:00:00:0c:02 dev vr nud permanent && "
 	      "ip -n %s neigh add 203.0.113.1 lladdr 02:00:00:00:0c:01 dev vc nud permanent",
 	      topo.a, topo.mac_b, topo.b, topo.mac_a, topo.b, topo.c);
-	topo_wait_quiet(&topo, 300, 5000);
+	wait_links_up(topo.b, "vr", 1, WAIT_MS);
+	wait_links_up(topo.c, "vc", 1, WAIT_MS);
+	topo_wait_quiet(&topo, 300, WAIT_MS);
 
 	counting_start(&pe, topo.a, "va", "ebpf");
 	counting_start(&pc, topo.a, "va", "classic");
@@ -487,6 +490,11 @@ Test(wire, tso_sender_counts_the_segments, .fini = down, .timeout = 120)
 	cr_assert_eq(link_stats(topo.a, "va", &va1), 0);
 	cr_assert_eq(link_stats(topo.b, "vr", &vr1), 0);
 	tcp_mib(topo.a, &m1);
+	/* each tap counted what the kernel's counters say went by: segments (R's vr) or skbs (va's own) */
+	pktcount_wait_counted(&pe, "va", COUNT_TX, vr1.tx_packets - vr0.tx_packets, WAIT_MS);
+	pktcount_wait_counted(&pe, "va", COUNT_RX, va1.rx_packets - va0.rx_packets, WAIT_MS);
+	pktcount_wait_counted(&pc, "va", COUNT_TX, va1.tx_packets - va0.tx_packets, WAIT_MS);
+	pktcount_wait_counted(&pt, "va", COUNT_TX, vr1.tx_packets - vr0.tx_packets, WAIT_MS);
 	counting_finish(&pe, "va", &re, NULL, 0);
 	counting_finish(&pc, "va", &rc, NULL, 0);
 	counting_finish(&pt, "va", &rt, NULL, 0);
@@ -567,7 +575,7 @@ Test(wire, gro_receiver_counts_the_segments, .fini = down, .timeout = 120)
 	topo_up(&topo, 1, 0);
 	sh_ok("ip netns exec %s ethtool -K va tso off gso off >/dev/null && "
 	      "ip netns exec %s ethtool -K vb gro on >/dev/null", topo.a, topo.b);
-	topo_wait_quiet(&topo, 300, 5000);
+	topo_wait_quiet(&topo, 300, WAIT_MS);
 
 	counting_start(&pa, topo.a, "va", "ebpf");
 	counting_start(&pb, topo.b, "vb", "ebpf");
@@ -580,6 +588,10 @@ Test(wire, gro_receiver_counts_the_segments, .fini = down, .timeout = 120)
 	cr_assert_eq(link_stats(topo.a, "va", &va1), 0);
 	cr_assert_eq(link_stats(topo.b, "vb", &vb1), 0);
 	tcp_mib(topo.a, &m1);
+	/* the taps in wire units counted the segments the kernel's counters saw (classic: skbs, settled at exit) */
+	pktcount_wait_counted(&pa, "va", COUNT_TX, va1.tx_packets - va0.tx_packets, WAIT_MS);
+	pktcount_wait_counted(&pb, "vb", COUNT_RX, vb1.rx_packets - vb0.rx_packets, WAIT_MS);
+	pktcount_wait_counted(&pt, "vb", COUNT_RX, vb1.rx_packets - vb0.rx_packets, WAIT_MS);
 	counting_finish(&pa, "va", &ra, NULL, 0);
 	counting_finish(&pb, "vb", &rb, NULL, 0);
 	counting_finish(&pc, "vb", &rc, NULL, 0);

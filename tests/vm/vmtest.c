@@ -42,6 +42,7 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 struct frame {
@@ -255,10 +256,11 @@ static int renamed(struct run *r, const char *from, const char *to, int n)
 }
 
 /*
- * Wait (up to 10 s) until dev's operstate is "up": after a veth end comes
- * back up, the kernel gives its pair a qdisc again only when linkwatch runs
- * (linkwatch_do_dev() -> dev_activate(), up to a second later), and until
- * then noop_qdisc drops what is sent, before any tap sees it.  0 or -1.
+ * Wait (up to a minute, as collect()) until dev's operstate is "up": after a
+ * veth end comes back up, the kernel gives its pair a qdisc again only when
+ * linkwatch runs (linkwatch_do_dev() -> dev_activate(), up to a second
+ * later), and until then noop_qdisc drops what is sent, before any tap sees
+ * it.  0 or -1.
  */
 static int wait_up(const char *dev)
 {
@@ -266,7 +268,7 @@ static int wait_up(const char *dev)
 	int i;
 
 	snprintf(path, sizeof(path), "/sys/class/net/%s/operstate", dev);
-	for (i = 0; i < 200; i++) {
+	for (i = 0; i < 1200; i++) {
 		FILE *f = fopen(path, "r");
 		int up = f && fgets(state, sizeof(state), f) && !strncmp(state, "up", 2);
 
@@ -277,6 +279,66 @@ static int wait_up(const char *dev)
 		usleep(50 * 1000);
 	}
 	return -1;
+}
+
+/*
+ * In the last whole interval record: the packets_total of every count of
+ * direction dir (the "counts" array, not --by's entries), and drops_total;
+ * -1 before any record.
+ */
+static long long counted(const char *out, const char *dir)
+{
+	const char *rec = NULL, *p, *end, *eol;
+	char want[32];
+	long long n = 0;
+
+	for (p = out; (p = strstr(p, "{\"type\":\"interval\"")); p++)
+		if (strchr(p, '\n'))
+			rec = p;
+	if (!rec)
+		return -1;
+	eol = strchr(rec, '\n');
+	snprintf(want, sizeof(want), "{\"dir\":\"%s\",", dir);
+	if ((p = strstr(rec, "\"drops_total\":")) && p < eol)
+		n += strtoll(p + 14, NULL, 10);
+	if (!(p = strstr(rec, "\"counts\":[")) || p > eol || !(end = strchr(p, ']')) || end > eol)
+		return n;
+	while ((p = strstr(p, want)) && p < end) {
+		const char *t = strstr(p, "\"packets_total\":");
+
+		if (t && t < end)
+			n += strtoll(t + 16, NULL, 10);
+		p++;
+	}
+	return n;
+}
+
+/*
+ * Read r's output until its interval records say it counted want frames in
+ * dir (or the kernel dropped them before it saw them), for up to a minute
+ * (as collect()); 0 or -1.
+ */
+static int wait_counted(struct run *r, const char *dir, unsigned long long want)
+{
+	struct timespec t0, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (counted(r->out, dir) < (long long)want) {
+		struct pollfd pfd = { r->fd, POLLIN, 0 };
+		ssize_t n;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - t0.tv_sec >= 60 || r->len >= sizeof(r->out) - 1 || poll(&pfd, 1, 1000) < 0)
+			return -1;
+		if (!(pfd.revents & POLLIN))
+			continue;
+		n = read(r->fd, r->out + r->len, sizeof(r->out) - 1 - r->len);
+		if (n <= 0)
+			return -1;
+		r->len += (size_t)n;
+		r->out[r->len] = '\0';
+	}
+	return 0;
 }
 
 /* The packets of every entry (--by) in the total record, both directions. */
@@ -404,7 +466,10 @@ int main(int argc, char **argv)
 				sent_pk++;
 				sent_by += frames[i].len;
 			}
-	usleep(500 * 1000);
+	/* counted, as the records say, before the end: the judging below is on the totals */
+	if (wait_counted(&rx, "rx", sent_pk) || wait_counted(&tx, "tx", sent_pk))
+		fprintf(stderr, "vmtest: the records never counted the %llu frames sent (rx %lld, tx %lld)\n",
+			sent_pk, counted(rx.out, "rx"), counted(tx.out, "tx"));
 	kill(rx.pid, SIGTERM);
 	kill(tx.pid, SIGTERM);
 	collect(&rx, 0);
