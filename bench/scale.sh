@@ -4,8 +4,8 @@
 # PAIRS veth pairs (2 x PAIRS interfaces, default 1,000) in one namespace
 # made here.  For each mode:
 #   - start to every tap counting: until the first interval record of each;
-#   - idle CPU: pktcount's own user+system time over IDLE intervals of 1 s,
-#     per interval (/proc/PID/stat);
+#   - idle CPU: pktcount's own time on a CPU over IDLE intervals of 1 s,
+#     per interval (/proc/PID/schedstat);
 #   - re-attach: SIGSTOP, CHURN interfaces (CHURN/2 pairs) deleted and made
 #     again, FRAMES sent on each new pair, SIGCONT; from SIGCONT to the last
 #     "attached" event, and the frames sent after it counted exactly;
@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 
 PAIRS=${PAIRS:-500}
 CHURN=${CHURN:-150}
-IDLE=${IDLE:-5}
+IDLE=${IDLE:-10}
 FRAMES=${FRAMES:-10}
 MODES=${MODES:-ebpf classic pcap tc tc:tcx}
 PKTCOUNT=${PKTCOUNT:-./pktcount}
@@ -41,7 +41,6 @@ die() { echo "scale: $*" >&2; exit 1; }
 command -v mausezahn >/dev/null || die "mausezahn missing (make scale installs netsniff-ng)"
 mkdir -p "$OUT"
 ncpu=$(nproc)
-hz=$(getconf CLK_TCK)
 
 now() { date +%s.%N; }
 # lines of FILE matching PATTERN, at least N, within MAX seconds
@@ -56,7 +55,9 @@ wait_lines() {
 		sleep 0.02
 	done
 }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# nanoseconds on a CPU (the scheduler's own sum: ticks of 10 ms are too coarse for an idle loop);
+# while idle pktcount is one thread, so the main thread's is the process's
+cpu_ns() { awk '{ print $1 }' "/proc/$1/schedstat"; }
 
 pairs_make() {	# pairs from $1 to $2: sa<i> (sender) and ra<i>, up
 	local i
@@ -116,11 +117,11 @@ for row in $MODES; do
 	# idle: whole intervals only
 	n0=$(grep -c '"type":"interval"' "$TMP/out")
 	wait_lines "$TMP/out" '"type":"interval"' $((n0 + nif)) 10 || true
-	c0=$(cpu_ticks "$pid")
+	c0=$(cpu_ns "$pid")
 	n0=$(grep -c '"type":"interval"' "$TMP/out")
 	wait_lines "$TMP/out" '"type":"interval"' $((n0 + IDLE * nif)) $((IDLE * 4)) || die "$mode: intervals stalled"
-	c1=$(cpu_ticks "$pid")
-	idle_ms=$(awk -v d=$((c1 - c0)) -v hz="$hz" -v n="$IDLE" 'BEGIN { printf "%.1f ms", d * 1000 / hz / n }')
+	c1=$(cpu_ns "$pid")
+	idle_ms=$(awk -v d=$((c1 - c0)) -v n="$IDLE" 'BEGIN { printf "%.1f ms", d / 1e6 / n }')
 	# churn while stopped
 	kill -STOP "$pid"
 	pairs_del 1 "$half"
