@@ -43,6 +43,7 @@ struct pc_ebpf {
 	struct pc_tc_filter tc_filt[2];	/* clsact: the filters added */
 	int tc_added[2], tc_qdisc;	/* clsact: which were added; the qdisc was made by pktcount */
 	int tc_keep;		/* pinned (--persist): closing leaves them attached */
+	enum pc_link parked_link;	/* parked (pc_backend.park): the link type its programs read */
 };
 
 /* Shared by the socket's and tc's back ends (src/ebpf.c, src/tc.c); each a pc_exit, said why. */

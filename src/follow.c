@@ -119,7 +119,9 @@ static int detach_finish(struct ctx *c)
 			pc_err("reading the last counts of %s: %s", tap->name, strerror(-r));
 		if (tap->be->drops)
 			tap->be->drops(tap);
-		if (cl.idx)
+		if (tap->be->park && tap->be->park(tap))
+			tap->parked = 1;	/* kept for a device of its name in this batch (park_end()) */
+		else if (cl.idx)
 			cl.idx[n++] = i;
 		else
 			tap->be->close(tap);	/* no memory for the list: one after another */
@@ -132,7 +134,7 @@ static int detach_finish(struct ctx *c)
 		if (!tap->closing)
 			continue;
 		tap->closing = 0;
-		tap->gone = 0;
+		tap->gone = tap->parked;	/* a parked tap's close asks the device for nothing */
 		tap->ifindex = 0;
 		/* what the next attachment counts comes on top: the back ends add to the totals */
 		/* the kernel's counters died with the device: keep them as last read */
@@ -209,6 +211,7 @@ static int attach_slot(struct ctx *c, const char *name)
 		c->taps[i].fresh = 1;
 	}
 	tap = &c->taps[i];
+	tap->gone = 0;
 	tap->ifindex = fresh.ifindex;
 	tap->arphrd = fresh.arphrd;
 	tap->link = fresh.link;
@@ -313,6 +316,8 @@ static int rename_tap(struct ctx *c, int t, const char *name)
 	memcpy(old, c->taps[t].name, sizeof(old));
 	snprintf(reason, sizeof(reason), "renamed from %s; totals kept", old);
 	if (d >= 0) {
+		if (c->taps[d].parked)	/* its kept programs go with it */
+			c->taps[d].be->close(&c->taps[d]);
 		fold(&c->taps[t], &c->taps[d]);
 		pc_entries_free(&c->taps[d].ent);
 		memmove(&c->taps[d], &c->taps[d + 1], (size_t)(c->ntaps - d - 1) * sizeof(c->taps[0]));
@@ -348,6 +353,17 @@ static int link_seen(struct ctx *c, const struct pc_link_event *ev, struct wante
 	return ret;
 }
 
+/* The end of a batch: a parked tap whose name did not come back closes (its device is gone). */
+static void park_end(struct ctx *c)
+{
+	for (int i = 0; i < c->ntaps; i++)
+		if (c->taps[i].parked && !c->taps[i].attached) {
+			c->taps[i].be->close(&c->taps[i]);
+			c->taps[i].parked = 0;
+			c->taps[i].gone = 0;
+		}
+}
+
 /*
  * A batch of link changes, in two passes: the deleted interfaces first,
  * closed at once (detach_finish()), then every other change in order, the
@@ -380,6 +396,7 @@ static int batch(struct ctx *c, const struct pc_link_event *ev, int n)
 			ret = link_seen(c, &ev[i], &w);
 	if (!ret && w.n)
 		ret = attach_wanted(c, &w);
+	park_end(c);
 	free(w.name);
 	return ret;
 }
@@ -431,6 +448,7 @@ int pc_follow_rescan(struct ctx *c)
 		ret = link_seen(c, &links[j], &w);
 	if (!ret && w.n)
 		ret = attach_wanted(c, &w);
+	park_end(c);
 	free(w.name);
 	free(links);
 	return ret;

@@ -70,6 +70,15 @@ struct pc_backend {
 	int (*drops)(struct pc_tap *tap);
 	void (*close)(struct pc_tap *tap);
 	/*
+	 * The device was deleted, and one of the same name may come back in
+	 * the same batch of link events (src/follow.c): let go of what held
+	 * the device, keep what counts on any (programs, maps) for the next
+	 * open to use instead of loading anew; 1 when parked, 0 when the tap
+	 * must close (NULL: never parks).  A parked tap not opened again by the
+	 * end of the batch is closed.
+	 */
+	int (*park)(struct pc_tap *tap);
+	/*
 	 * The interface of an open tap is up (NULL: nothing to do).  pcap mode
 	 * opens here what libpcap refused while the interface was down.
 	 */
@@ -153,6 +162,7 @@ struct pc_tap {
 	int unannounced;	/* attached, but its "attached" event waits for the device to come up (pcap) */
 	int closing;		/* detached, its handles waiting to be closed with the others of a burst */
 	int gone;		/* its device was deleted: what was attached to it went with it */
+	int parked;		/* detached, its programs and maps kept for a device of its name (be->park) */
 	int fresh;		/* made for an interface that appeared, not opened yet */
 	const struct pc_backend *be;
 	char detail[64];	/* the back end's variant, for -v */

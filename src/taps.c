@@ -161,6 +161,11 @@ int pc_tap_open(struct pc_tap *tap, enum pc_mode mode, const struct pc_backend *
 		       tap->name, tap->name);
 		return PC_EXIT_USAGE;
 	}
+	/* parked by a back end other than the one opening it: its kept state goes */
+	if (tap->parked && tap->be != (pinned ? &pc_pinned_backend : be)) {
+		tap->be->close(tap);
+		tap->parked = 0;
+	}
 	/* counted with no process since a --persist: read that, attach nothing */
 	tap->be = pinned ? &pc_pinned_backend : be;
 	if (pinned || mode != PC_MODE_AUTO || be != &pc_ebpf_backend)

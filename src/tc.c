@@ -169,17 +169,60 @@ static void tc_close(struct pc_tap *tap)
 	pc_ebpf_free(tap);
 }
 
-static int tc_open(struct pc_tap *tap)
+/*
+ * The device went away: its tcx links are detached already (tcx_uninstall()
+ * at unregister, so closing them waits for nothing) and its clsact with its
+ * filters is gone; the programs and maps name no device and are kept for
+ * one of the same name in this batch: a burst of re-created interfaces is
+ * then attached without verifying two programs each again.  Classes may
+ * hold the device's index (SKF_AD_IFINDEX, src/cbpf_ebpf.c): loaded anew.
+ */
+static int tc_park(struct pc_tap *tap)
 {
-	struct pc_ebpf *e;
-	int code, d, err;
+	struct pc_ebpf *e = tap->priv;
+	int d;
 
-	tap->sock = -1;
+	if (!e || e->tc_keep || pc_classes.n || pc_classes.filter)
+		return 0;
+	for (d = 0; d < 2; d++) {
+		if (e->tc_link[d] >= 0)
+			close(e->tc_link[d]);
+		e->tc_link[d] = -1;
+		e->tc_added[d] = 0;
+	}
+	e->tc_qdisc = 0;
+	e->parked_link = tap->link;
+	return 1;
+}
+
+/* The tap's programs: those it parked, when they read this device's link type, or loaded now; a pc_exit. */
+static int tc_programs(struct pc_tap *tap)
+{
+	struct pc_ebpf *e = tap->priv;
+	int code = PC_EXIT_OK, d;
+
+	if (tap->parked) {
+		tap->parked = 0;
+		if (e && e->parked_link == tap->link)
+			return PC_EXIT_OK;
+		tc_close(tap);
+	}
 	code = pc_ebpf_setup(tap);
 	e = tap->priv;
 	for (d = 0; d < 2 && !code; d++)
 		code = pc_ebpf_load(tap, d ? PC_AT_TC_EGRESS : PC_AT_TC_INGRESS, BPF_PROG_TYPE_SCHED_CLS,
 				    &e->tc_prog[d]);
+	return code;
+}
+
+static int tc_open(struct pc_tap *tap)
+{
+	struct pc_ebpf *e;
+	int code, err;
+
+	tap->sock = -1;
+	code = tc_programs(tap);
+	e = tap->priv;
 	if (code)
 		goto fail;
 	err = pc_tc_attach == PC_TC_CLSACT || clsact_for_scale ? EINVAL : -attach_tcx(tap, e);
@@ -215,6 +258,7 @@ const struct pc_backend pc_tc_backend = {
 	.read = pc_ebpf_read,
 	.prepare = pc_ebpf_prepare,
 	.close = tc_close,
+	.park = tc_park,
 };
 
 /* ---- where pinned state lives ---- */
