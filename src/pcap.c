@@ -264,6 +264,7 @@ const struct pc_backend pc_pcap_backend = {
 	.open = pcap_open_tap,
 	.read = pcap_drain,
 	.drain = pcap_drain,
+	.read_when_ready = 1,
 	.drops = pcap_drops,
 	.close = pcap_close_tap,
 	.up = pcap_up,

@@ -58,6 +58,14 @@ struct pc_backend {
 	 */
 	int (*drain)(struct pc_tap *tap);
 	/*
+	 * 1: its read costs system calls per handle (pcap: a poll() inside
+	 * libpcap each), so an interval reads it only when epoll said it was
+	 * ready; the end reads it always.  0: read every interval (classic's
+	 * ring is read from memory, and a 3.17 V3 ring can hold frames epoll
+	 * does not report).
+	 */
+	int read_when_ready;
+	/*
 	 * Called on every tap before their reads (NULL: nothing to do).  eBPF
 	 * with --by flips its entry maps here, so one grace period serves every
 	 * tap (src/ebpf_by.c).
