@@ -335,6 +335,45 @@ int pc_bpf_obj_info(int fd, uint32_t *info, uint32_t n)
 	return ret < 0 ? ret : 0;
 }
 
+/* The map's shape as its fdinfo lines say it ("map_type:\t2"); no map_type line: not a map. */
+static int fdinfo_shape(int fd, struct pc_map_shape *s)
+{
+	static const char *const field[4] = { "map_type:", "key_size:", "value_size:", "max_entries:" };
+	uint32_t *val[4] = { &s->type, &s->key, &s->value, &s->entries };
+	char path[48], line[128];
+	unsigned int seen = 0, i, v;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		for (i = 0; i < 4; i++)
+			if (!strncmp(line, field[i], strlen(field[i])) &&
+			    sscanf(line + strlen(field[i]), "%u", &v) == 1) {
+				*val[i] = v;
+				seen |= 1u << i;
+			}
+	fclose(f);
+	return seen == 0xf ? 0 : -EINVAL;
+}
+
+int pc_bpf_map_shape(int fd, struct pc_map_shape *s)
+{
+	uint32_t info[5];
+
+	memset(s, 0, sizeof(*s));
+	/* (a program's info starts { type, id, tag[8] }: no map of pktcount's shape) */
+	if (pc_bpf_obj_info(fd, info, 5) < 0)
+		return errno == EINVAL ? fdinfo_shape(fd, s) : -errno;
+	s->type = info[0];
+	s->key = info[2];
+	s->value = info[3];
+	s->entries = info[4];
+	return 0;
+}
+
 int pc_bpf_prog_test_run(int prog_fd, const void *data, uint32_t size,
 			 const struct __sk_buff *ctx, uint32_t *retval)
 {

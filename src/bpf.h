@@ -74,6 +74,17 @@ int pc_bpf_tcx_attach(int prog_fd, int ifindex, int egress);
  */
 int pc_bpf_obj_info(int fd, uint32_t *info, uint32_t n);
 
+/* What a map is: its type (enum bpf_map_type), key and value sizes, entries. */
+struct pc_map_shape {
+	uint32_t type, key, value, entries;
+};
+/*
+ * The shape of map fd: from BPF_OBJ_GET_INFO_BY_FD (4.13), before that from
+ * /proc/self/fdinfo/FD (bpf_map_show_fdinfo(), 4.2).  0, or -errno (-EINVAL:
+ * fd is not a map).
+ */
+int pc_bpf_map_shape(int fd, struct pc_map_shape *s);
+
 /* Whether the kernel took prog_name/map_name (4.15+); known after a create. */
 int pc_bpf_names_supported(void);
 
