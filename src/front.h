@@ -30,6 +30,7 @@ struct opts {
 	int no_seccomp;
 	int persist;			/* --persist: attach in tc mode, pin, exit */
 	const char *remove;		/* --remove IFACE */
+	int remove_stale;		/* --remove-stale */
 	int prom_failed;		/* a write of prom_file failed: exit 1 at the end */
 	char kernel[65];		/* uname -r, for pktcount_info */
 };

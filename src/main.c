@@ -51,6 +51,8 @@ static const char usage_text[] =
 	"                          /sys/fs/bpf/pktcount count on with no process, and\n"
 	"                          a later pktcount on the interface reads them\n"
 	"      --remove IFACE      detach and unpin what --persist left on IFACE\n"
+	"      --remove-stale      unpin what counts an interface or network\n"
+	"                          namespace that is gone, in every namespace\n"
 	"      --tc-attach HOW     tc mode through tcx links or a clsact filter\n"
 	"                          (default: tcx where the kernel has it, 6.6+)\n"
 	"  -p, --promisc           put the interfaces in promiscuous mode\n"
@@ -757,6 +759,8 @@ static int tc_options(struct opts *o, int named)
 {
 	if (o->remove && (named || o->all || o->persist))
 		return usage_error("--remove IFACE takes no other interface and no --persist");
+	if (o->remove_stale && (named || o->all || o->persist || o->remove))
+		return usage_error("--remove-stale takes no interface, --persist or --remove");
 	if (pc_tc_attach != PC_TC_NONE && o->mode != PC_MODE_AUTO && o->mode != PC_MODE_TC)
 		return usage_error("--tc-attach is for tc mode");
 	if (pc_tc_attach != PC_TC_NONE)
@@ -807,6 +811,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "version", no_argument, NULL, 'V' },
 		{ "persist", no_argument, NULL, 'E' },
 		{ "remove", required_argument, NULL, 'X' },
+		{ "remove-stale", no_argument, NULL, 'Y' },
 		{ "tc-attach", required_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -830,6 +835,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'E': o->persist = 1; break;
 		case 'X': o->remove = optarg; break;
+		case 'Y': o->remove_stale = 1; break;
 		case 'A':
 			if (parse_tc_attach(optarg))
 				return PC_EXIT_USAGE;
@@ -1013,8 +1019,8 @@ int main(int argc, char **argv)
 	if (*pc_classes.offline)
 		pc_err("classes: compiled for a capture, not a live device (%s): `vlan` then looks for "
 		       "the tag in the frame, where the kernel no longer has it", pc_classes.offline);
-	if (o.remove) {
-		code = pc_tc_remove(o.remove);
+	if (o.remove || o.remove_stale) {
+		code = o.remove ? pc_tc_remove(o.remove) : pc_tc_remove_stale();
 		pc_classes_free();
 		return code;
 	}

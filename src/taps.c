@@ -157,9 +157,9 @@ int pc_tap_open(struct pc_tap *tap, enum pc_mode mode, const struct pc_backend *
 	int code, pinned = pc_tc_pinned_here(tap);
 
 	if (pinned && pc_tc_persisting) {
-		pc_err("%s: pinned already: pktcount %s reads it, pktcount --remove %s stops it", tap->name,
-		       tap->name, tap->name);
-		return PC_EXIT_USAGE;
+		if ((code = pc_tc_persist_refused(tap)))
+			return code;
+		pinned = 0;	/* gone meanwhile */
 	}
 	/* parked by a back end other than the one opening it: its kept state goes */
 	if (tap->parked && tap->be != (pinned ? &pc_pinned_backend : be)) {

@@ -65,11 +65,15 @@ extern enum pc_tc_kind pc_tc_attach;
 void pc_tc_choose(int ntaps);
 /* --persist was given: taps opened in tc mode stay attached when closed, once pinned. */
 extern int pc_tc_persisting;
-/* Whether tap's interface has pinned state in this network namespace. */
+/* Whether tap's interface has pinned state in this network namespace (following renames). */
 int pc_tc_pinned_here(const struct pc_tap *tap);
 /* --persist: pin an open tc tap's state and say where; a pc_exit, said why. */
 int pc_tc_persist(struct pc_tap *tap);
+/* --persist on tap, which has a pin directory (pc_tc_pinned_here()): why not, a pc_exit. */
+int pc_tc_persist_refused(const struct pc_tap *tap);
 /* --remove IFACE: detach and unpin what --persist left; a pc_exit, said why. */
 int pc_tc_remove(const char *ifname);
+/* --remove-stale: unpin what counts an interface or network namespace that is gone; a pc_exit. */
+int pc_tc_remove_stale(void);
 
 #endif /* PKTCOUNT_TC_H */
