@@ -39,6 +39,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -99,8 +100,8 @@ struct run {
 	size_t len, elen;
 };
 
-static int start(struct run *r, const char *pktcount, const char *mode, const char *dev, int nobpf, int by,
-		 int classes)
+/* argv run with its stdout and stderr into r's pipes (nobpf: bpf() failing as without CONFIG_BPF_SYSCALL) */
+static int spawn(struct run *r, char *const argv[], int nobpf)
 {
 	int p[2], e[2];
 
@@ -117,13 +118,7 @@ static int start(struct run *r, const char *pktcount, const char *mode, const ch
 		close(e[0]);
 		if (nobpf && no_bpf())
 			_exit(126);
-		if (by)
-			execl(pktcount, pktcount, "-v", "-j", "-i", "0.2", "-m", mode, "--by", "flow", dev, (char *)NULL);
-		else if (classes)
-			execl(pktcount, pktcount, "-v", "-j", "-i", "0.2", "-m", mode, "--classes", "/classes/classes.txt",
-			      dev, (char *)NULL);
-		else
-			execl(pktcount, pktcount, "-v", "-j", "-i", "0.2", "-m", mode, dev, (char *)NULL);
+		execv(argv[0], argv);
 		_exit(127);
 	}
 	close(p[1]);
@@ -131,6 +126,23 @@ static int start(struct run *r, const char *pktcount, const char *mode, const ch
 	r->fd = p[0];
 	r->efd = e[0];
 	return 0;
+}
+
+static int start(struct run *r, const char *pktcount, const char *mode, const char *dev, int nobpf, int by,
+		 int classes)
+{
+	char *argv[12] = { (char *)pktcount, "-v", "-j", "-i", "0.2", "-m", (char *)mode };
+	int n = 7;
+
+	if (by) {
+		argv[n++] = "--by";
+		argv[n++] = "flow";
+	} else if (classes) {
+		argv[n++] = "--classes";
+		argv[n++] = "/classes/classes.txt";
+	}
+	argv[n++] = (char *)dev;
+	return spawn(r, argv, nobpf);
 }
 
 /* what pktcount said on stderr so far (a few lines: it never fills the pipe) */
@@ -412,9 +424,112 @@ static void class_of(const char *out, const char *dir, const char *name, unsigne
 		*pk = strtoull(p + 10, NULL, 10);
 }
 
-int main(int argc, char **argv)
+/* Every frame of frames[], its copies, out of va; what was sent into *pk and *by. */
+static void send_frames(unsigned long long *pk, unsigned long long *by)
 {
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	int s = socket(AF_PACKET, SOCK_RAW, 0);
+	unsigned int i, k;
+
+	sll.sll_ifindex = (int)if_nametoindex("va");
+	for (i = 0; i < NFRAMES; i++)
+		for (k = 0; k < frames[i].copies; k++)
+			if (sendto(s, frames[i].data, frames[i].len, 0, (struct sockaddr *)&sll, sizeof(sll)) ==
+			    (ssize_t)frames[i].len) {
+				(*pk)++;
+				*by += frames[i].len;
+			}
+	close(s);
+}
+
+/* argv run to its end, its output in r: its exit code (128 + a signal's number). */
+static int run_all(struct run *r, char *const argv[])
+{
+	int st = 0;
+
+	if (spawn(r, argv, 0))
+		return -1;
+	collect(r, 0);
+	waitpid(r->pid, &st, 0);
+	drain_err(r);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* "pinned/tc_eth_wire/clsact": from the -v line of a reader of pinned counters */
+static void pinned_variant(struct run *r, char *out, size_t size)
+{
+	const char *p, *d, *a;
+
+	drain_err(r);
+	snprintf(out, size, "?");
+	if ((p = strstr(r->err, "reading the counters pinned at ")) && (d = strstr(p, " (")) && (a = strstr(d, " insns, ")))
+		snprintf(out, size, "pinned/%.*s/%.*s", (int)strcspn(d + 2, ","), d + 2, (int)strcspn(a + 8, ",)"),
+			 a + 8);
+}
+
+/*
+ * tc+persist: --persist on veth0 (pktcount mounts bpffs: the VM's PID 1
+ * shares its mount namespace), the frames sent with no pktcount running,
+ * a reader's totals exact key by key, and --remove leaves nothing pinned.
+ * The pinned maps' shapes (fdinfo before 4.13) and the programs' filters
+ * (by priority and name before 4.13, without program ids) are checked on
+ * every kernel that has tc mode.
+ */
+static int persist_main(const char *pktcount, const struct utsname *u)
+{
+	char *persist[] = { (char *)pktcount, "--persist", "veth0", NULL };
+	char *rm[] = { (char *)pktcount, "--remove", "veth0", NULL };
+	char *reader[] = { (char *)pktcount, "-v", "-j", "-i", "0.2", "veth0", NULL };
+	unsigned long long sent_pk = 0, sent_by = 0, pk, by;
+	char seen[64], dir[96];
+	struct stat st;
+	struct run r;
+	unsigned int i;
+	int code = run_all(&r, persist);
+
+	if (code) {
+		while (r.elen && r.err[r.elen - 1] == '\n')
+			r.err[--r.elen] = '\0';
+		printf("vmtest: EXIT kernel=%s arch=%s mode=tc+persist code=%d says=%s\n", u->release, u->machine, code,
+		       strrchr(r.err, '\n') ? strrchr(r.err, '\n') + 1 : r.err);
+		return 1;
+	}
+	send_frames(&sent_pk, &sent_by);
+	if (spawn(&r, reader, 0) || collect(&r, 1)) {
+		printf("vmtest: FAIL kernel=%s arch=%s mode=tc+persist: the reader printed nothing\n", u->release,
+		       u->machine);
+		return 1;
+	}
+	pinned_variant(&r, seen, sizeof(seen));
+	if (wait_counted(&r, "rx", sent_pk))
+		fprintf(stderr, "vmtest: the reader never counted the %llu frames sent\n", sent_pk);
+	kill(r.pid, SIGTERM);
+	collect(&r, 0);
+	waitpid(r.pid, NULL, 0);
+	for (i = 0; i < NFRAMES; i++) {
+		total_of(r.out, "rx", frames[i].key, &pk, &by);
+		if (pk != frames[i].copies || by != (unsigned long long)frames[i].len * frames[i].copies) {
+			printf("vmtest: FAIL kernel=%s arch=%s mode=tc+persist: rx %s %llu/%llu, want %u/%llu\n",
+			       u->release, u->machine, frames[i].key, pk, by, frames[i].copies,
+			       (unsigned long long)frames[i].len * frames[i].copies);
+			fprintf(stderr, "reader output:\n%s\n%s\n", r.out, r.err);
+			return 1;
+		}
+	}
+	stat("/proc/self/ns/net", &st);
+	snprintf(dir, sizeof(dir), "/sys/fs/bpf/pktcount/net%llu/veth0", (unsigned long long)st.st_ino);
+	if ((code = run_all(&r, rm)) != 0 || stat(dir, &st) == 0) {
+		printf("vmtest: FAIL kernel=%s arch=%s mode=tc+persist: --remove exit %d, %s %s\n", u->release,
+		       u->machine, code, dir, stat(dir, &st) == 0 ? "left" : "gone");
+		return 1;
+	}
+	printf("vmtest: PASS kernel=%s arch=%s mode=tc+persist counted-by=%s caps=- frames=%llu bytes=%llu rx\n",
+	       u->release, u->machine, seen, sent_pk, sent_by);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
 	struct run rx, tx;
 	struct utsname u;
 	char seen[64], capeff[64];
@@ -423,15 +538,17 @@ int main(int argc, char **argv)
 			  argc > 3 && !strcmp(argv[3], "follow") ? "+follow" :
 			  argc > 3 && !strcmp(argv[3], "by") ? "+by" :
 			  argc > 3 && !strcmp(argv[3], "class") ? "+class" : "";
-	int s, nobpf = !strcmp(tag, "+nobpf"), follow = !strcmp(tag, "+follow"), by = !strcmp(tag, "+by"), bad = 0;
+	int nobpf = !strcmp(tag, "+nobpf"), follow = !strcmp(tag, "+follow"), by = !strcmp(tag, "+by"), bad = 0;
 	int classes = !strcmp(tag, "+class");
-	unsigned int i, k;
+	unsigned int i;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: vmtest PKTCOUNT MODE [nobpf|follow|by|class]\n");
+		fprintf(stderr, "usage: vmtest PKTCOUNT MODE [nobpf|follow|by|class|persist]\n");
 		return 2;
 	}
 	uname(&u);
+	if (argc > 3 && !strcmp(argv[3], "persist"))
+		return persist_main(argv[1], &u);
 	if (start(&rx, argv[1], argv[2], "veth0", nobpf, by, classes) ||
 	    start(&tx, argv[1], argv[2], "va", nobpf, by, classes)) {
 		printf("vmtest: FAIL kernel=%s arch=%s mode=%s%s: fork or pipe failed\n",
@@ -457,15 +574,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rx output:\n%s\n%s\n", rx.out, rx.err);
 		return 1;
 	}
-	s = socket(AF_PACKET, SOCK_RAW, 0);
-	sll.sll_ifindex = (int)if_nametoindex("va");
-	for (i = 0; i < NFRAMES; i++)
-		for (k = 0; k < frames[i].copies; k++)
-			if (sendto(s, frames[i].data, frames[i].len, 0, (struct sockaddr *)&sll, sizeof(sll)) ==
-			    (ssize_t)frames[i].len) {
-				sent_pk++;
-				sent_by += frames[i].len;
-			}
+	send_frames(&sent_pk, &sent_by);
 	/* counted, as the records say, before the end: the judging below is on the totals */
 	if (wait_counted(&rx, "rx", sent_pk) || wait_counted(&tx, "tx", sent_pk))
 		fprintf(stderr, "vmtest: the records never counted the %llu frames sent (rx %lld, tx %lld)\n",
