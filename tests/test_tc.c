@@ -389,7 +389,8 @@ static int without_bpffs(void *arg)
 	return remove_vb(b);
 }
 
-Test(pins, bpffs_not_mounted, .fini = down, .timeout = 60)
+/* steps(vb's namespace) in a child, as it may unshare its mount namespace: 0, or the step that failed */
+static void in_child(int (*steps)(void *))
 {
 	pid_t pid;
 	int st;
@@ -399,11 +400,13 @@ Test(pins, bpffs_not_mounted, .fini = down, .timeout = 60)
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0)
-		_exit(without_bpffs(topo.b));
+		_exit(steps(topo.b));
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
 	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "step %d failed", WEXITSTATUS(st));
 	nothing_attached(0);
 }
+
+Test(pins, bpffs_not_mounted, .fini = down, .timeout = 60) { in_child(without_bpffs); }
 
 /* The ifindex of dev in namespace ns. */
 static int ifindex_in(const char *ns, const char *dev)
@@ -755,21 +758,7 @@ static int own_bpffs(void *arg)
 	return system(cmd) != 0 ? 27 : 0;
 }
 
-Test(pins, pin_root_owned_by_root_0700, .fini = down, .timeout = 60)
-{
-	pid_t pid;
-	int st;
-
-	NEED_ROOT("network namespaces and mounts");
-	topo_up(&topo, 0, 0);
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0)
-		_exit(own_bpffs(topo.b));
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "step %d failed", WEXITSTATUS(st));
-	nothing_attached(0);
-}
+Test(pins, pin_root_owned_by_root_0700, .fini = down, .timeout = 60) { in_child(own_bpffs); }
 
 /*
  * A device without a link header (tun): tc hands the program the network
