@@ -912,10 +912,15 @@ static int pinned_map(const struct pc_tap *tap, const char *dir, const char *nam
 	}
 	if (ret == 0 && !memcmp(&got, want, sizeof(got)))
 		return PC_EXIT_OK;
-	pc_err("%s: %s/%s is %s%s %s (type %u) of %u-byte keys, %u-byte values, %u entries, not the %s of %u-byte keys, "
-	       "%u-byte values, %u entries pktcount pinned: refusing to read it; pktcount --remove %s clears it",
-	       tap->name, dir, name, ret ? "not a map" : "a", ret ? "" : "", map_type_name(got.type), got.type, got.key,
-	       got.value, got.entries, map_type_name(want->type), want->key, want->value, want->entries, tap->name);
+	if (ret)
+		pc_err("%s: %s/%s is not a map: refusing to read it; pktcount --remove %s clears it", tap->name, dir,
+		       name, tap->name);
+	else
+		pc_err("%s: %s/%s is a%s %s (type %u) of %u-byte keys, %u-byte values, %u entries, not the %s of %u-byte "
+		       "keys, %u-byte values, %u entries pktcount pinned: refusing to read it; pktcount --remove %s "
+		       "clears it", tap->name, dir, name, got.type == BPF_MAP_TYPE_ARRAY ? "n" : "",
+		       map_type_name(got.type), got.type, got.key, got.value, got.entries, map_type_name(want->type),
+		       want->key, want->value, want->entries, tap->name);
 	return PC_EXIT_UNSUPPORTED;
 }
 
