@@ -385,8 +385,9 @@ static struct sock_fprog filter(const struct pc_tap *tap, struct sock_filter *bu
 
 /*
  * The filter on the tap's socket.  The kernel charges it to the socket as
- * the eBPF program bpf_migrate_filter() converts it to (src/optmem.c): a
- * few hundred bytes, but net.core.optmem_max can be set lower.
+ * the eBPF program bpf_migrate_filter() converts it to (src/optmem.c): 328
+ * bytes on 4.14, about 1 KiB from 4.19, far under eBPF's program with
+ * classes, but net.core.optmem_max can be set lower still.
  */
 static int attach_filter(struct pc_tap *tap, const struct sock_fprog *prog)
 {

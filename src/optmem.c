@@ -3,8 +3,9 @@
  * What a socket filter costs its socket, known before it is attached.
  *
  * SO_ATTACH_BPF and SO_ATTACH_FILTER end in __sk_attach_prog()
- * (net/core/filter.c; sk_attach_filter() itself on 3.17-4.4), which charges
- * the socket through __sk_filter_charge() (sk_filter_charge() before 4.10):
+ * (net/core/filter.c; in sk_attach_filter() and sk_attach_bpf() themselves
+ * on the first kernels that have them), which charges the socket through
+ * __sk_filter_charge() (sk_filter_charge() on 3.17-3.19):
  *
  *	filter_size = bpf_prog_size(fp->prog->len);
  *	if (filter_size <= optmem_max &&
@@ -12,8 +13,9 @@
  *
  * else ENOMEM.  bpf_prog_size(len) (include/linux/filter.h) is
  * max(sizeof(struct bpf_prog), offsetof(struct bpf_prog, insns[len])): a
- * header whose size varies with the kernel's version and build (96 bytes on
- * 6.18 x86_64), then 8 bytes an instruction.  prog->len is the program as
+ * header whose size varies with the kernel's version and build (x86_64: 48
+ * bytes on 4.14, 56 on 4.19 to 5.10, 96 on 6.18), then 8 bytes an
+ * instruction.  prog->len is the program as
  * the kernel keeps it, not as it was handed in: the verifier rewrites
  * context reads, inlines map lookups and helpers (a 654-instruction class
  * program is 781 on 6.18); a classic filter is charged as the eBPF program
