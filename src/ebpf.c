@@ -13,6 +13,7 @@
 
 #include "bpf.h"
 #include "ebpf_by.h"
+#include "optmem.h"
 #include "pc_class.h"
 #include "pc_prog.h"
 #include "pktcount.h"
@@ -339,6 +340,7 @@ int pc_ebpf_load(struct pc_tap *tap, enum pc_attach at, uint32_t type, int *fd)
 		return code;
 	}
 	free(log);
+	e->insns = (unsigned int)n;
 	snprintf(tap->detail, sizeof(tap->detail), "%s%s, %d insns", prog->name, comp.frags ? "+classes" : "", n);
 	pc_prog_composed_free(&comp);
 	tap->unit = pc_progs[id].unit;
@@ -437,6 +439,39 @@ int pc_ebpf_setup(struct pc_tap *tap)
 	return PC_EXIT_OK;
 }
 
+/*
+ * The counting program onto the tap's socket, weighed first against
+ * net.core.optmem_max (src/optmem.c): a program the socket cannot take is
+ * refused with the sizes, exit 5 (auto counts in classic then).
+ */
+static int attach(struct pc_tap *tap)
+{
+	struct pc_ebpf *e = tap->priv;
+	struct pc_optmem om;
+	int fits = pc_optmem_fits(tap->sock, e->prog_fd, e->insns, &om), err;
+
+	if (fits == 0) {
+		tap->optmem_refused = 1;
+		return pc_optmem_refuse(tap->name, &om);
+	}
+	if (fits > 0)
+		pc_log("%s: the eBPF program takes %ld bytes of its socket's option memory (net.core.optmem_max %ld)",
+		       tap->name, om.charge, om.max);
+	else
+		pc_log("%s: the eBPF program's size as the kernel keeps it is not told (4.13+, CAP_BPF): "
+		       "SO_ATTACH_BPF weighs it against net.core.optmem_max (%ld)", tap->name, om.max);
+	if (setsockopt(tap->sock, SOL_SOCKET, SO_ATTACH_BPF, &e->prog_fd, sizeof(e->prog_fd)) == 0)
+		return PC_EXIT_OK;
+	err = errno;
+	/* ENOMEM from __sk_filter_charge(), unless the sizes say otherwise: optmem_max may have just changed */
+	if (err == ENOMEM && pc_optmem_fits(tap->sock, e->prog_fd, e->insns, &om) <= 0) {
+		tap->optmem_refused = 1;
+		return pc_optmem_refuse(tap->name, &om);
+	}
+	pc_err("setsockopt(SO_ATTACH_BPF) on %s: %s (%s)", tap->name, strerror(err), pc_errno_name(err));
+	return err == ENOPROTOOPT ? PC_EXIT_UNSUPPORTED : PC_EXIT_FAIL;
+}
+
 static int ebpf_open(struct pc_tap *tap)
 {
 	struct pc_ebpf *e;
@@ -453,13 +488,9 @@ static int ebpf_open(struct pc_tap *tap)
 	code = pc_tap_socket(tap);
 	if (code)
 		goto out_close;
-	if (setsockopt(tap->sock, SOL_SOCKET, SO_ATTACH_BPF, &e->prog_fd, sizeof(e->prog_fd)) < 0) {
-		int err = errno;
-
-		pc_err("setsockopt(SO_ATTACH_BPF) on %s: %s (%s)", tap->name, strerror(err), pc_errno_name(err));
-		code = err == ENOPROTOOPT ? PC_EXIT_UNSUPPORTED : PC_EXIT_FAIL;
+	code = attach(tap);
+	if (code)
 		goto out_close;
-	}
 	code = pc_tap_bind(tap);
 	if (code)
 		goto out_close;

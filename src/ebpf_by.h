@@ -13,6 +13,7 @@
  */
 struct pc_ebpf {
 	int map_fd, prog_fd;
+	unsigned int insns;	/* prog_fd's, as handed to the kernel */
 	int percpu, ncpu;	/* per-CPU maps, and the CPUs their values are for */
 	void *valbuf;		/* PC_NKEYS (or PC_CLASS_ROWS) values, ncpu counters each */
 	uint32_t *keybuf;	/* as many keys, for batch reads */

@@ -172,6 +172,7 @@ struct pc_tap {
 	int gone;		/* its device was deleted: what was attached to it went with it */
 	int parked;		/* detached, its programs and maps kept for a device of its name (be->park) */
 	int fresh;		/* made for an interface that appeared, not opened yet */
+	int optmem_refused;	/* eBPF refused at its last open: its program over net.core.optmem_max */
 	const struct pc_backend *be;
 	char detail[64];	/* the back end's variant, for -v */
 	enum pc_unit unit;	/* what it counts a packet as, set at open */

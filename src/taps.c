@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <net/if_arp.h>
+#include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -170,6 +171,7 @@ int pc_tap_open(struct pc_tap *tap, enum pc_mode mode, const struct pc_backend *
 	tap->be = pinned ? &pc_pinned_backend : be;
 	if (pinned || mode != PC_MODE_AUTO || be != &pc_ebpf_backend)
 		return tap->be->open(tap);
+	tap->optmem_refused = 0;
 	pc_soft_errors = 1;
 	code = be->open(tap);
 	pc_soft_errors = 0;
@@ -177,7 +179,19 @@ int pc_tap_open(struct pc_tap *tap, enum pc_mode mode, const struct pc_backend *
 		pc_err("%s", pc_last_error);	/* gone: no other mode would find it either */
 	if (code == PC_EXIT_OK || code == PC_EXIT_NOIFACE)
 		return code;
-	pc_log("mode auto: %s: classic, because %s", tap->name, pc_last_error);
+	/*
+	 * Too large for its socket (src/optmem.c): classic's filter is small
+	 * and its classes are matched in userspace.  tc takes the program
+	 * uncharged, but auto never changes the interface's tc setup: said on
+	 * every run, since the counts move to classic's units and its drops.
+	 */
+	if (tap->optmem_refused) {
+		char why[sizeof(pc_last_error)];
+
+		snprintf(why, sizeof(why), "%s", pc_last_error);	/* pc_err() writes pc_last_error */
+		pc_err("%s: counting in classic mode", why);
+	} else
+		pc_log("mode auto: %s: classic, because %s", tap->name, pc_last_error);
 	tap->be = &pc_classic_backend;
 	return tap->be->open(tap);
 }

@@ -87,7 +87,7 @@ fi
 cp "$BIN" "$root/pktcount"
 cp "tests/vm/vmtest-$ARCH" "$root/vmtest"
 cp tests/vm/init "$root/init"
-mkdir -p "$root/classes" && cp tests/vm/classes/*.dd tests/vm/classes/classes.txt "$root/classes/"
+mkdir -p "$root/classes" && cp tests/vm/classes/*.dd tests/vm/classes/*.txt "$root/classes/"
 chmod +x "$root/init"
 for mod in $veth $tcmods; do
 	name=$(basename "$mod"); name=${name%%.ko*}
@@ -130,7 +130,7 @@ expect() {
 kernel=$(sed -n 's/.* kernel=\([^ ]*\).*/\1/p' "$CACHE/lines" | head -1)
 version=${kernel%%[-+]*}
 ok=0 bad=0
-runs="auto ebpf classic tc auto+nobpf auto+follow auto+by auto+class tc+persist"
+runs="auto ebpf classic tc auto+nobpf auto+follow auto+by auto+class tc+persist ebpf+optmem auto+optmem"
 for run in $runs; do
 	line=$(grep -aE " mode=${run/+/\\+}[ :]" "$CACHE/lines" | head -1 || true)
 	want=$(expect "$version" "$run")

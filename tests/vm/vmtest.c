@@ -3,7 +3,7 @@
  * vmtest: the live counting test inside a VM booted by `make vm-test`, as a
  * static binary beside pktcount-static in the initramfs.
  *
- *   vmtest PKTCOUNT MODE [nobpf|follow|by]
+ *   vmtest PKTCOUNT MODE [nobpf|follow|by|class|optmem|persist]
  *
  * Runs PKTCOUNT -m MODE -j on both ends of a veth pair (va sends, veth0
  * receives; the VM is the isolation, so both ends live in its one
@@ -15,8 +15,13 @@
  * events must arrive (rtnetlink through the seccomp list of that
  * architecture) and the counts go on.  With by, pktcount counts --by flow
  * too: the breakdown programs and their hash maps must load on that kernel,
- * and each total record's entries must add up to its frames.  Prints one
- * line:
+ * and each total record's entries must add up to its frames.  With optmem,
+ * classes whose program is over the 20 KiB net.core.optmem_max of kernels
+ * before 6.8: -m ebpf must first refuse naming optmem_max, then count at
+ * the value it named, where the kernel takes its very program and one byte
+ * lower refuses it; auto must say so and count in classic.  With persist,
+ * --persist on veth0, frames sent with no pktcount running, a reader's
+ * totals exact, and --remove leaving nothing pinned.  Prints one line:
  *   vmtest: PASS kernel=K arch=A mode=M counted-by=MODE/VARIANT caps=HEX frames=...
  * (VARIANT: the eBPF program, or classic's ring or recvmsg; caps: what the
  * running receiver kept), or, when pktcount exits before counting,
@@ -27,6 +32,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/audit.h>
+#include <linux/bpf.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <net/if.h>
@@ -129,7 +135,7 @@ static int spawn(struct run *r, char *const argv[], int nobpf)
 }
 
 static int start(struct run *r, const char *pktcount, const char *mode, const char *dev, int nobpf, int by,
-		 int classes)
+		 const char *classes)
 {
 	char *argv[12] = { (char *)pktcount, "-v", "-j", "-i", "0.2", "-m", (char *)mode };
 	int n = 7;
@@ -139,7 +145,7 @@ static int start(struct run *r, const char *pktcount, const char *mode, const ch
 		argv[n++] = "flow";
 	} else if (classes) {
 		argv[n++] = "--classes";
-		argv[n++] = "/classes/classes.txt";
+		argv[n++] = (char *)classes;
 	}
 	argv[n++] = (char *)dev;
 	return spawn(r, argv, nobpf);
@@ -424,6 +430,194 @@ static void class_of(const char *out, const char *dir, const char *name, unsigne
 		*pk = strtoull(p + 10, NULL, 10);
 }
 
+/*
+ * The optmem run: the class run's classes and IPv6 host sets that match
+ * nothing, a program over the 20 KiB net.core.optmem_max that kernels
+ * before 6.8 have by default, under the 4,096 instructions they load.
+ * Before 4.13 a class reads the frame with LD_ABS, one instruction a load;
+ * from 4.13 from a copy on the stack, about twice as many: seven host sets
+ * there would pass 4,096, four here would fit 20 KiB.
+ */
+static const char *optmem_classes(const struct utsname *u)
+{
+	unsigned int major = 0, minor = 0;
+
+	if (sscanf(u->release, "%u.%u", &major, &minor) != 2 || major > 4 || (major == 4 && minor >= 13))
+		return "/classes/optmem.txt";
+	return "/classes/optmem-4.1.txt";
+}
+
+#define OPTMEM "/proc/sys/net/core/optmem_max"
+
+static long optmem_get(void)
+{
+	FILE *f = fopen(OPTMEM, "r");
+	long v = -1;
+
+	if (f && fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static int optmem_set(long v)
+{
+	FILE *f = fopen(OPTMEM, "w");
+	int ok = f && fprintf(f, "%ld\n", v) > 0;
+
+	return (f && fclose(f) == 0 && ok) ? 0 : -1;
+}
+
+/* pktcount's refusal in r's stderr: the optmem_max it says eBPF needs (0: not told, before 4.13), or -1 */
+static long optmem_needs(const struct run *r)
+{
+	const char *p = strstr(r->err, "over net.core.optmem_max (");
+
+	if (p && (p = strstr(p, "; eBPF needs ")))
+		return strtol(p + 13, NULL, 10);
+	return strstr(r->err, "takes over net.core.optmem_max") ? 0 : -1;
+}
+
+/* A socket filter's tag (fdinfo's prog_tag, 4.10+) in process pid; 0 or -1. */
+static int prog_tag_of(pid_t pid, char tag[17])
+{
+	char path[64], line[128];
+	unsigned int fd, type = 0;
+
+	for (fd = 3; fd < 64; fd++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%u", (int)pid, fd);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f)) {
+			if (sscanf(line, "prog_type: %u", &type) == 1 || type != 1 ||
+			    sscanf(line, "prog_tag: %16s", tag) != 1)
+				continue;
+			fclose(f);
+			return 0;
+		}
+		if (f)
+			fclose(f);
+		type = 0;
+	}
+	return -1;
+}
+
+/*
+ * The id of the socket filter process pid holds: the program of its tag
+ * (fdinfo shows no prog_id before 4.20; ids and BPF_PROG_GET_NEXT_ID are
+ * 4.13's); 0 when none.  Two with that tag (the other end's pktcount) are
+ * the same program, of the same size.
+ */
+static unsigned int prog_id_of(pid_t pid)
+{
+	char want[17], tag[17];
+	union bpf_attr attr;
+	struct bpf_prog_info info;
+	unsigned int id = 0, i;
+	int fd, ok;
+
+	if (prog_tag_of(pid, want) < 0)
+		return 0;
+	for (;;) {
+		memset(&attr, 0, sizeof(attr));
+		attr.start_id = id;
+		if (syscall(__NR_bpf, BPF_PROG_GET_NEXT_ID, &attr, sizeof(attr)) < 0)
+			return 0;
+		id = attr.next_id;
+		memset(&attr, 0, sizeof(attr));
+		attr.prog_id = id;
+		fd = (int)syscall(__NR_bpf, BPF_PROG_GET_FD_BY_ID, &attr, sizeof(attr));
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		memset(&attr, 0, sizeof(attr));
+		attr.info.bpf_fd = (unsigned int)fd;
+		attr.info.info_len = offsetof(struct bpf_prog_info, jited_prog_len);
+		attr.info.info = (unsigned long)&info;
+		ok = syscall(__NR_bpf, BPF_OBJ_GET_INFO_BY_FD, &attr, sizeof(attr)) == 0;
+		close(fd);
+		for (i = 0, tag[0] = '\0'; ok && i < sizeof(info.tag); i++)
+			sprintf(tag + 2 * i, "%02x", info.tag[i]);
+		if (ok && !strcmp(tag, want))
+			return id;
+	}
+}
+
+/* Whether a fresh packet socket takes program id now: 1, 0 (ENOMEM: over optmem_max), -1. */
+static int kernel_takes(unsigned int id)
+{
+	union bpf_attr attr;
+	int prog, s, ret;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_id = id;
+	prog = (int)syscall(__NR_bpf, BPF_PROG_GET_FD_BY_ID, &attr, sizeof(attr));
+	s = socket(AF_PACKET, SOCK_RAW, 0);
+	ret = prog < 0 || s < 0 ? -1 : setsockopt(s, SOL_SOCKET, SO_ATTACH_BPF, &prog, sizeof(prog)) == 0 ? 1 :
+	      errno == ENOMEM ? 0 : -1;
+	if (prog >= 0)
+		close(prog);
+	if (s >= 0)
+		close(s);
+	return ret;
+}
+
+/*
+ * -m ebpf with the optmem classes at optmem_max as the kernel has it: it
+ * must refuse, naming optmem_max.  Then optmem_max is set to what it says
+ * eBPF needs (before 4.13, where it cannot say, four times as much) for the
+ * counting run.  *needs: that value, 0 when not told; -1 with the line
+ * printed (a kernel without eBPF: EXIT).
+ */
+static int optmem_refusal(const char *pktcount, const char *classes, const struct utsname *u, long *needs)
+{
+	static struct run r;
+	long dflt = optmem_get();
+	const char *line;
+
+	if (start(&r, pktcount, "ebpf", "veth0", 0, 0, classes))
+		return -1;
+	if (collect(&r, 1) == 0) {
+		kill(r.pid, SIGTERM);
+		waitpid(r.pid, NULL, 0);
+		printf("vmtest: FAIL kernel=%s arch=%s mode=ebpf+optmem: counted at optmem_max %ld\n", u->release,
+		       u->machine, dflt);
+		return -1;
+	}
+	drain_err(&r);
+	*needs = optmem_needs(&r);
+	if (*needs < 0) {
+		exited(&r, u, "ebpf", "+optmem");
+		return -1;
+	}
+	waitpid(r.pid, NULL, 0);
+	line = strstr(r.err, "pktcount: veth0: eBPF program");
+	if (!line)
+		line = r.err;
+	printf("vmtest: NOTE kernel=%s optmem_max=%ld says=%.*s\n", u->release, dflt, (int)strcspn(line, "\n"), line);
+	return optmem_set(*needs ? *needs : 4 * dflt);
+}
+
+/*
+ * At the optmem_max pktcount named, its own program is taken; one byte
+ * under, refused: "agrees", or what was seen.
+ */
+static void optmem_agrees(pid_t pid, long needs, char *out, size_t size)
+{
+	unsigned int id = prog_id_of(pid);
+	int at = id ? kernel_takes(id) : -1, under;
+
+	optmem_set(needs - 1);
+	under = id ? kernel_takes(id) : -1;
+	optmem_set(needs);
+	if (at == 1 && under == 0)
+		snprintf(out, size, "agrees");
+	else
+		snprintf(out, size, "DISAGREES(prog %u: %d at needs, %d under)", id, at, under);
+}
+
 /* Every frame of frames[], its copies, out of va; what was sent into *pk and *by. */
 static void send_frames(unsigned long long *pk, unsigned long long *by)
 {
@@ -537,20 +731,30 @@ int main(int argc, char **argv)
 	const char *tag = argc > 3 && !strcmp(argv[3], "nobpf") ? "+nobpf" :
 			  argc > 3 && !strcmp(argv[3], "follow") ? "+follow" :
 			  argc > 3 && !strcmp(argv[3], "by") ? "+by" :
-			  argc > 3 && !strcmp(argv[3], "class") ? "+class" : "";
+			  argc > 3 && !strcmp(argv[3], "class") ? "+class" :
+			  argc > 3 && !strcmp(argv[3], "optmem") ? "+optmem" : "";
 	int nobpf = !strcmp(tag, "+nobpf"), follow = !strcmp(tag, "+follow"), by = !strcmp(tag, "+by"), bad = 0;
-	int classes = !strcmp(tag, "+class");
+	int optmem = !strcmp(tag, "+optmem"), classes = optmem || !strcmp(tag, "+class");
+	const char *cls = NULL;
+	long dflt = optmem_get(), needs = 0;
+	char said[128] = "";
 	unsigned int i;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: vmtest PKTCOUNT MODE [nobpf|follow|by|class|persist]\n");
+		fprintf(stderr, "usage: vmtest PKTCOUNT MODE [nobpf|follow|by|class|optmem|persist]\n");
 		return 2;
 	}
 	uname(&u);
 	if (argc > 3 && !strcmp(argv[3], "persist"))
 		return persist_main(argv[1], &u);
-	if (start(&rx, argv[1], argv[2], "veth0", nobpf, by, classes) ||
-	    start(&tx, argv[1], argv[2], "va", nobpf, by, classes)) {
+	if (classes)
+		cls = optmem ? optmem_classes(&u) : "/classes/classes.txt";
+	if (optmem && !strcmp(argv[2], "ebpf") && optmem_refusal(argv[1], cls, &u, &needs) < 0) {
+		optmem_set(dflt);
+		return 1;
+	}
+	if (start(&rx, argv[1], argv[2], "veth0", nobpf, by, cls) ||
+	    start(&tx, argv[1], argv[2], "va", nobpf, by, cls)) {
 		printf("vmtest: FAIL kernel=%s arch=%s mode=%s%s: fork or pipe failed\n",
 		       u.release, u.machine, argv[2], tag);
 		return 1;
@@ -558,9 +762,19 @@ int main(int argc, char **argv)
 	if (collect(&rx, 1) || collect(&tx, 1)) {
 		kill(tx.pid, SIGTERM);
 		waitpid(tx.pid, NULL, 0);
+		if (optmem)
+			optmem_set(dflt);
 		return exited(&rx, &u, argv[2], tag);
 	}
 	variant(&rx, "veth0", seen, sizeof(seen));
+	/* -m ebpf at the optmem_max it said it needs: the kernel's own verdict at that value and one under */
+	if (optmem && needs > 0) {
+		char verdict[64];
+
+		optmem_agrees(rx.pid, needs, verdict, sizeof(verdict));
+		snprintf(said, sizeof(said), " optmem_max=%ld needs=%ld kernel=%s", dflt, needs, verdict);
+	} else if (optmem && !strcmp(argv[2], "ebpf"))
+		snprintf(said, sizeof(said), " optmem_max=%ld needs=untold", dflt);
 	/* a breakdown run's probes and program, whatever it counted by (-v) */
 	if (by)
 		fprintf(stderr, "vmtest: --by flow said:\n%s\n", rx.elen > 3000 ? rx.err + rx.elen - 3000 : rx.err);
@@ -624,9 +838,20 @@ int main(int argc, char **argv)
 	}
 	if (classes)
 		fprintf(stderr, "vmtest: the class run said:\n%s\n", rx.elen > 2000 ? rx.err + rx.elen - 2000 : rx.err);
+	/* auto: a refusal said, and classic counting */
+	if (optmem && !strcmp(argv[2], "auto") && strstr(rx.err, "net.core.optmem_max") &&
+	    strstr(rx.err, ": counting in classic mode\n"))
+		strncat(seen, "+optmem", sizeof(seen) - strlen(seen) - 1);
+	if (optmem)
+		optmem_set(dflt);
+	if (!bad && strstr(said, "DISAGREES")) {
+		printf("vmtest: FAIL kernel=%s arch=%s mode=%s%s: the kernel's verdict at%s\n", u.release, u.machine,
+		       argv[2], tag, said);
+		bad = 1;
+	}
 	if (!bad)
-		printf("vmtest: PASS kernel=%s arch=%s mode=%s%s counted-by=%s caps=%s frames=%llu bytes=%llu each way\n",
-		       u.release, u.machine, argv[2], tag, seen, capeff, sent_pk, sent_by);
+		printf("vmtest: PASS kernel=%s arch=%s mode=%s%s counted-by=%s caps=%s frames=%llu bytes=%llu each way%s\n",
+		       u.release, u.machine, argv[2], tag, seen, capeff, sent_pk, sent_by, said);
 	else
 		fprintf(stderr, "rx output:\n%s\ntx output:\n%s\n", rx.out, tx.out);
 	return bad;
