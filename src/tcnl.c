@@ -10,9 +10,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nl.h"
@@ -233,6 +236,45 @@ static int clsact_check(int ifindex)
 	return strcmp(s.kind, "clsact") == 0 ? 0 : -EBUSY;
 }
 
+static uint32_t parent_of(int egress)
+{
+	return TC_H_MAKE(TC_H_CLSACT, egress ? TC_H_MIN_EGRESS : TC_H_MIN_INGRESS);
+}
+
+/*
+ * pktcount's mark (tcnl.h) on the clsact this process just made: 0, or
+ * -EOPNOTSUPP before 4.19.  tc_ctl_chain() takes the chain's block from the
+ * parent as a filter does: ffff:fff2, the ingress block.
+ */
+static int clsact_mark(int ifindex)
+{
+	struct tc_req r;
+
+	req_init(&r, RTM_NEWCHAIN, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, ifindex, parent_of(0));
+	attr_u32(&r, TCA_CHAIN, PC_TC_MARK_CHAIN);
+	return nl_talk(&r, NULL, NULL);
+}
+
+/*
+ * The qdisc this call made, marked.  When that fails but for a kernel
+ * without chain objects, the qdisc goes again: unmarked, no pktcount could
+ * tell it from another tool's.  Gone under us (another tool's tc qdisc del:
+ * tcf_block_find() says EINVAL, clsact_check() ENOENT): -ENOENT, for the
+ * caller to make it again.
+ */
+static int clsact_made(int ifindex)
+{
+	int err = clsact_mark(ifindex);
+
+	if (err == 0 || err == -EOPNOTSUPP)
+		return 1;
+	if (clsact_check(ifindex) == -ENOENT)
+		return -ENOENT;
+	if (pc_tc_clsact_del(ifindex) == -ENOENT)
+		return -ENOENT;
+	return err;
+}
+
 int pc_tc_clsact_ensure(int ifindex)
 {
 	struct tc_req r;
@@ -244,7 +286,7 @@ int pc_tc_clsact_ensure(int ifindex)
 	attr_str(&r, TCA_KIND, "clsact");
 	err = nl_talk(&r, NULL, NULL);
 	if (err == 0)
-		return 1;
+		return clsact_made(ifindex);
 	/* tc_modify_qdisc() says EEXIST for whatever holds the place, an ingress qdisc too */
 	return err == -EEXIST ? clsact_check(ifindex) : err;
 }
@@ -342,11 +384,6 @@ static int list_add(const struct nlmsghdr *nh, void *arg)
 	return 0;
 }
 
-static uint32_t parent_of(int egress)
-{
-	return TC_H_MAKE(TC_H_CLSACT, egress ? TC_H_MIN_EGRESS : TC_H_MIN_INGRESS);
-}
-
 /*
  * Every message of a filter dump of one clsact parent into l, each
  * classifier's head (tcf_chain_dump(): handle 0, no options) included.
@@ -398,6 +435,88 @@ int pc_tc_filters_count(int ifindex)
 	if (err == 0)
 		err = pc_tc_filters_each(ifindex, 1, count_one, &n);
 	return err < 0 ? err : n;
+}
+
+/* The chains of one clsact block, as tc_dump_chain() lists them (tc_chain_fill_node()). */
+struct chains {
+	int egress;
+	int marked;	/* the ingress block holds pktcount's mark */
+	int others;	/* chains but the mark: another tool's, or a filter's */
+};
+
+static int chain_seen(const struct nlmsghdr *nh, void *arg)
+{
+	struct chains *c = arg;
+	const struct tcmsg *tcm = NLMSG_DATA(nh);
+	size_t off = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(*tcm)));
+	const struct rtattr *rta;
+	uint32_t index = 0;
+	int found = 0;
+
+	if (nh->nlmsg_type != RTM_NEWCHAIN || nh->nlmsg_len < off)
+		return 0;
+	while ((rta = attr_next((const char *)nh, nh->nlmsg_len, &off)))
+		if ((rta->rta_type & NLA_TYPE_MASK) == TCA_CHAIN && RTA_PAYLOAD(rta) >= sizeof(index)) {
+			attr_get_u32(rta, &index);
+			found = 1;
+		}
+	if (found && index == PC_TC_MARK_CHAIN && !c->egress)
+		c->marked = 1;
+	else
+		c->others++;
+	return 0;
+}
+
+/*
+ * Add one block's chains to c; 0 or -errno: -EOPNOTSUPP before 4.19 (no
+ * RTM_GETCHAIN).  Every chain but those only actions hold (a "goto chain"
+ * to one that does not exist) is listed, explicit or holding filters.
+ */
+static int chains_dump(int ifindex, int egress, struct chains *c)
+{
+	struct chains got = { egress, 0, 0 };
+	struct tc_req r;
+	int err = -EAGAIN, tries;
+
+	/* NLM_F_DUMP_INTR (nl_read()): the chains changed under the dump, read them again */
+	for (tries = 0; err == -EAGAIN && tries < 5; tries++) {
+		got = (struct chains){ egress, 0, 0 };
+		req_init(&r, RTM_GETCHAIN, NLM_F_DUMP, ifindex, parent_of(egress));
+		err = nl_talk(&r, chain_seen, &got);
+	}
+	c->marked |= got.marked;
+	c->others += got.others;
+	return err;
+}
+
+/* Whether a pktcount made ifindex's clsact (tcnl.h), and nothing but its mark is on it: 1 or 0, or -errno. */
+static int clsact_ours_and_empty(int ifindex, int made_here)
+{
+	struct chains c = { 0, 0, 0 };
+	int err = chains_dump(ifindex, 0, &c), n;
+
+	if (err == 0)
+		err = chains_dump(ifindex, 1, &c);
+	if (err < 0 && err != -EOPNOTSUPP)
+		return err;
+	if (err == -EOPNOTSUPP ? !made_here : !c.marked || c.others)
+		return 0;
+	n = pc_tc_filters_count(ifindex);
+	return n < 0 ? n : n == 0;
+}
+
+int pc_tc_clsact_release(int ifindex, int made_here)
+{
+	int err = clsact_check(ifindex);
+
+	if (err == 0)
+		err = clsact_ours_and_empty(ifindex, made_here);
+	if (err == 1) {
+		int del = pc_tc_clsact_del(ifindex);
+
+		err = del < 0 ? del : 1;
+	}
+	return err == -ENOENT || err == -EBUSY ? 0 : err;
 }
 
 /*
@@ -507,4 +626,60 @@ int pc_tc_filter_del(const struct pc_tc_filter *f)
 	 * prio or no such handle in it: in each, that filter is not there.
 	 */
 	return err == -ENODEV || err == -EINVAL ? -ENOENT : err;
+}
+
+/* ---- pktcounts' lock on one clsact ---- */
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &now) < 0)
+		return PC_TC_LOCK_MS;	/* cannot tell: waited enough */
+	return (now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/*
+ * An abstract AF_UNIX address (sun_path[0] '\0', unix(7)): the kernel looks
+ * such names up only among sockets of the caller's network namespace
+ * (__unix_find_socket_byname(): net_eq(); the namespace's own table from
+ * 5.19) and of the same type, which is where the qdisc is; no
+ * file to make, own or find stale; let go when the socket closes, also when
+ * its process is killed.  Bound by one socket at a time: EADDRINUSE while
+ * another holds it, tried again at 1, 2, 4 ... 32 ms.  Any local user may
+ * bind the name first: a pktcount then waits PC_TC_LOCK_MS and goes on
+ * without the lock (the caller says so).
+ */
+int pc_tc_clsact_lock(int ifindex)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timespec t0, nap = { 0, 1000000 };
+	int fd, n = snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, "pktcount/clsact/%d", ifindex);
+	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+
+	if (clock_gettime(CLOCK_MONOTONIC, &t0) < 0)
+		return -errno;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	while (bind(fd, (struct sockaddr *)&sa, len) < 0) {
+		int err = errno;
+
+		if (err != EADDRINUSE || ms_since(&t0) >= PC_TC_LOCK_MS) {
+			(void)close(fd);
+			return err == EADDRINUSE ? -ETIMEDOUT : -err;
+		}
+		/* a signal cutting the nap short only tries again sooner */
+		(void)nanosleep(&nap, NULL);
+		if (nap.tv_nsec < 32000000)
+			nap.tv_nsec *= 2;
+	}
+	return fd;
+}
+
+void pc_tc_clsact_unlock(int fd)
+{
+	/* closing the last reference unhashes the address (unix_release_sock()); nothing a failed close could undo */
+	if (fd >= 0)
+		(void)close(fd);
 }

@@ -41,11 +41,58 @@ struct pc_tc_info {
 };
 
 /*
- * clsact on ifindex: 1 when this call created it, 0 when one was there
- * (EEXIST from an NLM_F_EXCL create), -EBUSY when another qdisc (ingress)
- * holds its place, -errno.  Never replaces another qdisc.
+ * Who may delete a clsact, among pktcounts that come and go in any order
+ * (live runs, --persist, --remove): the last one to leave it empty, when a
+ * pktcount made it.  "A pktcount made it" is a mark that lives and dies with
+ * the qdisc: an empty filter chain of this index on its ingress block,
+ * added by the pktcount that creates the qdisc (RTM_NEWCHAIN, 4.19+).  The
+ * kernel reaches a chain other than 0 only through a "goto chain" action
+ * (tcf_classify() starts at chain 0's head, tcf_chain0_head_change()), so
+ * an empty one costs no packet anything; filter dumps walk each chain's
+ * classifiers (tcf_chain_dump()) and report none for it; `tc chain show
+ * dev IFACE ingress` shows it.  The qdisc's block puts it when the qdisc
+ * goes (tcf_block_flush_all_chains()), so a clsact made anew by another
+ * tool never carries it.  The bytes of "pcnt" shifted right by 4: chain
+ * indexes stop at TC_ACT_EXT_VAL_MASK, 28 bits (tc_ctl_chain()).
+ *
+ * Before 4.19 there are no chain objects (RTM_NEWCHAIN is past RTM_MAX:
+ * EOPNOTSUPP, rtnetlink_rcv_msg()), and only the pktcount that made the
+ * qdisc knows it did: this process, or the pinned state of a --persist.
+ * An empty clsact is then left when its maker leaves before another
+ * pktcount on it (said in README.md).
+ */
+#define PC_TC_MARK_CHAIN 0x070636e7u
+
+/*
+ * clsact on ifindex: 1 when this call created it (and marked it, where the
+ * kernel has chain objects), 0 when one was there (EEXIST from an
+ * NLM_F_EXCL create), -EBUSY when another qdisc (ingress) holds its place,
+ * -ENOENT when it went away before it was marked, -errno.  Never replaces
+ * another qdisc.
  */
 int pc_tc_clsact_ensure(int ifindex);
+
+/*
+ * A pktcount leaving ifindex's clsact: the qdisc deleted when it is empty
+ * (no filter, no chain but the mark, on either parent) and a pktcount made
+ * it: it carries the mark, or, on a kernel without chain objects, made_here
+ * (the caller made it and found its own filters still on it, so it is that
+ * same qdisc).  1 when deleted, 0 when left (or none there, or another
+ * qdisc in its place), -errno.  Call it holding pc_tc_clsact_lock().
+ */
+int pc_tc_clsact_release(int ifindex, int made_here);
+
+/*
+ * pktcounts' lock on ifindex's clsact, among the pktcounts of this network
+ * namespace: held from making the qdisc to adding the filters, and from
+ * deleting them to deleting the qdisc, so no pktcount deletes a qdisc
+ * another is adding to.  The file descriptor to pass to
+ * pc_tc_clsact_unlock(); -ETIMEDOUT when another process held it for
+ * PC_TC_LOCK_MS (the caller may go on without it), -errno.
+ */
+#define PC_TC_LOCK_MS 10000
+int pc_tc_clsact_lock(int ifindex);
+void pc_tc_clsact_unlock(int fd);
 
 /*
  * Every filter on clsact's ingress (egress 0) or egress parent, in the
