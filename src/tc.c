@@ -104,46 +104,96 @@ static int tc_refused(const struct pc_tap *tap, const char *what, int err)
 	       : err == EOPNOTSUPP || err == ENOENT ? PC_EXIT_UNSUPPORTED : PC_EXIT_FAIL;
 }
 
-/* Both programs as cls_bpf filters on clsact, which is made only when missing; a pc_exit. */
-static int attach_clsact(struct pc_tap *tap, struct pc_ebpf *e)
+/*
+ * pktcounts' lock on the tap's clsact (src/tcnl.h); without it, said, the
+ * run goes on: at worst another pktcount deletes the qdisc while this one
+ * adds to it, which the adder answers by making it again.
+ */
+static int clsact_lock(const char *name, int ifindex)
+{
+	int fd = pc_tc_clsact_lock(ifindex);
+
+	if (fd < 0)
+		pc_err("%s: pktcount's clsact lock (abstract socket @pktcount/clsact/%d): %s; going on without it",
+		       name, ifindex, strerror(-fd));
+	return fd;
+}
+
+/* clsact, made and marked when missing, and both filters on it; 0 or -errno, *step the hook that failed (-1: the qdisc). */
+static int clsact_add(struct pc_tap *tap, struct pc_ebpf *e, int *step)
 {
 	int ret = pc_tc_clsact_ensure(tap->ifindex), d;
 
+	*step = -1;
 	if (ret < 0)
-		return tc_refused(tap, "adding the clsact qdisc", -ret);
+		return ret;
 	e->tc_kind = PC_TC_CLSACT;
 	e->tc_qdisc = ret == 1;
+	if (ret == 1)
+		pc_log("%s: made the clsact qdisc: the last pktcount to leave it empty deletes it (pktcount's mark on "
+		       "4.19+: tc chain show dev %s ingress, chain %u)", tap->name, tap->name, PC_TC_MARK_CHAIN);
 	for (d = 0; d < 2; d++) {
+		*step = d;
 		ret = pc_tc_filter_add(tap->ifindex, d, e->tc_prog[d], "pktcount", &e->tc_filt[d]);
-		if (ret < 0) {
-			char what[64];
-
-			snprintf(what, sizeof(what), "adding a bpf filter on clsact %s", hook[d]);
-			return tc_refused(tap, what, -ret);
-		}
+		if (ret < 0)
+			return ret;
 		e->tc_added[d] = 1;
 	}
-	return PC_EXIT_OK;
+	return 0;
 }
 
-/* What pktcount added to clsact, removed: its filters, and the qdisc when it made it and nothing else is on it. */
+/*
+ * Both programs as cls_bpf filters on clsact, which is made only when
+ * missing; a pc_exit.  Under pktcounts' lock; a clsact that goes away
+ * between the steps (another tool's tc qdisc del, or a pktcount that
+ * gave up waiting for the lock) took any filter added to it along: made
+ * and added again.
+ */
+static int attach_clsact(struct pc_tap *tap, struct pc_ebpf *e)
+{
+	int lock = clsact_lock(tap->name, tap->ifindex), ret = -ENOENT, step = -1, tries;
+	char what[64];
+
+	for (tries = 0; ret == -ENOENT && tries < 3; tries++) {
+		e->tc_added[0] = e->tc_added[1] = 0;
+		ret = clsact_add(tap, e, &step);
+	}
+	pc_tc_clsact_unlock(lock);
+	if (ret == 0)
+		return PC_EXIT_OK;
+	if (step < 0)
+		snprintf(what, sizeof(what), "adding the clsact qdisc");
+	else
+		snprintf(what, sizeof(what), "adding a bpf filter on clsact %s", hook[step]);
+	return tc_refused(tap, what, -ret);
+}
+
+/*
+ * What pktcount added to clsact, removed: its filters, and the qdisc when
+ * a pktcount made it and nothing else is on it (pc_tc_clsact_release()).
+ * Finding its own filters there tells a kernel without chain objects that
+ * the qdisc is still the one this process made.
+ */
 static void detach_clsact(struct pc_tap *tap, struct pc_ebpf *e)
 {
-	int d, ret;
+	int lock = clsact_lock(tap->name, tap->ifindex), found = 0, d, ret;
 
 	for (d = 0; d < 2; d++) {
 		if (!e->tc_added[d])
 			continue;
 		ret = pc_tc_filter_del(&e->tc_filt[d]);
+		found |= ret == 0;
 		if (ret < 0 && ret != -ENOENT)
 			pc_err("%s: removing pktcount's filter from clsact %s: %s; `tc filter del dev %s %s prio %u` "
 			       "removes it", tap->name, hook[d], strerror(-ret), tap->name, hook[d], e->tc_filt[d].prio);
 		e->tc_added[d] = 0;
 	}
-	if (e->tc_qdisc && pc_tc_filters_count(tap->ifindex) == 0 && (ret = pc_tc_clsact_del(tap->ifindex)) < 0 &&
-	    ret != -ENOENT)
-		pc_err("%s: removing the clsact qdisc pktcount added: %s", tap->name, strerror(-ret));
+	ret = pc_tc_clsact_release(tap->ifindex, e->tc_qdisc && found);
+	if (ret < 0 && ret != -ENODEV)
+		pc_err("%s: removing the empty clsact qdisc a pktcount made: %s; `tc qdisc del dev %s clsact` "
+		       "removes it", tap->name, strerror(-ret), tap->name);
 	e->tc_qdisc = 0;
+	pc_tc_clsact_unlock(lock);
 }
 
 static void tc_close(struct pc_tap *tap)
@@ -1001,19 +1051,27 @@ static int del_ours(const struct pc_tc_info *fi, void *arg)
 	return 0;
 }
 
-/* The clsact filters the pinned programs are in, deleted; the qdisc too when pktcount made it and it is empty. */
+/*
+ * The clsact filters the pinned programs are in, deleted; the qdisc too
+ * when a pktcount made it and it is empty (pc_tc_clsact_release()), under
+ * pktcounts' lock.  Before 4.19 the meta says whether the --persist made
+ * it, and finding the pinned filters on it that it is still that qdisc.
+ */
 static void remove_clsact(const char *dir, const struct pc_pin_meta *m)
 {
-	int d;
+	int lock = clsact_lock(dir, (int)m->ifindex), removed = 0, d, ret;
 
 	for (d = 0; d < 2; d++) {
 		struct our_filter o;
 
 		our_filter(dir, m, d, &o);
 		pc_tc_filters_each((int)m->ifindex, d, del_ours, &o);
+		removed += o.removed;
 	}
-	if (m->qdisc_created && pc_tc_filters_count((int)m->ifindex) == 0)
-		pc_tc_clsact_del((int)m->ifindex);
+	ret = pc_tc_clsact_release((int)m->ifindex, m->qdisc_created && removed);
+	if (ret < 0 && ret != -ENODEV)
+		pc_err("%s: removing the empty clsact qdisc a pktcount made: %s", dir, strerror(-ret));
+	pc_tc_clsact_unlock(lock);
 }
 
 /* The pin directory --remove NAME means, following renames while the interface is there; 1 when there is one. */
