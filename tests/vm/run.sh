@@ -130,7 +130,7 @@ expect() {
 kernel=$(sed -n 's/.* kernel=\([^ ]*\).*/\1/p' "$CACHE/lines" | head -1)
 version=${kernel%%[-+]*}
 ok=0 bad=0
-runs="auto ebpf classic tc auto+nobpf auto+follow auto+by auto+class tc+persist ebpf+optmem auto+optmem"
+runs="auto ebpf classic tc auto+nobpf auto+follow auto+by auto+class tc+persist ebpf+optmem auto+optmem tc+clsact"
 for run in $runs; do
 	line=$(grep -aE " mode=${run/+/\\+}[ :]" "$CACHE/lines" | head -1 || true)
 	want=$(expect "$version" "$run")

@@ -3,7 +3,7 @@
  * vmtest: the live counting test inside a VM booted by `make vm-test`, as a
  * static binary beside pktcount-static in the initramfs.
  *
- *   vmtest PKTCOUNT MODE [nobpf|follow|by|class|optmem|persist]
+ *   vmtest PKTCOUNT MODE [nobpf|follow|by|class|optmem|persist|clsact]
  *
  * Runs PKTCOUNT -m MODE -j on both ends of a veth pair (va sends, veth0
  * receives; the VM is the isolation, so both ends live in its one
@@ -21,7 +21,9 @@
  * the value it named, where the kernel takes its very program and one byte
  * lower refuses it; auto must say so and count in classic.  With persist,
  * --persist on veth0, frames sent with no pktcount running, a reader's
- * totals exact, and --remove leaving nothing pinned.  Prints one line:
+ * totals exact, and --remove leaving nothing pinned.  With clsact (MODE
+ * tc), two runs share one clsact and end in turn: clsact_run().  Prints
+ * one line:
  *   vmtest: PASS kernel=K arch=A mode=M counted-by=MODE/VARIANT caps=HEX frames=...
  * (VARIANT: the eBPF program, or classic's ring or recvmsg; caps: what the
  * running receiver kept), or, when pktcount exits before counting,
@@ -722,6 +724,77 @@ static int persist_main(const char *pktcount, const struct utsname *u)
 	return 0;
 }
 
+static int clsact_there(void)
+{
+	return system("tc qdisc show dev veth0 | grep -q clsact") == 0;
+}
+
+/* pktcount -m tc --tc-attach clsact on veth0, as start() runs the other modes */
+static int start_clsact(struct run *r, const char *pktcount)
+{
+	char *argv[] = { (char *)pktcount, "-v", "-j", "-i", "0.2", "-m", "tc", "--tc-attach", "clsact", "veth0",
+			 NULL };
+
+	return spawn(r, argv, 0);
+}
+
+/*
+ * Two tc runs through clsact on veth0, A (which makes the qdisc) and B, and
+ * the one named first ended first: 0 with *mid whether the qdisc stayed
+ * while the other counted, or a line said and nonzero.
+ */
+static int clsact_pair(const char *pktcount, const struct utsname *u, int maker_first, int *mid)
+{
+	static struct run a, b;
+	struct run *first = maker_first ? &a : &b, *second = maker_first ? &b : &a;
+
+	if (start_clsact(&a, pktcount) || collect(&a, 1))
+		return exited(&a, u, "tc", "+clsact");
+	if (start_clsact(&b, pktcount) || collect(&b, 1)) {
+		kill(a.pid, SIGTERM);
+		waitpid(a.pid, NULL, 0);
+		return exited(&b, u, "tc", "+clsact");
+	}
+	kill(first->pid, SIGTERM);
+	collect(first, 0);
+	waitpid(first->pid, NULL, 0);
+	*mid = clsact_there();
+	kill(second->pid, SIGTERM);
+	collect(second, 0);
+	waitpid(second->pid, NULL, 0);
+	return 0;
+}
+
+/*
+ * The clsact run: the maker ended last, then (the qdisc gone) first.  The
+ * qdisc must stay while the other run counts, and go after the maker's
+ * exit; after the other's, "clsact/gone" where the kernel has chain
+ * objects (4.19: pktcount's mark on the qdisc tells the other run a
+ * pktcount made it), "clsact/left" before (only the maker may remove it:
+ * src/tcnl.h).
+ */
+static int clsact_run(const char *pktcount, const struct utsname *u)
+{
+	int mid, ret = clsact_pair(pktcount, u, 0, &mid);
+	const char *bad = NULL;
+
+	if (ret)
+		return ret;
+	if (!mid || clsact_there())
+		bad = !mid ? "the other run's exit took the qdisc from the maker" : "the maker left it when last";
+	if (!bad && (ret = clsact_pair(pktcount, u, 1, &mid)))
+		return ret;
+	if (!bad && !mid)
+		bad = "the maker's exit took the qdisc from the other run";
+	if (bad) {
+		printf("vmtest: FAIL kernel=%s arch=%s mode=tc+clsact: %s\n", u->release, u->machine, bad);
+		return 1;
+	}
+	printf("vmtest: PASS kernel=%s arch=%s mode=tc+clsact counted-by=clsact/%s caps=0 frames=0 bytes=0\n",
+	       u->release, u->machine, clsact_there() ? "left" : "gone");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct run rx, tx;
@@ -741,12 +814,14 @@ int main(int argc, char **argv)
 	unsigned int i;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: vmtest PKTCOUNT MODE [nobpf|follow|by|class|optmem|persist]\n");
+		fprintf(stderr, "usage: vmtest PKTCOUNT MODE [nobpf|follow|by|class|optmem|persist|clsact]\n");
 		return 2;
 	}
 	uname(&u);
 	if (argc > 3 && !strcmp(argv[3], "persist"))
 		return persist_main(argv[1], &u);
+	if (argc > 3 && !strcmp(argv[3], "clsact"))
+		return clsact_run(argv[1], &u);
 	if (classes)
 		cls = optmem ? optmem_classes(&u) : "/classes/classes.txt";
 	if (optmem && !strcmp(argv[2], "ebpf") && optmem_refusal(argv[1], cls, &u, &needs) < 0) {
