@@ -41,13 +41,19 @@ static void pin_dir(char *dir, size_t size)
 		snprintf(dir, size, PC_PIN_ROOT "/net%llu/vb", (unsigned long long)st.st_ino);
 }
 
-static void down(void)
+/* vb's pins, and its namespace's directory when that is empty */
+static void unpin(void)
 {
 	char dir[160];
 
 	pin_dir(dir, sizeof(dir));
 	if (dir[0])
-		sh("rm -rf %s", dir);
+		sh("rm -rf %s; rmdir \"$(dirname %s)\" 2>/dev/null", dir, dir);
+}
+
+static void down(void)
+{
+	unpin();
 	topo_down(&topo);
 }
 
@@ -159,6 +165,8 @@ static void up(void)
 	topo_up(&topo, 0, 0);
 	topo_wait_quiet(&topo, 300, WAIT_MS);
 	sh_ok("mount | grep -q ' %s type bpf' || mount -t bpf bpf %s", PC_PIN_FS, PC_PIN_FS);
+	/* pins a crashed run left under a deleted namespace of the same inode (issue 22, item 1) */
+	unpin();
 }
 
 /* Live A makes the qdisc, live B joins; A exits first, B's filters stay and count, B's exit removes it. */
