@@ -31,7 +31,7 @@
 #include "pc_prog.h"
 #include "output.h"
 #include "pktcount.h"
-#include "tc.h"
+#include "pin.h"
 
 static volatile sig_atomic_t stop_signal;
 /* the signal mask while waiting: SIGINT, SIGTERM and SIGHUP are blocked elsewhere */

@@ -13,7 +13,7 @@
 #include "front.h"
 #include "par.h"
 #include "pktcount.h"
-#include "tc.h"
+#include "pin.h"
 
 /* A tap for the interface pc_iface_lookup() found, at the end of *taps; a pc_exit. */
 int pc_tap_append(struct pc_tap **taps, int *ntaps, const struct pc_tap *found)

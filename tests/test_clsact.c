@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "tc.h"
+#include "pin.h"
 #include "tcnl.h"
 
 static struct topo topo;

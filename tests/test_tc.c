@@ -31,7 +31,7 @@
 
 #include "bpf.h"
 #include "helpers.h"
-#include "tc.h"
+#include "pin.h"
 
 static struct topo topo;
 
