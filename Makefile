@@ -33,14 +33,14 @@ endif
 ALL_CPPFLAGS := $(BASE_CPPFLAGS) $(PCAP_CPPFLAGS)
 
 # Everything but main(): the tests link the same objects.
-CORE_SRCS := src/taps.c src/par.c src/follow.c src/log.c src/bpf.c src/asm.c src/key.c src/classify.c src/entries.c src/class.c src/cbpf.c src/cbpf_ebpf.c src/class_pcap.c src/ebpf.c src/ebpf_by.c src/classic.c src/iface.c src/optmem.c \
+CORE_SRCS := src/taps.c src/par.c src/follow.c src/log.c src/bpf.c src/asm.c src/key.c src/classify.c src/entries.c src/class.c src/file.c src/cbpf.c src/cbpf_ebpf.c src/class_pcap.c src/ebpf.c src/ebpf_by.c src/classic.c src/iface.c src/optmem.c \
              src/netlink.c src/tcnl.c src/tc.c src/pin.c src/name.c src/output.c src/privs.c src/seccomp.c insn/count.c insn/classes.c insn/classic.c
 LIB_SRCS  := $(CORE_SRCS) $(PCAP_SRCS)
 SRCS      := src/main.c $(LIB_SRCS)
 TEST_SRCS := tests/helpers.c tests/frames.c tests/fuzz_check.c tests/test_prog.c tests/test_wire.c tests/test_by.c \
              tests/test_lint.c tests/test_classify.c tests/test_live.c tests/test_cli.c \
              tests/test_prom.c tests/test_faults.c tests/test_follow.c tests/test_names.c tests/test_class.c tests/test_tcnl.c tests/test_tc.c tests/test_clsact.c \
-             tests/test_classdiff.c tests/test_optmem.c
+             tests/test_classdiff.c tests/test_optmem.c tests/test_inputs.c
 
 OBJDIR    := build
 OBJS      := $(SRCS:%.c=$(OBJDIR)/%.o)

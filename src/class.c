@@ -15,9 +15,11 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "class_pcap.h"
 #include "pc_class.h"
@@ -40,37 +42,56 @@ static int valid_name(const char *s, size_t len)
 	return 1;
 }
 
-/* The whole of a small file, NUL-terminated; NULL with errno. */
-static char *slurp(const char *path)
+/* Room for 4 KiB more at buf + len, growing by doubling up to 64 MiB; 0, or -errno. */
+static int room(char **buf, size_t len, size_t *cap)
 {
-	FILE *f = fopen(path, "r");
+	char *nb;
+
+	if (*cap - len >= 4096)
+		return 0;
+	if (*cap > (64u << 20))
+		return -EFBIG;
+	nb = realloc(*buf, *cap * 2 + 8192);
+	if (!nb)
+		return -ENOMEM;
+	*buf = nb;
+	*cap = *cap * 2 + 8192;
+	return 0;
+}
+
+/*
+ * The whole of a small regular file, NUL-terminated, or NULL with one line
+ * said, label (the option and the path) first.  Opened as every file
+ * argument is (src/file.c): a FIFO or a directory is refused, not waited on.
+ */
+static char *slurp(const char *path, const char *label)
+{
+	mode_t mode = 0;
+	int fd = pc_open_regular(path, &mode), e = 0;
+	size_t len = 0, cap = 0;
 	char *buf = NULL;
-	size_t len = 0, cap = 0, got;
+	ssize_t got = 1;
 
-	if (!f)
-		return NULL;
-	do {
-		if (cap - len < 4096) {
-			char *nb = cap > (64u << 20) ? NULL : realloc(buf, cap = cap * 2 + 8192);
-
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				errno = cap > (64u << 20) ? EFBIG : ENOMEM;
-				return NULL;
-			}
-			buf = nb;
-		}
-		got = fread(buf + len, 1, cap - len - 1, f);
-		len += got;
-	} while (got);
-	if (ferror(f)) {
-		free(buf);
-		fclose(f);
-		errno = EIO;
+	if (fd < 0) {
+		if (fd == PC_FILE_NOT_REGULAR)
+			pc_err("%s: is %s, not a regular file", label, pc_file_kind(mode));
+		else
+			pc_err("%s: %s", label, strerror(-fd));
 		return NULL;
 	}
-	fclose(f);
+	while (got > 0 && !(e = room(&buf, len, &cap))) {
+		got = read(fd, buf + len, cap - len - 1);
+		if (got > 0)
+			len += (size_t)got;
+		else if (got < 0)
+			e = -errno;
+	}
+	close(fd);
+	if (e) {
+		free(buf);
+		pc_err("%s: %s", label, strerror(-e));
+		return NULL;
+	}
 	buf[len] = 0;
 	return buf;
 }
@@ -78,13 +99,15 @@ static char *slurp(const char *path)
 /* One program for both links from @FILE: as tcpdump -dd wrote it. */
 static int from_file(struct pc_class *c, const char *path, const char *what)
 {
-	char err[200];
-	char *text = slurp(path);
+	char err[200], label[PC_CLASS_NAME_MAX + 96 + PATH_MAX];
 	struct sock_filter *insns;
 	unsigned int n;
+	char *text;
 
+	snprintf(label, sizeof(label), "%s: %s", what, path);
+	text = slurp(path, label);
 	if (!text)
-		return say("%s: %s: %s", what, path, strerror(errno));
+		return -1;
 	if (pc_cprog_parse(text, &insns, &n, err, sizeof(err)) < 0) {
 		free(text);
 		return say("%s: %s:%s", what, path, err);
@@ -211,11 +234,13 @@ int pc_class_add(const char *name, const char *expr, const char *where)
 
 int pc_classes_file(const char *path)
 {
-	char *text = slurp(path), *line, *next;
+	char label[PATH_MAX + 16], *text, *line, *next;
 	unsigned int lineno = 0;
 
+	snprintf(label, sizeof(label), "--classes %s", path);
+	text = slurp(path, label);
 	if (!text)
-		return say("--classes %s: %s", path, strerror(errno));
+		return -1;
 	for (line = text; line; line = next) {
 		char where[300], *name, *expr, *end;
 

@@ -338,16 +338,8 @@ static int check_prom_file(const char *path)
 	}
 	free(dir);
 	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		return usage_error("--prom-file %s: is %s, not a regular file", path,
-				   S_ISLNK(st.st_mode) ? "a symbolic link" : S_ISDIR(st.st_mode) ? "a directory" :
-				   "something else");
+		return usage_error("--prom-file %s: is %s, not a regular file", path, pc_file_kind(st.st_mode));
 	return 0;
-}
-
-static const char *file_kind(mode_t mode)
-{
-	return S_ISFIFO(mode) ? "a FIFO" : S_ISDIR(mode) ? "a directory" : S_ISCHR(mode) ? "a character device" :
-	       S_ISBLK(mode) ? "a block device" : S_ISSOCK(mode) ? "a socket" : "not a regular file";
 }
 
 /* Temporary files of --prom-file a killed pktcount left (pc_prom_tmp_match), removed at start. */
@@ -388,7 +380,7 @@ static void remove_stale_prom_tmp(const char *path)
 static int enter_netns(const char *name)
 {
 	char path[PATH_MAX];
-	struct stat st;
+	mode_t mode = 0;
 	int fd, e;
 
 	if (!*name)
@@ -397,33 +389,15 @@ static int enter_netns(const char *name)
 		snprintf(path, sizeof(path), "%s", name);
 	else if (snprintf(path, sizeof(path), "/run/netns/%s", name) >= (int)sizeof(path))
 		return usage_error("--netns %.40s...: name too long", name);
-	/*
-	 * Looked at before it is opened: opening a device has effects of its
-	 * own (/dev/watchdog arms the watchdog).  fstat() below checks the file
-	 * that was opened.  O_NONBLOCK: a FIFO swapped in meanwhile would wait
-	 * for a writer forever.
-	 */
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		pc_err("--netns %s: not a network namespace (%s)", name, file_kind(st.st_mode));
-		return PC_EXIT_USAGE;
-	}
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0) {
-		e = errno;
-		pc_err("--netns %s: %s: %s", name, path, strerror(e));
-		return e == EACCES || e == EPERM ? PC_EXIT_PRIV : PC_EXIT_NOIFACE;
-	}
-	if (fstat(fd, &st) < 0) {
-		e = errno;
-		close(fd);
-		pc_err("--netns %s: fstat %s: %s", name, path, strerror(e));
-		return PC_EXIT_FAIL;
-	}
 	/* a namespace is a regular file: an nsfs inode (fs/nsfs.c), a proc one before 3.19 */
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		pc_err("--netns %s: not a network namespace (%s)", name, file_kind(st.st_mode));
+	fd = pc_open_regular(path, &mode);
+	if (fd == PC_FILE_NOT_REGULAR) {
+		pc_err("--netns %s: not a network namespace (%s)", name, pc_file_kind(mode));
 		return PC_EXIT_USAGE;
+	}
+	if (fd < 0) {
+		pc_err("--netns %s: %s: %s", name, path, strerror(-fd));
+		return fd == -EACCES || fd == -EPERM ? PC_EXIT_PRIV : PC_EXIT_NOIFACE;
 	}
 	if (setns(fd, CLONE_NEWNET) < 0) {
 		e = errno;

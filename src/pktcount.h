@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>	/* mode_t */
 
 #include <linux/capability.h>	/* CAP_NET_RAW ..., for pc_have_cap() */
 
@@ -330,5 +331,17 @@ int pc_seccomp_install(int with_bpf);
 
 /* Privilege hints (src/iface.c) */
 int pc_have_cap(int cap);
+
+/* Files named on the command line (src/file.c) */
+/* What a file of this mode is, for a message: "a FIFO", "a directory" ... */
+const char *pc_file_kind(mode_t mode);
+/* Below every -errno (the kernel's are above -4096): the file is no regular file, *mode says what it is. */
+#define PC_FILE_NOT_REGULAR (-4096)
+/*
+ * Open path to read, only if it is a regular file, never waiting (a FIFO,
+ * a device); the descriptor (O_CLOEXEC, blocking as usual), -errno, or
+ * PC_FILE_NOT_REGULAR with what it is in *mode.
+ */
+int pc_open_regular(const char *path, mode_t *mode);
 
 #endif /* PKTCOUNT_H */

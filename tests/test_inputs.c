@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Inputs that must never hang, mislead or pass silently: file arguments
+ * that are no regular file, signals during a long class compile, very
+ * long expressions, classic programs the kernel refuses, options that
+ * conflict.  Each is refused at once with one line and its exit code.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+/* What a user waits for a refusal, or for the end after a signal. */
+#define PROMPT_MS 2000
+
+struct refusal {
+	const char *argv[8];
+	int code;
+	const char *says;	/* a piece of the one stderr line; %s: the test's path */
+};
+
+static char fifo[64], dir[64], dd[64];
+
+static long ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (long)(b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; s && *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* The test's own FIFO, directory and a -dd file, under this process's id. */
+static void paths_make(void)
+{
+	snprintf(fifo, sizeof(fifo), "/tmp/pktcount-inputs-%d.fifo", (int)getpid());
+	snprintf(dir, sizeof(dir), "/tmp/pktcount-inputs-%d.dir", (int)getpid());
+	snprintf(dd, sizeof(dd), "/tmp/pktcount-inputs-%d.dd", (int)getpid());
+	cr_assert_eq(mkfifo(fifo, 0600), 0, "%s: %s", fifo, strerror(errno));
+	cr_assert_eq(mkdir(dir, 0700), 0, "%s: %s", dir, strerror(errno));
+}
+
+static void paths_remove(void)
+{
+	unlink(fifo);
+	rmdir(dir);
+	unlink(dd);
+}
+
+/* argv with "@PATH" and "x=@PATH" spelled out: %s in an argument is the path */
+static void expand(const char *const in[], const char *path, char buf[][256], const char *out[])
+{
+	int i;
+
+	for (i = 0; in[i]; i++) {
+		snprintf(buf[i], sizeof(buf[i]), in[i], path);
+		out[i] = buf[i];
+	}
+	out[i] = NULL;
+}
+
+/*
+ * Run pktcount with argv and wait at most PROMPT_MS for its exit (a hang
+ * ends as SIGKILL, status 137); check the exit code, one line naming what,
+ * nothing on stdout, and that it took less than PROMPT_MS.
+ */
+static void refused(const char *const argv[], int code, const char *what)
+{
+	struct pktcount_proc p;
+	struct timespec t0, t1;
+	int st;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_assert_eq(pktcount_start(&p, NULL, argv), 0);
+	st = pktcount_finish(&p, 0, PROMPT_MS);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cr_expect_eq(st, code, "%s %s: exit %d, want %d (stderr: %s)", argv[0], argv[1] ? argv[1] : "", st, code,
+		     p.err);
+	cr_expect_lt(ms_between(&t0, &t1), PROMPT_MS, "%s %s: took %ld ms", argv[0], argv[1] ? argv[1] : "",
+		     ms_between(&t0, &t1));
+	cr_expect(p.err && strstr(p.err, what), "%s %s: stderr '%s' lacks '%s'", argv[0], argv[1] ? argv[1] : "",
+		  p.err, what);
+	cr_expect_eq(count_lines(p.err), 1, "%s: want one line, got: %s", argv[0], p.err);
+	cr_expect_eq(p.out_len, 0, "%s: printed to stdout: %s", argv[0], p.out);
+	free(p.out);
+	free(p.err);
+}
+
+/* Each argv of the table, %s its path, refused as says (%s: the path). */
+static void refused_table(const struct refusal *t, size_t n, const char *path)
+{
+	char args[8][256], says[512];
+	const char *argv[8];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		expand(t[i].argv, path, args, argv);
+		snprintf(says, sizeof(says), t[i].says, path);
+		refused(argv, t[i].code, says);
+	}
+}
+
+/*
+ * A FIFO as a class or filter file: open() waited for a writer, with
+ * SIGINT and SIGTERM blocked, for ever.  A directory read as "Input/output
+ * error"; a device was read.  Each is now refused at once, exit 2.
+ */
+Test(inputs, file_arguments_not_regular_refused_at_once, .fini = paths_remove, .timeout = 60)
+{
+	static const struct refusal fifo_args[] = {
+		{ { "--class", "x=@%s", "lo", NULL }, 2, "--class: class x: %s: is a FIFO, not a regular file" },
+		{ { "--classes", "%s", "lo", NULL }, 2, "--classes %s: is a FIFO, not a regular file" },
+		{ { "--filter", "@%s", "lo", NULL }, 2, "--filter: %s: is a FIFO, not a regular file" },
+		{ { "--netns", "%s", "lo", NULL }, 2, "--netns %s: not a network namespace (a FIFO)" },
+		{ { "--prom-file", "%s", "lo", NULL }, 2, "--prom-file %s: is a FIFO, not a regular file" },
+	};
+	static const struct refusal dir_args[] = {
+		{ { "--filter", "@%s", "lo", NULL }, 2, "--filter: %s: is a directory, not a regular file" },
+		{ { "--class", "x=@%s", "lo", NULL }, 2, "--class: class x: %s: is a directory, not a regular file" },
+		{ { "--classes", "%s", "lo", NULL }, 2, "--classes %s: is a directory, not a regular file" },
+	};
+	static const struct refusal dev_args[] = {
+		{ { "--filter", "@%s", "lo", NULL }, 2, "--filter: %s: is a character device, not a regular file" },
+		{ { "--classes", "%s", "lo", NULL }, 2, "--classes %s: is a character device, not a regular file" },
+	};
+
+	paths_make();
+	refused_table(fifo_args, sizeof(fifo_args) / sizeof(fifo_args[0]), fifo);
+	refused_table(dir_args, sizeof(dir_args) / sizeof(dir_args[0]), dir);
+	refused_table(dir_args, 1, "/tmp");
+	refused_table(dev_args, sizeof(dev_args) / sizeof(dev_args[0]), "/dev/null");
+}
+
+/*
+ * A regular -ddd file is read whole: 1,500 instructions (33 KB, many
+ * reads) after their count, which pktcount checks against the lines.
+ */
+Test(inputs, regular_files_read_whole, .fini = paths_remove)
+{
+	char arg[128];
+	FILE *f;
+	int i;
+
+	paths_make();
+	f = fopen(dd, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "1500\n40 0 0 12\n");
+	for (i = 1; i < 1500; i++)
+		fprintf(f, "6 0 0 %d\n", 262144 + i);
+	cr_assert_eq(fclose(f), 0);
+	snprintf(arg, sizeof(arg), "x=@%s", dd);
+	{
+		/* read and checked, then the interface: no such device (exit 3) says the file passed */
+		const char *argv[] = { "--class", arg, "--filter", arg + 2, "pcnosuch0", NULL };
+
+		refused(argv, 3, "interface pcnosuch0: No such device");
+	}
+}
