@@ -144,11 +144,16 @@ static int std_fds_open(void)
 }
 
 /*
- * SIGINT, SIGTERM and SIGHUP are caught from the start of main() and
- * blocked until the counting loop waits in ppoll() (see wait_until): one
- * that comes while the taps are opened (seconds, with -a on hundreds of
- * interfaces) ends the run with the totals instead of killing it.  No
+ * SIGINT, SIGTERM and SIGHUP are caught once the options are read, and
+ * blocked until the counting loop waits in epoll_pwait() (see wait_until):
+ * one that comes while the taps are opened (seconds, with -a on hundreds
+ * of interfaces) ends the run with the totals instead of killing it.  No
  * SA_RESTART: a signal must end the sleep at once.
+ *
+ * While the options are read they keep their default action: nothing is
+ * attached yet and nothing counted, and compiling a class can keep
+ * libpcap's optimizer busy for minutes (src/class.c), so a signal then
+ * ends pktcount at once, as it ends any command.
  */
 static int signals_setup(void)
 {
@@ -170,12 +175,20 @@ static int signals_setup(void)
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0 ||
-	    sigaction(SIGHUP, &sa, NULL) < 0 || signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
-		/* (a closed reader then shows up as EPIPE from write()) */
+	    sigaction(SIGHUP, &sa, NULL) < 0) {
 		pc_err("sigaction: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+/* From the start: a closed reader shows up as EPIPE from write() (-h and -V too), not as a death. */
+static int sigpipe_ignore(void)
+{
+	if (signal(SIGPIPE, SIG_IGN) != SIG_ERR)
+		return 0;
+	pc_err("signal(SIGPIPE): %s", strerror(errno));
+	return -1;
 }
 
 /* -h, -V: what was printed must have been written (a full disk, a closed pipe) */
@@ -982,12 +995,16 @@ int main(int argc, char **argv)
 	struct ctx c = { .o = &o, .nl_fd = -1, .ep = -1, .ready_dirty = 1 };
 	int code, i;
 
-	if (std_fds_open() || signals_setup())
+	if (std_fds_open() || sigpipe_ignore())
 		return PC_EXIT_FAIL;
 	code = options(argc, argv, &o);
 	if (code >= 0) {
 		pc_classes_free();
 		return code;
+	}
+	if (signals_setup()) {
+		pc_classes_free();
+		return PC_EXIT_FAIL;
 	}
 	pc_pcap_compiler_close();
 	if (*pc_classes.offline)

@@ -169,3 +169,74 @@ Test(inputs, regular_files_read_whole, .fini = paths_remove)
 		refused(argv, 3, "interface pcnosuch0: No such device");
 	}
 }
+
+/* CPU time pid has used, in ms (/proc/PID/stat utime + stime); -1 once it is gone. */
+static long cpu_ms(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut = 0, st = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	p = strrchr(buf, ')');	/* the name may hold spaces */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+		return -1;
+	return (long)((ut + st) * 1000 / (unsigned long)sysconf(_SC_CLK_TCK));
+}
+
+/* n terms "port 1 or port 2 ...", malloc'd: libpcap's optimizer takes minutes on 1,000 */
+static char *port_list(int n)
+{
+	char *s = malloc((size_t)n * 16 + 1), *at = s;
+	int i;
+
+	cr_assert_not_null(s);
+	for (i = 1; i <= n; i++)
+		at += sprintf(at, "%sport %d", i > 1 ? " or " : "", i);
+	return s;
+}
+
+static int compiling(void *arg)
+{
+	/* everything before the compile takes a few ms: past 300 ms of CPU it is libpcap's optimizer */
+	return cpu_ms(*(pid_t *)arg) >= 300;
+}
+
+/*
+ * SIGINT and SIGTERM while a long class compiles: they were blocked from
+ * the start of main(), so pktcount went on compiling for minutes.  Each
+ * must end it within PROMPT_MS of the signal, as the signal's death.
+ */
+Test(inputs, signal_during_class_compile_ends_it, .timeout = 120)
+{
+	static const int sigs[] = { SIGINT, SIGTERM };
+	char *expr = port_list(1000);
+	size_t i;
+
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		const char *argv[] = { "--filter", expr, "lo", NULL };
+		struct pktcount_proc p;
+		struct timespec t0, t1;
+		int st;
+
+		cr_assert_eq(pktcount_start(&p, NULL, argv), 0);
+		cr_assert_eq(wait_until(compiling, &p.pid, WAIT_MS), 0, "pktcount never got busy compiling");
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		st = pktcount_finish(&p, sigs[i], PROMPT_MS);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		cr_expect_eq(st, 128 + sigs[i], "%s while compiling: status %d, want %d (stderr: %s)",
+			     strsignal(sigs[i]), st, 128 + sigs[i], p.err);
+		cr_expect_lt(ms_between(&t0, &t1), PROMPT_MS, "%s while compiling: %ld ms to end",
+			     strsignal(sigs[i]), ms_between(&t0, &t1));
+		free(p.out);
+		free(p.err);
+	}
+	free(expr);
+}
