@@ -20,6 +20,18 @@
 #define PC_CLASS_NAME_MAX	32
 #define PC_CBPF_MAX_INSNS	BPF_MAXINSNS	/* 4096: what SO_ATTACH_FILTER takes */
 #define PC_CBPF_MEMWORDS	BPF_MEMWORDS	/* 16: M[] */
+/*
+ * The most terms (primitives joined by and, or, && or ||) an expression
+ * may have.  Its program, in every mode, has at most PC_CBPF_MAX_INSNS
+ * instructions, and libpcap 1.10 fills them with about 720 `host` or
+ * `port` terms of an Ethernet link (4,079 for 720 hosts, 3,972 for 700
+ * ports; 250 `net`s), 1,100 `ip host`s; only single comparisons such as
+ * `ip src host` or `tcp dst port` (1.8 each) fit beyond this.  Past it
+ * libpcap's optimizer, cubic in the terms, ran for minutes before the
+ * program was refused (1,999 hosts: 6 minutes), so longer expressions are
+ * refused before libpcap sees them.
+ */
+#define PC_CLASS_TERMS_MAX	1024
 
 /*
  * The ancillary loads (SKF_AD_OFF + these, linux/filter.h) a class may use:

@@ -154,6 +154,31 @@ static int from_expr(struct pc_class *c, const char *expr, const char *what)
 	return 0;
 }
 
+/*
+ * The terms of expression s, counted on its text: one more than the
+ * and, or, && and || in it.  Words as libpcap's scanner reads them
+ * (scanner.l), so `band` or `tcp-or` count nothing, nor does a lone
+ * & or | (arithmetic).
+ */
+static unsigned long expr_terms(const char *s)
+{
+	static const char word[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.:\\";
+	unsigned long n = 1;
+	size_t len;
+
+	while (*s) {
+		if ((s[0] == '&' && s[1] == '&') || (s[0] == '|' && s[1] == '|')) {
+			n++;
+			s += 2;
+			continue;
+		}
+		len = strspn(s, word);
+		n += (len == 3 && !strncmp(s, "and", 3)) || (len == 2 && !strncmp(s, "or", 2));
+		s += len ? len : 1;
+	}
+	return n;
+}
+
 static void class_free(struct pc_class *c)
 {
 	int l;
@@ -207,6 +232,11 @@ int pc_class_add(const char *name, const char *expr, const char *where)
 	snprintf(what, sizeof(what), "%s%s%s", where, name ? ": class " : "", name ? name : "");
 	if (!*expr)
 		return say("%s: empty expression", what);
+	if (expr[0] != '@' && expr_terms(expr) > PC_CLASS_TERMS_MAX)
+		return say("%s: %lu terms joined by and/or, more than %d: a class's program has at most %d "
+			   "instructions (BPF_MAXINSNS), about 700 host or port terms, and libpcap would spend "
+			   "minutes on a longer expression before refusing it", what, expr_terms(expr),
+			   PC_CLASS_TERMS_MAX, PC_CBPF_MAX_INSNS);
 	c.expr = strdup(expr);
 	if (!c.expr)
 		return say("%s: %s", what, strerror(ENOMEM));
