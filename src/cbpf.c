@@ -199,6 +199,19 @@ static void packet_load(struct bound *b, uint64_t *extent, uint64_t from, uint16
 	b->a = BPF_SIZE(code) == BPF_B ? 0xff : BPF_SIZE(code) == BPF_H ? 0xffff : UNBOUNDED;
 }
 
+/*
+ * The word k of M[] a load or store names: bpf_check_classic()
+ * (net/core/filter.c) refuses an index past BPF_MEMWORDS with EINVAL,
+ * after the opcode passed: the index is what is wrong, not the opcode.
+ */
+static int mem_word(unsigned int pc, uint32_t k, char *err, size_t errlen)
+{
+	if (k < PC_CBPF_MEMWORDS)
+		return 0;
+	return fail(err, errlen, "instruction %u: M[%u]: scratch memory has %d words, M[0] to M[%d] (the kernel's "
+		    "bpf_check_classic() refuses any other)", pc, k, PC_CBPF_MEMWORDS, PC_CBPF_MEMWORDS - 1);
+}
+
 /* One instruction's own check, and its effect on the bounds and the extent; 0 or -1. */
 static int check_one(struct pc_cprog *cp, unsigned int pc, struct bound *b, uint64_t *extent, char *err,
 		     size_t errlen)
@@ -245,8 +258,10 @@ static int check_one(struct pc_cprog *cp, unsigned int pc, struct bound *b, uint
 			b->a = k;
 			return 0;
 		case BPF_MEM:
-			if (BPF_SIZE(code) != BPF_W || k >= PC_CBPF_MEMWORDS)
+			if (BPF_SIZE(code) != BPF_W)
 				break;
+			if (mem_word(pc, k, err, errlen) < 0)
+				return -1;
 			b->a = b->m[k];
 			return 0;
 		}
@@ -256,7 +271,9 @@ static int check_one(struct pc_cprog *cp, unsigned int pc, struct bound *b, uint
 			b->x = k;
 			return 0;
 		}
-		if (code == (BPF_LDX | BPF_W | BPF_MEM) && k < PC_CBPF_MEMWORDS) {
+		if (code == (BPF_LDX | BPF_W | BPF_MEM)) {
+			if (mem_word(pc, k, err, errlen) < 0)
+				return -1;
 			b->x = b->m[k];
 			return 0;
 		}
@@ -276,8 +293,8 @@ static int check_one(struct pc_cprog *cp, unsigned int pc, struct bound *b, uint
 	case BPF_STX:
 		if (code != BPF_ST && code != BPF_STX)
 			break;
-		if (k >= PC_CBPF_MEMWORDS)
-			return fail(err, errlen, "instruction %u: M[%u], of %d", pc, k, PC_CBPF_MEMWORDS);
+		if (mem_word(pc, k, err, errlen) < 0)
+			return -1;
 		b->m[k] = BPF_CLASS(code) == BPF_ST ? b->a : b->x;
 		return 0;
 	case BPF_ALU:

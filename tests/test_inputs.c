@@ -12,8 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
+
+#include <linux/filter.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -300,4 +303,78 @@ Test(inputs, long_expression_refused_at_once, .timeout = 60)
 	free(hosts);
 	free(over);
 	free(at);
+}
+
+/* A -dd program, what pktcount says of it (NULL: it takes it), and whether the kernel takes it. */
+struct dd_case {
+	const char *name;
+	struct sock_filter insns[6];
+	unsigned short n;
+	const char *says;
+};
+
+#define MEM_WORDS_SAY "M[16]: scratch memory has 16 words, M[0] to M[15] (the kernel's bpf_check_classic()"
+#define NOT_STORED_SAY "reads M[3] where a path to it stored nothing there"
+
+/*
+ * Scratch memory as the kernel checks it: bpf_check_classic()
+ * (net/core/filter.c) refuses an index past 15 after the opcode passed
+ * (pktcount said "opcode 0x60 is not classic BPF"), and
+ * check_load_and_stores() a read of a word a path to it never stored.
+ * The kernel judges each program too (SO_ATTACH_FILTER): pktcount takes
+ * exactly what it takes.
+ */
+static const struct dd_case mem_cases[] = {
+	{ "ld M[16]", { BPF_STMT(BPF_LD | BPF_IMM, 1), BPF_STMT(BPF_ST, 0), BPF_STMT(BPF_LD | BPF_MEM, 16),
+			BPF_STMT(BPF_RET | BPF_A, 0) }, 4, "instruction 2: " MEM_WORDS_SAY },
+	{ "ldx M[16]", { BPF_STMT(BPF_LD | BPF_IMM, 1), BPF_STMT(BPF_ST, 0), BPF_STMT(BPF_LDX | BPF_MEM, 16),
+			 BPF_STMT(BPF_RET | BPF_A, 0) }, 4, "instruction 2: " MEM_WORDS_SAY },
+	{ "st M[16]", { BPF_STMT(BPF_LD | BPF_IMM, 1), BPF_STMT(BPF_ST, 16), BPF_STMT(BPF_RET | BPF_A, 0) }, 3,
+	  "instruction 1: " MEM_WORDS_SAY },
+	{ "stx M[16]", { BPF_STMT(BPF_LDX | BPF_IMM, 1), BPF_STMT(BPF_STX, 16), BPF_STMT(BPF_RET | BPF_A, 0) }, 3,
+	  "instruction 1: " MEM_WORDS_SAY },
+	{ "ld M[3] first", { BPF_STMT(BPF_LD | BPF_MEM, 3), BPF_STMT(BPF_RET | BPF_A, 0) }, 2,
+	  "instruction 0 " NOT_STORED_SAY },
+	/* stored on the true branch only: the join has it on one path */
+	{ "ld M[3] after one branch", { BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0), BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 60, 0, 1),
+					BPF_STMT(BPF_ST, 3), BPF_STMT(BPF_LD | BPF_MEM, 3), BPF_STMT(BPF_RET | BPF_A, 0) },
+	  5, "instruction 3 " NOT_STORED_SAY },
+	{ "st and ld M[15]", { BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0), BPF_STMT(BPF_ST, 15), BPF_STMT(BPF_LDX | BPF_MEM, 15),
+			       BPF_STMT(BPF_MISC | BPF_TXA, 0), BPF_STMT(BPF_RET | BPF_A, 0) }, 5, NULL },
+};
+
+static void dd_write(const char *path, const struct dd_case *c)
+{
+	FILE *f = fopen(path, "w");
+	unsigned short i;
+
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	for (i = 0; i < c->n; i++)
+		fprintf(f, "{ 0x%x, %u, %u, 0x%08x },\n", c->insns[i].code, c->insns[i].jt, c->insns[i].jf, c->insns[i].k);
+	cr_assert_eq(fclose(f), 0);
+}
+
+Test(inputs, scratch_memory_as_the_kernel_checks_it, .fini = paths_remove)
+{
+	int sock = socket(AF_INET, SOCK_DGRAM, 0);
+	char arg[128];
+	size_t i;
+
+	cr_assert_geq(sock, 0, "socket: %s", strerror(errno));
+	paths_make();
+	snprintf(arg, sizeof(arg), "x=@%s", dd);
+	for (i = 0; i < sizeof(mem_cases) / sizeof(mem_cases[0]); i++) {
+		const struct dd_case *c = &mem_cases[i];
+		struct sock_fprog fp = { c->n, (struct sock_filter *)c->insns };
+		const char *argv[] = { "--class", arg, "pcnosuch0", NULL };
+		int kernel = setsockopt(sock, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp));
+
+		cr_expect_eq(kernel == 0, c->says == NULL, "%s: the kernel %s it (%s)", c->name,
+			     kernel ? "refuses" : "takes", kernel ? strerror(errno) : "");
+		dd_write(dd, c);
+		cr_log_info("%s", c->name);
+		/* taken: checked, then the interface (no such device, exit 3) */
+		refused(argv, c->says ? 2 : 3, c->says ? c->says : "interface pcnosuch0: No such device");
+	}
+	close(sock);
 }
