@@ -53,8 +53,9 @@ static const char usage_text[] =
 	"      --remove IFACE      detach and unpin what --persist left on IFACE\n"
 	"      --remove-stale      unpin what counts an interface or network\n"
 	"                          namespace that is gone, in every namespace\n"
-	"      --tc-attach HOW     tc mode through tcx links or a clsact filter\n"
-	"                          (default: tcx where the kernel has it, 6.6+)\n"
+	"      --tc-attach HOW     tc mode through tcx links or a clsact filter:\n"
+	"                          auto (tcx where the kernel has it, 6.6+), tcx\n"
+	"                          or clsact; implies -m tc\n"
 	"  -p, --promisc           put the interfaces in promiscuous mode\n"
 	"      --ring-size SIZE    kernel buffer per interface in classic mode, per\n"
 	"                          handle in pcap mode (K, M, G; 64K to 1G; default\n"
@@ -741,16 +742,36 @@ static int run(struct ctx *c)
 	return code ? code : c->o->prom_failed ? PC_EXIT_FAIL : PC_EXIT_OK;
 }
 
-/* --persist, --remove and --tc-attach against the rest; -1 to go on, else the exit code. */
-static int tc_options(struct opts *o, int named)
+/* Options given once at most, and those that say the same thing two ways (parse_args). */
+struct given {
+	int format, json, by, tc_attach;
+};
+
+/* A second --by or --format, or -j beside --format, contradicts the first: never one silently. */
+static int given_twice(struct given *g, int c)
 {
+	if (c == 'B' && g->by++)
+		return usage_error("--by given twice: one key per run");
+	if (c == 'f' && g->format++)
+		return usage_error("--format given twice: one format per run");
+	if (c == 'j')
+		g->json = 1;
+	return 0;
+}
+
+/* --persist, --remove and --tc-attach against the rest; -1 to go on, else the exit code. */
+static int tc_options(struct opts *o, int named, const struct given *g)
+{
+	static const char *const modes[] = { "auto", "ebpf", "classic", "pcap", "tc" };
+
 	if (o->remove && (named || o->all || o->persist))
 		return usage_error("--remove IFACE takes no other interface and no --persist");
 	if (o->remove_stale && (named || o->all || o->persist || o->remove))
 		return usage_error("--remove-stale takes no interface, --persist or --remove");
-	if (pc_tc_attach != PC_TC_NONE && o->mode != PC_MODE_AUTO && o->mode != PC_MODE_TC)
-		return usage_error("--tc-attach is for tc mode");
-	if (pc_tc_attach != PC_TC_NONE)
+	/* --tc-attach auto too (PC_TC_NONE): it counted in eBPF, or in -m classic, and said nothing */
+	if (g->tc_attach && o->mode != PC_MODE_AUTO && o->mode != PC_MODE_TC)
+		return usage_error("--tc-attach is for tc mode, not -m %s", modes[o->mode]);
+	if (g->tc_attach)
 		o->mode = PC_MODE_TC;
 	if (o->promisc && (o->mode == PC_MODE_TC || o->persist))
 		return usage_error("--promisc needs a packet socket: tc mode has none");
@@ -803,10 +824,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long long v = 0;
+	struct given g = { 0 };
 	int c;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":i:c:m:f:n:Z:pjavhV", longopts, NULL)) != -1) {
+		if (given_twice(&g, c))
+			return PC_EXIT_USAGE;
 		switch (c) {
 		case 'i':
 			if (parse_interval(optarg, &o->interval))
@@ -826,6 +850,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'A':
 			if (parse_tc_attach(optarg))
 				return PC_EXIT_USAGE;
+			g.tc_attach = 1;
 			break;
 		case 'f':
 			if (parse_format(optarg, &o->format))
@@ -880,7 +905,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'K': o->check = 1; break;
 		case 'p': o->promisc = 1; break;
-		case 'j': o->format = PC_FORMAT_JSON; break;
+		case 'j': break;	/* after the loop: --format may come later */
 		case 'a': o->all = 1; break;
 		case 'v': pc_verbose = 1; break;
 		case 'h':
@@ -901,7 +926,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (o->all && optind < argc)
 		return usage_error("-a counts every interface: name none with it");
-	return tc_options(o, optind < argc);
+	if (g.json && g.format && o->format != PC_FORMAT_JSON)
+		return usage_error("-j is --format json: it contradicts --format %s",
+				   o->format == PC_FORMAT_PROM ? "prom" : "table");
+	if (g.json)
+		o->format = PC_FORMAT_JSON;
+	return tc_options(o, optind < argc, &g);
 }
 
 /*

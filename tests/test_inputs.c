@@ -378,3 +378,57 @@ Test(inputs, scratch_memory_as_the_kernel_checks_it, .fini = paths_remove)
 	}
 	close(sock);
 }
+
+/*
+ * Options that contradict each other or another: each was taken without a
+ * word (--tc-attach auto counted in eBPF mode, even beside -m classic;
+ * the second --by or --format won; -j and --format: the later one won).
+ */
+Test(inputs, conflicting_options_refused, .timeout = 60)
+{
+	static const struct refusal t[] = {
+		{ { "--tc-attach", "auto", "-m", "classic", "lo", NULL }, 2, "--tc-attach is for tc mode, not -m classic" },
+		{ { "-m", "ebpf", "--tc-attach", "auto", "lo", NULL }, 2, "--tc-attach is for tc mode, not -m ebpf" },
+		{ { "--tc-attach", "clsact", "-m", "ebpf", "lo", NULL }, 2, "--tc-attach is for tc mode, not -m ebpf" },
+		{ { "--by", "host", "--by", "flow", "lo", NULL }, 2, "--by given twice" },
+		{ { "--by", "host", "--by", "host", "lo", NULL }, 2, "--by given twice" },
+		{ { "-f", "prom", "-f", "json", "lo", NULL }, 2, "--format given twice" },
+		{ { "-j", "-f", "prom", "lo", NULL }, 2, "-j is --format json: it contradicts --format prom" },
+		{ { "--format", "table", "--json", "lo", NULL }, 2, "-j is --format json: it contradicts --format table" },
+	};
+
+	refused_table(t, sizeof(t) / sizeof(t[0]), "");
+}
+
+static struct topo topo;
+
+static void down(void)
+{
+	topo_down(&topo);
+}
+
+/* --tc-attach auto alone is tc mode, as --tc-attach tcx or clsact always was; -j -f json is JSON. */
+Test(inputs, tc_attach_auto_is_tc_mode, .fini = down, .timeout = 60)
+{
+	static const char *const argvs[][9] = {
+		{ "--tc-attach", "auto", "-j", "-c", "1", "-i", "0.1", "vb", NULL },
+		{ "-j", "-f", "json", "-c", "1", "-i", "0.1", "vb", NULL },
+	};
+	static const char *const mode[] = { "\"mode\":\"tc\"", "\"mode\":" };
+	size_t i;
+
+	NEED_ROOT("network namespaces, tc");
+	topo_up(&topo, 0, 0);
+	for (i = 0; i < 2; i++) {
+		struct pktcount_proc p;
+		int st;
+
+		cr_assert_eq(pktcount_start(&p, topo.b, argvs[i]), 0);
+		st = pktcount_finish(&p, 0, WAIT_MS);
+		cr_expect_eq(st, 0, "%s %s: exit %d: %s", argvs[i][0], argvs[i][1], st, p.err);
+		cr_expect(p.out && strstr(p.out, "{\"type\":\"total\"") && strstr(p.out, mode[i]),
+			  "%s %s: want JSON with %s, got: %s", argvs[i][0], argvs[i][1], mode[i], p.out);
+		free(p.out);
+		free(p.err);
+	}
+}
