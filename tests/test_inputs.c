@@ -219,9 +219,12 @@ static int compiling(void *arg)
 Test(inputs, signal_during_class_compile_ends_it, .timeout = 120)
 {
 	static const int sigs[] = { SIGINT, SIGTERM };
-	char *expr = port_list(1000);
+	char *expr;
 	size_t i;
 
+	if (!mode_built_in("pcap"))
+		cr_skip_test("this pktcount has no libpcap: it compiles no expression");
+	expr = port_list(1000);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		const char *argv[] = { "--filter", expr, "lo", NULL };
 		struct pktcount_proc p;
@@ -298,8 +301,9 @@ Test(inputs, long_expression_refused_at_once, .timeout = 60)
 	refused(too_long[0], 2, "--filter: 1999 terms joined by and/or, more than 1024: a class's program has at "
 		"most 4096 instructions (BPF_MAXINSNS)");
 	refused(too_long[1], 2, "--class: class x: 1025 terms joined by and/or, more than 1024");
-	/* compiled and checked, then the interface: no such device */
-	refused(fits, 3, "interface pcnosuch0: No such device");
+	/* compiled and checked, then the interface: no such device (without libpcap: nothing compiles) */
+	if (mode_built_in("pcap"))
+		refused(fits, 3, "interface pcnosuch0: No such device");
 	free(hosts);
 	free(over);
 	free(at);
