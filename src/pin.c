@@ -887,14 +887,21 @@ static int sweep_gone(const char *dir)
 	return unpin_all(dir) == 0;
 }
 
-/* A path to the network namespace of inode ino (a bind mount under /run/netns, or a process's); 1 when found. */
+/*
+ * A path to the network namespace of inode ino (a bind mount under
+ * /run/netns, or a process's); 1 when found.  The inode is nsfs's (the
+ * device of this process's own namespace file): a file elsewhere with that
+ * number is not a namespace.
+ */
 static int netns_path(unsigned long long ino, char *path, size_t size)
 {
 	static const char *const where[] = { "/run/netns", "/proc" };
+	struct stat self, st;
 	struct dirent *de;
-	struct stat st;
 	int i, found = 0;
 
+	if (stat("/proc/self/ns/net", &self) < 0)
+		return 0;
 	for (i = 0; i < 2 && !found; i++) {
 		DIR *d = opendir(where[i]);
 
@@ -902,7 +909,7 @@ static int netns_path(unsigned long long ino, char *path, size_t size)
 			if (de->d_name[0] == '.' || (i == 1 && !strspn(de->d_name, "0123456789")))
 				continue;
 			snprintf(path, size, i ? "%s/%s/ns/net" : "%s/%s", where[i], de->d_name);
-			found = stat(path, &st) == 0 && st.st_ino == ino;
+			found = stat(path, &st) == 0 && st.st_ino == ino && st.st_dev == self.st_dev;
 		}
 		if (d)
 			closedir(d);
@@ -931,7 +938,7 @@ static int sweep_netns(const char *ns, unsigned long long ino)
 		return 0;
 	}
 	if (pid == 0) {
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
 			pc_err("--remove-stale: joining the network namespace %s of %s: %s", path, ns, strerror(errno));
 			_exit(255);
