@@ -39,23 +39,11 @@ int pc_nl_open_events(void)
 static void link_kind(const struct rtattr *info, char *kind, size_t size)
 {
 	size_t off = RTA_ALIGN(sizeof(*info));
+	const struct rtattr *rta;
 
-	while (info->rta_len >= off + sizeof(struct rtattr)) {
-		const struct rtattr *rta = (const void *)((const char *)info + off);
-		size_t n;
-
-		if (rta->rta_len < sizeof(*rta) || rta->rta_len > info->rta_len - off)
-			return;
-		if (rta->rta_type == IFLA_INFO_KIND) {
-			n = strnlen(RTA_DATA(rta), RTA_PAYLOAD(rta));
-			if (n > size - 1)
-				n = size - 1;
-			memcpy(kind, RTA_DATA(rta), n);
-			kind[n] = '\0';
-			return;
-		}
-		off += RTA_ALIGN(rta->rta_len);
-	}
+	while ((rta = pc_nl_attr_next((const char *)info, info->rta_len, &off)))
+		if (rta->rta_type == IFLA_INFO_KIND)
+			pc_nl_attr_str(kind, size, rta);
 }
 
 /* One RTM_NEWLINK/DELLINK message into ev; 0 when it is not one. */
@@ -63,6 +51,7 @@ static int parse_link(const struct nlmsghdr *nh, struct pc_link_event *ev)
 {
 	const struct ifinfomsg *ifi = NLMSG_DATA(nh);
 	size_t off = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(*ifi)));
+	const struct rtattr *rta;
 
 	if ((nh->nlmsg_type != RTM_NEWLINK && nh->nlmsg_type != RTM_DELLINK) ||
 	    nh->nlmsg_len < off)
@@ -71,18 +60,9 @@ static int parse_link(const struct nlmsghdr *nh, struct pc_link_event *ev)
 	ev->deleted = nh->nlmsg_type == RTM_DELLINK;
 	ev->ifindex = ifi->ifi_index;
 	ev->up = !!(ifi->ifi_flags & IFF_UP);
-	while (nh->nlmsg_len - off >= sizeof(struct rtattr)) {
-		const struct rtattr *rta = (const void *)((const char *)nh + off);
-
-		if (rta->rta_len < sizeof(*rta) || rta->rta_len > nh->nlmsg_len - off)
-			break;
+	while ((rta = pc_nl_attr_next((const char *)nh, nh->nlmsg_len, &off))) {
 		if (rta->rta_type == IFLA_IFNAME) {
-			size_t n = RTA_PAYLOAD(rta);
-
-			if (n > IF_NAMESIZE - 1)
-				n = IF_NAMESIZE - 1;
-			memcpy(ev->name, RTA_DATA(rta), n);
-			ev->name[n] = '\0';
+			pc_nl_attr_str(ev->name, sizeof(ev->name), rta);
 		} else if (rta->rta_type == IFLA_LINKINFO) {
 			link_kind(rta, ev->kind, sizeof(ev->kind));
 		} else if (rta->rta_type == IFLA_STATS64 && RTA_PAYLOAD(rta) >= sizeof(ev->stats)) {
@@ -90,7 +70,6 @@ static int parse_link(const struct nlmsghdr *nh, struct pc_link_event *ev)
 			memcpy(&ev->stats, RTA_DATA(rta), sizeof(ev->stats));
 			ev->have_stats = 1;
 		}
-		off += RTA_ALIGN(rta->rta_len);
 	}
 	return ev->name[0] != '\0';
 }
@@ -119,62 +98,34 @@ int pc_nl_read_events(int fd, struct pc_link_event *ev, int max)
 	return n;
 }
 
+struct getlink {
+	int (*fn)(const struct pc_link_event *ev, void *arg);
+	void *arg;
+};
+
+static int one_link(const struct nlmsghdr *nh, void *arg)
+{
+	struct getlink *g = arg;
+	struct pc_link_event ev;
+
+	return parse_link(nh, &ev) ? g->fn(&ev, g->arg) : 0;
+}
+
 /*
- * Ask for one link (ifindex > 0) or every link (0: a dump) and hand each
- * RTM_NEWLINK answer to fn, which returns 1 to stop.  0, -EAGAIN when the
- * links changed under a dump (NLM_F_DUMP_INTR: ask again), or -errno.
+ * Ask for one link (ifindex > 0; with an ack, which ends the answer) or
+ * every link (0: a dump) and hand each RTM_NEWLINK answer to fn, which
+ * returns 1 to stop.  0, -EAGAIN when the links changed under a dump
+ * (NLM_F_DUMP_INTR: ask again), or -errno.
  */
 static int nl_getlink(int ifindex, int (*fn)(const struct pc_link_event *ev, void *arg), void *arg)
 {
-	struct {
-		struct nlmsghdr nh;
-		struct ifinfomsg ifi;
-	} req;
-	/* a dump part is at most 32 KiB (netlink_dump: NLMSG_GOODSIZE or the largest recv buffer) */
-	static char buf[32768] __attribute__((aligned(4)));
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	int fd, ret = 1, intr = 0;
+	struct getlink g = { fn, arg };
+	struct pc_nl_req r;
+	struct ifinfomsg *ifi = pc_nl_req(&r, RTM_GETLINK, ifindex ? NLM_F_ACK : NLM_F_DUMP, sizeof(*ifi));
 
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return -errno;
-	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_len = sizeof(req);
-	req.nh.nlmsg_type = RTM_GETLINK;
-	req.nh.nlmsg_flags = NLM_F_REQUEST | (ifindex ? 0 : NLM_F_DUMP);
-	req.nh.nlmsg_seq = 1;
-	req.ifi.ifi_family = AF_UNSPEC;
-	req.ifi.ifi_index = ifindex;
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		ret = -errno;
-	while (ret == 1) {
-		ssize_t len = recvfrom(fd, buf, sizeof(buf), MSG_TRUNC, NULL, NULL);
-		const struct nlmsghdr *nh;
-		size_t off = 0;
-
-		if (len < 0 && errno == EINTR)
-			continue;
-		if (len < 0 || (size_t)len > sizeof(buf)) {
-			ret = len < 0 ? -errno : -EMSGSIZE;
-			break;
-		}
-		while (ret == 1 && (nh = pc_nl_next(buf, (size_t)len, &off))) {
-			struct pc_link_event ev;
-
-			intr |= nh->nlmsg_flags & NLM_F_DUMP_INTR;
-			if (nh->nlmsg_type == NLMSG_DONE) {
-				ret = 0;
-			} else if (nh->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(nh);
-
-				ret = nh->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error ? e->error : -ENOENT;
-			} else if (parse_link(nh, &ev) && fn(&ev, arg)) {
-				ret = 0;
-			}
-		}
-	}
-	close(fd);
-	return ret == 0 && intr ? -EAGAIN : ret;
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	return pc_nl_talk(&r, one_link, &g);
 }
 
 static int take_stats(const struct pc_link_event *ev, void *arg)

@@ -24,170 +24,15 @@
 /* qdisc_create() gives whatever sits under TC_H_INGRESS this handle, ffff: */
 #define CLSACT_HANDLE	TC_H_MAKE(TC_H_CLSACT, 0u)
 #define OUR_HANDLE	1u
-/* a dump part is at most 32 KiB (netlink_dump(): NLMSG_GOODSIZE or the largest recv buffer) */
-#define NL_BUF		32768
-
-/* One request: a tcmsg and room for the few attributes sent here. */
-struct tc_req {
-	struct nlmsghdr nh;
-	struct tcmsg tcm;
-	char attrs[128];
-	int full;	/* an attribute did not fit: the request is never sent */
-};
-
-typedef int (*nl_fn)(const struct nlmsghdr *nh, void *arg);
-
-static void req_init(struct tc_req *r, uint16_t type, uint16_t flags, int ifindex, uint32_t parent)
+/* A tc request on ifindex under parent: its tcmsg. */
+static struct tcmsg *req_init(struct pc_nl_req *r, uint16_t type, uint16_t flags, int ifindex, uint32_t parent)
 {
-	memset(r, 0, sizeof(*r));
-	r->nh.nlmsg_len = NLMSG_LENGTH(sizeof(r->tcm));
-	r->nh.nlmsg_type = type;
-	r->nh.nlmsg_flags = NLM_F_REQUEST | flags;
-	r->tcm.tcm_family = AF_UNSPEC;
-	r->tcm.tcm_ifindex = ifindex;
-	r->tcm.tcm_parent = parent;
-}
+	struct tcmsg *tcm = pc_nl_req(r, type, flags, sizeof(*tcm));
 
-/* Append an attribute; a nest is one with no data yet, closed by nest_end(). */
-static struct rtattr *attr_put(struct tc_req *r, unsigned short type, const void *data, size_t len)
-{
-	size_t off = NLMSG_ALIGN(r->nh.nlmsg_len);
-	struct rtattr *rta = (void *)((char *)r + off);
-
-	if (r->full || off + RTA_ALIGN(sizeof(*rta) + len) > offsetof(struct tc_req, full)) {
-		r->full = 1;
-		return NULL;
-	}
-	rta->rta_type = type;
-	rta->rta_len = (unsigned short)(sizeof(*rta) + len);
-	if (len)
-		memcpy(RTA_DATA(rta), data, len);
-	r->nh.nlmsg_len = (uint32_t)(off + RTA_ALIGN(rta->rta_len));
-	return rta;
-}
-
-static void attr_u32(struct tc_req *r, unsigned short type, uint32_t v)
-{
-	attr_put(r, type, &v, sizeof(v));
-}
-
-static void attr_str(struct tc_req *r, unsigned short type, const char *s)
-{
-	attr_put(r, type, s, strlen(s) + 1);
-}
-
-static void nest_end(struct tc_req *r, struct rtattr *nest)
-{
-	if (nest)
-		nest->rta_len = (unsigned short)((char *)r + r->nh.nlmsg_len - (char *)nest);
-}
-
-static const struct rtattr *attr_next(const char *base, size_t len, size_t *off)
-{
-	const struct rtattr *rta = (const void *)(base + *off);
-
-	if (*off > len || len - *off < sizeof(*rta) || rta->rta_len < sizeof(*rta) ||
-	    rta->rta_len > len - *off)
-		return NULL;
-	*off += RTA_ALIGN(rta->rta_len);
-	return rta;
-}
-
-static void attr_copy_str(char *dst, size_t size, const struct rtattr *rta)
-{
-	size_t n = strnlen(RTA_DATA(rta), RTA_PAYLOAD(rta));
-
-	if (n > size - 1)
-		n = size - 1;
-	memcpy(dst, RTA_DATA(rta), n);
-	dst[n] = '\0';
-}
-
-static void attr_get_u32(const struct rtattr *rta, uint32_t *v)
-{
-	if (RTA_PAYLOAD(rta) >= sizeof(*v))
-		memcpy(v, RTA_DATA(rta), sizeof(*v));
-}
-
-/* One answer: 1 to read on, 0 at the end (a zero ack, NLMSG_DONE), or -errno. */
-static int nl_one(const struct nlmsghdr *nh, nl_fn fn, void *arg)
-{
-	const int *err = NLMSG_DATA(nh);	/* struct nlmsgerr starts with it; so does DONE */
-	int ret;
-
-	if (nh->nlmsg_type == NLMSG_ERROR)
-		return nh->nlmsg_len < NLMSG_LENGTH(sizeof(*err)) || *err > 0 ? -EPROTO : *err;
-	/* since 4.14 DONE carries the dump's error; before, a length (never negative) */
-	if (nh->nlmsg_type == NLMSG_DONE)
-		return nh->nlmsg_len >= NLMSG_LENGTH(sizeof(*err)) && *err < 0 ? *err : 0;
-	ret = fn ? fn(nh, arg) : 0;
-	return ret < 0 ? ret : 1;
-}
-
-/*
- * Read the answers to request seq.  A request with NLM_F_ACK ends with the
- * ack; a dump with NLMSG_DONE and never an ack (netlink_rcv_skb() skips it
- * for a dump that started).  -EAGAIN for a dump the kernel marked
- * NLM_F_DUMP_INTR: what it held changed under it.
- */
-static int nl_read(int fd, char *buf, uint32_t seq, nl_fn fn, void *arg)
-{
-	int ret = 1, intr = 0;
-
-	while (ret == 1) {
-		ssize_t len = recv(fd, buf, NL_BUF, MSG_TRUNC);
-		const struct nlmsghdr *nh;
-		size_t off = 0;
-
-		if (len < 0 && errno == EINTR)
-			continue;
-		if (len <= 0)
-			return len < 0 ? -errno : -EPROTO;
-		if ((size_t)len > NL_BUF)
-			return -EMSGSIZE;
-		while (ret == 1 && (nh = pc_nl_next(buf, (size_t)len, &off))) {
-			if (nh->nlmsg_seq != seq)
-				continue;
-			intr |= nh->nlmsg_flags & NLM_F_DUMP_INTR;
-			ret = nl_one(nh, fn, arg);
-		}
-	}
-	return ret == 0 && intr ? -EAGAIN : ret;
-}
-
-static uint32_t next_seq(void)
-{
-	static uint32_t seq;
-
-	return __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED);
-}
-
-/* r on a fresh socket, each answer but the ack or DONE to fn (when not NULL); 0 or -errno. */
-static int nl_talk(struct tc_req *r, nl_fn fn, void *arg)
-{
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	char *buf;
-	int fd, ret;
-
-	if (r->full)
-		return -EMSGSIZE;
-	buf = malloc(NL_BUF);
-	if (!buf)
-		return -ENOMEM;
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0) {
-		ret = -errno;
-	} else {
-		r->nh.nlmsg_seq = next_seq();
-		if (sendto(fd, r, r->nh.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-			ret = -errno;
-		else
-			ret = nl_read(fd, buf, r->nh.nlmsg_seq, fn, arg);
-		/* the kernel has answered (or never will): nothing a failed close could undo */
-		(void)close(fd);
-	}
-	free(buf);
-	return ret;
+	tcm->tcm_family = AF_UNSPEC;
+	tcm->tcm_ifindex = ifindex;
+	tcm->tcm_parent = parent;
+	return tcm;
 }
 
 /* What holds clsact's place, from the qdisc tc_get_qdisc() answers with. */
@@ -206,9 +51,9 @@ static int slot_kind(const struct nlmsghdr *nh, void *arg)
 	if (nh->nlmsg_type != RTM_NEWQDISC || nh->nlmsg_len < off || tcm->tcm_ifindex != s->ifindex ||
 	    tcm->tcm_handle != CLSACT_HANDLE)
 		return 0;
-	while ((rta = attr_next((const char *)nh, nh->nlmsg_len, &off)))
+	while ((rta = pc_nl_attr_next((const char *)nh, nh->nlmsg_len, &off)))
 		if ((rta->rta_type & NLA_TYPE_MASK) == TCA_KIND)
-			attr_copy_str(s->kind, sizeof(s->kind), rta);
+			pc_nl_attr_str(s->kind, sizeof(s->kind), rta);
 	return 0;
 }
 
@@ -224,11 +69,11 @@ static int slot_kind(const struct nlmsghdr *nh, void *arg)
 static int clsact_check(int ifindex)
 {
 	struct slot s = { ifindex, "" };
-	struct tc_req r;
+	struct pc_nl_req r;
 	int err;
 
 	req_init(&r, RTM_GETQDISC, NLM_F_ACK | NLM_F_ECHO, ifindex, TC_H_CLSACT);
-	err = nl_talk(&r, slot_kind, &s);
+	err = pc_nl_talk(&r, slot_kind, &s);
 	if (err < 0)
 		return err;
 	if (!s.kind[0])
@@ -248,11 +93,11 @@ static uint32_t parent_of(int egress)
  */
 static int clsact_mark(int ifindex)
 {
-	struct tc_req r;
+	struct pc_nl_req r;
 
 	req_init(&r, RTM_NEWCHAIN, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, ifindex, parent_of(0));
-	attr_u32(&r, TCA_CHAIN, PC_TC_MARK_CHAIN);
-	return nl_talk(&r, NULL, NULL);
+	pc_nl_put_u32(&r, TCA_CHAIN, PC_TC_MARK_CHAIN);
+	return pc_nl_talk(&r, NULL, NULL);
 }
 
 /*
@@ -277,14 +122,13 @@ static int clsact_made(int ifindex)
 
 int pc_tc_clsact_ensure(int ifindex)
 {
-	struct tc_req r;
+	struct pc_nl_req r;
 	int err;
 
-	req_init(&r, RTM_NEWQDISC, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, ifindex,
-		 TC_H_CLSACT);
-	r.tcm.tcm_handle = CLSACT_HANDLE;
-	attr_str(&r, TCA_KIND, "clsact");
-	err = nl_talk(&r, NULL, NULL);
+	req_init(&r, RTM_NEWQDISC, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, ifindex, TC_H_CLSACT)->tcm_handle =
+		CLSACT_HANDLE;
+	pc_nl_put_str(&r, TCA_KIND, "clsact");
+	err = pc_nl_talk(&r, NULL, NULL);
 	if (err == 0)
 		return clsact_made(ifindex);
 	/* tc_modify_qdisc() says EEXIST for whatever holds the place, an ingress qdisc too */
@@ -293,17 +137,16 @@ int pc_tc_clsact_ensure(int ifindex)
 
 int pc_tc_clsact_del(int ifindex)
 {
-	struct tc_req r;
+	struct pc_nl_req r;
 	int err = clsact_check(ifindex);
 
 	/* the kernel's EINVAL would not tell a missing clsact from an ingress qdisc */
 	if (err < 0)
 		return err;
-	req_init(&r, RTM_DELQDISC, NLM_F_ACK, ifindex, TC_H_CLSACT);
-	r.tcm.tcm_handle = CLSACT_HANDLE;
+	req_init(&r, RTM_DELQDISC, NLM_F_ACK, ifindex, TC_H_CLSACT)->tcm_handle = CLSACT_HANDLE;
 	/* and with the kind, tc_get_qdisc() deletes nothing but a clsact */
-	attr_str(&r, TCA_KIND, "clsact");
-	return nl_talk(&r, NULL, NULL);
+	pc_nl_put_str(&r, TCA_KIND, "clsact");
+	return pc_nl_talk(&r, NULL, NULL);
 }
 
 /* A "bpf" filter's TCA_OPTIONS (cls_bpf_dump()): its name, program id and flags. */
@@ -314,16 +157,16 @@ static void parse_bpf(const struct rtattr *opts, struct pc_tc_info *in)
 	const struct rtattr *rta;
 	uint32_t flags = 0;
 
-	while ((rta = attr_next(p, len, &off))) {
+	while ((rta = pc_nl_attr_next(p, len, &off))) {
 		switch (rta->rta_type & NLA_TYPE_MASK) {
 		case TCA_BPF_NAME:
-			attr_copy_str(in->bpf_name, sizeof(in->bpf_name), rta);
+			pc_nl_attr_str(in->bpf_name, sizeof(in->bpf_name), rta);
 			break;
 		case TCA_BPF_ID:
-			attr_get_u32(rta, &in->bpf_id);
+			pc_nl_attr_u32(rta, &in->bpf_id);
 			break;
 		case TCA_BPF_FLAGS:
-			attr_get_u32(rta, &flags);
+			pc_nl_attr_u32(rta, &flags);
 			break;
 		}
 	}
@@ -343,15 +186,15 @@ static int parse_filter(const struct nlmsghdr *nh, struct pc_tc_info *in)
 	in->prio = (uint16_t)(tcm->tcm_info >> 16);
 	in->protocol = ntohs((uint16_t)TC_H_MIN(tcm->tcm_info));
 	in->handle = tcm->tcm_handle;
-	while ((rta = attr_next((const char *)nh, nh->nlmsg_len, &off))) {
+	while ((rta = pc_nl_attr_next((const char *)nh, nh->nlmsg_len, &off))) {
 		unsigned int type = rta->rta_type & NLA_TYPE_MASK;
 
 		if (type == TCA_KIND)
-			attr_copy_str(in->kind, sizeof(in->kind), rta);
+			pc_nl_attr_str(in->kind, sizeof(in->kind), rta);
 		else if (type == TCA_OPTIONS)
 			opts = rta;
 		else if (type == TCA_CHAIN)
-			attr_get_u32(rta, &in->chain);
+			pc_nl_attr_u32(rta, &in->chain);
 	}
 	/* option numbers are each classifier's own: only cls_bpf's mean what parse_bpf() reads */
 	if (opts && strcmp(in->kind, "bpf") == 0)
@@ -393,13 +236,13 @@ static int list_add(const struct nlmsghdr *nh, void *arg)
  */
 static int filters_dump(int ifindex, int egress, struct tc_list *l)
 {
-	struct tc_req r;
+	struct pc_nl_req r;
 	int err = clsact_check(ifindex), tries;
 
 	for (tries = 0; err == 0 && tries < 5; tries++) {
 		l->n = 0;
 		req_init(&r, RTM_GETTFILTER, NLM_F_DUMP, ifindex, parent_of(egress));
-		err = nl_talk(&r, list_add, l);
+		err = pc_nl_talk(&r, list_add, l);
 		if (err != -EAGAIN)
 			return err;
 		err = 0;
@@ -455,9 +298,9 @@ static int chain_seen(const struct nlmsghdr *nh, void *arg)
 
 	if (nh->nlmsg_type != RTM_NEWCHAIN || nh->nlmsg_len < off)
 		return 0;
-	while ((rta = attr_next((const char *)nh, nh->nlmsg_len, &off)))
+	while ((rta = pc_nl_attr_next((const char *)nh, nh->nlmsg_len, &off)))
 		if ((rta->rta_type & NLA_TYPE_MASK) == TCA_CHAIN && RTA_PAYLOAD(rta) >= sizeof(index)) {
-			attr_get_u32(rta, &index);
+			pc_nl_attr_u32(rta, &index);
 			found = 1;
 		}
 	if (found && index == PC_TC_MARK_CHAIN && !c->egress)
@@ -475,14 +318,14 @@ static int chain_seen(const struct nlmsghdr *nh, void *arg)
 static int chains_dump(int ifindex, int egress, struct chains *c)
 {
 	struct chains got = { egress, 0, 0 };
-	struct tc_req r;
+	struct pc_nl_req r;
 	int err = -EAGAIN, tries;
 
 	/* NLM_F_DUMP_INTR (nl_read()): the chains changed under the dump, read them again */
 	for (tries = 0; err == -EAGAIN && tries < 5; tries++) {
 		got = (struct chains){ egress, 0, 0 };
 		req_init(&r, RTM_GETCHAIN, NLM_F_DUMP, ifindex, parent_of(egress));
-		err = nl_talk(&r, chain_seen, &got);
+		err = pc_nl_talk(&r, chain_seen, &got);
 	}
 	c->marked |= got.marked;
 	c->others += got.others;
@@ -547,20 +390,20 @@ static int free_prio(int ifindex, int egress)
 static int filter_new(int ifindex, int egress, int prio, int prog_fd, const char *name)
 {
 	struct rtattr *opts;
-	struct tc_req r;
+	struct pc_nl_req r;
+	struct tcmsg *tcm = req_init(&r, RTM_NEWTFILTER, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, ifindex,
+				     parent_of(egress));
 
-	req_init(&r, RTM_NEWTFILTER, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, ifindex,
-		 parent_of(egress));
-	r.tcm.tcm_handle = OUR_HANDLE;
-	r.tcm.tcm_info = TC_H_MAKE((uint32_t)prio << 16, htons(ETH_P_ALL));
-	attr_str(&r, TCA_KIND, "bpf");
-	opts = attr_put(&r, TCA_OPTIONS, NULL, 0);
-	attr_u32(&r, TCA_BPF_FD, (uint32_t)prog_fd);
+	tcm->tcm_handle = OUR_HANDLE;
+	tcm->tcm_info = TC_H_MAKE((uint32_t)prio << 16, htons(ETH_P_ALL));
+	pc_nl_put_str(&r, TCA_KIND, "bpf");
+	opts = pc_nl_put(&r, TCA_OPTIONS, NULL, 0);
+	pc_nl_put_u32(&r, TCA_BPF_FD, (uint32_t)prog_fd);
 	if (name)
-		attr_str(&r, TCA_BPF_NAME, name);
-	attr_u32(&r, TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT);
-	nest_end(&r, opts);
-	return nl_talk(&r, NULL, NULL);
+		pc_nl_put_str(&r, TCA_BPF_NAME, name);
+	pc_nl_put_u32(&r, TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT);
+	pc_nl_nest_end(&r, opts);
+	return pc_nl_talk(&r, NULL, NULL);
 }
 
 /*
@@ -604,7 +447,8 @@ int pc_tc_filter_add(int ifindex, int egress, int prog_fd, const char *name, str
  */
 int pc_tc_filter_del(const struct pc_tc_filter *f)
 {
-	struct tc_req r;
+	struct pc_nl_req r;
+	struct tcmsg *tcm;
 	int err;
 
 	if (!f->handle || !f->prio)
@@ -614,11 +458,11 @@ int pc_tc_filter_del(const struct pc_tc_filter *f)
 		return -ENOENT;
 	if (err < 0)
 		return err;
-	req_init(&r, RTM_DELTFILTER, NLM_F_ACK, f->ifindex, parent_of(f->egress));
-	r.tcm.tcm_handle = f->handle;
-	r.tcm.tcm_info = TC_H_MAKE((uint32_t)f->prio << 16, htons(ETH_P_ALL));
-	attr_str(&r, TCA_KIND, "bpf");
-	err = nl_talk(&r, NULL, NULL);
+	tcm = req_init(&r, RTM_DELTFILTER, NLM_F_ACK, f->ifindex, parent_of(f->egress));
+	tcm->tcm_handle = f->handle;
+	tcm->tcm_info = TC_H_MAKE((uint32_t)f->prio << 16, htons(ETH_P_ALL));
+	pc_nl_put_str(&r, TCA_KIND, "bpf");
+	err = pc_nl_talk(&r, NULL, NULL);
 	/*
 	 * tc_del_tfilter(): ENODEV without the device, EINVAL without clsact
 	 * (__tcf_qdisc_find()) or with another kind or protocol at prio
