@@ -8,7 +8,7 @@
  * '%' cannot be in a device's name: dev_get_valid_name() hands any name
  * with a '%' to __dev_alloc_name(), which wants exactly one "%d" and puts
  * a number in its place.  So '%' is our escape character, and the rule
- * (README.md "Interface names in output", pktcount.8) is:
+ * (docs/output.md "Interface names in output", pktcount.8) is:
  *
  *   well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing
  *   above U+10FFFF, no truncated sequence) is kept as it is, except

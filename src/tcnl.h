@@ -59,7 +59,7 @@ struct pc_tc_info {
  * EOPNOTSUPP, rtnetlink_rcv_msg()), and only the pktcount that made the
  * qdisc knows it did: this process, or the pinned state of a --persist.
  * An empty clsact is then left when its maker leaves before another
- * pktcount on it (said in README.md).
+ * pktcount on it (said in docs/modes.md).
  */
 #define PC_TC_MARK_CHAIN 0x070636e7u
 

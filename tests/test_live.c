@@ -892,7 +892,7 @@ static int ifaces_in(const char *ns)
 }
 
 /*
- * The default ring for nif interfaces, from /proc/meminfo (README, --ring-size:
+ * The default ring for nif interfaces, from /proc/meminfo (docs/modes.md, --ring-size:
  * 1/128 of the memory over the interfaces, 256 KiB to 4 MiB, whole 32 KiB blocks).
  */
 static unsigned long default_ring_kb(int nif)

@@ -24,7 +24,7 @@ struct name_case {
 	const char *name, *json, *text, *prom;
 };
 
-/* Expected by the rule in README.md ("Interface names in output"). */
+/* Expected by the rule in docs/output.md ("Interface names in output"). */
 static const struct name_case cases[] = {
 	{ "a\xc3\xbc", "a\xc3\xbc", "a\xc3\xbc", "a\xc3\xbc" },			/* aü */
 	{ "a\xc3\xa9", "a\xc3\xa9", "a\xc3\xa9", "a\xc3\xa9" },			/* aé */
