@@ -22,7 +22,7 @@ static int say_event(struct ctx *c, const struct pc_tap *tap, const char *event,
 		     const char *why)
 {
 	pc_err("%s: %s (%s)", tap->name, event, why);
-	if (c->o->format != PC_FORMAT_JSON)
+	if (c->cfg->format != PC_FORMAT_JSON)
 		return 0;
 	return pc_print_event(STDOUT_FILENO, tap, event, from, why, pc_wall_now());
 }
@@ -205,7 +205,7 @@ static int attach_slot(struct ctx *c, const char *name)
 		return -1;
 	i = detached_named(c, name);
 	if (i < 0) {
-		if (!c->o->all || pc_tap_append(&c->taps, &c->ntaps, &fresh))
+		if (!c->cfg->all || pc_tap_append(&c->taps, &c->ntaps, &fresh))
 			return -1;
 		i = c->ntaps - 1;
 		c->taps[i].fresh = 1;
@@ -216,14 +216,14 @@ static int attach_slot(struct ctx *c, const char *name)
 	tap->arphrd = fresh.arphrd;
 	tap->link = fresh.link;
 	tap->attached = 1;	/* for tap_of_ifindex() while the others are found; opened below */
-	pc_tap_options(tap, c->o);
+	pc_tap_options(tap, c->cfg);
 	return i;
 }
 
 /* A tap that just opened: counting, and said (pcap: once its device is up). */
 static int attached(struct ctx *c, struct pc_tap *tap)
 {
-	pc_check_start(tap, c->o->check);
+	pc_check_start(tap, c->cfg->check);
 	/* pcap opens a device that is down only when it comes up: "attached" says counting began */
 	tap->unannounced = tap->nfds == 0 && tap->be->up;
 	if (tap->unannounced)
@@ -250,7 +250,7 @@ static int attach_wanted(struct ctx *c, struct wanted *w)
 			n++;
 	pc_fd_room(c->ntaps);
 	pc_ring_size_default(c->ntaps);
-	pc_taps_open_some(c->taps, idx, n, c->o->mode, c->be, codes);
+	pc_taps_open_some(c->taps, idx, n, c->cfg->mode, c->be, codes);
 	for (i = 0; i < n; i++) {
 		struct pc_tap *tap = &c->taps[idx[i]];
 
@@ -335,7 +335,7 @@ static int link_seen(struct ctx *c, const struct pc_link_event *ev, struct wante
 	int ret = 0;
 
 	if (!tap) {
-		if (detached_named(c, ev->name) >= 0 || c->o->all)
+		if (detached_named(c, ev->name) >= 0 || c->cfg->all)
 			want(w, ev->name);
 		return 0;
 	}

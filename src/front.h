@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the front end's files share: the options, the counting loop's
+ * What the front end's files share: the configuration, the counting loop's
  * state, the set of taps (src/taps.c) and link following (src/follow.c).
  */
 #ifndef PKTCOUNT_FRONT_H
@@ -9,35 +9,13 @@
 #include <poll.h>
 #include <time.h>
 
+#include "options.h"
 #include "output.h"
 #include "pktcount.h"
 
-enum pc_format { PC_FORMAT_TABLE, PC_FORMAT_JSON, PC_FORMAT_PROM };
-
-struct opts {
-	double interval;
-	unsigned long long count;	/* 0: until a signal */
-	enum pc_mode mode;
-	enum pc_format format;
-	int promisc, all, check;
-	enum pc_by by;			/* --by */
-	uint32_t max_keys;		/* --max-keys: built keys per interface */
-	double idle;			/* --idle: seconds a key may count nothing before it leaves */
-	struct pc_out out;		/* --top, and the kernel's release */
-	const char *prom_file;
-	const char *netns;
-	const char *user;		/* -Z */
-	int no_seccomp;
-	int persist;			/* --persist: attach in tc mode, pin, exit */
-	const char *remove;		/* --remove IFACE */
-	int remove_stale;		/* --remove-stale */
-	int prom_failed;		/* a write of prom_file failed: exit 1 at the end */
-	char kernel[65];		/* uname -r, for pktcount_info */
-};
-
 /* What the counting loop works on. */
 struct ctx {
-	struct opts *o;
+	const struct pc_config *cfg;	/* frozen (src/options.h) */
 	struct pc_tap *taps;
 	int ntaps;
 	const struct pc_backend *be;	/* the mode chosen, for interfaces that come */
@@ -45,6 +23,7 @@ struct ctx {
 	int relist;			/* reading all links failed: try again */
 	int ep;				/* the epoll set the loop waits on (src/main.c), or -1 */
 	int ready_dirty;		/* taps came, went or moved: make it anew */
+	int prom_failed;		/* a write of --prom-file failed: exit 1 at the end */
 };
 
 static inline double pc_wall_now(void)
@@ -66,9 +45,9 @@ int pc_taps_add_all(struct pc_tap **taps, int *ntaps);
 /* The interfaces asked for: -a, the n names, or (none) the default route's. */
 int pc_taps_pick(struct pc_tap **taps, int *ntaps, int all, char *const names[], int n);
 /* What the options say of every tap: promiscuous, the breakdown and its cap. */
-void pc_tap_options(struct pc_tap *tap, const struct opts *o);
+void pc_tap_options(struct pc_tap *tap, const struct pc_config *cfg);
 /* Open them all in mode be (with -a, skipping any that vanished); attached after. */
-int pc_taps_open(struct pc_tap *taps, int *ntaps, const struct opts *o, const struct pc_backend *be);
+int pc_taps_open(struct pc_tap *taps, int *ntaps, const struct pc_config *cfg, const struct pc_backend *be);
 /*
  * Open taps[idx[0..n)] in mode be at once, codes[i] each one's pc_exit (-1:
  * not tried, after the first failed); not marked attached.

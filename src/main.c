@@ -3,17 +3,14 @@
  * pktcount: count bytes and packets per protocol and direction on network
  * interfaces, inside the kernel.
  */
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <sched.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +24,8 @@
 
 #include "class_pcap.h"
 #include "front.h"
+#include "options.h"
 #include "pc_class.h"
-#include "pc_prog.h"
 #include "output.h"
 #include "pktcount.h"
 #include "pin.h"
@@ -36,81 +33,6 @@
 static volatile sig_atomic_t stop_signal;
 /* the signal mask while waiting: SIGINT, SIGTERM and SIGHUP are blocked elsewhere */
 static sigset_t wait_mask;
-
-static const char usage_text[] =
-	"Usage: pktcount [OPTIONS] [IFACE...]\n"
-	"Count bytes and packets per protocol and direction, inside the kernel.\n"
-	"With no IFACE, the interface of the default route.\n"
-	"\n"
-	"  -i, --interval SECONDS  print every SECONDS (fractions allowed; default 1)\n"
-	"  -c, --count N           stop after N intervals and print the totals\n"
-	"  -m, --mode MODE         auto (default), ebpf, classic, pcap or tc\n"
-	"                          (pcap when built with libpcap: see --version);\n"
-	"                          tc counts at the interface's tc hooks, no socket\n"
-	"      --persist           tc mode, then exit: the counters pinned under\n"
-	"                          /sys/fs/bpf/pktcount count on with no process, and\n"
-	"                          a later pktcount on the interface reads them\n"
-	"      --remove IFACE      detach and unpin what --persist left on IFACE\n"
-	"      --remove-stale      unpin what counts an interface or network\n"
-	"                          namespace that is gone, in every namespace\n"
-	"      --tc-attach HOW     tc mode through tcx links or a clsact filter:\n"
-	"                          auto (tcx where the kernel has it, 6.6+), tcx\n"
-	"                          or clsact; implies -m tc\n"
-	"  -p, --promisc           put the interfaces in promiscuous mode\n"
-	"      --ring-size SIZE    kernel buffer per interface in classic mode, per\n"
-	"                          handle in pcap mode (K, M, G; 64K to 1G; default\n"
-	"                          1/128 of memory over the interfaces, 256K to 4M);\n"
-	"                          raise it when the drops count grows\n"
-	"  -j, --json              JSON Lines: a record per interface per interval,\n"
-	"                          and one with \"type\":\"total\" at the end\n"
-	"  -f, --format FORMAT     table (default), json (as -j) or prom (Prometheus\n"
-	"                          text, a page per interval)\n"
-	"      --prom-file PATH    also rewrite PATH every interval, atomically, for\n"
-	"                          node_exporter's textfile collector\n"
-	"  -a, --all               every interface\n"
-	"      --check             show the interfaces' own counters and the share of\n"
-	"                          them pktcount counted (coverage)\n"
-	"      --by KEY            also count per KEY: host (the other end's address),\n"
-	"                          pair (source and destination), flow (and protocol\n"
-	"                          and ports) or mac (the other end's MAC); proto, the\n"
-	"                          default, is the protocol key alone\n"
-	"      --top N             with --by: the N entries with most bytes per\n"
-	"                          interface, and one line for the rest (default 10)\n"
-	"      --max-keys N        with --by: keys kept per interface; new keys past\n"
-	"                          it count under \"other\" (default 65536)\n"
-	"      --idle SECONDS      with --by: a key that counted nothing for this\n"
-	"                          long leaves, its counts kept under \"idle\"\n"
-	"                          (default 300; 0: never)\n"
-	"      --class NAME=EXPR   also count the frames matching EXPR, a pcap-filter\n"
-	"                          expression (as tcpdump takes it), or @FILE, the\n"
-	"                          output of tcpdump -dd EXPR; repeatable (at most 64);\n"
-	"                          the frames no class matched count as \"unmatched\"\n"
-	"      --classes FILE      a class per line: NAME EXPR (# starts a comment)\n"
-	"      --filter EXPR       count only the frames matching EXPR (or @FILE)\n"
-	"  -n, --netns NAME        count inside network namespace NAME (ip netns) or\n"
-	"                          the one at a path such as /proc/PID/ns/net\n"
-	"  -Z, --user USER         once counting, run as USER (default nobody when\n"
-	"                          started as root; -Z root keeps root)\n"
-	"      --no-seccomp        no seccomp allowlist (for valgrind, strace, gdb)\n"
-	"  -v, --verbose           say which mode was chosen and why\n"
-	"  -h, --help              this text\n"
-	"  -V, --version           version and the modes built in\n"
-	"\n"
-	"Exit status: 0 ok, 1 system error, 2 bad usage, 3 no such interface,\n"
-	"4 missing privilege, 5 mode not available, 6 program rejected by the kernel.\n";
-
-/* --version: tc mode's ways in, and its programs with the oldest kernel of each */
-static void print_tc_variants(void)
-{
-	struct pc_placed p;
-	int id;
-
-	printf("tc: tcx links (6.6+), else a clsact cls_bpf filter (4.5+); --persist pins in bpffs\ntc programs:");
-	for (id = 0; id < PC_PROG_COUNT; id++)
-		if (pc_prog_place(&pc_progs[id], PC_AT_TC_INGRESS, &p) == 0)
-			printf(" tc%s (%u.%u)", p.prog.name + 3, p.prog.since >> 8, p.prog.since & 0xff);
-	printf("\n");
-}
 
 static void on_signal(int sig)
 {
@@ -192,170 +114,6 @@ static int sigpipe_ignore(void)
 	return -1;
 }
 
-/* -h, -V: what was printed must have been written (a full disk, a closed pipe) */
-static int stdout_done(void)
-{
-	if (fflush(stdout) == 0 && !ferror(stdout))
-		return PC_EXIT_OK;
-	pc_err("writing to standard output: %s", strerror(errno));
-	return PC_EXIT_FAIL;
-}
-
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	pc_vsay(" (see pktcount --help)", fmt, ap);
-	va_end(ap);
-	return PC_EXIT_USAGE;
-}
-
-/* 1 ms to a year, finite, nothing after the number */
-static int parse_interval(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	/* strtod would skip leading white space and take a sign: a digit or a point first */
-	if ((!isdigit((unsigned char)*s) && *s != '.') || end == s || *end || errno || !isfinite(v) ||
-	    v < 0.001 || v > 31536000.0)
-		return usage_error("bad interval '%.40s': want seconds from 0.001 to 31536000", s);
-	*out = v;
-	return 0;
-}
-
-/* s as a whole number above 0, digits only: strtoull would skip white space and take a sign ("\t-1" is 2^64-1) */
-static int whole_number(const char *s, unsigned long long *out)
-{
-	char *end;
-
-	errno = 0;
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	*out = strtoull(s, &end, 10);
-	return *end || errno || *out == 0 ? -1 : 0;
-}
-
-static int parse_count(const char *s, unsigned long long *out)
-{
-	if (whole_number(s, out))
-		return usage_error("bad count '%.40s': want a whole number from 1 to %llu", s,
-				   (unsigned long long)-1);
-	return 0;
-}
-
-/* s as the index of one of the n words, for an option of values "want" */
-static int parse_word(const char *s, const char *const *words, size_t n, const char *what,
-		      const char *want, int *out)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(s, words[i]) == 0) {
-			*out = (int)i;
-			return 0;
-		}
-	return usage_error("bad %s '%.40s': want %s", what, s, want);
-}
-
-static int parse_format(const char *s, enum pc_format *out)
-{
-	static const char *const names[] = { "table", "json", "prom" };
-	int i = 0;
-
-	if (parse_word(s, names, 3, "format", "table, json or prom", &i))
-		return -1;
-	*out = (enum pc_format)i;
-	return 0;
-}
-
-/* --idle: seconds, 0 (never) to a year */
-static int parse_idle(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || *end || errno || !(v >= 0 && v <= 365 * 86400.0) || isspace((unsigned char)*s))
-		return usage_error("bad --idle '%.40s': want seconds from 0 (never) to a year", s);
-	*out = v;
-	return 0;
-}
-
-/* --class NAME=EXPR */
-static int parse_class(const char *s)
-{
-	const char *eq = strchr(s, '=');
-	char name[PC_CLASS_NAME_MAX + 2];
-
-	if (!eq || eq == s)
-		return usage_error("--class %s: want NAME=EXPR", s);
-	snprintf(name, sizeof(name), "%.*s", (int)(eq - s < PC_CLASS_NAME_MAX + 1 ? eq - s : PC_CLASS_NAME_MAX + 1), s);
-	return pc_class_add(name, eq + 1, "--class") < 0 ? -1 : 0;
-}
-
-/* --by: the key of the breakdown (docs/counting.md, "Breakdowns") */
-static int parse_by(const char *s, enum pc_by *out)
-{
-	static const char *const names[PC_BY_COUNT] = { "proto", "host", "pair", "flow", "mac" };
-	int i = 0;
-
-	if (parse_word(s, names, PC_BY_COUNT, "--by key", "proto, host, pair, flow or mac", &i))
-		return -1;
-	*out = (enum pc_by)i;
-	return 0;
-}
-
-/* a whole number from 1 to max, for option what */
-static int parse_upto(const char *s, unsigned long long max, const char *what, unsigned long long *out)
-{
-	unsigned long long v;
-
-	if (whole_number(s, &v) || v > max)
-		return usage_error("bad %s '%.40s': want a whole number from 1 to %llu", what, s, max);
-	*out = v;
-	return 0;
-}
-
-/*
- * --prom-file must name a regular file (or none yet) in a directory that
- * exists: a symlink or a directory there is refused, before anything runs.
- */
-static int check_prom_file(const char *path)
-{
-	struct stat st;
-	char *dir = strdup(path), *slash;
-	int failed;
-
-	if (!dir)
-		return usage_error("--prom-file %s: %s", path, strerror(ENOMEM));
-	if (!*path) {
-		free(dir);
-		return usage_error("--prom-file: empty path");
-	}
-	slash = strrchr(dir, '/');
-	if (slash)
-		slash[slash == dir ? 1 : 0] = '\0';
-	failed = stat(slash ? dir : ".", &st) < 0;
-	if (failed || !S_ISDIR(st.st_mode)) {
-		int e = failed ? errno : ENOTDIR;
-
-		e = usage_error("--prom-file %s: directory %s: %s", path, slash ? dir : ".", strerror(e));
-		free(dir);
-		return e;
-	}
-	free(dir);
-	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		return usage_error("--prom-file %s: is %s, not a regular file", path, pc_file_kind(st.st_mode));
-	return 0;
-}
-
 /* Temporary files of --prom-file a killed pktcount left (pc_prom_tmp_match), removed at start. */
 static void remove_stale_prom_tmp(const char *path)
 {
@@ -398,11 +156,11 @@ static int enter_netns(const char *name)
 	int fd, e;
 
 	if (!*name)
-		return usage_error("--netns: empty name");
+		return pc_usage_error("--netns: empty name");
 	if (strchr(name, '/'))
 		snprintf(path, sizeof(path), "%s", name);
 	else if (snprintf(path, sizeof(path), "/run/netns/%s", name) >= (int)sizeof(path))
-		return usage_error("--netns %.40s...: name too long", name);
+		return pc_usage_error("--netns %.40s...: name too long", name);
 	/* a namespace is a regular file: an nsfs inode (fs/nsfs.c), a proc one before 3.19 */
 	fd = pc_open_regular(path, &mode);
 	if (fd == PC_FILE_NOT_REGULAR) {
@@ -425,28 +183,6 @@ static int enter_netns(const char *name)
 	close(fd);
 	pc_log("counting inside network namespace %s", path);
 	return PC_EXIT_OK;
-}
-
-static int parse_mode(const char *s, enum pc_mode *out)
-{
-	static const char *const names[] = { "auto", "ebpf", "classic", "pcap", "tc" };
-	int i = 0;
-
-	if (parse_word(s, names, 5, "mode", "auto, ebpf, classic, pcap or tc", &i))
-		return -1;
-	*out = (enum pc_mode)i;
-	return 0;
-}
-
-static int parse_tc_attach(const char *s)
-{
-	static const char *const names[] = { "auto", "tcx", "clsact" };
-	int i = 0;
-
-	if (parse_word(s, names, 3, "tc-attach", "auto, tcx or clsact", &i))
-		return -1;
-	pc_tc_attach = (enum pc_tc_kind)i;
-	return 0;
 }
 
 static double mono_now(void)
@@ -574,17 +310,17 @@ static int wait_until(struct ctx *c, double t)
 	return PC_EXIT_OK;
 }
 
-/* --prom-file: a failed write is said every time, and counting goes on */
-static void write_prom_file(struct opts *o, const struct pc_tap *taps, int ntaps)
+/* --prom-file: a failed write is said every time, and counting goes on (exit 1 at the end) */
+static void write_prom_file(struct ctx *c)
 {
 	int ret;
 
-	if (!o->prom_file)
+	if (!c->cfg->prom_file)
 		return;
-	ret = pc_write_prom_file(o->prom_file, taps, ntaps, &o->out);
+	ret = pc_write_prom_file(c->cfg->prom_file, c->taps, c->ntaps, &c->cfg->out);
 	if (ret < 0) {
-		pc_err("--prom-file %s: %s (still counting)", o->prom_file, strerror(-ret));
-		o->prom_failed = 1;
+		pc_err("--prom-file %s: %s (still counting)", c->cfg->prom_file, strerror(-ret));
+		c->prom_failed = 1;
 	}
 }
 
@@ -592,11 +328,11 @@ static int report(struct ctx *c, double secs, int final)
 {
 	double wall = pc_wall_now();
 
-	write_prom_file(c->o, c->taps, c->ntaps);
-	if (c->o->format == PC_FORMAT_PROM)
-		return pc_print_prom(STDOUT_FILENO, c->taps, c->ntaps, &c->o->out);
-	return pc_print_records(STDOUT_FILENO, c->taps, c->ntaps, c->o->format == PC_FORMAT_JSON, secs, final,
-				wall, &c->o->out);
+	write_prom_file(c);
+	if (c->cfg->format == PC_FORMAT_PROM)
+		return pc_print_prom(STDOUT_FILENO, c->taps, c->ntaps, &c->cfg->out);
+	return pc_print_records(STDOUT_FILENO, c->taps, c->ntaps, c->cfg->format == PC_FORMAT_JSON, secs, final,
+				wall, &c->cfg->out);
 }
 
 /*
@@ -677,7 +413,7 @@ static int run(struct ctx *c)
 	while (!stop_signal) {
 		double now;
 
-		next += c->o->interval;
+		next += c->cfg->interval;
 		code = wait_until(c, next);
 		if (code < 0) {
 			out_err = code;
@@ -707,12 +443,12 @@ static int run(struct ctx *c)
 			if (pc_classes.n)
 				memcpy(tap->cls_prev, tap->cls, sizeof(tap->cls));
 			c->taps[i].prev_drops = c->taps[i].drops;
-			pc_entries_mark(&c->taps[i].ent, now, c->o->idle);
+			pc_entries_mark(&c->taps[i].ent, now, c->cfg->idle);
 		}
 		last = now;
-		if (c->o->count && ++n >= c->o->count)
+		if (c->cfg->count && ++n >= c->cfg->count)
 			break;
-		if (now > next + c->o->interval)
+		if (now > next + c->cfg->interval)
 			next = now;	/* suspended or starved: don't catch up in a burst */
 	}
 	if (stop_signal)
@@ -730,8 +466,8 @@ static int run(struct ctx *c)
 		if (!code && !out_err)
 			code = read_all(c, 1);
 		/* a prom page is cumulative: after -c N the last one printed is current */
-		if (!code && !out_err && c->o->format == PC_FORMAT_PROM && c->o->count && n >= c->o->count)
-			write_prom_file(c->o, c->taps, c->ntaps);
+		if (!code && !out_err && c->cfg->format == PC_FORMAT_PROM && c->cfg->count && n >= c->cfg->count)
+			write_prom_file(c);
 		else if (!code && !out_err)
 			out_err = report(c, mono_now() - start, 1);
 	}
@@ -739,249 +475,54 @@ static int run(struct ctx *c)
 		pc_err("writing to standard output: %s", strerror(-out_err));
 		return PC_EXIT_FAIL;
 	}
-	return code ? code : c->o->prom_failed ? PC_EXIT_FAIL : PC_EXIT_OK;
-}
-
-/* Options given once at most, and those that say the same thing two ways (parse_args). */
-struct given {
-	int format, json, by, tc_attach;
-};
-
-/* A second --by or --format, or -j beside --format, contradicts the first: never one silently. */
-static int given_twice(struct given *g, int c)
-{
-	if (c == 'B' && g->by++)
-		return usage_error("--by given twice: one key per run");
-	if (c == 'f' && g->format++)
-		return usage_error("--format given twice: one format per run");
-	if (c == 'j')
-		g->json = 1;
-	return 0;
-}
-
-/* --persist, --remove and --tc-attach against the rest; -1 to go on, else the exit code. */
-static int tc_options(struct opts *o, int named, const struct given *g)
-{
-	static const char *const modes[] = { "auto", "ebpf", "classic", "pcap", "tc" };
-
-	if (o->remove && (named || o->all || o->persist))
-		return usage_error("--remove IFACE takes no other interface and no --persist");
-	if (o->remove_stale && (named || o->all || o->persist || o->remove))
-		return usage_error("--remove-stale takes no interface, --persist or --remove");
-	/* --tc-attach auto too (PC_TC_NONE): it counted in eBPF, or in -m classic, and said nothing */
-	if (g->tc_attach && o->mode != PC_MODE_AUTO && o->mode != PC_MODE_TC)
-		return usage_error("--tc-attach is for tc mode, not -m %s", modes[o->mode]);
-	if (g->tc_attach)
-		o->mode = PC_MODE_TC;
-	if (o->promisc && (o->mode == PC_MODE_TC || o->persist))
-		return usage_error("--promisc needs a packet socket: tc mode has none");
-	if (!o->persist)
-		return -1;
-	if (o->mode != PC_MODE_AUTO && o->mode != PC_MODE_TC)
-		return usage_error("--persist counts in tc mode: no socket outlives the process");
-	if (o->by != PC_BY_PROTO)
-		return usage_error("--persist counts protocols and classes: --by entries leave the kernel "
-				   "for the process that reads them");
-	o->mode = PC_MODE_TC;
-	pc_tc_persisting = 1;
-	return -1;
+	return code ? code : c->prom_failed ? PC_EXIT_FAIL : PC_EXIT_OK;
 }
 
 /*
- * The options into o; -1 to go on (argv[optind..] are the interfaces), or
- * the exit code (-h, -V, bad usage).
+ * The options (src/options.c), then the place they name: stale temporary
+ * files of --prom-file removed, the network namespace entered, the kernel
+ * it runs on noted.  -1 to go on, else the exit code.
  */
-static int parse_args(int argc, char **argv, struct opts *o)
-{
-	static const struct option longopts[] = {
-		{ "interval", required_argument, NULL, 'i' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "promisc", no_argument, NULL, 'p' },
-		{ "ring-size", required_argument, NULL, 'R' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "prom-file", required_argument, NULL, 'P' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "check", no_argument, NULL, 'K' },
-		{ "by", required_argument, NULL, 'B' },
-		{ "top", required_argument, NULL, 'T' },
-		{ "max-keys", required_argument, NULL, 'M' },
-		{ "idle", required_argument, NULL, 'I' },
-		{ "class", required_argument, NULL, 'C' },
-		{ "classes", required_argument, NULL, 'L' },
-		{ "filter", required_argument, NULL, 'F' },
-		{ "netns", required_argument, NULL, 'n' },
-		{ "user", required_argument, NULL, 'Z' },
-		{ "no-seccomp", no_argument, NULL, 'S' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "persist", no_argument, NULL, 'E' },
-		{ "remove", required_argument, NULL, 'X' },
-		{ "remove-stale", no_argument, NULL, 'Y' },
-		{ "tc-attach", required_argument, NULL, 'A' },
-		{ NULL, 0, NULL, 0 },
-	};
-	unsigned long long v = 0;
-	struct given g = { 0 };
-	int c;
-
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:c:m:f:n:Z:pjavhV", longopts, NULL)) != -1) {
-		if (given_twice(&g, c))
-			return PC_EXIT_USAGE;
-		switch (c) {
-		case 'i':
-			if (parse_interval(optarg, &o->interval))
-				return PC_EXIT_USAGE;
-			break;
-		case 'c':
-			if (parse_count(optarg, &o->count))
-				return PC_EXIT_USAGE;
-			break;
-		case 'm':
-			if (parse_mode(optarg, &o->mode))
-				return PC_EXIT_USAGE;
-			break;
-		case 'E': o->persist = 1; break;
-		case 'X': o->remove = optarg; break;
-		case 'Y': o->remove_stale = 1; break;
-		case 'A':
-			if (parse_tc_attach(optarg))
-				return PC_EXIT_USAGE;
-			g.tc_attach = 1;
-			break;
-		case 'f':
-			if (parse_format(optarg, &o->format))
-				return PC_EXIT_USAGE;
-			break;
-		case 'P':
-			o->prom_file = optarg;
-			break;
-		case 'B':
-			if (parse_by(optarg, &o->by))
-				return PC_EXIT_USAGE;
-			break;
-		case 'T':
-			if (parse_upto(optarg, PC_TOP_MAX, "--top", &v))
-				return PC_EXIT_USAGE;
-			o->out.top = (unsigned int)v;
-			break;
-		case 'I':
-			if (parse_idle(optarg, &o->idle))
-				return PC_EXIT_USAGE;
-			break;
-		case 'M':
-			if (parse_upto(optarg, PC_MAX_KEYS_MAX, "--max-keys", &v))
-				return PC_EXIT_USAGE;
-			o->max_keys = (uint32_t)v;
-			break;
-		case 'C':
-			if (parse_class(optarg))
-				return PC_EXIT_USAGE;
-			break;
-		case 'L':
-			if (pc_classes_file(optarg) < 0)
-				return PC_EXIT_USAGE;
-			break;
-		case 'F':
-			if (pc_class_add(NULL, optarg, "--filter") < 0)
-				return PC_EXIT_USAGE;
-			break;
-		case 'R':
-			if (pc_ring_size_parse(optarg, &pc_ring_size))
-				return usage_error("bad ring size '%s': want bytes from 64K to 1G "
-						   "(K, M or G suffix)", optarg);
-			break;
-		case 'n':
-			o->netns = optarg;
-			break;
-		case 'Z':
-			o->user = optarg;
-			break;
-		case 'S':
-			o->no_seccomp = 1;
-			break;
-		case 'K': o->check = 1; break;
-		case 'p': o->promisc = 1; break;
-		case 'j': break;	/* after the loop: --format may come later */
-		case 'a': o->all = 1; break;
-		case 'v': pc_verbose = 1; break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return stdout_done();
-		case 'V':
-			printf("pktcount %s\nmodes: " PC_MODES "\n", PC_VERSION);
-			print_tc_variants();
-			printf("features: rtnetlink (following interfaces, --check) prometheus netns\n");
-			return stdout_done();
-		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
-		default:
-			if (optopt)
-				return usage_error("unknown option '-%c'", optopt);
-			return usage_error("unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (o->all && optind < argc)
-		return usage_error("-a counts every interface: name none with it");
-	if (g.json && g.format && o->format != PC_FORMAT_JSON)
-		return usage_error("-j is --format json: it contradicts --format %s",
-				   o->format == PC_FORMAT_PROM ? "prom" : "table");
-	if (g.json)
-		o->format = PC_FORMAT_JSON;
-	return tc_options(o, optind < argc, &g);
-}
-
-/*
- * The options, then the place they name: the --prom-file path checked as
- * the caller gives it, then the network namespace entered.  -1 to go on,
- * else the exit code.
- */
-static int options(int argc, char **argv, struct opts *o)
+static int options(int argc, char **argv, struct pc_config *cfg)
 {
 	struct utsname uts;
-	int code = parse_args(argc, argv, o);
+	int code = pc_config_read(argc, argv, cfg);
 
 	if (code >= 0)
 		return code;
-	/* the --prom-file path is the caller's, checked before leaving its namespace */
-	if (o->prom_file && check_prom_file(o->prom_file))
-		return PC_EXIT_USAGE;
-	if (o->prom_file)
-		remove_stale_prom_tmp(o->prom_file);
-	if (o->netns && (code = enter_netns(o->netns)))
+	if (cfg->prom_file)
+		remove_stale_prom_tmp(cfg->prom_file);
+	if (cfg->netns && (code = enter_netns(cfg->netns)))
 		return code;
-	snprintf(o->kernel, sizeof(o->kernel), "%s", uname(&uts) == 0 ? uts.release : "unknown");
-	o->out.kernel = o->kernel;
+	snprintf(cfg->kernel, sizeof(cfg->kernel), "%s", uname(&uts) == 0 ? uts.release : "unknown");
+	cfg->out.kernel = cfg->kernel;
 	return -1;
 }
 
 /* The interfaces named (or all), each opened in the mode chosen; a pc_exit. */
-static int taps_open(struct ctx *c, char **names, int nnames)
+static int taps_open(struct ctx *c)
 {
-	int code = pc_taps_pick(&c->taps, &c->ntaps, c->o->all, names, nnames);
+	int code = pc_taps_pick(&c->taps, &c->ntaps, c->cfg->all, c->cfg->ifaces, c->cfg->nifaces);
 
 	if (code)
 		return code;
 #ifndef PC_HAVE_PCAP
-	if (c->o->mode == PC_MODE_PCAP) {
+	if (c->cfg->mode == PC_MODE_PCAP) {
 		pc_err("mode pcap is not built into this pktcount (built in: " PC_MODES
 		       "): it was built without libpcap");
 		return PC_EXIT_UNSUPPORTED;
 	}
 #endif
 	/* every mode but tc opens AF_PACKET sockets: say so before anything else fails */
-	if (c->o->mode != PC_MODE_TC && !pc_have_cap(CAP_NET_RAW)) {
+	if (c->cfg->mode != PC_MODE_TC && !pc_have_cap(CAP_NET_RAW)) {
 		pc_err("missing CAP_NET_RAW, which packet sockets need: run as root, "
 		       "or setcap cap_net_raw,cap_bpf+ep on the binary");
 		return PC_EXIT_PRIV;
 	}
-	code = pc_choose_backend(c->o->mode, &c->be);
+	code = pc_choose_backend(c->cfg->mode, &c->be);
 	if (!code && c->be == &pc_tc_backend)
 		pc_tc_choose(c->ntaps);
-	return code ? code : pc_taps_open(c->taps, &c->ntaps, c->o, c->be);
+	return code ? code : pc_taps_open(c->taps, &c->ntaps, c->cfg, c->be);
 }
 
 /*
@@ -992,7 +533,7 @@ static int taps_open(struct ctx *c, char **names, int nnames)
  */
 static int privileges_drop(struct ctx *c)
 {
-	struct opts *o = c->o;
+	const struct pc_config *cfg = c->cfg;
 	int tc = c->be == &pc_tc_backend, ebpf = c->be == &pc_ebpf_backend || tc, sockets = !tc, i, code;
 
 	/* eBPF's capability and bpf() only where a tap counts in it, or one that comes would */
@@ -1002,14 +543,14 @@ static int privileges_drop(struct ctx *c)
 		ebpf |= be == &pc_ebpf_backend || be == &pc_tc_backend || be == &pc_pinned_backend;
 		sockets |= be == &pc_ebpf_backend || be == &pc_classic_backend;
 	}
-	if ((geteuid() == 0 || o->user) &&
-	    (code = pc_privs_drop(o->user ? o->user : "nobody", o->user != NULL, pc_privs_needed(sockets, ebpf, tc))))
+	if ((geteuid() == 0 || cfg->user) &&
+	    (code = pc_privs_drop(cfg->user ? cfg->user : "nobody", cfg->user != NULL, pc_privs_needed(sockets, ebpf, tc))))
 		return code;
-	if (!o->no_seccomp && (code = pc_seccomp_install(ebpf)))
+	if (!cfg->no_seccomp && (code = pc_seccomp_install(ebpf)))
 		return code;
 	/* the file exists from the start, counts at zero: a first scrape is never absent */
-	if (o->prom_file && (code = pc_write_prom_file(o->prom_file, c->taps, c->ntaps, &o->out)) < 0) {
-		pc_err("--prom-file %s: %s%s", o->prom_file, strerror(-code),
+	if (cfg->prom_file && (code = pc_write_prom_file(cfg->prom_file, c->taps, c->ntaps, &cfg->out)) < 0) {
+		pc_err("--prom-file %s: %s%s", cfg->prom_file, strerror(-code),
 		       code == -EACCES && geteuid() ? " (pktcount no longer runs as root: make the "
 						       "directory writable for its -Z user, nobody by default)" : "");
 		return PC_EXIT_USAGE;
@@ -1020,14 +561,15 @@ static int privileges_drop(struct ctx *c)
 /* In the order they run: options, taps, privileges, the counting loop. */
 int main(int argc, char **argv)
 {
-	struct opts o = { .interval = 1.0, .mode = PC_MODE_AUTO, .format = PC_FORMAT_TABLE,
-			  .by = PC_BY_PROTO, .max_keys = PC_MAX_KEYS_DEFAULT, .idle = PC_IDLE_DEFAULT };
-	struct ctx c = { .o = &o, .nl_fd = -1, .ep = -1, .ready_dirty = 1 };
+	struct pc_config config;
+	/* written by options() alone: from then on everything reads it through this */
+	const struct pc_config *cfg = &config;
+	struct ctx c = { .cfg = cfg, .nl_fd = -1, .ep = -1, .ready_dirty = 1 };
 	int code, i;
 
 	if (std_fds_open() || sigpipe_ignore())
 		return PC_EXIT_FAIL;
-	code = options(argc, argv, &o);
+	code = options(argc, argv, &config);
 	if (code >= 0) {
 		pc_classes_free();
 		return code;
@@ -1037,24 +579,24 @@ int main(int argc, char **argv)
 		return PC_EXIT_FAIL;
 	}
 	pc_pcap_compiler_close();
-	if (*pc_classes.offline)
+	if (cfg->classes && *cfg->classes->offline)
 		pc_err("classes: compiled for a capture, not a live device (%s): `vlan` then looks for "
-		       "the tag in the frame, where the kernel no longer has it", pc_classes.offline);
-	if (o.remove || o.remove_stale) {
-		code = o.remove ? pc_tc_remove(o.remove) : pc_tc_remove_stale();
+		       "the tag in the frame, where the kernel no longer has it", cfg->classes->offline);
+	if (cfg->remove || cfg->remove_stale) {
+		code = cfg->remove ? pc_tc_remove(cfg->remove) : pc_tc_remove_stale();
 		pc_classes_free();
 		return code;
 	}
 	/* subscribed before the interfaces are listed: no change falls in between */
 	c.nl_fd = pc_nl_open_events();
-	code = taps_open(&c, argv + optind, argc - optind);
-	for (i = 0; i < c.ntaps && !code && o.persist; i++)
+	code = taps_open(&c);
+	for (i = 0; i < c.ntaps && !code && cfg->persist; i++)
 		code = pc_tc_persist(&c.taps[i]);
-	if (!code && o.persist)
-		code = stdout_done();
+	if (!code && cfg->persist)
+		code = pc_stdout_done();
 	else if (!code)
 		code = privileges_drop(&c);
-	if (!code && !o.persist) {
+	if (!code && !cfg->persist) {
 		/* without link events pktcount still counts; it cannot follow interfaces then */
 		if (c.nl_fd < 0)
 			pc_err("rtnetlink: %s: interfaces that are deleted will not be followed", strerror(-c.nl_fd));

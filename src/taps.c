@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 
 #include "front.h"
+#include "options.h"
 #include "par.h"
 #include "pktcount.h"
 #include "pin.h"
@@ -262,13 +263,13 @@ int pc_taps_pick(struct pc_tap **taps, int *ntaps, int all, char *const names[],
 	return code;
 }
 
-void pc_tap_options(struct pc_tap *tap, const struct opts *o)
+void pc_tap_options(struct pc_tap *tap, const struct pc_config *cfg)
 {
-	tap->promisc = o->promisc;
-	tap->by = o->by;
+	tap->promisc = cfg->promisc;
+	tap->by = cfg->by;
 	/* a tap attached again keeps its table, and the cap it was made with */
 	if (!tap->ent.max)
-		tap->ent.max = o->max_keys;
+		tap->ent.max = cfg->max_keys;
 }
 
 /* Opening taps[idx[i]] for every i, from several threads (src/par.c). */
@@ -314,7 +315,7 @@ void pc_taps_open_some(struct pc_tap *taps, const int *idx, int n, enum pc_mode 
  * was listed is dropped with a line (its deletion is on the way as an
  * event) and the others are counted.  A pc_exit; open taps are attached.
  */
-int pc_taps_open(struct pc_tap *taps, int *ntaps, const struct opts *o, const struct pc_backend *be)
+int pc_taps_open(struct pc_tap *taps, int *ntaps, const struct pc_config *o, const struct pc_backend *be)
 {
 	int *idx = malloc(2 * (size_t)*ntaps * sizeof(int)), *codes, code = PC_EXIT_OK, i, kept = 0;
 
