@@ -521,7 +521,7 @@ static int taps_open(struct ctx *c)
 	}
 	code = pc_choose_backend(c->cfg->mode, &c->be);
 	if (!code && c->be == &pc_tc_backend)
-		pc_tc_choose(c->ntaps);
+		pc_tc_choose(c->cfg->tc_attach, c->ntaps);
 	return code ? code : pc_taps_open(c->taps, &c->ntaps, c->cfg, c->be);
 }
 

@@ -36,6 +36,7 @@ struct pc_link_stats {
 };
 
 struct pc_tap;
+struct pc_config;
 
 /* Frames a drain takes at most before the loop looks at its clock and signals again. */
 #define PC_DRAIN_MAX 4096
@@ -160,6 +161,7 @@ int pc_classes_fit(uint32_t keep, const char *mode);
 #define PC_TOP_MAX 100000u
 
 struct pc_tap {
+	const struct pc_config *cfg;	/* the run's options, frozen (src/options.h); set before any open */
 	char name[IF_NAMESIZE];
 	int ifindex;
 	unsigned short arphrd;

@@ -265,6 +265,7 @@ int pc_taps_pick(struct pc_tap **taps, int *ntaps, int all, char *const names[],
 
 void pc_tap_options(struct pc_tap *tap, const struct pc_config *cfg)
 {
+	tap->cfg = cfg;
 	tap->promisc = cfg->promisc;
 	tap->by = cfg->by;
 	/* a tap attached again keeps its table, and the cap it was made with */

@@ -23,15 +23,15 @@
 
 #include "bpf.h"
 #include "ebpf_by.h"
+#include "options.h"
 #include "tc.h"
 
-enum pc_tc_kind pc_tc_attach;
 /* without --tc-attach: clsact rather than tcx, for a count of interfaces past PC_TCX_MOST */
 static int clsact_for_scale;
 
-void pc_tc_choose(int ntaps)
+void pc_tc_choose(enum pc_tc_kind asked, int ntaps)
 {
-	if (pc_tc_attach != PC_TC_NONE || ntaps <= PC_TCX_MOST)
+	if (asked != PC_TC_NONE || ntaps <= PC_TCX_MOST)
 		return;
 	/*
 	 * Making a tcx link and letting it go each wait for an RCU grace
@@ -263,14 +263,14 @@ static int tc_open(struct pc_tap *tap)
 	e = tap->priv;
 	if (code)
 		goto fail;
-	err = pc_tc_attach == PC_TC_CLSACT || clsact_for_scale ? EINVAL : -attach_tcx(tap, e);
-	if (err == EINVAL && pc_tc_attach == PC_TC_TCX) {
+	err = tap->cfg->tc_attach == PC_TC_CLSACT || clsact_for_scale ? EINVAL : -attach_tcx(tap, e);
+	if (err == EINVAL && tap->cfg->tc_attach == PC_TC_TCX) {
 		pc_err("bpf(BPF_LINK_CREATE) tcx on %s: %s (EINVAL): this kernel has no tcx links (6.6+); "
 		       "--tc-attach clsact", tap->name, strerror(err));
 		code = PC_EXIT_UNSUPPORTED;
 	} else if (err == EINVAL) {
 		/* before 6.6 BPF_LINK_CREATE knows no tcx attach type (and before 5.7 no such command) */
-		pc_log("%s: %s: a clsact filter", tap->name, pc_tc_attach == PC_TC_CLSACT ? "--tc-attach clsact"
+		pc_log("%s: %s: a clsact filter", tap->name, tap->cfg->tc_attach == PC_TC_CLSACT ? "--tc-attach clsact"
 							     : clsact_for_scale ? "many interfaces" : "no tcx links (6.6+)");
 		code = attach_clsact(tap, e);
 	} else if (err) {

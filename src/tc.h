@@ -16,12 +16,14 @@ enum pc_tc_kind { PC_TC_NONE, PC_TC_TCX, PC_TC_CLSACT };
 /* tc mode: attach through tcx (6.6+) or a clsact filter (4.5+). */
 extern const struct pc_backend pc_tc_backend;
 
-/* --tc-attach: how tc mode attaches (PC_TC_NONE: tcx where the kernel has it, else clsact) */
-extern enum pc_tc_kind pc_tc_attach;
 /* Without --tc-attach, more interfaces than this at start are counted through clsact (src/tc.c says why). */
 #define PC_TCX_MOST 32
-/* tc mode is to count ntaps interfaces: how to attach them, said on stderr when it is not tcx. */
-void pc_tc_choose(int ntaps);
+/*
+ * tc mode is to count ntaps interfaces, attached as --tc-attach asked
+ * (PC_TC_NONE: tcx where the kernel has it, else clsact): how to attach
+ * them, said on stderr when it is not tcx.
+ */
+void pc_tc_choose(enum pc_tc_kind asked, int ntaps);
 /* The hooks by direction: "ingress" (rx), "egress" (tx). */
 extern const char *const pc_tc_hook[2];
 /* pktcounts' lock on ifindex's clsact (pc_tc_clsact_lock()), a failure said for name: the fd, or -errno. */
