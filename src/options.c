@@ -592,7 +592,6 @@ static int config_check(const struct parse *p)
 	/* the logger's switch, which the back ends read too: set once, here */
 	pc_verbose = cfg->verbose;
 	/* what the back ends still read from globals, until they read the configuration */
-	pc_tc_persisting = cfg->persist;
 	pc_ring_size = cfg->ring_size;
 	return 0;
 }

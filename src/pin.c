@@ -29,8 +29,6 @@
 #include "pin.h"
 #include "tc.h"
 
-int pc_tc_persisting;
-
 /* ---- where pinned state lives ---- */
 
 /*

@@ -53,8 +53,6 @@ _Static_assert(sizeof(struct pc_pin_meta) <= PC_PIN_META_SIZE, "the meta map's v
 /* Counters another pktcount pinned: read, never attached or detached. */
 extern const struct pc_backend pc_pinned_backend;
 
-/* --persist was given: taps opened in tc mode stay attached when closed, once pinned. */
-extern int pc_tc_persisting;
 /* Whether tap's interface has pinned state in this network namespace (following renames). */
 int pc_tc_pinned_here(const struct pc_tap *tap);
 /* --persist: pin an open tc tap's state and say where; a pc_exit, said why. */

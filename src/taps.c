@@ -158,7 +158,7 @@ int pc_tap_open(struct pc_tap *tap, enum pc_mode mode, const struct pc_backend *
 {
 	int code, pinned = pc_tc_pinned_here(tap);
 
-	if (pinned && pc_tc_persisting) {
+	if (pinned && tap->cfg->persist) {
 		if ((code = pc_tc_persist_refused(tap)))
 			return code;
 		pinned = 0;	/* gone meanwhile */
