@@ -21,11 +21,12 @@
 
 #include "pc_classic.h"
 #include "optmem.h"
+#include "options.h"
 #include "pc_class.h"
 #include "pktcount.h"
 
 /*
- * The ring, sized at open from --ring-size (pc_ring_size), never resized
+ * The ring, sized at open from --ring-size (pc_ring_size()), never resized
  * while live: packet_set_ring() (net/packet/af_packet.c) refuses a mapped
  * ring (EBUSY), and replacing one means unregistering the protocol hook
  * while the block vectors are swapped (frames in that window are never
@@ -69,7 +70,8 @@ _Static_assert(sizeof(struct tpacket_auxdata) == 20, "uapi struct tpacket_auxdat
 _Static_assert(RING_BLOCK_MIN > RING_BLK_HDR + ((RING_MACOFF_MAX + PC_CLASSIC_SNAP_EXT + 7u) & ~7u),
 	       "a ring block must hold a frame of PC_CLASSIC_SNAP_EXT bytes");
 
-size_t pc_ring_size;	/* 0 until --ring-size or pc_ring_size_default() */
+/* without --ring-size, each interface's share of the device's memory (pc_ring_size_default()) */
+static size_t ring_share;
 
 struct ring_geom {
 	unsigned int block_size, block_nr;
@@ -127,7 +129,7 @@ int pc_ring_size_parse(const char *s, size_t *out)
  * interfaces and gains 300 PPPoE sessions gives the late ones less.  The
  * memory is read at start (sysinfo() is not in the seccomp list).
  */
-void pc_ring_size_default(int ntaps)
+void pc_ring_size_default(size_t asked, int ntaps)
 {
 	static unsigned long long budget;	/* 0: --ring-size was given, or not read yet */
 	static int sized;
@@ -135,7 +137,7 @@ void pc_ring_size_default(int ntaps)
 	struct sysinfo si;
 	struct ring_geom g;
 
-	if (pc_ring_size && !sized)
+	if (asked)
 		return;	/* --ring-size */
 	if (!sized) {
 		budget = sysinfo(&si) == 0 ? (unsigned long long)si.totalram * si.mem_unit / PC_RING_MEM_SHARE : 0;
@@ -147,11 +149,16 @@ void pc_ring_size_default(int ntaps)
 	if (share > PC_RING_DEFAULT_MAX)
 		share = PC_RING_DEFAULT_MAX;
 	g = ring_geom((size_t)share);
-	if (pc_ring_size != (size_t)g.block_size * g.block_nr)
+	if (ring_share != (size_t)g.block_size * g.block_nr)
 		pc_log("ring size: %u KiB an interface (1/%d of memory over %d interfaces, %u to %u KiB)",
 		       g.block_size / 1024 * g.block_nr, PC_RING_MEM_SHARE, ntaps, PC_RING_DEFAULT_MIN >> 10,
 		       PC_RING_DEFAULT_MAX >> 10);
-	pc_ring_size = (size_t)g.block_size * g.block_nr;
+	ring_share = (size_t)g.block_size * g.block_nr;
+}
+
+size_t pc_ring_size(const struct pc_tap *tap)
+{
+	return tap->cfg->ring_size ? tap->cfg->ring_size : ring_share;
 }
 
 /* The classic back end's state of a tap (tap->priv): a TPACKET_V3 ring, or a buffer for recvmsg() */
@@ -311,7 +318,7 @@ static void classic_close(struct pc_tap *tap)
 /* 0 with a ring set up, or -errno: the caller falls back to recvmsg(). */
 static int setup_ring(struct pc_tap *tap)
 {
-	struct ring_geom g = ring_geom(pc_ring_size);
+	struct ring_geom g = ring_geom(pc_ring_size(tap));
 	struct tpacket_req3 req = {
 		.tp_block_size = g.block_size,
 		.tp_block_nr = g.block_nr,
@@ -456,7 +463,7 @@ static int classic_open(struct pc_tap *tap)
 		 * (PC_RING_MAX fits an int; the kernel doubles it for overhead).
 		 */
 		{
-			int size = (int)pc_ring_size;
+			int size = (int)pc_ring_size(tap);
 
 			if (setsockopt(tap->sock, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0 &&
 			    setsockopt(tap->sock, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
@@ -482,7 +489,7 @@ static int classic_open(struct pc_tap *tap)
 			 snap_of(tap), PC_CLASSIC_SNAP_EXT);
 	else
 		snprintf(tap->detail, sizeof(tap->detail), "recvmsg+PACKET_AUXDATA, rcvbuf %u KiB, snap %u/%d",
-			 (unsigned int)(pc_ring_size >> 10),
+			 (unsigned int)(pc_ring_size(tap) >> 10),
 			 snap_of(tap), PC_CLASSIC_SNAP_EXT);
 	tap->unit = PC_UNIT_SKB;
 	/*

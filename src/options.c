@@ -17,7 +17,6 @@
 
 #include "options.h"
 #include "pc_prog.h"
-#include "pin.h"
 
 static const char *const mode_names[] = { "auto", "ebpf", "classic", "pcap", "tc" };
 static const char *const format_names[] = { "table", "json", "prom" };
@@ -591,8 +590,6 @@ static int config_check(const struct parse *p)
 		return PC_EXIT_USAGE;
 	/* the logger's switch, which the back ends read too: set once, here */
 	pc_verbose = cfg->verbose;
-	/* what the back ends still read from globals, until they read the configuration */
-	pc_ring_size = cfg->ring_size;
 	return 0;
 }
 

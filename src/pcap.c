@@ -50,9 +50,11 @@ static struct pcap_tap *P(struct pc_tap *tap)
 	return tap->priv;
 }
 
-static int pcap_buffer_size(void)
+static int pcap_buffer_size(const struct pc_tap *tap)
 {
-	return pc_ring_size < PCAP_BUFFER_MIN ? PCAP_BUFFER_MIN : (int)pc_ring_size;
+	size_t size = pc_ring_size(tap);
+
+	return size < PCAP_BUFFER_MIN ? PCAP_BUFFER_MIN : (int)size;
 }
 
 struct dispatch {
@@ -170,7 +172,7 @@ static int open_handle(struct pc_tap *tap, int outgoing)
 	 * are handed over when full or PCAP_TIMEOUT_MS after their first frame.
 	 */
 	if (pcap_set_snaplen(p, PC_CLASSIC_SNAP_EXT) || pcap_set_promisc(p, tap->promisc) ||
-	    pcap_set_timeout(p, PCAP_TIMEOUT_MS) || pcap_set_buffer_size(p, pcap_buffer_size())) {
+	    pcap_set_timeout(p, PCAP_TIMEOUT_MS) || pcap_set_buffer_size(p, pcap_buffer_size(tap))) {
 		pc_err("pcap settings on %s: %s", tap->name, pcap_geterr(p));
 		return PC_EXIT_FAIL;
 	}
@@ -251,7 +253,7 @@ static int pcap_open_tap(struct pc_tap *tap)
 	}
 	tap->settle_ms = 2 * PCAP_TIMEOUT_MS;
 	snprintf(tap->detail, sizeof(tap->detail), "%s, snaplen %d, buffer 2x%d KiB",
-		 pcap_lib_version(), PC_CLASSIC_SNAP_EXT, pcap_buffer_size() >> 10);
+		 pcap_lib_version(), PC_CLASSIC_SNAP_EXT, pcap_buffer_size(tap) >> 10);
 	/* the baseline counts what libpcap hands over: an skb is a packet */
 	tap->unit = PC_UNIT_SKB;
 	tap->unit_why = "pcap mode counts what libpcap sees, the baseline";

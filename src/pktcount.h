@@ -257,9 +257,10 @@ extern const struct pc_backend pc_classic_backend;
 #define PC_RING_MEM_SHARE	128	/* the default: 1/128 of memory over the interfaces */
 #define PC_RING_MIN	(64u << 10)
 #define PC_RING_MAX	(1u << 30)
-extern size_t pc_ring_size;
-/* Without --ring-size: the size for the next interface, ntaps being counted, on this device. */
-void pc_ring_size_default(int ntaps);
+/* The ring size tap is opened with: --ring-size, else the device's share (pc_ring_size_default()). */
+size_t pc_ring_size(const struct pc_tap *tap);
+/* Without --ring-size (asked 0): the share for the next interfaces, ntaps being counted, on this device. */
+void pc_ring_size_default(size_t asked, int ntaps);
 /* SIZE in bytes with an optional K, M or G, rounded up to whole blocks; 0 or -EINVAL/-ERANGE */
 int pc_ring_size_parse(const char *s, size_t *out);
 #ifdef PC_HAVE_PCAP

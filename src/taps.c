@@ -326,7 +326,7 @@ int pc_taps_open(struct pc_tap *taps, int *ntaps, const struct pc_config *o, con
 	}
 	codes = idx + *ntaps;
 	pc_fd_room(*ntaps);
-	pc_ring_size_default(*ntaps);
+	pc_ring_size_default(o->ring_size, *ntaps);
 	for (i = 0; i < *ntaps; i++) {
 		idx[i] = i;
 		pc_tap_options(&taps[i], o);
