@@ -66,6 +66,16 @@ struct pc_class_set {
 	/* why Ethernet expressions were compiled for a capture, not a live device ("" when they were not) */
 	char offline[160];
 };
+/*
+ * The run's class set.  Built while the options are read (--class,
+ * --classes, --filter: src/options.c), then only read; the configuration
+ * names it (struct pc_config's classes).  It stays a global, not an option
+ * field, because the counting programs (insn/classes.c, src/ebpf.c), the
+ * userspace modes (src/class.c, src/classic.c), the pins (src/pin.c), the
+ * output and the row helpers below all read it.  One write after start: a
+ * run that names no class takes the class names of the pinned counters it
+ * reads (src/pin.c, classes_agree()), at the first of them it opens.
+ */
 extern struct pc_class_set pc_classes;
 
 /* Rows of the class counters, and the index of (dir, class); class n is "unmatched". */
