@@ -354,7 +354,7 @@ void pc_classes_count(struct pc_counter *cls, const struct pc_frame *f, uint64_t
 	}
 }
 
-int pc_classes_fit(uint32_t keep, const char *mode)
+int pc_classes_fit(uint32_t keep, const char *mode, struct pc_fail *why)
 {
 	unsigned int i;
 	int l;
@@ -370,15 +370,13 @@ int pc_classes_fit(uint32_t keep, const char *mode)
 				continue;
 			snprintf(label, sizeof(label), c == pc_classes.filter ? "--filter" : "class %s", c->name);
 			if (e == UINT32_MAX)
-				pc_err("%s reads at offsets it takes from the frame, with no bound: %s mode keeps "
-				       "%u bytes of each frame", label, mode, keep);
-			else
-				pc_err("%s reads up to byte %u of a frame: %s mode keeps %u bytes of each", label, e,
-				       mode, keep);
-			return -1;
+				return pc_fail(why, PC_EXIT_USAGE, "%s reads at offsets it takes from the frame, with no "
+					       "bound: %s mode keeps %u bytes of each frame", label, mode, keep);
+			return pc_fail(why, PC_EXIT_USAGE, "%s reads up to byte %u of a frame: %s mode keeps %u bytes "
+				       "of each", label, e, mode, keep);
 		}
 	}
-	return 0;
+	return PC_EXIT_OK;
 }
 
 int pc_classes_read_anc(enum pc_link link, uint32_t what)

@@ -396,7 +396,7 @@ static struct sock_fprog filter(const struct pc_tap *tap, struct sock_filter *bu
  * bytes on 4.14, about 1 KiB from 4.19, far under eBPF's program with
  * classes, but net.core.optmem_max can be set lower still.
  */
-static int attach_filter(struct pc_tap *tap, const struct sock_fprog *prog)
+static int attach_filter(struct pc_tap *tap, const struct sock_fprog *prog, struct pc_fail *why)
 {
 	long max, used;
 	int err;
@@ -409,52 +409,47 @@ static int attach_filter(struct pc_tap *tap, const struct sock_fprog *prog)
 	err = errno;
 	max = err == ENOMEM ? pc_optmem_max() : -1;
 	if (max >= 0)
-		pc_err("setsockopt(SO_ATTACH_FILTER) on %s: %s (ENOMEM): its %u instructions, converted to eBPF, "
-		       "take more than net.core.optmem_max (%ld) of socket option memory", tap->name, strerror(err),
-		       prog->len, max);
-	else
-		pc_err("setsockopt(SO_ATTACH_FILTER) on %s: %s", tap->name, strerror(err));
-	return PC_EXIT_UNSUPPORTED;
+		return pc_fail(why, PC_EXIT_UNSUPPORTED, "setsockopt(SO_ATTACH_FILTER) on %s: %s (ENOMEM): its %u "
+			       "instructions, converted to eBPF, take more than net.core.optmem_max (%ld) of socket "
+			       "option memory", tap->name, strerror(err), prog->len, max);
+	return pc_fail(why, PC_EXIT_UNSUPPORTED, "setsockopt(SO_ATTACH_FILTER) on %s: %s", tap->name, strerror(err));
 }
 
 /* A ring that failed half way leaves the socket unusable for recvmsg: start over. */
-static int new_socket(struct pc_tap *tap)
+static int new_socket(struct pc_tap *tap, struct pc_fail *why)
 {
 	struct sock_filter buf[64];
 	const struct sock_fprog prog = filter(tap, buf, sizeof(buf) / sizeof(buf[0]));
-	int one = 1, code = pc_tap_socket(tap);
+	int one = 1, code = pc_tap_socket(tap, &tap->sock, why);
 
 	if (code)
 		return code;
 	/* the filter before bind: no frame arrives unfiltered */
-	code = attach_filter(tap, &prog);
+	code = attach_filter(tap, &prog, why);
 	if (code)
 		return code;
-	if (setsockopt(tap->sock, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0) {
-		pc_err("setsockopt(PACKET_AUXDATA) on %s: %s", tap->name, strerror(errno));
-		return PC_EXIT_UNSUPPORTED;
-	}
+	if (setsockopt(tap->sock, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0)
+		return pc_fail(why, PC_EXIT_UNSUPPORTED, "setsockopt(PACKET_AUXDATA) on %s: %s", tap->name,
+			       strerror(errno));
 	return PC_EXIT_OK;
 }
 
-static int classic_open(struct pc_tap *tap)
+static int classic_open(struct pc_tap *tap, struct pc_fail *why)
 {
 	int code;
 
 	tap->sock = -1;
-	if (pc_classes_fit(PC_CLASSIC_SNAP_EXT, "classic") < 0)
-		return PC_EXIT_USAGE;
+	if ((code = pc_classes_fit(PC_CLASSIC_SNAP_EXT, "classic", why)))
+		return code;
 	tap->priv = calloc(1, sizeof(struct classic_tap));
-	if (!tap->priv) {
-		pc_err("%s: %s", tap->name, strerror(ENOMEM));
-		return PC_EXIT_FAIL;
-	}
-	code = new_socket(tap);
+	if (!tap->priv)
+		return pc_fail(why, PC_EXIT_FAIL, "%s: %s", tap->name, strerror(ENOMEM));
+	code = new_socket(tap, why);
 	if (code)
 		goto out_close;
 	if (setup_ring(tap) < 0) {
 		close(tap->sock);
-		code = new_socket(tap);
+		code = new_socket(tap, why);
 		if (code)
 			goto out_close;
 		/*
@@ -471,13 +466,12 @@ static int classic_open(struct pc_tap *tap)
 		}
 		C(tap)->rxbuf = malloc(PC_CLASSIC_SNAP_EXT);
 		if (!C(tap)->rxbuf) {
-			pc_err("%s: %s", tap->name, strerror(ENOMEM));
-			code = PC_EXIT_FAIL;
+			code = pc_fail(why, PC_EXIT_FAIL, "%s: %s", tap->name, strerror(ENOMEM));
 			goto out_close;
 		}
 	}
 
-	code = pc_tap_bind(tap);
+	code = pc_tap_bind(tap, tap->sock, why);
 	if (code)
 		goto out_close;
 	tap->settle_ms = C(tap)->ring ? 2 * RING_RETIRE_MS : 0;

@@ -26,8 +26,8 @@
 #endif
 
 
-/* One line naming the call, the object and the errno text, with a hint where one helps. */
-int pc_ebpf_explain(const char *what, const char *obj, int err)
+/* why: one line naming the call, the object and the errno text, with a hint where one helps; its pc_exit. */
+int pc_ebpf_explain(struct pc_fail *why, const char *what, const char *obj, int err)
 {
 	const char *hint = "";
 	int code = PC_EXIT_FAIL;
@@ -53,9 +53,8 @@ int pc_ebpf_explain(const char *what, const char *obj, int err)
 		code = PC_EXIT_UNSUPPORTED;
 		break;
 	}
-	pc_err("%s %s: %s (%s)%s", what, obj, err == ENOTSUPP ? "Operation not supported" : strerror(err),
-	       pc_errno_name(err), hint);
-	return code;
+	return pc_fail(why, code, "%s %s: %s (%s)%s", what, obj,
+		       err == ENOTSUPP ? "Operation not supported" : strerror(err), pc_errno_name(err), hint);
 }
 
 /*
@@ -207,26 +206,32 @@ static const struct probe_step {
 	{ "BPF_MAP_LOOKUP_AND_DELETE_BATCH", "5.6", probe_take_batch, 0, PC_F_TAKE_BATCH },
 };
 
-static int probe_refused(const struct probe_step *st, int err)
+static int probe_refused(struct pc_fail *why, const struct probe_step *st, int err)
 {
 	if (err == EPERM || err == ENOTSUPP)
-		return pc_ebpf_explain("bpf()", st->what, err);
+		return pc_ebpf_explain(why, "bpf()", st->what, err);
 	if (err == ENOSYS)
-		pc_err("eBPF: this kernel has no bpf(): %s (ENOSYS; CONFIG_BPF_SYSCALL off, or before 3.18)",
-		       strerror(err));
-	else
-		pc_err("eBPF: %s: %s (%s): this kernel lacks it (needs %s)", st->what, strerror(err),
-		       pc_errno_name(err), st->since);
-	return PC_EXIT_UNSUPPORTED;
+		return pc_fail(why, PC_EXIT_UNSUPPORTED, "eBPF: this kernel has no bpf(): %s (ENOSYS; "
+			       "CONFIG_BPF_SYSCALL off, or before 3.18)", strerror(err));
+	return pc_fail(why, PC_EXIT_UNSUPPORTED, "eBPF: %s: %s (%s): this kernel lacks it (needs %s)", st->what,
+		       strerror(err), pc_errno_name(err), st->since);
 }
 
-int pc_ebpf_probe(void)
+/*
+ * The probe steps, in order; a pc_exit, why filled.  Asked once, first from
+ * the main thread (the mode's probe), before any tap opens in parallel:
+ * every later asking gets the answer kept.
+ */
+int pc_ebpf_probe(struct pc_fail *why)
 {
-	static int result = -1;
+	static struct pc_fail result = { -1, 0, "" };
 	size_t i;
 
-	if (result >= 0)
-		return result;
+	if (result.code >= 0) {
+		if (result.code)
+			*why = result;
+		return result.code;
+	}
 	if (pc_bpf_raise_memlock() < 0)
 		pc_log("RLIMIT_MEMLOCK: %s (matters on 4.4-5.10 only)", strerror(errno));
 	for (i = 0; i < sizeof(probe_steps) / sizeof(probe_steps[0]); i++) {
@@ -236,8 +241,11 @@ int pc_ebpf_probe(void)
 		pc_log("probe: %s (%s): %s", st->what, st->since, ret ? pc_errno_name(-ret) : "ok");
 		if (st->feature >= 0)
 			pc_features[st->feature] = ret == 0;
-		if (ret && st->needed)
-			return result = probe_refused(st, -ret);
+		if (ret && st->needed) {
+			probe_refused(&result, st, -ret);
+			*why = result;
+			return result.code;
+		}
 	}
 	pc_log("counters: %s", pc_features[PC_F_PERCPU] ? "PERCPU_ARRAY" : "ARRAY+XADD (no PERCPU_ARRAY before 4.6)");
 	/* the wire programs count per CPU: every kernel with gso_size has PERCPU_ARRAY */
@@ -248,7 +256,7 @@ int pc_ebpf_probe(void)
 	pc_features[PC_F_LOAD_BYTES] = pc_features[PC_F_LOAD_BYTES] && pc_features[PC_F_PERCPU];
 	pc_log("breakdowns: %s", pc_features[PC_F_LOAD_BYTES] ? "PERCPU_HASH, headers copied with skb_load_bytes"
 						 : "HASH+XADD, headers read a word at a time (no skb_load_bytes before 4.13)");
-	return result = PC_EXIT_OK;
+	return result.code = PC_EXIT_OK;
 }
 
 /*
@@ -300,7 +308,7 @@ static void log_classes(const struct pc_tap *tap, const struct pc_composed *c)
  * The tap's counting variant, placed at at, loaded as a program of type
  * into *fd with the maps of tap->priv; a pc_exit, said why.
  */
-int pc_ebpf_load(struct pc_tap *tap, enum pc_attach at, uint32_t type, int *fd)
+int pc_ebpf_load(struct pc_tap *tap, enum pc_attach at, uint32_t type, int *fd, struct pc_fail *why)
 {
 	struct pc_ebpf *e = tap->priv;
 	int fds[PC_BY_NMAPS + 1] = { e->map_fd, e->by_fds[0], e->by_fds[1], e->by_fds[2] };
@@ -320,17 +328,15 @@ int pc_ebpf_load(struct pc_tap *tap, enum pc_attach at, uint32_t type, int *fd)
 
 		struct pc_cls_env env = { tap->ifindex, kernel_max_insns(), pc_features[PC_F_LOAD_BYTES] };
 
-		if (pc_prog_compose(prog, tap->link, &env, &comp, err, sizeof(err)) < 0) {
-			pc_err("%s: %s", tap->name, err);
-			return PC_EXIT_USAGE;
-		}
+		if (pc_prog_compose(prog, tap->link, &env, &comp, err, sizeof(err)) < 0)
+			return pc_fail(why, PC_EXIT_USAGE, "%s: %s", tap->name, err);
 		fds[prog->nmaps] = e->cls_fd;
 		prog = &comp.prog;
 		log_classes(tap, &comp);
 	}
 	*fd = load_prog(prog, type, fds, prog->nmaps, &log, &n);
 	if (*fd < 0) {
-		int code = pc_ebpf_explain("bpf(BPF_PROG_LOAD)", prog->name, -*fd);
+		int code = pc_ebpf_explain(why, "bpf(BPF_PROG_LOAD)", prog->name, -*fd);
 
 		if (log && pc_verbose)
 			fprintf(stderr, "%s", log);
@@ -376,48 +382,43 @@ static void ebpf_close(struct pc_tap *tap)
 	pc_ebpf_free(tap);
 }
 
-int pc_ebpf_new(struct pc_tap *tap, int percpu)
+int pc_ebpf_new(struct pc_tap *tap, int percpu, struct pc_fail *why)
 {
 	struct pc_ebpf *e;
 	int ncpu = 1;
 
 	/* its counters start at 0: seen is all zero */
 	e = tap->priv = calloc(1, sizeof(*e));
-	if (!e) {
-		pc_err("%s: %s", tap->name, strerror(ENOMEM));
-		return PC_EXIT_FAIL;
-	}
+	if (!e)
+		return pc_fail(why, PC_EXIT_FAIL, "%s: %s", tap->name, strerror(ENOMEM));
 	e->prog_fd = e->map_fd = e->cls_fd = -1;
 	e->by_fds[0] = e->by_fds[1] = e->by_fds[2] = -1;
 	e->tc_prog[0] = e->tc_prog[1] = e->tc_link[0] = e->tc_link[1] = -1;
 	e->percpu = percpu;
 	if (e->percpu) {
 		ncpu = pc_bpf_possible_cpus();
-		if (ncpu < 0) {
-			pc_err("/sys/devices/system/cpu/possible: %s", strerror(-ncpu));
-			return PC_EXIT_FAIL;
-		}
+		if (ncpu < 0)
+			return pc_fail(why, PC_EXIT_FAIL, "/sys/devices/system/cpu/possible: %s", strerror(-ncpu));
 	}
 	e->ncpu = ncpu;
 	/* sizeof(struct pc_counter) is a multiple of 8: no per-CPU padding */
 	e->valbuf = calloc((size_t)ROWS_MAX * (size_t)ncpu, sizeof(struct pc_counter));
 	e->keybuf = calloc(ROWS_MAX, sizeof(uint32_t));
-	if (!e->valbuf || !e->keybuf) {
-		pc_err("%s: %s", tap->name, strerror(ENOMEM));
-		return PC_EXIT_FAIL;
-	}
+	if (!e->valbuf || !e->keybuf)
+		return pc_fail(why, PC_EXIT_FAIL, "%s: %s", tap->name, strerror(ENOMEM));
 	return PC_EXIT_OK;
 }
 
-int pc_ebpf_setup(struct pc_tap *tap)
+int pc_ebpf_setup(struct pc_tap *tap, struct pc_fail *why)
 {
 	struct pc_ebpf *e;
-	int code = pc_ebpf_probe();
+	int code = pc_ebpf_probe(why);
 
 	if (code)
 		return code;
 	/* a breakdown counts per CPU only where its program can copy headers */
-	code = pc_ebpf_new(tap, pc_features[PC_F_PERCPU] && (tap->by == PC_BY_PROTO || pc_features[PC_F_LOAD_BYTES]));
+	code = pc_ebpf_new(tap, pc_features[PC_F_PERCPU] && (tap->by == PC_BY_PROTO || pc_features[PC_F_LOAD_BYTES]),
+			   why);
 	if (code)
 		return code;
 	e = tap->priv;
@@ -425,8 +426,8 @@ int pc_ebpf_setup(struct pc_tap *tap)
 	e->map_fd = pc_bpf_map_create(e->percpu ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY,
 				      sizeof(uint32_t), sizeof(struct pc_counter), PC_MAP0_SLOTS, "pktcount");
 	if (e->map_fd < 0)
-		return pc_ebpf_explain("bpf(BPF_MAP_CREATE) for", tap->name, errno);
-	if (tap->by != PC_BY_PROTO && (code = pc_ebpf_by_open(tap)))
+		return pc_ebpf_explain(why, "bpf(BPF_MAP_CREATE) for", tap->name, errno);
+	if (tap->by != PC_BY_PROTO && (code = pc_ebpf_by_open(tap, why)))
 		return code;
 	/* the classes' counters, as the protocol counters are kept (pc_class.h) */
 	if (pc_classes.n) {
@@ -434,7 +435,7 @@ int pc_ebpf_setup(struct pc_tap *tap)
 					      sizeof(uint32_t), sizeof(struct pc_counter), pc_class_rows(),
 					      "pktcount_cls");
 		if (e->cls_fd < 0)
-			return pc_ebpf_explain("bpf(BPF_MAP_CREATE) of the classes for", tap->name, errno);
+			return pc_ebpf_explain(why, "bpf(BPF_MAP_CREATE) of the classes for", tap->name, errno);
 	}
 	return PC_EXIT_OK;
 }
@@ -444,16 +445,14 @@ int pc_ebpf_setup(struct pc_tap *tap)
  * net.core.optmem_max (src/optmem.c): a program the socket cannot take is
  * refused with the sizes, exit 5 (auto counts in classic then).
  */
-static int attach(struct pc_tap *tap)
+static int attach(struct pc_tap *tap, struct pc_fail *why)
 {
 	struct pc_ebpf *e = tap->priv;
 	struct pc_optmem om;
 	int fits = pc_optmem_fits(tap->sock, e->prog_fd, e->insns, &om), err;
 
-	if (fits == 0) {
-		tap->optmem_refused = 1;
-		return pc_optmem_refuse(tap->name, &om);
-	}
+	if (fits == 0)
+		return pc_optmem_refuse(why, tap->name, &om);
 	if (fits > 0)
 		pc_log("%s: the eBPF program takes %ld bytes of its socket's option memory (net.core.optmem_max %ld)",
 		       tap->name, om.charge, om.max);
@@ -464,34 +463,32 @@ static int attach(struct pc_tap *tap)
 		return PC_EXIT_OK;
 	err = errno;
 	/* ENOMEM from __sk_filter_charge(), unless the sizes say otherwise: optmem_max may have just changed */
-	if (err == ENOMEM && pc_optmem_fits(tap->sock, e->prog_fd, e->insns, &om) <= 0) {
-		tap->optmem_refused = 1;
-		return pc_optmem_refuse(tap->name, &om);
-	}
-	pc_err("setsockopt(SO_ATTACH_BPF) on %s: %s (%s)", tap->name, strerror(err), pc_errno_name(err));
-	return err == ENOPROTOOPT ? PC_EXIT_UNSUPPORTED : PC_EXIT_FAIL;
+	if (err == ENOMEM && pc_optmem_fits(tap->sock, e->prog_fd, e->insns, &om) <= 0)
+		return pc_optmem_refuse(why, tap->name, &om);
+	return pc_fail(why, err == ENOPROTOOPT ? PC_EXIT_UNSUPPORTED : PC_EXIT_FAIL,
+		       "setsockopt(SO_ATTACH_BPF) on %s: %s (%s)", tap->name, strerror(err), pc_errno_name(err));
 }
 
-static int ebpf_open(struct pc_tap *tap)
+static int ebpf_open(struct pc_tap *tap, struct pc_fail *why)
 {
 	struct pc_ebpf *e;
 	int code;
 
 	tap->sock = -1;
-	code = pc_ebpf_setup(tap);
+	code = pc_ebpf_setup(tap, why);
 	if (code)
 		goto out_close;
 	e = tap->priv;
-	code = pc_ebpf_load(tap, PC_AT_SOCKET, BPF_PROG_TYPE_SOCKET_FILTER, &e->prog_fd);
+	code = pc_ebpf_load(tap, PC_AT_SOCKET, BPF_PROG_TYPE_SOCKET_FILTER, &e->prog_fd, why);
 	if (code)
 		goto out_close;
-	code = pc_tap_socket(tap);
+	code = pc_tap_socket(tap, &tap->sock, why);
 	if (code)
 		goto out_close;
-	code = attach(tap);
+	code = attach(tap, why);
 	if (code)
 		goto out_close;
-	code = pc_tap_bind(tap);
+	code = pc_tap_bind(tap, tap->sock, why);
 	if (code)
 		goto out_close;
 	pc_log("%s: ebpf (%s, %s); counts in %s units: %s", tap->name, tap->detail,

@@ -59,7 +59,7 @@ static int set_ctl(struct pc_tap *tap)
 	return pc_bpf_map_update(e->by_fds[0], &zero, &c, 0) < 0 ? -errno : 0;
 }
 
-int pc_ebpf_by_open(struct pc_tap *tap)
+int pc_ebpf_by_open(struct pc_tap *tap, struct pc_fail *why)
 {
 	struct pc_ebpf *e = tap->priv;
 	uint32_t type = e->percpu ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH;
@@ -77,25 +77,21 @@ int pc_ebpf_by_open(struct pc_tap *tap)
 	e->by_keys = calloc(cap, sizeof(struct pc_bkey));
 	e->by_batch = cap < BY_BATCH ? cap : BY_BATCH;
 	e->by_val = calloc(e->by_batch ? e->by_batch : 1, value);
-	if (!e->by_keys || !e->by_val) {
-		pc_err("%s: %s", tap->name, strerror(ENOMEM));
-		return PC_EXIT_FAIL;
-	}
+	if (!e->by_keys || !e->by_val)
+		return pc_fail(why, PC_EXIT_FAIL, "%s: %s", tap->name, strerror(ENOMEM));
 	e->by_fds[0] = pc_bpf_map_create(BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(struct ctl), 1,
 					   "pktcount_ctl");
 	for (i = 1; i < 3 && e->by_fds[i - 1] >= 0; i++)
 		e->by_fds[i] = pc_bpf_map_create(type, sizeof(struct pc_bkey), 2 * sizeof(struct pc_counter),
 						   cap, "pktcount_by");
 	for (i = 0; i < 3; i++)
-		if (e->by_fds[i] < 0) {
-			pc_err("bpf(BPF_MAP_CREATE) for %s's breakdown (%u keys): %s (%s)", tap->name, cap,
-			       strerror(errno), pc_errno_name(errno));
-			return errno == EPERM ? PC_EXIT_PRIV : PC_EXIT_FAIL;
-		}
-	if (set_ctl(tap) < 0) {
-		pc_err("%s: writing the breakdown's control map: %s", tap->name, strerror(errno));
-		return PC_EXIT_FAIL;
-	}
+		if (e->by_fds[i] < 0)
+			return pc_fail(why, errno == EPERM ? PC_EXIT_PRIV : PC_EXIT_FAIL,
+				       "bpf(BPF_MAP_CREATE) for %s's breakdown (%u keys): %s (%s)", tap->name, cap,
+				       strerror(errno), pc_errno_name(errno));
+	if (set_ctl(tap) < 0)
+		return pc_fail(why, PC_EXIT_FAIL, "%s: writing the breakdown's control map: %s", tap->name,
+			       strerror(errno));
 	pc_log("%s: --by %s: two %s maps of %u keys, about %zu KiB of kernel memory", tap->name,
 	       pc_by_name(tap->by), e->percpu ? "PERCPU_HASH" : "HASH", cap, 2 * (size_t)cap * elem >> 10);
 	return PC_EXIT_OK;

@@ -47,15 +47,15 @@ struct pc_ebpf {
 	enum pc_link parked_link;	/* parked (pc_backend.park): the link type its programs read */
 };
 
-/* Shared by the socket's and tc's back ends (src/ebpf.c, src/tc.c); each a pc_exit, said why. */
-/* One line for a failed bpf() call on obj; its pc_exit. */
-int pc_ebpf_explain(const char *what, const char *obj, int err);
+/* Shared by the socket's and tc's back ends (src/ebpf.c, src/tc.c); each a pc_exit, why filled. */
+/* One line for a failed bpf() call on obj, into why; its pc_exit. */
+int pc_ebpf_explain(struct pc_fail *why, const char *what, const char *obj, int err);
 /* tap->priv, counting per CPU or not. */
-int pc_ebpf_new(struct pc_tap *tap, int percpu);
+int pc_ebpf_new(struct pc_tap *tap, int percpu, struct pc_fail *why);
 /* The probe, tap->priv and the maps tap's counting program counts into. */
-int pc_ebpf_setup(struct pc_tap *tap);
+int pc_ebpf_setup(struct pc_tap *tap, struct pc_fail *why);
 /* tap's counting variant at at, loaded as a program of type into *fd. */
-int pc_ebpf_load(struct pc_tap *tap, enum pc_attach at, uint32_t type, int *fd);
+int pc_ebpf_load(struct pc_tap *tap, enum pc_attach at, uint32_t type, int *fd, struct pc_fail *why);
 /* Close what tap->priv holds, free it. */
 void pc_ebpf_free(struct pc_tap *tap);
 /* The back end's read and prepare (struct pc_backend): the maps into the totals. */
@@ -65,8 +65,8 @@ void pc_ebpf_prepare(struct pc_tap *tap);
 /* How long after a flip the map flipped out may still be counted into, at most. */
 #define PC_BY_GRACE_MS 10
 
-/* The control and entry maps of tap (percpu and ncpu set); a pc_exit, said why. */
-int pc_ebpf_by_open(struct pc_tap *tap);
+/* The control and entry maps of tap (percpu and ncpu set); a pc_exit, why filled. */
+int pc_ebpf_by_open(struct pc_tap *tap, struct pc_fail *why);
 /* Count into the other entry map from now on. */
 void pc_ebpf_by_flip(struct pc_tap *tap);
 /* The entries of the map flipped out into tap->ent (after the grace); 0 or -errno. */

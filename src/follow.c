@@ -196,17 +196,20 @@ static void want(struct wanted *w, const char *name)
 static int attach_slot(struct ctx *c, const char *name)
 {
 	struct pc_tap fresh, *tap;
-	int code, i;
+	struct pc_fail why;
+	int i;
 
-	pc_soft_errors = 1;
-	code = pc_iface_lookup(&fresh, name);
-	pc_soft_errors = 0;
-	if (code || tap_of_ifindex(c, fresh.ifindex))
+	/* a name gone again (its deletion is on the way as an event) is no news */
+	if (pc_iface_lookup(&fresh, name, &why) || tap_of_ifindex(c, fresh.ifindex))
 		return -1;
 	i = detached_named(c, name);
 	if (i < 0) {
-		if (!c->cfg->all || pc_tap_append(&c->taps, &c->ntaps, &fresh))
+		if (!c->cfg->all)
 			return -1;
+		if (pc_tap_append(&c->taps, &c->ntaps, &fresh, &why)) {
+			pc_fail_say(&why);
+			return -1;
+		}
 		i = c->ntaps - 1;
 		c->taps[i].fresh = 1;
 	}
@@ -343,7 +346,12 @@ static int link_seen(struct ctx *c, const struct pc_link_event *ev, struct wante
 		ret = rename_tap(c, (int)(tap - c->taps), ev->name);
 	tap = tap_of_ifindex(c, ev->ifindex);
 	if (!ret && ev->up && tap->be->up) {
-		tap->be->up(tap);	/* says why itself when it fails; tried again at the next event */
+		struct pc_fail why;
+
+		if (tap->be->up(tap, &why)) {
+			pc_fail_say(&why);
+			pc_err("%s: %s: could not open it; tried again at its next change", tap->name, tap->be->name);
+		}
 		if (tap->unannounced && tap->nfds) {
 			tap->unannounced = 0;
 			ret = say_event(c, tap, "attached", NULL,

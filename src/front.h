@@ -36,10 +36,10 @@ static inline double pc_wall_now(void)
 
 /* The taps (src/taps.c); those returning int return a pc_exit and say why. */
 
-/* A tap for the interface pc_iface_lookup() found, at the end of *taps. */
-int pc_tap_append(struct pc_tap **taps, int *ntaps, const struct pc_tap *found);
-/* A tap for the interface name, unless one counts it already. */
-int pc_tap_add(struct pc_tap **taps, int *ntaps, const char *name);
+/* A tap for the interface pc_iface_lookup() found, at the end of *taps; why filled on failure. */
+int pc_tap_append(struct pc_tap **taps, int *ntaps, const struct pc_tap *found, struct pc_fail *why);
+/* A tap for the interface name, unless one counts it already; why filled on failure. */
+int pc_tap_add(struct pc_tap **taps, int *ntaps, const char *name, struct pc_fail *why);
 /* -a: a tap for every link there is now (one that vanished meanwhile is skipped). */
 int pc_taps_add_all(struct pc_tap **taps, int *ntaps);
 /* The interfaces asked for: -a, the n names, or (none) the default route's. */

@@ -25,38 +25,32 @@ static int ioctl_sock(void)
 	return socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 }
 
-int pc_iface_lookup(struct pc_tap *tap, const char *name)
+int pc_iface_lookup(struct pc_tap *tap, const char *name, struct pc_fail *why)
 {
 	struct ifreq ifr;
 	size_t len = strlen(name);
 	int s;
 
-	if (len == 0 || len >= IF_NAMESIZE) {
-		pc_err("interface name '%.*s%s': must be 1 to %d characters",
-		       32, name, len > 32 ? "..." : "", IF_NAMESIZE - 1);
-		return PC_EXIT_USAGE;
-	}
+	if (len == 0 || len >= IF_NAMESIZE)
+		return pc_fail(why, PC_EXIT_USAGE, "interface name '%.*s%s': must be 1 to %d characters",
+			       32, name, len > 32 ? "..." : "", IF_NAMESIZE - 1);
 	memcpy(tap->name, name, len + 1);
 	/* 0 would mean "every interface" to bind(): never let it through */
 	tap->ifindex = (int)if_nametoindex(name);
-	if (tap->ifindex == 0) {
-		pc_err("interface %s: %s", name, strerror(errno == ENXIO ? ENODEV : errno));
-		return PC_EXIT_NOIFACE;
-	}
+	if (tap->ifindex == 0)
+		return pc_fail(why, PC_EXIT_NOIFACE, "interface %s: %s", name, strerror(errno == ENXIO ? ENODEV : errno));
 
 	s = ioctl_sock();
-	if (s < 0) {
-		pc_err("socket(AF_UNIX) for interface ioctls: %s", strerror(errno));
-		return PC_EXIT_FAIL;
-	}
+	if (s < 0)
+		return pc_fail(why, PC_EXIT_FAIL, "socket(AF_UNIX) for interface ioctls: %s", strerror(errno));
 	memset(&ifr, 0, sizeof(ifr));
 	memcpy(ifr.ifr_name, name, len);
 	if (ioctl(s, SIOCGIFHWADDR, &ifr) < 0) {
 		int e = errno;
 
 		close(s);
-		pc_err("ioctl(SIOCGIFHWADDR) on %s: %s", name, strerror(e));
-		return e == ENODEV ? PC_EXIT_NOIFACE : PC_EXIT_FAIL;
+		return pc_fail(why, e == ENODEV ? PC_EXIT_NOIFACE : PC_EXIT_FAIL, "ioctl(SIOCGIFHWADDR) on %s: %s",
+			       name, strerror(e));
 	}
 	close(s);
 	tap->arphrd = ifr.ifr_hwaddr.sa_family;
@@ -69,7 +63,7 @@ int pc_iface_lookup(struct pc_tap *tap, const char *name)
 	return PC_EXIT_OK;
 }
 
-int pc_tap_socket(struct pc_tap *tap)
+int pc_tap_socket(const struct pc_tap *tap, int *fd, struct pc_fail *why)
 {
 	int e;
 
@@ -78,16 +72,16 @@ int pc_tap_socket(struct pc_tap *tap)
 	 * is in place.  Non-Ethernet links are opened SOCK_DGRAM so offset 0 is
 	 * the network header whatever link header the device has.
 	 */
-	tap->sock = socket(AF_PACKET, (tap->link == PC_LINK_ETH ? SOCK_RAW : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
-	if (tap->sock >= 0)
+	*fd = socket(AF_PACKET, (tap->link == PC_LINK_ETH ? SOCK_RAW : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
+	if (*fd >= 0)
 		return PC_EXIT_OK;
 	e = errno;
-	pc_err("socket(AF_PACKET) for %s: %s%s", tap->name, strerror(e),
-	       e == EPERM ? " (needs CAP_NET_RAW: run as root)" : "");
-	return e == EPERM ? PC_EXIT_PRIV : e == EAFNOSUPPORT ? PC_EXIT_UNSUPPORTED : PC_EXIT_FAIL;
+	return pc_fail(why, e == EPERM ? PC_EXIT_PRIV : e == EAFNOSUPPORT ? PC_EXIT_UNSUPPORTED : PC_EXIT_FAIL,
+		       "socket(AF_PACKET) for %s: %s%s", tap->name, strerror(e),
+		       e == EPERM ? " (needs CAP_NET_RAW: run as root)" : "");
 }
 
-int pc_tap_bind(struct pc_tap *tap)
+int pc_tap_bind(const struct pc_tap *tap, int fd, struct pc_fail *why)
 {
 	struct sockaddr_ll sll;
 	struct packet_mreq mr;
@@ -96,21 +90,20 @@ int pc_tap_bind(struct pc_tap *tap)
 	sll.sll_family = AF_PACKET;
 	sll.sll_protocol = htons(ETH_P_ALL);
 	sll.sll_ifindex = tap->ifindex;
-	if (bind(tap->sock, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
 		int e = errno;
 
-		pc_err("bind(AF_PACKET) to %s: %s", tap->name, strerror(e));
-		return e == ENODEV ? PC_EXIT_NOIFACE : PC_EXIT_FAIL;
+		return pc_fail(why, e == ENODEV ? PC_EXIT_NOIFACE : PC_EXIT_FAIL, "bind(AF_PACKET) to %s: %s",
+			       tap->name, strerror(e));
 	}
 	if (!tap->promisc)
 		return PC_EXIT_OK;
 	memset(&mr, 0, sizeof(mr));
 	mr.mr_ifindex = tap->ifindex;
 	mr.mr_type = PACKET_MR_PROMISC;
-	if (setsockopt(tap->sock, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {
-		pc_err("setsockopt(PACKET_ADD_MEMBERSHIP promisc) on %s: %s", tap->name, strerror(errno));
-		return PC_EXIT_FAIL;
-	}
+	if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
+		return pc_fail(why, PC_EXIT_FAIL, "setsockopt(PACKET_ADD_MEMBERSHIP promisc) on %s: %s", tap->name,
+			       strerror(errno));
 	return PC_EXIT_OK;
 }
 

@@ -8,11 +8,6 @@
 #include "pktcount.h"
 
 int pc_verbose;
-_Thread_local int pc_soft_errors;	/* per thread: taps open in parallel (src/par.c) */
-_Thread_local char pc_last_error[256];
-
-/* Longer messages are cut: every one is a line about one thing. */
-#define PC_MSG_MAX 1024
 
 /*
  * "pktcount: ", msg, tail and a newline, in one write.  A message may name
@@ -53,13 +48,27 @@ void pc_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	/* kept unescaped: it is escaped where it is printed (pc_log) */
 	va_start(ap, fmt);
-	vsnprintf(pc_last_error, sizeof(pc_last_error), fmt, ap);
+	pc_vsay("", fmt, ap);
 	va_end(ap);
-	/* a soft error is named by the fallback it causes, not printed twice */
-	if (!pc_soft_errors)
-		say(pc_last_error, "");
+}
+
+int pc_fail(struct pc_fail *why, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	/* kept unescaped: it is escaped where it is said (pc_fail_say, or a fallback's pc_log) */
+	va_start(ap, fmt);
+	vsnprintf(why->msg, sizeof(why->msg), fmt, ap);
+	va_end(ap);
+	why->code = code;
+	return code;
+}
+
+int pc_fail_say(const struct pc_fail *why)
+{
+	say(why->msg, "");
+	return why->code;
 }
 
 const char *pc_errno_name(int err)

@@ -185,23 +185,22 @@ int pc_optmem_fits(int sock, int prog, unsigned int insns, struct pc_optmem *om)
 	return om->charge <= om->max && om->used + om->charge < om->max;
 }
 
-int pc_optmem_refuse(const char *name, const struct pc_optmem *om)
+int pc_optmem_refuse(struct pc_fail *why, const char *name, const struct pc_optmem *om)
 {
 	char held[48] = "";
 	long h = header();
 
+	why->optmem = 1;
 	if (om->used > 0)
 		snprintf(held, sizeof(held), " besides the %ld it holds", om->used);
 	if (om->max < 0)
-		pc_err("%s: eBPF program of %u instructions refused by its socket (ENOMEM); %s: %s", name,
-		       om->insns, OPTMEM_PATH, strerror((int)-om->max));
-	else if (om->charge < 0)	/* not told its size: SO_ATTACH_BPF refused it */
-		pc_err("%s: eBPF program of %u instructions takes over net.core.optmem_max (%ld) of socket option "
-		       "memory, at least %ld bytes%s (-m tc takes none)", name, om->insns, om->max,
-		       (h > 0 ? h : 0) + 8l * om->insns, held);
-	else
-		pc_err("%s: eBPF program of %u instructions takes %ld bytes of socket option memory%s, over "
-		       "net.core.optmem_max (%ld; eBPF needs %ld or more; -m tc takes none)", name, om->insns,
-		       om->charge, held, om->max, om->used + om->charge + 1);
-	return PC_EXIT_UNSUPPORTED;
+		return pc_fail(why, PC_EXIT_UNSUPPORTED, "%s: eBPF program of %u instructions refused by its socket "
+			       "(ENOMEM); %s: %s", name, om->insns, OPTMEM_PATH, strerror((int)-om->max));
+	if (om->charge < 0)	/* not told its size: SO_ATTACH_BPF refused it */
+		return pc_fail(why, PC_EXIT_UNSUPPORTED, "%s: eBPF program of %u instructions takes over "
+			       "net.core.optmem_max (%ld) of socket option memory, at least %ld bytes%s (-m tc takes "
+			       "none)", name, om->insns, om->max, (h > 0 ? h : 0) + 8l * om->insns, held);
+	return pc_fail(why, PC_EXIT_UNSUPPORTED, "%s: eBPF program of %u instructions takes %ld bytes of socket "
+		       "option memory%s, over net.core.optmem_max (%ld; eBPF needs %ld or more; -m tc takes none)",
+		       name, om->insns, om->charge, held, om->max, om->used + om->charge + 1);
 }

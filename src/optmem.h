@@ -3,6 +3,8 @@
 #ifndef PC_OPTMEM_H
 #define PC_OPTMEM_H
 
+#include "pktcount.h"
+
 /* A program weighed against the socket it is for. */
 struct pc_optmem {
 	unsigned int insns;	/* as loaded */
@@ -22,9 +24,10 @@ long pc_optmem_used(int sock);
  */
 int pc_optmem_fits(int sock, int prog, unsigned int insns, struct pc_optmem *om);
 /*
- * The line saying a program does not fit on name's socket, with what would
- * let it (auto mode adds what it does instead); PC_EXIT_UNSUPPORTED.
+ * why: a program does not fit on name's socket, with what would let it
+ * (auto mode adds what it does instead), why->optmem set;
+ * PC_EXIT_UNSUPPORTED.
  */
-int pc_optmem_refuse(const char *name, const struct pc_optmem *om);
+int pc_optmem_refuse(struct pc_fail *why, const char *name, const struct pc_optmem *om);
 
 #endif

@@ -15,7 +15,7 @@
 /*
  * fn(arg, i) for every i below n, from up to most threads at once, all
  * joined before it returns.  fn touches only item i's state, and what it
- * shares is read-only or thread-local (pc_err()'s last error is).  Where
+ * shares is read-only or thread-local.  Where
  * no thread can be made, the caller does the rest itself.
  */
 void pc_par_each(int n, int most, void (*fn)(void *arg, int i), void *arg);

@@ -153,8 +153,8 @@ static void pcap_close_tap(struct pc_tap *tap)
 	tap->priv = NULL;
 }
 
-/* One direction's handle: activated, non-blocking. */
-static int open_handle(struct pc_tap *tap, int outgoing)
+/* One direction's handle: activated, non-blocking; a pc_exit, why filled, or -1: the interface is down. */
+static int open_handle(struct pc_tap *tap, int outgoing, struct pc_fail *why)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
 	pcap_t *p;
@@ -163,47 +163,32 @@ static int open_handle(struct pc_tap *tap, int outgoing)
 	/* a new handle's stats start at 0 */
 	P(tap)->drops_seen[outgoing] = 0;
 	p = P(tap)->h[outgoing] = pcap_create(tap->name, errbuf);
-	if (!p) {
-		pc_err("pcap_create on %s: %s", tap->name, errbuf);
-		return PC_EXIT_FAIL;
-	}
+	if (!p)
+		return pc_fail(why, PC_EXIT_FAIL, "pcap_create on %s: %s", tap->name, errbuf);
 	/*
 	 * Not immediate mode: libpcap then takes a TPACKET_V3 ring whose blocks
 	 * are handed over when full or PCAP_TIMEOUT_MS after their first frame.
 	 */
 	if (pcap_set_snaplen(p, PC_CLASSIC_SNAP_EXT) || pcap_set_promisc(p, tap->promisc) ||
-	    pcap_set_timeout(p, PCAP_TIMEOUT_MS) || pcap_set_buffer_size(p, pcap_buffer_size(tap))) {
-		pc_err("pcap settings on %s: %s", tap->name, pcap_geterr(p));
-		return PC_EXIT_FAIL;
-	}
+	    pcap_set_timeout(p, PCAP_TIMEOUT_MS) || pcap_set_buffer_size(p, pcap_buffer_size(tap)))
+		return pc_fail(why, PC_EXIT_FAIL, "pcap settings on %s: %s", tap->name, pcap_geterr(p));
 	ret = pcap_activate(p);
 	if (ret == PCAP_ERROR_IFACE_NOT_UP)
 		return -1;	/* the caller waits for it to come up */
-	if (ret < 0) {
-		pc_err("pcap_activate on %s: %s", tap->name, pcap_geterr(p));
-		return ret == PCAP_ERROR_PERM_DENIED ? PC_EXIT_PRIV :
-		       ret == PCAP_ERROR_NO_SUCH_DEVICE ? PC_EXIT_NOIFACE : PC_EXIT_FAIL;
-	}
+	if (ret < 0)
+		return pc_fail(why, ret == PCAP_ERROR_PERM_DENIED ? PC_EXIT_PRIV : ret == PCAP_ERROR_NO_SUCH_DEVICE ?
+			       PC_EXIT_NOIFACE : PC_EXIT_FAIL, "pcap_activate on %s: %s", tap->name, pcap_geterr(p));
 	/* whatever libpcap chose for the device: Ethernet, raw IP, or cooked */
-	if (pcap_datalink(p) != DLT_EN10MB && pcap_datalink(p) != DLT_RAW &&
-	    pcap_datalink(p) != DLT_LINUX_SLL) {
-		pc_err("pcap on %s: link type %s is not one pcap mode reads (EN10MB, RAW, LINUX_SLL)",
-		       tap->name, pcap_datalink_val_to_name(pcap_datalink(p)));
-		return PC_EXIT_UNSUPPORTED;
-	}
-	if (pcap_setdirection(p, outgoing ? PCAP_D_OUT : PCAP_D_IN) < 0) {
-		pc_err("pcap_setdirection on %s: %s", tap->name, pcap_geterr(p));
-		return PC_EXIT_UNSUPPORTED;
-	}
-	if (pcap_setnonblock(p, 1, errbuf) < 0) {
-		pc_err("pcap_setnonblock on %s: %s", tap->name, errbuf);
-		return PC_EXIT_FAIL;
-	}
+	if (pcap_datalink(p) != DLT_EN10MB && pcap_datalink(p) != DLT_RAW && pcap_datalink(p) != DLT_LINUX_SLL)
+		return pc_fail(why, PC_EXIT_UNSUPPORTED, "pcap on %s: link type %s is not one pcap mode reads (EN10MB, "
+			       "RAW, LINUX_SLL)", tap->name, pcap_datalink_val_to_name(pcap_datalink(p)));
+	if (pcap_setdirection(p, outgoing ? PCAP_D_OUT : PCAP_D_IN) < 0)
+		return pc_fail(why, PC_EXIT_UNSUPPORTED, "pcap_setdirection on %s: %s", tap->name, pcap_geterr(p));
+	if (pcap_setnonblock(p, 1, errbuf) < 0)
+		return pc_fail(why, PC_EXIT_FAIL, "pcap_setnonblock on %s: %s", tap->name, errbuf);
 	fd = pcap_get_selectable_fd(p);
-	if (fd < 0) {
-		pc_err("pcap on %s: no descriptor to poll", tap->name);
-		return PC_EXIT_FAIL;
-	}
+	if (fd < 0)
+		return pc_fail(why, PC_EXIT_FAIL, "pcap on %s: no descriptor to poll", tap->name);
 	tap->fds[tap->nfds++] = fd;
 	return PC_EXIT_OK;
 }
@@ -216,37 +201,32 @@ static int open_handle(struct pc_tap *tap, int outgoing)
  * says it is up, and opens then: frames in the moment between the interface
  * coming up and the handles opening are not seen.
  */
-static int pcap_up(struct pc_tap *tap)
+static int pcap_up(struct pc_tap *tap, struct pc_fail *why)
 {
 	int code = PC_EXIT_OK, dir;
 
 	for (dir = 0; dir < 2 && !code; dir++)
 		if (!P(tap)->h[dir])
-			code = open_handle(tap, dir);
-	if (code) {
+			code = open_handle(tap, dir, why);
+	if (code)
 		close_handles(tap);
-		if (code < 0)
-			pc_log("%s: pcap: down; opened when it comes up", tap->name);
-		else
-			pc_err("%s: pcap: could not open it; tried again at its next change", tap->name);
-	}
+	if (code < 0)
+		pc_log("%s: pcap: down; opened when it comes up", tap->name);
 	return code < 0 ? PC_EXIT_OK : code;
 }
 
-static int pcap_open_tap(struct pc_tap *tap)
+static int pcap_open_tap(struct pc_tap *tap, struct pc_fail *why)
 {
 	int code;
 
 	tap->nfds = 0;
 	/* 4 bytes short: a class runs on a received frame without the tag libpcap put back */
-	if (pc_classes_fit(PC_CLASSIC_SNAP_EXT - 4, "pcap") < 0)
-		return PC_EXIT_USAGE;
+	if ((code = pc_classes_fit(PC_CLASSIC_SNAP_EXT - 4, "pcap", why)))
+		return code;
 	tap->priv = calloc(1, sizeof(struct pcap_tap));
-	if (!tap->priv) {
-		pc_err("%s: %s", tap->name, strerror(ENOMEM));
-		return PC_EXIT_FAIL;
-	}
-	code = pcap_up(tap);
+	if (!tap->priv)
+		return pc_fail(why, PC_EXIT_FAIL, "%s: %s", tap->name, strerror(ENOMEM));
+	code = pcap_up(tap, why);
 	if (code) {
 		pcap_close_tap(tap);
 		return code;

@@ -396,18 +396,18 @@ static int meta_get(const char *dir, struct pc_pin_meta *m)
 	return ret;
 }
 
-/* meta_get(), said why when it fails; a pc_exit. */
-static int meta_read(const char *name, const char *dir, struct pc_pin_meta *m)
+/* meta_get(), why filled when it fails; a pc_exit. */
+static int meta_read(struct pc_fail *why, const char *name, const char *dir, struct pc_pin_meta *m)
 {
 	int ret = meta_get(dir, m);
 
 	if (ret == -ENOENT)
-		pc_err("%s: %s holds no complete pinned state (a --persist that did not finish?): "
-		       "pktcount --remove %s clears it", name, dir, name);
-	else if (ret < 0)
-		pc_err("%s: %s/meta is not pktcount's pinned state: refusing to read it; pktcount --remove %s "
-		       "clears it", name, dir, name);
-	return ret == -ENOENT ? PC_EXIT_FAIL : ret < 0 ? PC_EXIT_UNSUPPORTED : PC_EXIT_OK;
+		return pc_fail(why, PC_EXIT_FAIL, "%s: %s holds no complete pinned state (a --persist that did not "
+			       "finish?): pktcount --remove %s clears it", name, dir, name);
+	if (ret < 0)
+		return pc_fail(why, PC_EXIT_UNSUPPORTED, "%s: %s/meta is not pktcount's pinned state: refusing to "
+			       "read it; pktcount --remove %s clears it", name, dir, name);
+	return PC_EXIT_OK;
 }
 
 struct our_filter {
@@ -588,15 +588,15 @@ int pc_tc_pinned_here(const struct pc_tap *tap)
 
 /* ---- reading pinned counters ---- */
 
-/* A run's classes and the pinned ones: adopted when the run names none, else they must agree. */
-static int classes_agree(const struct pc_tap *tap, const struct pc_pin_meta *m)
+/* A run's classes and the pinned ones: adopted when the run names none, else they must agree; a pc_exit. */
+static int classes_agree(struct pc_fail *why, const struct pc_tap *tap, const struct pc_pin_meta *m)
 {
 	unsigned int i;
 
 	if (!pc_classes.n && !pc_classes.filter) {
 		pc_classes.c = m->nclasses ? calloc(m->nclasses, sizeof(*pc_classes.c)) : NULL;
 		if (m->nclasses && !pc_classes.c)
-			return PC_EXIT_FAIL;
+			return pc_fail(why, PC_EXIT_FAIL, "%s: %s", tap->name, strerror(ENOMEM));
 		for (i = 0; i < m->nclasses && i < PC_CLASS_MAX; i++)
 			snprintf(pc_classes.c[i].name, sizeof(pc_classes.c[i].name), "%s", m->classes[i]);
 		pc_classes.n = i;
@@ -606,49 +606,45 @@ static int classes_agree(const struct pc_tap *tap, const struct pc_pin_meta *m)
 		;
 	if (i == m->nclasses && i == pc_classes.n)
 		return PC_EXIT_OK;
-	pc_err("%s: its pinned counters count %u classes of their own (pinned with --persist): "
-	       "read them without --class and --filter, or pktcount --remove %s first", tap->name, m->nclasses,
-	       tap->name);
-	return PC_EXIT_USAGE;
+	return pc_fail(why, PC_EXIT_USAGE, "%s: its pinned counters count %u classes of their own (pinned with "
+		       "--persist): read them without --class and --filter, or pktcount --remove %s first", tap->name,
+		       m->nclasses, tap->name);
 }
 
 /* The pinned programs in dir count tap, or why not; a pc_exit. */
-static int pinned_bound(const struct pc_tap *tap, const struct pc_pin_meta *m, const char *dir)
+static int pinned_bound(struct pc_fail *why, const struct pc_tap *tap, const struct pc_pin_meta *m, const char *dir)
 {
 	int ret = pins_bound(dir, m, tap->ifindex);
 
-	if (ret < 0) {
-		pc_err("%s: whether the programs pinned at %s count it: %s", tap->name, dir, strerror(-ret));
-		return PC_EXIT_FAIL;
-	}
+	if (ret < 0)
+		return pc_fail(why, PC_EXIT_FAIL, "%s: whether the programs pinned at %s count it: %s", tap->name, dir,
+			       strerror(-ret));
 	if (ret == 0 && m->ifindex != (uint32_t)tap->ifindex)
-		pc_err("%s: its counters pinned at %s counted the interface of index %u, deleted since (%s is "
-		       "index %d now): nothing counts it; pktcount --remove %s clears them", tap->name, dir,
-		       m->ifindex, tap->name, tap->ifindex, tap->name);
-	else if (ret == 0)
-		pc_err("%s: its counters pinned at %s counted an interface deleted since (this %s has its index, %d, "
-		       "but none of the pinned programs): nothing counts it; pktcount --remove %s clears them",
-		       tap->name, dir, tap->name, tap->ifindex, tap->name);
-	return ret ? PC_EXIT_OK : PC_EXIT_NOIFACE;
+		return pc_fail(why, PC_EXIT_NOIFACE, "%s: its counters pinned at %s counted the interface of index %u, "
+			       "deleted since (%s is index %d now): nothing counts it; pktcount --remove %s clears them",
+			       tap->name, dir, m->ifindex, tap->name, tap->ifindex, tap->name);
+	if (ret == 0)
+		return pc_fail(why, PC_EXIT_NOIFACE, "%s: its counters pinned at %s counted an interface deleted since "
+			       "(this %s has its index, %d, but none of the pinned programs): nothing counts it; "
+			       "pktcount --remove %s clears them", tap->name, dir, tap->name, tap->ifindex, tap->name);
+	return PC_EXIT_OK;
 }
 
-static int pinned_check(const struct pc_tap *tap, const struct pc_pin_meta *m, const char *dir)
+static int pinned_check(struct pc_fail *why, const struct pc_tap *tap, const struct pc_pin_meta *m, const char *dir)
 {
 	int code;
 
-	if (m->layout != PC_PIN_LAYOUT || m->nkeys != PC_NKEYS) {
-		pc_err("%s: %s was pinned by a pktcount of pinned layout %u (%u keys); this one reads layout %u "
-		       "(%u keys) and will not misread it: read it with that pktcount, or pktcount --remove %s",
-		       tap->name, dir, m->layout, m->nkeys, PC_PIN_LAYOUT, PC_NKEYS, tap->name);
-		return PC_EXIT_UNSUPPORTED;
-	}
-	if ((code = pinned_bound(tap, m, dir)))
+	if (m->layout != PC_PIN_LAYOUT || m->nkeys != PC_NKEYS)
+		return pc_fail(why, PC_EXIT_UNSUPPORTED, "%s: %s was pinned by a pktcount of pinned layout %u (%u keys); "
+			       "this one reads layout %u (%u keys) and will not misread it: read it with that pktcount, "
+			       "or pktcount --remove %s", tap->name, dir, m->layout, m->nkeys, PC_PIN_LAYOUT, PC_NKEYS,
+			       tap->name);
+	if ((code = pinned_bound(why, tap, m, dir)))
 		return code;
-	if (tap->by != PC_BY_PROTO) {
-		pc_err("%s: its pinned counters count protocols and classes, not --by entries", tap->name);
-		return PC_EXIT_USAGE;
-	}
-	return classes_agree(tap, m);
+	if (tap->by != PC_BY_PROTO)
+		return pc_fail(why, PC_EXIT_USAGE, "%s: its pinned counters count protocols and classes, not --by "
+			       "entries", tap->name);
+	return classes_agree(why, tap, m);
 }
 
 static const char *map_type_name(uint32_t type)
@@ -662,48 +658,43 @@ static const char *map_type_name(uint32_t type)
  * map's value size (times the CPUs of a per-CPU map) into pktcount's
  * buffer, whatever it expected.
  */
-static int pinned_map(const struct pc_tap *tap, const char *dir, const char *name, const struct pc_map_shape *want,
-		      int *fd)
+static int pinned_map(struct pc_fail *why, const struct pc_tap *tap, const char *dir, const char *name,
+		      const struct pc_map_shape *want, int *fd)
 {
 	struct pc_map_shape got;
 	int ret;
 
-	if ((*fd = get_at(dir, name)) < 0) {
-		pc_err("%s: reading %s/%s: %s", tap->name, dir, name, strerror(errno));
-		return PC_EXIT_FAIL;
-	}
-	if ((ret = pc_bpf_map_shape(*fd, &got)) < 0 && ret != -EINVAL) {
-		pc_err("%s: %s/%s: its shape: %s", tap->name, dir, name, strerror(-ret));
-		return PC_EXIT_FAIL;
-	}
+	if ((*fd = get_at(dir, name)) < 0)
+		return pc_fail(why, PC_EXIT_FAIL, "%s: reading %s/%s: %s", tap->name, dir, name, strerror(errno));
+	if ((ret = pc_bpf_map_shape(*fd, &got)) < 0 && ret != -EINVAL)
+		return pc_fail(why, PC_EXIT_FAIL, "%s: %s/%s: its shape: %s", tap->name, dir, name, strerror(-ret));
 	if (ret == 0 && !memcmp(&got, want, sizeof(got)))
 		return PC_EXIT_OK;
 	if (ret)
-		pc_err("%s: %s/%s is not a map: refusing to read it; pktcount --remove %s clears it", tap->name, dir,
-		       name, tap->name);
-	else
-		pc_err("%s: %s/%s is a%s %s (type %u) of %u-byte keys, %u-byte values, %u entries, not the %s of %u-byte "
-		       "keys, %u-byte values, %u entries pktcount pinned: refusing to read it; pktcount --remove %s "
-		       "clears it", tap->name, dir, name, got.type == BPF_MAP_TYPE_ARRAY ? "n" : "",
-		       map_type_name(got.type), got.type, got.key, got.value, got.entries, map_type_name(want->type),
-		       want->key, want->value, want->entries, tap->name);
-	return PC_EXIT_UNSUPPORTED;
+		return pc_fail(why, PC_EXIT_UNSUPPORTED, "%s: %s/%s is not a map: refusing to read it; pktcount "
+			       "--remove %s clears it", tap->name, dir, name, tap->name);
+	return pc_fail(why, PC_EXIT_UNSUPPORTED, "%s: %s/%s is a%s %s (type %u) of %u-byte keys, %u-byte values, "
+		       "%u entries, not the %s of %u-byte keys, %u-byte values, %u entries pktcount pinned: refusing "
+		       "to read it; pktcount --remove %s clears it", tap->name, dir, name,
+		       got.type == BPF_MAP_TYPE_ARRAY ? "n" : "", map_type_name(got.type), got.type, got.key, got.value,
+		       got.entries, map_type_name(want->type), want->key, want->value, want->entries, tap->name);
 }
 
 /* The pinned counters (and classes) of dir as m describes them into e; a pc_exit. */
-static int pinned_maps(const struct pc_tap *tap, const struct pc_pin_meta *m, const char *dir, struct pc_ebpf *e)
+static int pinned_maps(struct pc_fail *why, const struct pc_tap *tap, const struct pc_pin_meta *m, const char *dir,
+		       struct pc_ebpf *e)
 {
 	struct pc_map_shape want = { m->percpu ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY, sizeof(uint32_t),
 				     sizeof(struct pc_counter), PC_MAP0_SLOTS };
-	int code = pinned_map(tap, dir, "counters", &want, &e->map_fd);
+	int code = pinned_map(why, tap, dir, "counters", &want, &e->map_fd);
 
 	want.entries = PC_DIR_COUNT * (m->nclasses + 1);	/* pc_class_rows() of its classes */
 	if (!code && m->nclasses)
-		code = pinned_map(tap, dir, "classes", &want, &e->cls_fd);
+		code = pinned_map(why, tap, dir, "classes", &want, &e->cls_fd);
 	return code;
 }
 
-static int pinned_open(struct pc_tap *tap)
+static int pinned_open(struct pc_tap *tap, struct pc_fail *why)
 {
 	struct pc_pin_meta m;
 	struct pc_ebpf *e;
@@ -711,16 +702,14 @@ static int pinned_open(struct pc_tap *tap)
 	int code;
 
 	tap->sock = -1;
-	if (!pins_find(tap->name, tap->ifindex, dir, sizeof(dir))) {
-		pc_err("%s: its pinned state is gone", tap->name);
-		return PC_EXIT_NOIFACE;
-	}
-	if ((code = meta_read(tap->name, dir, &m)) || (code = pinned_check(tap, &m, dir)) ||
-	    (code = pc_ebpf_new(tap, (int)m.percpu)))
+	if (!pins_find(tap->name, tap->ifindex, dir, sizeof(dir)))
+		return pc_fail(why, PC_EXIT_NOIFACE, "%s: its pinned state is gone", tap->name);
+	if ((code = meta_read(why, tap->name, dir, &m)) || (code = pinned_check(why, tap, &m, dir)) ||
+	    (code = pc_ebpf_new(tap, (int)m.percpu, why)))
 		goto fail;
 	e = tap->priv;
 	e->tc_keep = 1;
-	if ((code = pinned_maps(tap, &m, dir, e)))
+	if ((code = pinned_maps(why, tap, &m, dir, e)))
 		goto fail;
 	tap->unit = m.unit ? PC_UNIT_WIRE : PC_UNIT_SKB;
 	tap->unit_why = "as the pinned program counts";
@@ -740,7 +729,7 @@ const struct pc_backend pc_pinned_backend = {
 	.close = pc_ebpf_free,
 };
 
-int pc_tc_persist_refused(const struct pc_tap *tap)
+int pc_tc_persist_refused(const struct pc_tap *tap, struct pc_fail *why)
 {
 	struct pc_pin_meta m;
 	char dir[160];
@@ -748,11 +737,10 @@ int pc_tc_persist_refused(const struct pc_tap *tap)
 
 	if (!pins_find(tap->name, tap->ifindex, dir, sizeof(dir)))
 		return PC_EXIT_OK;
-	if ((code = meta_read(tap->name, dir, &m)) || (code = pinned_bound(tap, &m, dir)))
+	if ((code = meta_read(why, tap->name, dir, &m)) || (code = pinned_bound(why, tap, &m, dir)))
 		return code;
-	pc_err("%s: pinned already (%s): pktcount %s reads it, pktcount --remove %s stops it", tap->name, dir,
-	       tap->name, tap->name);
-	return PC_EXIT_USAGE;
+	return pc_fail(why, PC_EXIT_USAGE, "%s: pinned already (%s): pktcount %s reads it, pktcount --remove %s "
+		       "stops it", tap->name, dir, tap->name, tap->name);
 }
 
 /* ---- --remove ---- */
@@ -772,10 +760,12 @@ static int del_ours(const struct pc_tc_info *fi, void *arg)
  * when a pktcount made it and it is empty (pc_tc_clsact_release()), under
  * pktcounts' lock.  Before 4.19 the meta says whether the --persist made
  * it, and finding the pinned filters on it that it is still that qdisc.
+ * Quietly: what is pinned goes whatever the filters did, and --remove says
+ * what is left.
  */
 static void remove_clsact(const char *dir, const struct pc_pin_meta *m)
 {
-	int lock = pc_tc_clsact_lock_said(dir, (int)m->ifindex), removed = 0, d, ret;
+	int lock = pc_tc_clsact_lock((int)m->ifindex), removed = 0, d;
 
 	for (d = 0; d < 2; d++) {
 		struct our_filter o;
@@ -784,9 +774,7 @@ static void remove_clsact(const char *dir, const struct pc_pin_meta *m)
 		pc_tc_filters_each((int)m->ifindex, d, del_ours, &o);
 		removed += o.removed;
 	}
-	ret = pc_tc_clsact_release((int)m->ifindex, m->qdisc_created && removed);
-	if (ret < 0 && ret != -ENODEV)
-		pc_err("%s: removing the empty clsact qdisc a pktcount made: %s", dir, strerror(-ret));
+	pc_tc_clsact_release((int)m->ifindex, m->qdisc_created && removed);
 	pc_tc_clsact_unlock(lock);
 }
 
@@ -807,10 +795,8 @@ static int remove_pins(const char *dir)
 	 * programs still are: an interface deleted since took its own, and a
 	 * new one of its index may carry another pktcount's.
 	 */
-	pc_soft_errors = 1;
 	if (meta_get(dir, &m) == 0 && m.kind == PC_TC_CLSACT && pins_bound(dir, &m, (int)m.ifindex) == 1)
 		remove_clsact(dir, &m);
-	pc_soft_errors = 0;
 	return unpin_all(dir);
 }
 

@@ -57,8 +57,8 @@ extern const struct pc_backend pc_pinned_backend;
 int pc_tc_pinned_here(const struct pc_tap *tap);
 /* --persist: pin an open tc tap's state and say where; a pc_exit, said why. */
 int pc_tc_persist(struct pc_tap *tap);
-/* --persist on tap, which has a pin directory (pc_tc_pinned_here()): why not, a pc_exit. */
-int pc_tc_persist_refused(const struct pc_tap *tap);
+/* --persist on tap, which has a pin directory (pc_tc_pinned_here()): why not, a pc_exit, why filled. */
+int pc_tc_persist_refused(const struct pc_tap *tap, struct pc_fail *why);
 /* --remove IFACE: detach and unpin what --persist left; a pc_exit, said why. */
 int pc_tc_remove(const char *ifname);
 /* --remove-stale: unpin what counts an interface or network namespace that is gone; a pc_exit. */

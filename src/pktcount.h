@@ -28,6 +28,27 @@ enum pc_exit {
 	PC_EXIT_VERIFIER = 6,		/* the kernel's verifier rejected the program */
 };
 
+/* Longer messages are cut: every one is a line about one thing. */
+#define PC_MSG_MAX 1024
+
+/*
+ * Why something the front end asked for failed (a mode opening a tap, its
+ * probe, an interface looked up): its pc_exit and its one line, handed back
+ * to the caller unsaid.  The caller decides: say it (pc_fail_say()), name
+ * it in the fallback it takes instead (auto mode: "classic, because ..."),
+ * or drop it (a name that vanished again while being followed).  Warnings
+ * that do not stop anything are said where they happen, with pc_err().
+ */
+struct pc_fail {
+	int code;		/* a pc_exit; PC_EXIT_OK: nothing failed */
+	int optmem;		/* eBPF: its program over net.core.optmem_max (src/optmem.c) */
+	char msg[PC_MSG_MAX];
+};
+/* why->code = code, why->msg = the message; returns code. */
+int pc_fail(struct pc_fail *why, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Say why->msg as pc_err() would; returns why->code. */
+int pc_fail_say(const struct pc_fail *why);
+
 enum pc_mode { PC_MODE_AUTO, PC_MODE_EBPF, PC_MODE_CLASSIC, PC_MODE_PCAP, PC_MODE_TC };
 
 /* An interface's own counters (IFLA_STATS64). */
@@ -43,8 +64,12 @@ struct pc_config;
 
 struct pc_backend {
 	const char *name;	/* the JSON "mode" */
-	/* attach to tap->ifindex; prints its own error, returns a pc_exit */
-	int (*open)(struct pc_tap *tap);
+	/*
+	 * Attach to tap->ifindex: PC_EXIT_OK, or the pc_exit with why filled
+	 * and nothing said (the front end says it, or falls back to another
+	 * mode), and nothing held.
+	 */
+	int (*open)(struct pc_tap *tap, struct pc_fail *why);
 	/*
 	 * Bring tap->total up to date: every key since the first attachment;
 	 * 0 or -errno.  The back end owns the totals: a read leaves them
@@ -90,9 +115,10 @@ struct pc_backend {
 	int (*park)(struct pc_tap *tap);
 	/*
 	 * The interface of an open tap is up (NULL: nothing to do).  pcap mode
-	 * opens here what libpcap refused while the interface was down.
+	 * opens here what libpcap refused while the interface was down.  A
+	 * pc_exit, why filled as by open; the tap stays open.
 	 */
-	int (*up)(struct pc_tap *tap);
+	int (*up)(struct pc_tap *tap, struct pc_fail *why);
 };
 
 /* One breakdown entry (src/entries.c): its key, counters since start, and at the last interval. */
@@ -149,10 +175,10 @@ struct pc_frame {
 void pc_tap_count(struct pc_tap *tap, const struct pc_frame *f);
 /*
  * Classes (include/pc_class.h): a userspace mode keeps keep bytes of a
- * frame: 0 when every class and the filter read within them, else -1 with
- * one line naming the class.
+ * frame: PC_EXIT_OK when every class and the filter read within them, else
+ * PC_EXIT_USAGE, why naming the class.
  */
-int pc_classes_fit(uint32_t keep, const char *mode);
+int pc_classes_fit(uint32_t keep, const char *mode, struct pc_fail *why);
 /* --max-keys and --top: their defaults and largest values */
 #define PC_MAX_KEYS_DEFAULT 65536u
 #define PC_MAX_KEYS_MAX (1u << 24)
@@ -175,7 +201,6 @@ struct pc_tap {
 	int gone;		/* its device was deleted: what was attached to it went with it */
 	int parked;		/* detached, its programs and maps kept for a device of its name (be->park) */
 	int fresh;		/* made for an interface that appeared, not opened yet */
-	int optmem_refused;	/* eBPF refused at its last open: its program over net.core.optmem_max */
 	const struct pc_backend *be;
 	char detail[64];	/* the back end's variant, for -v */
 	enum pc_unit unit;	/* what it counts a packet as, set at open */
@@ -229,21 +254,16 @@ extern int pc_verbose;
 
 void pc_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* -v only */
 void pc_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* always */
-/* pc_err()'s line with tail after the message; not kept in pc_last_error */
+/* pc_err()'s line with tail after the message */
 void pc_vsay(const char *tail, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
-/*
- * While set (auto mode trying eBPF), pc_err() messages are -v notes, kept in
- * pc_last_error for the fallback to name.
- */
-extern _Thread_local int pc_soft_errors;
-extern _Thread_local char pc_last_error[256];
+
 /* "ENOSYS" for ENOSYS: the reasons -v gives name the errno */
 const char *pc_errno_name(int err);
 
 /* eBPF back end (src/ebpf.c) */
 extern const struct pc_backend pc_ebpf_backend;
-/* Probe what eBPF counting needs; 0, or a pc_exit with the reason said. */
-int pc_ebpf_probe(void);
+/* Probe what eBPF counting needs (once; asked again, the same answer): 0, or a pc_exit, why filled. */
+int pc_ebpf_probe(struct pc_fail *why);
 
 /* classic back end (src/classic.c) */
 extern const struct pc_backend pc_classic_backend;
@@ -271,8 +291,8 @@ extern const struct pc_backend pc_pcap_backend;
 #define PC_MODES "ebpf classic tc"
 #endif
 
-/* Interfaces (src/iface.c); each returns a pc_exit and says why on failure */
-int pc_iface_lookup(struct pc_tap *tap, const char *name);
+/* Interfaces (src/iface.c); each returns a pc_exit, said why (pc_iface_lookup: why filled) */
+int pc_iface_lookup(struct pc_tap *tap, const char *name, struct pc_fail *why);
 int pc_iface_default(char *name, size_t size);
 /* Whether interface ifindex exists and is up (1 when that cannot be told). */
 int pc_iface_up(int ifindex);
@@ -287,12 +307,12 @@ int pc_sock_bound_to(int fd, int ifindex);
 
 /*
  * The packet socket of a tap: opened with protocol 0 (SOCK_RAW on Ethernet-
- * like links, SOCK_DGRAM on the others), then, once its filter is attached,
- * bound to the interface for every protocol (and made promiscuous when
- * asked).  Each returns a pc_exit and says why on failure.
+ * like links, SOCK_DGRAM on the others) into *fd, then, once its filter is
+ * attached, bound to the interface for every protocol (and made promiscuous
+ * when asked).  Each returns a pc_exit, why filled on failure.
  */
-int pc_tap_socket(struct pc_tap *tap);
-int pc_tap_bind(struct pc_tap *tap);
+int pc_tap_socket(const struct pc_tap *tap, int *fd, struct pc_fail *why);
+int pc_tap_bind(const struct pc_tap *tap, int fd, struct pc_fail *why);
 
 /* Link events and counters (src/netlink.c, plain rtnetlink) */
 

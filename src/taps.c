@@ -16,15 +16,13 @@
 #include "pktcount.h"
 #include "pin.h"
 
-/* A tap for the interface pc_iface_lookup() found, at the end of *taps; a pc_exit. */
-int pc_tap_append(struct pc_tap **taps, int *ntaps, const struct pc_tap *found)
+/* A tap for the interface pc_iface_lookup() found, at the end of *taps; a pc_exit, why filled. */
+int pc_tap_append(struct pc_tap **taps, int *ntaps, const struct pc_tap *found, struct pc_fail *why)
 {
 	struct pc_tap *grown = realloc(*taps, (size_t)(*ntaps + 1) * sizeof(**taps)), *t;
 
-	if (!grown) {
-		pc_err("interface %s: %s", found->name, strerror(ENOMEM));
-		return PC_EXIT_FAIL;
-	}
+	if (!grown)
+		return pc_fail(why, PC_EXIT_FAIL, "interface %s: %s", found->name, strerror(ENOMEM));
 	*taps = grown;
 	t = &grown[(*ntaps)++];
 	memset(t, 0, sizeof(*t));
@@ -36,19 +34,19 @@ int pc_tap_append(struct pc_tap **taps, int *ntaps, const struct pc_tap *found)
 	return PC_EXIT_OK;
 }
 
-int pc_tap_add(struct pc_tap **taps, int *ntaps, const char *name)
+int pc_tap_add(struct pc_tap **taps, int *ntaps, const char *name, struct pc_fail *why)
 {
 	struct pc_tap found;
 	int code, i;
 
 	memset(&found, 0, sizeof(found));
-	code = pc_iface_lookup(&found, name);
+	code = pc_iface_lookup(&found, name, why);
 	if (code)
 		return code;
 	for (i = 0; i < *ntaps; i++)
 		if ((*taps)[i].ifindex == found.ifindex)
 			return PC_EXIT_OK;	/* named twice: count once */
-	return pc_tap_append(taps, ntaps, &found);
+	return pc_tap_append(taps, ntaps, &found, why);
 }
 
 /*
@@ -94,14 +92,14 @@ int pc_taps_add_all(struct pc_tap **taps, int *ntaps)
 		return PC_EXIT_FAIL;
 	}
 	for (i = 0, code = 0; i < n && !code; i++) {
-		pc_soft_errors = 1;
-		code = pc_tap_add(taps, ntaps, links[i].name);
-		pc_soft_errors = 0;
+		struct pc_fail why;
+
+		code = pc_tap_add(taps, ntaps, links[i].name, &why);
 		if (code == PC_EXIT_NOIFACE) {
-			pc_err("%s; skipped: it vanished while pktcount started", pc_last_error);
+			pc_err("%s; skipped: it vanished while pktcount started", why.msg);
 			code = PC_EXIT_OK;
 		} else if (code) {
-			pc_err("%s", pc_last_error);
+			pc_fail_say(&why);
 		}
 	}
 	free(links);
@@ -115,6 +113,7 @@ int pc_taps_add_all(struct pc_tap **taps, int *ntaps)
 /* The mode for every tap: eBPF where the kernel has it, else (auto) classic. */
 int pc_choose_backend(enum pc_mode mode, const struct pc_backend **be)
 {
+	struct pc_fail why = { 0, 0, "" };
 	int code;
 
 	switch (mode) {
@@ -130,18 +129,16 @@ int pc_choose_backend(enum pc_mode mode, const struct pc_backend **be)
 #endif
 	case PC_MODE_EBPF:
 	case PC_MODE_TC:	/* the same programs, at tc: the same probe */
-		code = pc_ebpf_probe();
+		code = pc_ebpf_probe(&why);
 		if (code)
-			return code;
+			return pc_fail_say(&why);
 		*be = mode == PC_MODE_TC ? &pc_tc_backend : &pc_ebpf_backend;
 		pc_log("mode %s: asked for", (*be)->name);
 		return PC_EXIT_OK;
 	case PC_MODE_AUTO:
-		pc_soft_errors = 1;
-		code = pc_ebpf_probe();
-		pc_soft_errors = 0;
+		code = pc_ebpf_probe(&why);
 		if (code) {
-			pc_log("mode auto: classic, because %s", pc_last_error);
+			pc_log("mode auto: classic, because %s", why.msg);
 			*be = &pc_classic_backend;
 		} else {
 			pc_log("mode auto: ebpf, the kernel counts in eBPF");
@@ -153,14 +150,18 @@ int pc_choose_backend(enum pc_mode mode, const struct pc_backend **be)
 	}
 }
 
-/* Open a tap; in auto mode an eBPF failure falls back to classic for it. */
+/*
+ * Open a tap; in auto mode an eBPF failure falls back to classic for it.
+ * What failed is said here: the back ends hand it back unsaid.
+ */
 int pc_tap_open(struct pc_tap *tap, enum pc_mode mode, const struct pc_backend *be)
 {
+	struct pc_fail why = { 0, 0, "" };
 	int code, pinned = pc_tc_pinned_here(tap);
 
 	if (pinned && tap->cfg->persist) {
-		if ((code = pc_tc_persist_refused(tap)))
-			return code;
+		if ((code = pc_tc_persist_refused(tap, &why)))
+			return pc_fail_say(&why);
 		pinned = 0;	/* gone meanwhile */
 	}
 	/* parked by a back end other than the one opening it: its kept state goes */
@@ -170,31 +171,25 @@ int pc_tap_open(struct pc_tap *tap, enum pc_mode mode, const struct pc_backend *
 	}
 	/* counted with no process since a --persist: read that, attach nothing */
 	tap->be = pinned ? &pc_pinned_backend : be;
-	if (pinned || mode != PC_MODE_AUTO || be != &pc_ebpf_backend)
-		return tap->be->open(tap);
-	tap->optmem_refused = 0;
-	pc_soft_errors = 1;
-	code = be->open(tap);
-	pc_soft_errors = 0;
-	if (code == PC_EXIT_NOIFACE)
-		pc_err("%s", pc_last_error);	/* gone: no other mode would find it either */
-	if (code == PC_EXIT_OK || code == PC_EXIT_NOIFACE)
-		return code;
+	code = tap->be->open(tap, &why);
+	/* gone: no other mode would find it either */
+	if (code == PC_EXIT_OK || pinned || mode != PC_MODE_AUTO || be != &pc_ebpf_backend ||
+	    code == PC_EXIT_NOIFACE)
+		return code ? pc_fail_say(&why) : code;
 	/*
 	 * Too large for its socket (src/optmem.c): classic's filter is small
 	 * and its classes are matched in userspace.  tc takes the program
 	 * uncharged, but auto never changes the interface's tc setup: said on
 	 * every run, since the counts move to classic's units and its drops.
 	 */
-	if (tap->optmem_refused) {
-		char why[sizeof(pc_last_error)];
-
-		snprintf(why, sizeof(why), "%s", pc_last_error);	/* pc_err() writes pc_last_error */
-		pc_err("%s: counting in classic mode", why);
-	} else
-		pc_log("mode auto: %s: classic, because %s", tap->name, pc_last_error);
+	if (why.optmem)
+		pc_err("%s: counting in classic mode", why.msg);
+	else
+		pc_log("mode auto: %s: classic, because %s", tap->name, why.msg);
 	tap->be = &pc_classic_backend;
-	return tap->be->open(tap);
+	memset(&why, 0, sizeof(why));
+	code = tap->be->open(tap, &why);
+	return code ? pc_fail_say(&why) : code;
 }
 
 /* --check: the interface's counters now, as the start of what it is compared with */
@@ -251,16 +246,17 @@ int pc_taps_pick(struct pc_tap **taps, int *ntaps, int all, char *const names[],
 {
 	char name[IF_NAMESIZE];
 	int code = PC_EXIT_OK, i;
+	struct pc_fail why;
 
 	if (all)
 		return pc_taps_add_all(taps, ntaps);
-	if (n == 0) {
-		code = pc_iface_default(name, sizeof(name));
-		return code ? code : pc_tap_add(taps, ntaps, name);
-	}
+	if (n == 0 && (code = pc_iface_default(name, sizeof(name))))
+		return code;
+	if (n == 0)
+		return pc_tap_add(taps, ntaps, name, &why) ? pc_fail_say(&why) : PC_EXIT_OK;
 	for (i = 0; !code && i < n; i++)
-		code = pc_tap_add(taps, ntaps, names[i]);
-	return code;
+		code = pc_tap_add(taps, ntaps, names[i], &why);
+	return code ? pc_fail_say(&why) : PC_EXIT_OK;
 }
 
 void pc_tap_options(struct pc_tap *tap, const struct pc_config *cfg)

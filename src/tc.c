@@ -78,16 +78,16 @@ static int attach_tcx(struct pc_tap *tap, struct pc_ebpf *e)
 	return err;
 }
 
-/* One line for a failed rtnetlink tc request; its pc_exit. */
-static int tc_refused(const struct pc_tap *tap, const char *what, int err)
+/* why: one line for a failed rtnetlink tc request; its pc_exit. */
+static int tc_refused(struct pc_fail *why, const struct pc_tap *tap, const char *what, int err)
 {
 	const char *hint = err == EBUSY ? ": an ingress qdisc holds clsact's place (tc qdisc show dev IFACE)"
 			 : err == EPERM ? ": needs CAP_NET_ADMIN" : err == EOPNOTSUPP || err == ENOENT
 			 ? ": this kernel lacks clsact or cls_bpf (4.5+, CONFIG_NET_SCH_INGRESS, CONFIG_NET_CLS_BPF)" : "";
 
-	pc_err("%s: %s: %s (%s)%s", tap->name, what, strerror(err), pc_errno_name(err), hint);
-	return err == EPERM ? PC_EXIT_PRIV : err == ENODEV ? PC_EXIT_NOIFACE
-	       : err == EOPNOTSUPP || err == ENOENT ? PC_EXIT_UNSUPPORTED : PC_EXIT_FAIL;
+	return pc_fail(why, err == EPERM ? PC_EXIT_PRIV : err == ENODEV ? PC_EXIT_NOIFACE
+			    : err == EOPNOTSUPP || err == ENOENT ? PC_EXIT_UNSUPPORTED : PC_EXIT_FAIL,
+		       "%s: %s: %s (%s)%s", tap->name, what, strerror(err), pc_errno_name(err), hint);
 }
 
 /*
@@ -135,7 +135,7 @@ static int clsact_add(struct pc_tap *tap, struct pc_ebpf *e, int *step)
  * gave up waiting for the lock) took any filter added to it along: made
  * and added again.
  */
-static int attach_clsact(struct pc_tap *tap, struct pc_ebpf *e)
+static int attach_clsact(struct pc_tap *tap, struct pc_ebpf *e, struct pc_fail *why)
 {
 	int lock = pc_tc_clsact_lock_said(tap->name, tap->ifindex), ret = -ENOENT, step = -1, tries;
 	char what[64];
@@ -151,7 +151,7 @@ static int attach_clsact(struct pc_tap *tap, struct pc_ebpf *e)
 		snprintf(what, sizeof(what), "adding the clsact qdisc");
 	else
 		snprintf(what, sizeof(what), "adding a bpf filter on clsact %s", pc_tc_hook[step]);
-	return tc_refused(tap, what, -ret);
+	return tc_refused(why, tap, what, -ret);
 }
 
 /*
@@ -234,7 +234,7 @@ static int tc_park(struct pc_tap *tap)
 }
 
 /* The tap's programs: those it parked, when they read this device's link type, or loaded now; a pc_exit. */
-static int tc_programs(struct pc_tap *tap)
+static int tc_programs(struct pc_tap *tap, struct pc_fail *why)
 {
 	struct pc_ebpf *e = tap->priv;
 	int code = PC_EXIT_OK, d;
@@ -245,36 +245,37 @@ static int tc_programs(struct pc_tap *tap)
 			return PC_EXIT_OK;
 		tc_close(tap);
 	}
-	code = pc_ebpf_setup(tap);
+	code = pc_ebpf_setup(tap, why);
 	e = tap->priv;
 	for (d = 0; d < 2 && !code; d++)
 		code = pc_ebpf_load(tap, d ? PC_AT_TC_EGRESS : PC_AT_TC_INGRESS, BPF_PROG_TYPE_SCHED_CLS,
-				    &e->tc_prog[d]);
+				    &e->tc_prog[d], why);
 	return code;
 }
 
-static int tc_open(struct pc_tap *tap)
+static int tc_open(struct pc_tap *tap, struct pc_fail *why)
 {
 	struct pc_ebpf *e;
 	int code, err;
 
 	tap->sock = -1;
-	code = tc_programs(tap);
+	code = tc_programs(tap, why);
 	e = tap->priv;
 	if (code)
 		goto fail;
 	err = tap->cfg->tc_attach == PC_TC_CLSACT || clsact_for_scale ? EINVAL : -attach_tcx(tap, e);
 	if (err == EINVAL && tap->cfg->tc_attach == PC_TC_TCX) {
-		pc_err("bpf(BPF_LINK_CREATE) tcx on %s: %s (EINVAL): this kernel has no tcx links (6.6+); "
-		       "--tc-attach clsact", tap->name, strerror(err));
-		code = PC_EXIT_UNSUPPORTED;
+		code = pc_fail(why, PC_EXIT_UNSUPPORTED, "bpf(BPF_LINK_CREATE) tcx on %s: %s (EINVAL): this kernel has "
+			       "no tcx links (6.6+); --tc-attach clsact", tap->name, strerror(err));
 	} else if (err == EINVAL) {
 		/* before 6.6 BPF_LINK_CREATE knows no tcx attach type (and before 5.7 no such command) */
 		pc_log("%s: %s: a clsact filter", tap->name, tap->cfg->tc_attach == PC_TC_CLSACT ? "--tc-attach clsact"
 							     : clsact_for_scale ? "many interfaces" : "no tcx links (6.6+)");
-		code = attach_clsact(tap, e);
+		code = attach_clsact(tap, e, why);
 	} else if (err) {
-		code = err == ENODEV ? PC_EXIT_NOIFACE : pc_ebpf_explain("bpf(BPF_LINK_CREATE) tcx on", tap->name, err);
+		code = pc_ebpf_explain(why, "bpf(BPF_LINK_CREATE) tcx on", tap->name, err);
+		if (err == ENODEV)
+			code = why->code = PC_EXIT_NOIFACE;
 	}
 	if (code)
 		goto fail;

@@ -366,8 +366,26 @@ Test(names, messages_escape_controls)
 	capture_stderr(say_bad_things, out, sizeof(out));
 	cr_expect_str_eq(out, "pktcount: interface x%1B[31m%0A%FF: No such device\n"
 			      "pktcount: 100% of a%C2%85\xc3\xbc\n");
-	/* the fallback names pc_last_error through pc_log, which escapes it then */
-	cr_expect_str_eq(pc_last_error, "interface x\x1b[31m\n\xff: No such device");
+}
+
+static void say_bad_fail(void)
+{
+	struct pc_fail why;
+
+	/* kept unescaped: a fallback names it through pc_log, which escapes it then */
+	cr_expect_eq(pc_fail(&why, PC_EXIT_NOIFACE, "interface %s: %s", "x\x1b[31m\n\xff", "No such device"),
+		     PC_EXIT_NOIFACE);
+	cr_expect_str_eq(why.msg, "interface x\x1b[31m\n\xff: No such device");
+	cr_expect_eq(pc_fail_say(&why), PC_EXIT_NOIFACE);
+}
+
+/* an error handed back (struct pc_fail) is kept as made, and said escaped */
+Test(names, failures_escape_controls_when_said)
+{
+	char out[1024];
+
+	capture_stderr(say_bad_fail, out, sizeof(out));
+	cr_expect_str_eq(out, "pktcount: interface x%1B[31m%0A%FF: No such device\n");
 }
 
 /* The live tests: interfaces named so inside a namespace of their own. */
