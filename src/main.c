@@ -24,6 +24,7 @@
 
 #include "class_pcap.h"
 #include "front.h"
+#include "modes.h"
 #include "options.h"
 #include "pc_class.h"
 #include "output.h"
@@ -534,19 +535,14 @@ static int taps_open(struct ctx *c)
 static int privileges_drop(struct ctx *c)
 {
 	const struct pc_config *cfg = c->cfg;
-	int tc = c->be == &pc_tc_backend, ebpf = c->be == &pc_ebpf_backend || tc, sockets = !tc, i, code;
+	/* what the mode of every tap keeps, and the mode chosen for the interfaces to come (src/modes.c) */
+	struct pc_keep keep = pc_modes_keep(pc_mode_of(c->be), c->taps, c->ntaps);
+	int code;
 
-	/* eBPF's capability and bpf() only where a tap counts in it, or one that comes would */
-	for (i = 0; i < c->ntaps; i++) {
-		const struct pc_backend *be = c->taps[i].be;
-
-		ebpf |= be == &pc_ebpf_backend || be == &pc_tc_backend || be == &pc_pinned_backend;
-		sockets |= be == &pc_ebpf_backend || be == &pc_classic_backend;
-	}
 	if ((geteuid() == 0 || cfg->user) &&
-	    (code = pc_privs_drop(cfg->user ? cfg->user : "nobody", cfg->user != NULL, pc_privs_needed(sockets, ebpf, tc))))
+	    (code = pc_privs_drop(cfg->user ? cfg->user : "nobody", cfg->user != NULL, pc_privs_caps(&keep))))
 		return code;
-	if (!cfg->no_seccomp && (code = pc_seccomp_install(ebpf)))
+	if (!cfg->no_seccomp && (code = pc_seccomp_install(&keep)))
 		return code;
 	/* the file exists from the start, counts at zero: a first scrape is never absent */
 	if (cfg->prom_file && (code = pc_write_prom_file(cfg->prom_file, c->taps, c->ntaps, &cfg->out)) < 0) {

@@ -26,6 +26,7 @@
 
 #include "bpf.h"
 #include "ebpf_by.h"
+#include "options.h"
 #include "pin.h"
 #include "tc.h"
 
@@ -728,6 +729,20 @@ const struct pc_backend pc_pinned_backend = {
 	.read = pc_ebpf_read,
 	.close = pc_ebpf_free,
 };
+
+/*
+ * The pinned mode's claim (src/modes.c): an interface counted with no
+ * process since a --persist is read, whatever mode was asked; a --persist
+ * on it is refused, unless its pins count nothing (gone meanwhile).
+ */
+int pc_pinned_claims(const struct pc_tap *tap, struct pc_fail *why)
+{
+	if (!pc_tc_pinned_here(tap))
+		return 0;
+	if (!tap->cfg->persist)
+		return 1;
+	return pc_tc_persist_refused(tap, why) ? -1 : 0;
+}
 
 int pc_tc_persist_refused(const struct pc_tap *tap, struct pc_fail *why)
 {

@@ -52,6 +52,11 @@ _Static_assert(sizeof(struct pc_pin_meta) <= PC_PIN_META_SIZE, "the meta map's v
 
 /* Counters another pktcount pinned: read, never attached or detached. */
 extern const struct pc_backend pc_pinned_backend;
+/*
+ * Whether tap counts with no process (pinned state here): 1, 0, or -1 with
+ * why filled when a --persist must not open it.  The pinned mode's claim.
+ */
+int pc_pinned_claims(const struct pc_tap *tap, struct pc_fail *why);
 
 /* Whether tap's interface has pinned state in this network namespace (following renames). */
 int pc_tc_pinned_here(const struct pc_tap *tap);

@@ -49,7 +49,8 @@ int pc_fail(struct pc_fail *why, int code, const char *fmt, ...) __attribute__((
 /* Say why->msg as pc_err() would; returns why->code. */
 int pc_fail_say(const struct pc_fail *why);
 
-enum pc_mode { PC_MODE_AUTO, PC_MODE_EBPF, PC_MODE_CLASSIC, PC_MODE_PCAP, PC_MODE_TC };
+/* The modes (src/modes.c has a row for each, auto excepted: a policy over them) */
+enum pc_mode { PC_MODE_AUTO, PC_MODE_EBPF, PC_MODE_CLASSIC, PC_MODE_PCAP, PC_MODE_TC, PC_MODE_PINNED };
 
 /* An interface's own counters (IFLA_STATS64). */
 struct pc_link_stats {
@@ -335,22 +336,26 @@ int pc_nl_link_stats(int ifindex, struct pc_link_stats *st, char *kind);
  */
 int pc_nl_dump_links(struct pc_link_event **links, int *n);
 
-/* Privileges (src/privs.c) */
+/* Privileges (src/privs.c), from what the modes in use keep (struct pc_keep, src/modes.h) */
+struct pc_keep;
 /*
- * The capabilities attaching again needs, as a bit set: with sockets
- * CAP_NET_RAW, with bpf() CAP_BPF where unprivileged bpf() is off, and tc
- * (uses_tc) CAP_NET_ADMIN and CAP_BPF always (SCHED_CLS programs are
- * privileged; and removing a clsact filter at exit takes CAP_NET_ADMIN).
+ * The capabilities attaching again needs on this kernel, as a bit set: the
+ * modes' PC_NEED_* made CAP_NET_RAW, CAP_NET_ADMIN, and CAP_BPF (5.8+,
+ * CAP_SYS_ADMIN before) always or only where unprivileged bpf() is off.
  */
-uint64_t pc_privs_needed(int uses_sockets, int uses_ebpf, int uses_tc);
+uint64_t pc_privs_caps(const struct pc_keep *keep);
 /*
- * Become user keeping only the capabilities in keep; a pc_exit, said why.
+ * Become user keeping only the capabilities in caps; a pc_exit, said why.
  * asked: the user was named with -Z (else nobody, or uid 65534 without one).
  */
-int pc_privs_drop(const char *user, int asked, uint64_t keep);
+int pc_privs_drop(const char *user, int asked, uint64_t caps);
 
-/* The seccomp allowlist of the counting loop (src/seccomp.c), bpf() only with_bpf; a pc_exit. */
-int pc_seccomp_install(int with_bpf);
+/*
+ * The seccomp allowlist of the counting loop (src/seccomp.c): its own
+ * system calls, those the modes keep, and bpf() for their commands only;
+ * a pc_exit.
+ */
+int pc_seccomp_install(const struct pc_keep *keep);
 
 /* Privilege hints (src/iface.c) */
 int pc_have_cap(int cap);

@@ -2,12 +2,16 @@
 /*
  * Giving up privilege once the sockets and filters are in place: the user
  * of -Z (nobody by default when started as root), and of the capabilities
- * only those that attaching to an interface again needs:
- *   CAP_NET_RAW                 a packet socket, in every mode
- *   CAP_BPF (5.8+), else        a map and a program, in eBPF mode, where
- *   CAP_SYS_ADMIN               kernel.unprivileged_bpf_disabled is not 0;
- *                               before 5.19 also reading a map through an
- *                               fd already held needs it then
+ * only those that attaching to an interface again needs, which each mode
+ * declares by need in its row (src/modes.c):
+ *   PC_NEED_PACKET     CAP_NET_RAW: a packet socket (ebpf, classic, pcap)
+ *   PC_NEED_BPF        CAP_BPF (5.8+, else CAP_SYS_ADMIN) where
+ *                      kernel.unprivileged_bpf_disabled is not 0: a map
+ *                      and a socket filter (ebpf); before 5.19 also reading
+ *                      a map through an fd already held (pinned)
+ *   PC_NEED_BPF_ADMIN  the same, always: SCHED_CLS programs, tcx links (tc)
+ *   PC_NEED_NET_ADMIN  CAP_NET_ADMIN: clsact filters added, and removed at
+ *                      exit (tc)
  * The bounding set is emptied of everything else and no_new_privs set, so
  * nothing executed later can gain any back.
  */
@@ -24,6 +28,7 @@
 
 #include <linux/capability.h>
 
+#include "modes.h"
 #include "pktcount.h"
 
 #define PC_CAP_LAST 63	/* higher ones are rejected with EINVAL: the loop stops there */
@@ -51,18 +56,18 @@ static int unprivileged_bpf_disabled(void)
 	return v != 0;
 }
 
-uint64_t pc_privs_needed(int uses_sockets, int uses_ebpf, int uses_tc)
+uint64_t pc_privs_caps(const struct pc_keep *keep)
 {
-	uint64_t caps = uses_sockets ? 1ull << CAP_NET_RAW : 0;
+	uint64_t caps = keep->needs & PC_NEED_PACKET ? 1ull << CAP_NET_RAW : 0;
 
-	if (uses_tc)
+	if (keep->needs & PC_NEED_NET_ADMIN)
 		caps |= 1ull << CAP_NET_ADMIN;
-	if ((uses_ebpf && unprivileged_bpf_disabled()) || uses_tc)
+	if ((keep->needs & PC_NEED_BPF_ADMIN) || ((keep->needs & PC_NEED_BPF) && unprivileged_bpf_disabled()))
 		caps |= 1ull << (kernel_at_least(5, 8) ? CAP_BPF : CAP_SYS_ADMIN);
 	return caps;
 }
 
-int pc_privs_drop(const char *user, int asked, uint64_t keep)
+int pc_privs_drop(const char *user, int asked, uint64_t caps)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
@@ -90,7 +95,7 @@ int pc_privs_drop(const char *user, int asked, uint64_t keep)
 	}
 	/* while still root: no capability but those kept can ever come back */
 	for (cap = 0; cap <= PC_CAP_LAST; cap++) {
-		if (keep >> cap & 1)
+		if (caps >> cap & 1)
 			continue;	/* (CAP_SETPCAP goes too: effective still has it for this loop) */
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
 			if (errno == EINVAL)
@@ -114,8 +119,8 @@ int pc_privs_drop(const char *user, int asked, uint64_t keep)
 		return PC_EXIT_FAIL;
 	}
 	memset(d, 0, sizeof(d));
-	d[0].effective = d[0].permitted = (uint32_t)keep;
-	d[1].effective = d[1].permitted = (uint32_t)(keep >> 32);
+	d[0].effective = d[0].permitted = (uint32_t)caps;
+	d[1].effective = d[1].permitted = (uint32_t)(caps >> 32);
 	if (syscall(SYS_capset, &h, d) < 0) {
 		pc_err("capset: %s", strerror(errno));
 		return PC_EXIT_FAIL;
@@ -125,6 +130,6 @@ int pc_privs_drop(const char *user, int asked, uint64_t keep)
 		return PC_EXIT_FAIL;
 	}
 	pc_log("running as %s (uid %u), capabilities kept: %#llx", user, (unsigned int)uid,
-	       (unsigned long long)keep);
+	       (unsigned long long)caps);
 	return PC_EXIT_OK;
 }

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The seccomp allowlist installed once privileges are gone: the system
- * calls the counting loop makes, re-attaching to an interface included, and
- * bpf() only for what that needs (map lookups, and a new map and program
- * when an interface comes back).  Anything else fails with EPERM rather
- * than killing the process: a path missed here degrades one feature, it
- * does not end months of counting.  A classic BPF program, assembled here
- * with its jumps computed, not counted.
+ * calls the counting loop makes in every mode, re-attaching to an interface
+ * included, those the modes in use declare in their rows (src/modes.c), and
+ * bpf() only for the commands those modes declare (map lookups, and a new
+ * map and program when an interface comes back; none in classic or pcap
+ * mode).  Anything else fails with EPERM rather than killing the process: a
+ * path missed here degrades one feature, it does not end months of
+ * counting.  A classic BPF program, assembled here with its jumps computed,
+ * not counted.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -19,6 +21,7 @@
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 
+#include "modes.h"
 #include "pc_uapi.h"
 #include "pktcount.h"
 
@@ -36,7 +39,7 @@ _Static_assert(sizeof(struct seccomp_data) == 64, "uapi struct seccomp_data");
 #define PC_AUDIT_ARCH AUDIT_ARCH_I386
 #endif
 
-/* Every name that exists on this architecture; the 32-bit ones have *64 twins. */
+/* Every mode's: every name that exists on this architecture; the 32-bit ones have *64 twins. */
 static const int allowed[] = {
 	SYS_read, SYS_write, SYS_close, SYS_exit, SYS_exit_group, SYS_rt_sigreturn,
 #ifdef SYS_sigreturn
@@ -84,9 +87,6 @@ static const int allowed[] = {
 #endif
 #ifdef SYS_send
 	SYS_send,
-#endif
-#ifdef SYS_eventfd2
-	SYS_eventfd2,	/* libpcap 1.10 makes one per handle, re-attaching in pcap mode */
 #endif
 	/* -a: more descriptors as interfaces appear (soft limit, within the hard one) */
 	SYS_prlimit64,
@@ -162,18 +162,6 @@ static const int allowed[] = {
 #endif
 };
 
-/*
- * bpf() commands: lookups, and a map and program for an interface that
- * returns; with --by, draining the entry maps (update: the control map);
- * tc mode: its tcx links, and the pinned counters of an interface that
- * returns pinned (get, and the meta map's value size).
- */
-static const uint32_t bpf_cmds[] = {
-	BPF_MAP_CREATE, BPF_MAP_LOOKUP_ELEM, BPF_PROG_LOAD, BPF_MAP_LOOKUP_BATCH,
-	BPF_MAP_UPDATE_ELEM, BPF_MAP_DELETE_ELEM, BPF_MAP_GET_NEXT_KEY, BPF_MAP_LOOKUP_AND_DELETE_BATCH,
-	BPF_LINK_CREATE, BPF_OBJ_GET, BPF_OBJ_GET_INFO_BY_FD,
-};
-
 /* the low half of args[0] (bpf()'s command, clone()'s flags): its first word on a little-endian machine */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define ARG0_LOW offsetof(struct seccomp_data, args[0])
@@ -182,94 +170,149 @@ static const uint32_t bpf_cmds[] = {
 #endif
 
 #define NALLOWED (sizeof(allowed) / sizeof(allowed[0]))
-#define NCMDS (sizeof(bpf_cmds) / sizeof(bpf_cmds[0]))
 
-int pc_seccomp_install(int with_bpf)
+/*
+ * The longest program: the arch check and the number loaded (4), the lists
+ * (a jump each), the three jumps and three returns after them, clone()'s
+ * flags (5), and bpf()'s command loaded, two instructions a command (every
+ * command is below 64: PC_BPF_CMD) and the refusal.
+ */
+#define PROG_MAX (4 + NALLOWED + PC_KEEP_SYS_MAX + 6 + 5 + 1 + 2 * 64 + 1)
+
+struct filter {
+	struct sock_filter f[PROG_MAX];
+	unsigned int n;
+};
+
+/* insn at the end of p; its place */
+static unsigned int emit(struct filter *p, struct sock_filter insn)
+{
+	if (p->n < PROG_MAX)	/* never short: PROG_MAX counts the longest */
+		p->f[p->n] = insn;
+	return p->n++;
+}
+
+#define STMT(code, k) emit(p, (struct sock_filter)BPF_STMT(code, k))
+#define JUMP(code, k, jt, jf) emit(p, (struct sock_filter)BPF_JUMP(code, k, jt, jf))
+#define RET(k) STMT(BPF_RET | BPF_K, k)
+
+/* if (A == nr[i]) goto allow, for each i: the targets are set once allow's place is known */
+static void list(struct filter *p, const int *nr, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr[i], 0, 0);
+}
+
+/*
+ * clone(): only a thread (src/par.c opens and closes many taps at once).  A
+ * clone() that makes a thread shares this filter, creds and capabilities;
+ * one that would make a process (fork) is refused.  args[0] holds the flags on every architecture of this list
+ * (s390 and cris, which swap the first two, are not on it).
+ */
+static void clone_args(struct filter *p)
+{
+	STMT(BPF_LD | BPF_W | BPF_ABS, ARG0_LOW);
+	STMT(BPF_ALU | BPF_AND | BPF_K, CLONE_THREAD);
+	JUMP(BPF_JMP | BPF_JEQ | BPF_K, CLONE_THREAD, 0, 1);
+	RET(SECCOMP_RET_ALLOW);
+	RET(SECCOMP_RET_ERRNO | EPERM);
+}
+
+/* bpf(): the commands of cmds (PC_BPF_CMD bits) only; without any (classic, pcap), none */
+static void bpf_args(struct filter *p, uint64_t cmds)
+{
+	uint32_t cmd;
+
+	STMT(BPF_LD | BPF_W | BPF_ABS, ARG0_LOW);
+	for (cmd = 0; cmd < 64; cmd++) {
+		if (!(cmds >> cmd & 1))
+			continue;
+		/* backward jumps do not exist: allow and deny are before, so each command has its own return */
+		JUMP(BPF_JMP | BPF_JEQ | BPF_K, cmd, 0, 1);
+		RET(SECCOMP_RET_ALLOW);
+	}
+	RET(SECCOMP_RET_ERRNO | EPERM);
+}
+
+/*
+ *   0  A = arch;  if (A != ARCH) deny
+ *   3  A = nr;    if (A == allowed[i]) allow   (for each i, then each of keep->sys)
+ *      if (A == bpf) goto bpf_args
+ *      if (A == clone) goto clone_args
+ *      if (A == clone3) goto enosys
+ *      deny: return EPERM
+ *      allow: return ALLOW
+ *      enosys: return ENOSYS
+ *      clone_args: A = args[0] & CLONE_THREAD; if (A) return ALLOW; return EPERM
+ *      bpf_args: A = args[0]; if (A == cmd[j]) return ALLOW (for each j); return EPERM
+ *
+ * clone3() passes its flags in memory the filter cannot read: ENOSYS, on
+ * which glibc falls back to clone() (musl never uses clone3).  0, or -1
+ * when a list is too long for the 8-bit jumps to allow.
+ */
+static int assemble(struct filter *p, const struct pc_keep *keep)
+{
+	unsigned int first, last, bpf_jump, clone_jump, clone3_jump, allow, enosys, i;
+
+	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+	JUMP(BPF_JMP | BPF_JEQ | BPF_K, PC_AUDIT_ARCH, 1, 0);
+	RET(SECCOMP_RET_ERRNO | EPERM);
+	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+	first = p->n;
+	list(p, allowed, NALLOWED);
+	list(p, keep->sys, keep->nsys < PC_KEEP_SYS_MAX ? keep->nsys : PC_KEEP_SYS_MAX);
+	last = p->n;
+	bpf_jump = JUMP(BPF_JMP | BPF_JA, 0, 0, 0);
+	clone_jump = JUMP(BPF_JMP | BPF_JA, 0, 0, 0);
+	clone3_jump = JUMP(BPF_JMP | BPF_JA, 0, 0, 0);
+	RET(SECCOMP_RET_ERRNO | EPERM);
+	allow = RET(SECCOMP_RET_ALLOW);
+	enosys = RET(SECCOMP_RET_ERRNO | ENOSYS);
+	if (allow - first > 255)
+		return -1;
+	for (i = first; i < last; i++)
+		p->f[i].jt = (uint8_t)(allow - i - 1);
+	p->f[clone_jump] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone,
+							(uint8_t)(p->n - clone_jump - 1), 0);
+#ifdef SYS_clone3
+	p->f[clone3_jump] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3,
+							 (uint8_t)(enosys - clone3_jump - 1), 0);
+#else
+	(void)enosys;
+	(void)clone3_jump;	/* a jump to the next instruction */
+#endif
+	clone_args(p);
+	p->f[bpf_jump] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_bpf,
+						      (uint8_t)(p->n - bpf_jump - 1), 0);
+	bpf_args(p, keep->bpf_cmds);
+	return p->n <= PROG_MAX ? 0 : -1;
+}
+
+int pc_seccomp_install(const struct pc_keep *keep)
 {
 #ifndef PC_AUDIT_ARCH
+	(void)keep;
 	pc_log("seccomp: no allowlist for this architecture");
 	return PC_EXIT_OK;
 #else
-	/*
-	 *   0  A = arch;  if (A != ARCH) deny
-	 *   3  A = nr;    if (A == allowed[i]) allow   (for each i)
-	 *      if (A == bpf) goto bpf_args
-	 *      if (A == clone) goto clone_args
-	 *      if (A == clone3) goto enosys
-	 *      deny: return EPERM
-	 *      allow: return ALLOW
-	 *      enosys: return ENOSYS
-	 *      clone_args: A = args[0] & CLONE_THREAD; if (A) return ALLOW; return EPERM
-	 *      bpf_args: A = args[0]; if (A == cmd[j]) allow (for each j); deny
-	 *
-	 * Threads: src/par.c opens and closes many taps at once.  A clone()
-	 * that makes a thread shares this filter, creds and capabilities; one
-	 * that would make a process (fork) is refused.  clone3() passes its
-	 * flags in memory the filter cannot read: ENOSYS, on which glibc falls
-	 * back to clone() (musl never uses clone3).  args[0] holds the flags on
-	 * every architecture of this list (s390 and cris, which swap the first
-	 * two, are not on it).
-	 */
-	struct sock_filter f[24 + NALLOWED + 2 * NCMDS];
-	unsigned int n = 0, i, deny, allow, enosys, bpf_args, bpf_jump, clone_jump, clone3_jump, clone_args;
+	struct filter filter = { .n = 0 };
 	struct sock_fprog prog;
 
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PC_AUDIT_ARCH, 1, 0);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
-	/* the list; jt filled in below, once allow's place is known */
-	for (i = 0; i < NALLOWED; i++)
-		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)allowed[i], 0, 0);
-	bpf_jump = n++;
-	clone_jump = n++;
-	clone3_jump = n++;
-	deny = n++;
-	allow = n++;
-	enosys = n++;
-	clone_args = n;
-	f[deny] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
-	f[allow] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	f[enosys] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
-	f[clone_jump] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone,
-						     (uint8_t)(clone_args - clone_jump - 1), 0);
-#ifdef SYS_clone3
-	f[clone3_jump] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3,
-						      (uint8_t)(enosys - clone3_jump - 1), 0);
-#else
-	f[clone3_jump] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, 0, 0, 0);
-#endif
-	for (i = 0; i < NALLOWED; i++)
-		f[4 + i].jt = (uint8_t)(allow - (4 + i) - 1);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG0_LOW);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, CLONE_THREAD);
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, CLONE_THREAD, 0, 1);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
-	bpf_args = n;
-	f[bpf_jump] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_bpf,
-						   (uint8_t)(bpf_args - bpf_jump - 1), 0);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG0_LOW);
-	/* without eBPF in use (classic or pcap mode), no bpf() command at all */
-	for (i = 0; with_bpf && i < NCMDS; i++) {
-		/* backward jumps do not exist: allow and deny are before, so each command has its own return */
-		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, bpf_cmds[i], 0, 1);
-		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	}
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
-	if (allow - 4 > 255 || n > sizeof(f) / sizeof(f[0])) {
+	if (assemble(&filter, keep) < 0) {
 		pc_err("seccomp: the allowlist does not fit its program");
 		return PC_EXIT_FAIL;
 	}
-	prog.len = (unsigned short)n;
-	prog.filter = f;
+	prog.len = (unsigned short)filter.n;
+	prog.filter = filter.f;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0) {
 		pc_err("seccomp: %s", strerror(errno));
 		return PC_EXIT_FAIL;
 	}
-	pc_log("seccomp: %u system calls allowed, bpf() for %u commands", (unsigned int)NALLOWED,
-	       with_bpf ? (unsigned int)NCMDS : 0);
+	pc_log("seccomp: %u system calls allowed, bpf() for %u commands", (unsigned int)NALLOWED + keep->nsys,
+	       (unsigned int)__builtin_popcountll(keep->bpf_cmds));
 	return PC_EXIT_OK;
 #endif
 }
