@@ -253,7 +253,7 @@ static int attach_wanted(struct ctx *c, struct wanted *w)
 			n++;
 	pc_fd_room(c->ntaps);
 	pc_ring_size_default(c->cfg->ring_size, c->ntaps);
-	pc_taps_open_some(c->taps, idx, n, c->cfg->mode, c->be, codes);
+	pc_taps_open_some(c->taps, idx, n, c->cfg->mode, c->mode, codes);
 	for (i = 0; i < n; i++) {
 		struct pc_tap *tap = &c->taps[idx[i]];
 

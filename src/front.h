@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <time.h>
 
+#include "modes.h"
 #include "options.h"
 #include "output.h"
 #include "pktcount.h"
@@ -18,7 +19,7 @@ struct ctx {
 	const struct pc_config *cfg;	/* frozen (src/options.h) */
 	struct pc_tap *taps;
 	int ntaps;
-	const struct pc_backend *be;	/* the mode chosen, for interfaces that come */
+	const struct pc_mode_row *mode;	/* the mode chosen, for interfaces that come */
 	int nl_fd;			/* link events, or -1 */
 	int relist;			/* reading all links failed: try again */
 	int ep;				/* the epoll set the loop waits on (src/main.c), or -1 */
@@ -46,22 +47,31 @@ int pc_taps_add_all(struct pc_tap **taps, int *ntaps);
 int pc_taps_pick(struct pc_tap **taps, int *ntaps, int all, char *const names[], int n);
 /* What the options say of every tap: promiscuous, the breakdown and its cap. */
 void pc_tap_options(struct pc_tap *tap, const struct pc_config *cfg);
-/* Open them all in mode be (with -a, skipping any that vanished); attached after. */
-int pc_taps_open(struct pc_tap *taps, int *ntaps, const struct pc_config *cfg, const struct pc_backend *be);
+/* Open them all in mode (with -a, skipping any that vanished); attached after. */
+int pc_taps_open(struct pc_tap *taps, int *ntaps, const struct pc_config *cfg, const struct pc_mode_row *mode);
 /*
- * Open taps[idx[0..n)] in mode be at once, codes[i] each one's pc_exit (-1:
- * not tried, after the first failed); not marked attached.
+ * Open taps[idx[0..n)] in mode (chosen for -m asked) at once, codes[i] each
+ * one's pc_exit (-1: not tried, after the first failed); not marked attached.
  */
-void pc_taps_open_some(struct pc_tap *taps, const int *idx, int n, enum pc_mode mode,
-		       const struct pc_backend *be, int *codes);
+void pc_taps_open_some(struct pc_tap *taps, const int *idx, int n, enum pc_mode asked,
+		       const struct pc_mode_row *mode, int *codes);
 /* Every attached tap closed, all at once; detached after. */
 void pc_taps_close(struct pc_tap *taps, int ntaps);
 /* Raise the soft open-file limit for n taps, as far as the hard one allows. */
 void pc_fd_room(int n);
-/* The mode for every tap: eBPF where the kernel has it, else (auto) classic. */
-int pc_choose_backend(enum pc_mode mode, const struct pc_backend **be);
-/* Open a tap; in auto mode an eBPF failure falls back to classic for it. */
-int pc_tap_open(struct pc_tap *tap, enum pc_mode mode, const struct pc_backend *be);
+/*
+ * The mode for every tap of ntaps: the one -m asked (cfg->mode), if built
+ * in, its privilege there and its probe passing; auto, the first of its
+ * modes whose probe passes (eBPF where the kernel has it, else classic).
+ * Said why on failure; -v says what was chosen.
+ */
+int pc_choose_mode(const struct pc_config *cfg, int ntaps, const struct pc_mode_row **mode);
+/*
+ * Open a tap in mode (chosen for -m asked), or in the mode that claims it
+ * (pinned); in auto mode a failure falls back to auto's next mode for it
+ * (eBPF to classic).  What failed is said here: the back ends hand it back.
+ */
+int pc_tap_open(struct pc_tap *tap, enum pc_mode asked, const struct pc_mode_row *mode);
 /* --check: the interface's counters at attach, and since then */
 void pc_check_start(struct pc_tap *tap, int check);
 void pc_check_read(struct pc_tap *tap);

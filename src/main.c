@@ -505,25 +505,9 @@ static int taps_open(struct ctx *c)
 {
 	int code = pc_taps_pick(&c->taps, &c->ntaps, c->cfg->all, c->cfg->ifaces, c->cfg->nifaces);
 
-	if (code)
-		return code;
-#ifndef PC_HAVE_PCAP
-	if (c->cfg->mode == PC_MODE_PCAP) {
-		pc_err("mode pcap is not built into this pktcount (built in: " PC_MODES
-		       "): it was built without libpcap");
-		return PC_EXIT_UNSUPPORTED;
-	}
-#endif
-	/* every mode but tc opens AF_PACKET sockets: say so before anything else fails */
-	if (c->cfg->mode != PC_MODE_TC && !pc_have_cap(CAP_NET_RAW)) {
-		pc_err("missing CAP_NET_RAW, which packet sockets need: run as root, "
-		       "or setcap cap_net_raw,cap_bpf+ep on the binary");
-		return PC_EXIT_PRIV;
-	}
-	code = pc_choose_backend(c->cfg->mode, &c->be);
-	if (!code && c->be == &pc_tc_backend)
-		pc_tc_choose(c->cfg->tc_attach, c->ntaps);
-	return code ? code : pc_taps_open(c->taps, &c->ntaps, c->cfg, c->be);
+	if (!code)
+		code = pc_choose_mode(c->cfg, c->ntaps, &c->mode);
+	return code ? code : pc_taps_open(c->taps, &c->ntaps, c->cfg, c->mode);
 }
 
 /*
@@ -536,7 +520,7 @@ static int privileges_drop(struct ctx *c)
 {
 	const struct pc_config *cfg = c->cfg;
 	/* what the mode of every tap keeps, and the mode chosen for the interfaces to come (src/modes.c) */
-	struct pc_keep keep = pc_modes_keep(pc_mode_of(c->be), c->taps, c->ntaps);
+	struct pc_keep keep = pc_modes_keep(c->mode, c->taps, c->ntaps);
 	int code;
 
 	if ((geteuid() == 0 || cfg->user) &&

@@ -104,16 +104,11 @@ const struct pc_mode_row *pc_mode_row(enum pc_mode id)
 	return NULL;
 }
 
-const struct pc_mode_row *pc_mode_named(const char *name, enum pc_mode *id)
+const struct pc_mode_row *pc_mode_named(const char *name)
 {
-	*id = PC_MODE_AUTO;
-	if (!strcmp(name, "auto"))
-		return NULL;
 	EACH_ROW(r)
-		if ((r->flags & PC_ROW_ASKED) && !strcmp(r->name, name)) {
-			*id = r->id;
+		if ((r->flags & PC_ROW_ASKED) && !strcmp(r->name, name))
 			return r;
-		}
 	return NULL;
 }
 

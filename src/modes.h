@@ -68,8 +68,8 @@ extern const unsigned int pc_nmodes;
 
 /* The row of mode id (NULL for PC_MODE_AUTO, which is a policy, not a row). */
 const struct pc_mode_row *pc_mode_row(enum pc_mode id);
-/* The row -m name means, or NULL; *id its enum pc_mode ("auto": PC_MODE_AUTO, NULL). */
-const struct pc_mode_row *pc_mode_named(const char *name, enum pc_mode *id);
+/* The row -m name means, or NULL (for "auto" too: a policy, not a row). */
+const struct pc_mode_row *pc_mode_named(const char *name);
 /* The row of back end be (every tap's be is one). */
 const struct pc_mode_row *pc_mode_of(const struct pc_backend *be);
 /* The row auto tries after m (NULL: its first), or NULL. */

@@ -15,14 +15,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "modes.h"
 #include "options.h"
 #include "pc_prog.h"
 
-static const char *const mode_names[] = { "auto", "ebpf", "classic", "pcap", "tc" };
 static const char *const format_names[] = { "table", "json", "prom" };
 static const char *const by_names[PC_BY_COUNT] = { "proto", "host", "pair", "flow", "mac" };
 static const char *const tc_attach_names[] = { "auto", "tcx", "clsact" };
-_Static_assert(sizeof(mode_names) / sizeof(mode_names[0]) == PC_MODE_TC + 1, "a name per enum pc_mode");
 _Static_assert(sizeof(format_names) / sizeof(format_names[0]) == PC_FORMAT_PROM + 1, "a name per enum pc_format");
 _Static_assert(sizeof(tc_attach_names) / sizeof(tc_attach_names[0]) == PC_TC_CLSACT + 1,
 	       "a name per enum pc_tc_kind");
@@ -126,13 +125,14 @@ static int parse_word(const char *s, const char *const *words, size_t n, const c
 	return REFUSE("bad %s '%.40s': want %s", what, s, want);
 }
 
+/* -m: auto, or a mode of the table (src/modes.c), built in or not (one that is not is said so when chosen) */
 static int parse_mode(const char *s, void *to)
 {
-	int i;
+	const struct pc_mode_row *m = pc_mode_named(s);
 
-	if (parse_word(s, mode_names, PC_MODE_TC + 1, "mode", "auto, ebpf, classic, pcap or tc", &i))
-		return -1;
-	*(enum pc_mode *)to = (enum pc_mode)i;
+	if (!m && strcmp(s, "auto"))
+		return REFUSE("bad mode '%.40s': want %s", s, pc_modes_asked_list());
+	*(enum pc_mode *)to = m ? m->id : PC_MODE_AUTO;
 	return 0;
 }
 
@@ -262,7 +262,7 @@ static int parse_version(const char *s, void *to)
 
 	(void)s;
 	(void)to;
-	printf("pktcount %s\nmodes: " PC_MODES "\n", PC_VERSION);
+	printf("pktcount %s\nmodes: %s\n", PC_VERSION, pc_modes_built_list());
 	printf("tc: tcx links (6.6+), else a clsact cls_bpf filter (4.5+); --persist pins in bpffs\ntc programs:");
 	for (id = 0; id < PC_PROG_COUNT; id++)
 		if (pc_prog_place(&pc_progs[id], PC_AT_TC_INGRESS, &p) == 0)
@@ -552,7 +552,7 @@ static int check_tc(struct pc_config *cfg, int tc_attach)
 		return pc_usage_error("--remove-stale takes no interface, --persist or --remove");
 	/* --tc-attach auto too (PC_TC_NONE): it counted in eBPF, or in -m classic, and said nothing */
 	if (tc_attach && cfg->mode != PC_MODE_AUTO && cfg->mode != PC_MODE_TC)
-		return pc_usage_error("--tc-attach is for tc mode, not -m %s", mode_names[cfg->mode]);
+		return pc_usage_error("--tc-attach is for tc mode, not -m %s", pc_mode_row(cfg->mode)->name);
 	if (tc_attach)
 		cfg->mode = PC_MODE_TC;
 	if (cfg->promisc && (cfg->mode == PC_MODE_TC || cfg->persist))

@@ -26,6 +26,7 @@
 
 #include "bpf.h"
 #include "ebpf_by.h"
+#include "modes.h"
 #include "options.h"
 #include "pin.h"
 #include "tc.h"
@@ -349,7 +350,7 @@ int pc_tc_persist(struct pc_tap *tap)
 	char dir[160];
 	int ret, code;
 
-	if (tap->be != &pc_tc_backend || !e) {
+	if (!tap->be || pc_mode_of(tap->be)->id != PC_MODE_TC || !e) {
 		pc_err("%s: --persist needs tc mode", tap->name);
 		return PC_EXIT_USAGE;
 	}

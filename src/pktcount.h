@@ -64,7 +64,7 @@ struct pc_config;
 #define PC_DRAIN_MAX 4096
 
 struct pc_backend {
-	const char *name;	/* the JSON "mode" */
+	const char *name;	/* the mode its records report (JSON "mode", Prometheus mode=): pinned's is "tc" */
 	/*
 	 * Attach to tap->ifindex: PC_EXIT_OK, or the pc_exit with why filled
 	 * and nothing said (the front end says it, or falls back to another
@@ -120,6 +120,11 @@ struct pc_backend {
 	 * pc_exit, why filled as by open; the tap stays open.
 	 */
 	int (*up)(struct pc_tap *tap, struct pc_fail *why);
+	/*
+	 * Once, before the first tap opens in this mode, with the count of taps
+	 * to open (NULL: nothing to do).  tc mode chooses how to attach there.
+	 */
+	void (*begin)(const struct pc_config *cfg, int ntaps);
 };
 
 /* One breakdown entry (src/entries.c): its key, counters since start, and at the last interval. */
@@ -287,9 +292,6 @@ int pc_ring_size_parse(const char *s, size_t *out);
 #ifdef PC_HAVE_PCAP
 /* pcap back end (src/pcap.c), when libpcap was found at build time */
 extern const struct pc_backend pc_pcap_backend;
-#define PC_MODES "ebpf classic pcap tc"
-#else
-#define PC_MODES "ebpf classic tc"
 #endif
 
 /* Interfaces (src/iface.c); each returns a pc_exit, said why (pc_iface_lookup: why filled) */

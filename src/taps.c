@@ -11,10 +11,10 @@
 #include <sys/resource.h>
 
 #include "front.h"
+#include "modes.h"
 #include "options.h"
 #include "par.h"
 #include "pktcount.h"
-#include "pin.h"
 
 /* A tap for the interface pc_iface_lookup() found, at the end of *taps; a pc_exit, why filled. */
 int pc_tap_append(struct pc_tap **taps, int *ntaps, const struct pc_tap *found, struct pc_fail *why)
@@ -110,86 +110,110 @@ int pc_taps_add_all(struct pc_tap **taps, int *ntaps)
 	return code;
 }
 
-/* The mode for every tap: eBPF where the kernel has it, else (auto) classic. */
-int pc_choose_backend(enum pc_mode mode, const struct pc_backend **be)
+/*
+ * The mode asked for can count here at all: built into this pktcount, and
+ * the privilege every mode it may be needs, said before anything else fails
+ * (ebpf, classic, pcap, and so auto, open AF_PACKET sockets).  A pc_exit.
+ */
+static int mode_usable(enum pc_mode asked, const struct pc_mode_row *m)
 {
-	struct pc_fail why = { 0, 0, "" };
-	int code;
-
-	switch (mode) {
-	case PC_MODE_CLASSIC:
-		pc_log("mode classic: asked for");
-		*be = &pc_classic_backend;
-		return PC_EXIT_OK;
-#ifdef PC_HAVE_PCAP
-	case PC_MODE_PCAP:
-		pc_log("mode pcap: asked for");
-		*be = &pc_pcap_backend;
-		return PC_EXIT_OK;
-#endif
-	case PC_MODE_EBPF:
-	case PC_MODE_TC:	/* the same programs, at tc: the same probe */
-		code = pc_ebpf_probe(&why);
-		if (code)
-			return pc_fail_say(&why);
-		*be = mode == PC_MODE_TC ? &pc_tc_backend : &pc_ebpf_backend;
-		pc_log("mode %s: asked for", (*be)->name);
-		return PC_EXIT_OK;
-	case PC_MODE_AUTO:
-		code = pc_ebpf_probe(&why);
-		if (code) {
-			pc_log("mode auto: classic, because %s", why.msg);
-			*be = &pc_classic_backend;
-		} else {
-			pc_log("mode auto: ebpf, the kernel counts in eBPF");
-			*be = &pc_ebpf_backend;
-		}
-		return PC_EXIT_OK;
-	default:
-		return PC_EXIT_UNSUPPORTED;	/* refused in main() already */
+	if (m && !m->be) {
+		pc_err("mode %s is not built into this pktcount (built in: %s): %s", m->name, pc_modes_built_list(),
+		       m->absent);
+		return PC_EXIT_UNSUPPORTED;
 	}
+	if ((pc_mode_needs(asked) & PC_NEED_PACKET) && !pc_have_cap(CAP_NET_RAW)) {
+		pc_err("missing CAP_NET_RAW, which packet sockets need: run as root, "
+		       "or setcap cap_net_raw,cap_bpf+ep on the binary");
+		return PC_EXIT_PRIV;
+	}
+	return PC_EXIT_OK;
+}
+
+/* Auto: the first of its modes (src/modes.c, in table order) whose probe passes; -v says why. */
+static int choose_auto(const struct pc_mode_row **mode)
+{
+	struct pc_fail why = { 0, 0, "" }, now;
+	const struct pc_mode_row *m;
+
+	for (m = pc_mode_auto_next(NULL); m; m = pc_mode_auto_next(m)) {
+		if (m->probe && m->probe(&now)) {
+			why = now;
+			continue;
+		}
+		if (why.code)
+			pc_log("mode auto: %s, because %s", m->name, why.msg);
+		else
+			pc_log("mode auto: %s, %s", m->name, m->auto_why);
+		*mode = m;
+		return PC_EXIT_OK;
+	}
+	return pc_fail_say(&why);
+}
+
+int pc_choose_mode(const struct pc_config *cfg, int ntaps, const struct pc_mode_row **mode)
+{
+	const struct pc_mode_row *m = pc_mode_row(cfg->mode);
+	struct pc_fail why = { 0, 0, "" };
+	int code = mode_usable(cfg->mode, m);
+
+	if (code)
+		return code;
+	if (!m) {
+		if ((code = choose_auto(&m)))
+			return code;
+	} else if (m->probe && (code = m->probe(&why))) {
+		return pc_fail_say(&why);
+	} else {
+		pc_log("mode %s: asked for", m->name);
+	}
+	if (m->be->begin)
+		m->be->begin(cfg, ntaps);
+	*mode = m;
+	return PC_EXIT_OK;
 }
 
 /*
- * Open a tap; in auto mode an eBPF failure falls back to classic for it.
- * What failed is said here: the back ends hand it back unsaid.
+ * Auto mode counts tap in next instead, the mode before having failed as
+ * why says.  Too large for its socket (src/optmem.c): classic's filter is
+ * small and its classes are matched in userspace.  tc takes the program
+ * uncharged, but auto never changes the interface's tc setup: said on every
+ * run, since the counts move to classic's units and its drops.
  */
-int pc_tap_open(struct pc_tap *tap, enum pc_mode mode, const struct pc_backend *be)
+static void fall_back(const struct pc_tap *tap, const struct pc_mode_row *next, const struct pc_fail *why)
+{
+	if (why->optmem)
+		pc_err("%s: counting in %s mode", why->msg, next->name);
+	else
+		pc_log("mode auto: %s: %s, because %s", tap->name, next->name, why->msg);
+}
+
+int pc_tap_open(struct pc_tap *tap, enum pc_mode asked, const struct pc_mode_row *mode)
 {
 	struct pc_fail why = { 0, 0, "" };
-	int code, pinned = pc_tc_pinned_here(tap);
+	const struct pc_mode_row *m = mode, *next;
+	int code = pc_mode_claiming(tap, &m, &why), fallback;
 
-	if (pinned && tap->cfg->persist) {
-		if ((code = pc_tc_persist_refused(tap, &why)))
-			return pc_fail_say(&why);
-		pinned = 0;	/* gone meanwhile */
-	}
+	if (code)
+		return pc_fail_say(&why);
+	/* a tap another mode claims (pinned: read, not attached to) has no fallback */
+	fallback = asked == PC_MODE_AUTO && m == mode;
 	/* parked by a back end other than the one opening it: its kept state goes */
-	if (tap->parked && tap->be != (pinned ? &pc_pinned_backend : be)) {
+	if (tap->parked && tap->be != m->be) {
 		tap->be->close(tap);
 		tap->parked = 0;
 	}
-	/* counted with no process since a --persist: read that, attach nothing */
-	tap->be = pinned ? &pc_pinned_backend : be;
-	code = tap->be->open(tap, &why);
-	/* gone: no other mode would find it either */
-	if (code == PC_EXIT_OK || pinned || mode != PC_MODE_AUTO || be != &pc_ebpf_backend ||
-	    code == PC_EXIT_NOIFACE)
-		return code ? pc_fail_say(&why) : code;
-	/*
-	 * Too large for its socket (src/optmem.c): classic's filter is small
-	 * and its classes are matched in userspace.  tc takes the program
-	 * uncharged, but auto never changes the interface's tc setup: said on
-	 * every run, since the counts move to classic's units and its drops.
-	 */
-	if (why.optmem)
-		pc_err("%s: counting in classic mode", why.msg);
-	else
-		pc_log("mode auto: %s: classic, because %s", tap->name, why.msg);
-	tap->be = &pc_classic_backend;
-	memset(&why, 0, sizeof(why));
-	code = tap->be->open(tap, &why);
-	return code ? pc_fail_say(&why) : code;
+	for (;;) {
+		tap->be = m->be;
+		why.code = why.optmem = 0;
+		if (!(code = m->be->open(tap, &why)))
+			return PC_EXIT_OK;
+		/* gone: no other mode would find it either */
+		if (!fallback || code == PC_EXIT_NOIFACE || !(next = pc_mode_auto_next(m)))
+			return pc_fail_say(&why);
+		fall_back(tap, next, &why);
+		m = next;
+	}
 }
 
 /* --check: the interface's counters now, as the start of what it is compared with */
@@ -273,8 +297,8 @@ void pc_tap_options(struct pc_tap *tap, const struct pc_config *cfg)
 struct open_job {
 	struct pc_tap *taps;
 	const int *idx;
-	enum pc_mode mode;
-	const struct pc_backend *be;
+	enum pc_mode asked;
+	const struct pc_mode_row *mode;
 	int *codes;
 };
 
@@ -282,23 +306,23 @@ static void open_one(void *arg, int i)
 {
 	struct open_job *j = arg;
 
-	j->codes[i] = pc_tap_open(&j->taps[j->idx[i]], j->mode, j->be);
+	j->codes[i] = pc_tap_open(&j->taps[j->idx[i]], j->asked, j->mode);
 }
 
 /*
- * Open taps[idx[0..n)] in mode be, all at once (src/par.c: each waits for
+ * Open taps[idx[0..n)] in mode, all at once (src/par.c: each waits for
  * grace periods, not work); codes[i] is each one's pc_exit.  The first is
  * opened alone: what fails for one tap (a verifier, a privilege, a kernel
  * feature) fails for all, and is said once, not n times.
  */
-void pc_taps_open_some(struct pc_tap *taps, const int *idx, int n, enum pc_mode mode,
-		       const struct pc_backend *be, int *codes)
+void pc_taps_open_some(struct pc_tap *taps, const int *idx, int n, enum pc_mode asked,
+		       const struct pc_mode_row *mode, int *codes)
 {
-	struct open_job j = { taps, idx + 1, mode, be, codes + 1 };
+	struct open_job j = { taps, idx + 1, asked, mode, codes + 1 };
 
 	if (n <= 0)
 		return;
-	codes[0] = pc_tap_open(&taps[idx[0]], mode, be);
+	codes[0] = pc_tap_open(&taps[idx[0]], asked, mode);
 	if (codes[0] && codes[0] != PC_EXIT_NOIFACE) {
 		for (int i = 1; i < n; i++)
 			codes[i] = -1;	/* not tried */
@@ -308,11 +332,11 @@ void pc_taps_open_some(struct pc_tap *taps, const int *idx, int n, enum pc_mode 
 }
 
 /*
- * Open every tap in mode be; with -a, one whose interface vanished since it
+ * Open every tap in mode; with -a, one whose interface vanished since it
  * was listed is dropped with a line (its deletion is on the way as an
  * event) and the others are counted.  A pc_exit; open taps are attached.
  */
-int pc_taps_open(struct pc_tap *taps, int *ntaps, const struct pc_config *o, const struct pc_backend *be)
+int pc_taps_open(struct pc_tap *taps, int *ntaps, const struct pc_config *o, const struct pc_mode_row *mode)
 {
 	int *idx = malloc(2 * (size_t)*ntaps * sizeof(int)), *codes, code = PC_EXIT_OK, i, kept = 0;
 
@@ -327,7 +351,7 @@ int pc_taps_open(struct pc_tap *taps, int *ntaps, const struct pc_config *o, con
 		idx[i] = i;
 		pc_tap_options(&taps[i], o);
 	}
-	pc_taps_open_some(taps, idx, *ntaps, o->mode, be, codes);
+	pc_taps_open_some(taps, idx, *ntaps, o->mode, mode, codes);
 	for (i = 0; i < *ntaps; i++) {
 		if (codes[i] == PC_EXIT_NOIFACE && o->all) {
 			pc_err("%s: skipped: it vanished while pktcount started", taps[i].name);

@@ -29,9 +29,10 @@
 /* without --tc-attach: clsact rather than tcx, for a count of interfaces past PC_TCX_MOST */
 static int clsact_for_scale;
 
-void pc_tc_choose(enum pc_tc_kind asked, int ntaps)
+/* The back end's begin(): how to attach ntaps interfaces, said on stderr when it is not tcx. */
+static void tc_begin(const struct pc_config *cfg, int ntaps)
 {
-	if (asked != PC_TC_NONE || ntaps <= PC_TCX_MOST)
+	if (cfg->tc_attach != PC_TC_NONE || ntaps <= PC_TCX_MOST)
 		return;
 	/*
 	 * Making a tcx link and letting it go each wait for an RCU grace
@@ -298,4 +299,5 @@ const struct pc_backend pc_tc_backend = {
 	.prepare = pc_ebpf_prepare,
 	.close = tc_close,
 	.park = tc_park,
+	.begin = tc_begin,
 };

@@ -18,12 +18,6 @@ extern const struct pc_backend pc_tc_backend;
 
 /* Without --tc-attach, more interfaces than this at start are counted through clsact (src/tc.c says why). */
 #define PC_TCX_MOST 32
-/*
- * tc mode is to count ntaps interfaces, attached as --tc-attach asked
- * (PC_TC_NONE: tcx where the kernel has it, else clsact): how to attach
- * them, said on stderr when it is not tcx.
- */
-void pc_tc_choose(enum pc_tc_kind asked, int ntaps);
 /* The hooks by direction: "ingress" (rx), "egress" (tx). */
 extern const char *const pc_tc_hook[2];
 /* pktcounts' lock on ifindex's clsact (pc_tc_clsact_lock()), a failure said for name: the fd, or -errno. */
