@@ -163,6 +163,7 @@ size_t pc_ring_size(const struct pc_tap *tap)
 
 /* The classic back end's state of a tap (tap->priv): a TPACKET_V3 ring, or a buffer for recvmsg() */
 struct classic_tap {
+	int sock;		/* the packet socket, filtered */
 	uint8_t *ring;
 	size_t ring_len;
 	unsigned int block_size, block_nr, block;	/* the ring's blocks, and the next to read */
@@ -241,7 +242,7 @@ static int drain_recvmsg(struct pc_tap *tap)
 		};
 		const struct tpacket_auxdata *aux = NULL;
 		struct cmsghdr *c;
-		ssize_t n = recvmsg(tap->sock, &m, MSG_DONTWAIT);
+		ssize_t n = recvmsg(C(tap)->sock, &m, MSG_DONTWAIT);
 
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -294,7 +295,7 @@ static int classic_drops(struct pc_tap *tap)
 	socklen_t len = C(tap)->ring ? sizeof(st) : sizeof(struct tpacket_stats);
 
 	memset(&st, 0, sizeof(st));
-	if (getsockopt(tap->sock, SOL_PACKET, PACKET_STATISTICS, &st, &len) < 0)
+	if (getsockopt(C(tap)->sock, SOL_PACKET, PACKET_STATISTICS, &st, &len) < 0)
 		return -errno;
 	tap->drops += st.tp_drops;
 	return 0;
@@ -302,12 +303,11 @@ static int classic_drops(struct pc_tap *tap)
 
 static void classic_close(struct pc_tap *tap)
 {
-	if (tap->sock >= 0)
-		close(tap->sock);
-	tap->sock = -1;
 	tap->nfds = 0;
 	if (!tap->priv)
 		return;
+	if (C(tap)->sock >= 0)
+		close(C(tap)->sock);
 	if (C(tap)->ring)
 		munmap(C(tap)->ring, C(tap)->ring_len);
 	free(C(tap)->rxbuf);
@@ -329,19 +329,19 @@ static int setup_ring(struct pc_tap *tap)
 	int v = TPACKET_V3;
 	void *ring;
 
-	if (setsockopt(tap->sock, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) < 0) {
+	if (setsockopt(C(tap)->sock, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) < 0) {
 		pc_log("%s: PACKET_VERSION TPACKET_V3: %s (%s), using recvmsg()", tap->name,
 		       strerror(errno), pc_errno_name(errno));
 		return -errno;
 	}
-	if (setsockopt(tap->sock, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0) {
+	if (setsockopt(C(tap)->sock, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0) {
 		pc_log("%s: PACKET_RX_RING of %u blocks of %u bytes: %s (%s), using recvmsg()",
 		       tap->name, req.tp_block_nr, req.tp_block_size, strerror(errno),
 		       pc_errno_name(errno));
 		return -errno;
 	}
 	ring = mmap(NULL, (size_t)req.tp_block_size * req.tp_block_nr, PROT_READ | PROT_WRITE,
-		    MAP_SHARED, tap->sock, 0);
+		    MAP_SHARED, C(tap)->sock, 0);
 	if (ring == MAP_FAILED) {
 		pc_log("%s: mmap of the ring: %s, using recvmsg()", tap->name, strerror(errno));
 		return -errno;
@@ -401,8 +401,8 @@ static int attach_filter(struct pc_tap *tap, const struct sock_fprog *prog, stru
 	long max, used;
 	int err;
 
-	if (setsockopt(tap->sock, SOL_SOCKET, SO_ATTACH_FILTER, prog, sizeof(*prog)) == 0) {
-		if ((used = pc_optmem_used(tap->sock)) >= 0)
+	if (setsockopt(C(tap)->sock, SOL_SOCKET, SO_ATTACH_FILTER, prog, sizeof(*prog)) == 0) {
+		if ((used = pc_optmem_used(C(tap)->sock)) >= 0)
 			pc_log("%s: the classic filter takes %ld bytes of its socket's option memory", tap->name, used);
 		return PC_EXIT_OK;
 	}
@@ -420,7 +420,7 @@ static int new_socket(struct pc_tap *tap, struct pc_fail *why)
 {
 	struct sock_filter buf[64];
 	const struct sock_fprog prog = filter(tap, buf, sizeof(buf) / sizeof(buf[0]));
-	int one = 1, code = pc_tap_socket(tap, &tap->sock, why);
+	int one = 1, code = pc_tap_socket(tap, &C(tap)->sock, why);
 
 	if (code)
 		return code;
@@ -428,7 +428,7 @@ static int new_socket(struct pc_tap *tap, struct pc_fail *why)
 	code = attach_filter(tap, &prog, why);
 	if (code)
 		return code;
-	if (setsockopt(tap->sock, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0)
+	if (setsockopt(C(tap)->sock, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0)
 		return pc_fail(why, PC_EXIT_UNSUPPORTED, "setsockopt(PACKET_AUXDATA) on %s: %s", tap->name,
 			       strerror(errno));
 	return PC_EXIT_OK;
@@ -436,19 +436,21 @@ static int new_socket(struct pc_tap *tap, struct pc_fail *why)
 
 static int classic_open(struct pc_tap *tap, struct pc_fail *why)
 {
+	char detail[96];
+	const char *unit_why;
 	int code;
 
-	tap->sock = -1;
 	if ((code = pc_classes_fit(PC_CLASSIC_SNAP_EXT, "classic", why)))
 		return code;
 	tap->priv = calloc(1, sizeof(struct classic_tap));
 	if (!tap->priv)
 		return pc_fail(why, PC_EXIT_FAIL, "%s: %s", tap->name, strerror(ENOMEM));
+	C(tap)->sock = -1;
 	code = new_socket(tap, why);
 	if (code)
 		goto out_close;
 	if (setup_ring(tap) < 0) {
-		close(tap->sock);
+		close(C(tap)->sock);
 		code = new_socket(tap, why);
 		if (code)
 			goto out_close;
@@ -460,8 +462,8 @@ static int classic_open(struct pc_tap *tap, struct pc_fail *why)
 		{
 			int size = (int)pc_ring_size(tap);
 
-			if (setsockopt(tap->sock, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0 &&
-			    setsockopt(tap->sock, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
+			if (setsockopt(C(tap)->sock, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0 &&
+			    setsockopt(C(tap)->sock, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
 				pc_log("%s: SO_RCVBUF: %s", tap->name, strerror(errno));
 		}
 		C(tap)->rxbuf = malloc(PC_CLASSIC_SNAP_EXT);
@@ -471,18 +473,18 @@ static int classic_open(struct pc_tap *tap, struct pc_fail *why)
 		}
 	}
 
-	code = pc_tap_bind(tap, tap->sock, why);
+	code = pc_tap_bind(tap, C(tap)->sock, why);
 	if (code)
 		goto out_close;
 	tap->settle_ms = C(tap)->ring ? 2 * RING_RETIRE_MS : 0;
-	tap->fds[0] = tap->sock;
+	tap->fds[0] = C(tap)->sock;
 	tap->nfds = 1;
 	if (C(tap)->ring)
-		snprintf(tap->detail, sizeof(tap->detail), "TPACKET_V3 ring %ux%u KiB, snap %u/%d",
+		snprintf(detail, sizeof(detail), "TPACKET_V3 ring %ux%u KiB, snap %u/%d",
 			 C(tap)->block_nr, C(tap)->block_size >> 10,
 			 snap_of(tap), PC_CLASSIC_SNAP_EXT);
 	else
-		snprintf(tap->detail, sizeof(tap->detail), "recvmsg+PACKET_AUXDATA, rcvbuf %u KiB, snap %u/%d",
+		snprintf(detail, sizeof(detail), "recvmsg+PACKET_AUXDATA, rcvbuf %u KiB, snap %u/%d",
 			 (unsigned int)(pc_ring_size(tap) >> 10),
 			 snap_of(tap), PC_CLASSIC_SNAP_EXT);
 	tap->unit = PC_UNIT_SKB;
@@ -493,13 +495,19 @@ static int classic_open(struct pc_tap *tap, struct pc_fail *why)
 	 * net/packet/af_packet.c "goto drop_n_account"; TCP only, UDP_L4 from
 	 * 6.2): counting in wire units would lose UDP GSO, SCTP and ESP frames.
 	 */
-	tap->unit_why = "AF_PACKET tells userspace the segment size only by dropping the GSO types it cannot describe";
-	pc_log("%s: classic (%s); counts in skb units: %s", tap->name, tap->detail, tap->unit_why);
+	unit_why = "AF_PACKET tells userspace the segment size only by dropping the GSO types it cannot describe";
+	pc_log("%s: classic (%s); counts in skb units: %s", tap->name, detail, unit_why);
 	return PC_EXIT_OK;
 
 out_close:
 	classic_close(tap);
 	return code;
+}
+
+/* A rescan (src/follow.c): the socket lost its device when the device was deleted. */
+static int classic_bound(const struct pc_tap *tap)
+{
+	return !tap->priv || C(tap)->sock < 0 || pc_sock_bound_to(C(tap)->sock, tap->ifindex);
 }
 
 const struct pc_backend pc_classic_backend = {
@@ -509,4 +517,5 @@ const struct pc_backend pc_classic_backend = {
 	.drain = classic_drain,
 	.drops = classic_drops,
 	.close = classic_close,
+	.bound = classic_bound,
 };

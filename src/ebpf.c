@@ -347,11 +347,11 @@ int pc_ebpf_load(struct pc_tap *tap, enum pc_attach at, uint32_t type, int *fd, 
 	}
 	free(log);
 	e->insns = (unsigned int)n;
-	snprintf(tap->detail, sizeof(tap->detail), "%s%s, %d insns", prog->name, comp.frags ? "+classes" : "", n);
+	snprintf(e->detail, sizeof(e->detail), "%s%s, %d insns", prog->name, comp.frags ? "+classes" : "", n);
 	pc_prog_composed_free(&comp);
 	tap->unit = pc_progs[id].unit;
-	tap->unit_why = tap->unit == PC_UNIT_WIRE ? "the kernel gives the filter each skb's gso_segs and gso_size"
-			: "socket filters read no gso_size before kernel 5.7";
+	e->unit_why = tap->unit == PC_UNIT_WIRE ? "the kernel gives the filter each skb's gso_segs and gso_size"
+		      : "socket filters read no gso_size before kernel 5.7";
 	return PC_EXIT_OK;
 }
 
@@ -374,26 +374,38 @@ void pc_ebpf_free(struct pc_tap *tap)
 	tap->priv = NULL;
 }
 
+/* The socket mode's state of a tap (tap->priv): the eBPF counting state, and the socket it counts on. */
+struct ebpf_tap {
+	struct pc_ebpf e;	/* first: pc_ebpf_*() take tap->priv as theirs */
+	int sock;
+};
+
 static void ebpf_close(struct pc_tap *tap)
 {
-	if (tap->sock >= 0)
-		close(tap->sock);
-	tap->sock = -1;
+	struct ebpf_tap *s = tap->priv;
+
+	if (s && s->sock >= 0)
+		close(s->sock);
 	pc_ebpf_free(tap);
+}
+
+void *pc_ebpf_alloc(size_t size)
+{
+	struct pc_ebpf *e = calloc(1, size);
+
+	if (e) {
+		e->prog_fd = e->map_fd = e->cls_fd = -1;
+		e->by_fds[0] = e->by_fds[1] = e->by_fds[2] = -1;
+	}
+	return e;
 }
 
 int pc_ebpf_new(struct pc_tap *tap, int percpu, struct pc_fail *why)
 {
-	struct pc_ebpf *e;
+	struct pc_ebpf *e = tap->priv;
 	int ncpu = 1;
 
 	/* its counters start at 0: seen is all zero */
-	e = tap->priv = calloc(1, sizeof(*e));
-	if (!e)
-		return pc_fail(why, PC_EXIT_FAIL, "%s: %s", tap->name, strerror(ENOMEM));
-	e->prog_fd = e->map_fd = e->cls_fd = -1;
-	e->by_fds[0] = e->by_fds[1] = e->by_fds[2] = -1;
-	e->tc_prog[0] = e->tc_prog[1] = e->tc_link[0] = e->tc_link[1] = -1;
 	e->percpu = percpu;
 	if (e->percpu) {
 		ncpu = pc_bpf_possible_cpus();
@@ -447,9 +459,10 @@ int pc_ebpf_setup(struct pc_tap *tap, struct pc_fail *why)
  */
 static int attach(struct pc_tap *tap, struct pc_fail *why)
 {
-	struct pc_ebpf *e = tap->priv;
+	struct ebpf_tap *s = tap->priv;
+	struct pc_ebpf *e = &s->e;
 	struct pc_optmem om;
-	int fits = pc_optmem_fits(tap->sock, e->prog_fd, e->insns, &om), err;
+	int fits = pc_optmem_fits(s->sock, e->prog_fd, e->insns, &om), err;
 
 	if (fits == 0)
 		return pc_optmem_refuse(why, tap->name, &om);
@@ -459,11 +472,11 @@ static int attach(struct pc_tap *tap, struct pc_fail *why)
 	else
 		pc_log("%s: the eBPF program's size as the kernel keeps it is not told (4.13+, CAP_BPF): "
 		       "SO_ATTACH_BPF weighs it against net.core.optmem_max (%ld)", tap->name, om.max);
-	if (setsockopt(tap->sock, SOL_SOCKET, SO_ATTACH_BPF, &e->prog_fd, sizeof(e->prog_fd)) == 0)
+	if (setsockopt(s->sock, SOL_SOCKET, SO_ATTACH_BPF, &e->prog_fd, sizeof(e->prog_fd)) == 0)
 		return PC_EXIT_OK;
 	err = errno;
 	/* ENOMEM from __sk_filter_charge(), unless the sizes say otherwise: optmem_max may have just changed */
-	if (err == ENOMEM && pc_optmem_fits(tap->sock, e->prog_fd, e->insns, &om) <= 0)
+	if (err == ENOMEM && pc_optmem_fits(s->sock, e->prog_fd, e->insns, &om) <= 0)
 		return pc_optmem_refuse(why, tap->name, &om);
 	return pc_fail(why, err == ENOPROTOOPT ? PC_EXIT_UNSUPPORTED : PC_EXIT_FAIL,
 		       "setsockopt(SO_ATTACH_BPF) on %s: %s (%s)", tap->name, strerror(err), pc_errno_name(err));
@@ -471,28 +484,29 @@ static int attach(struct pc_tap *tap, struct pc_fail *why)
 
 static int ebpf_open(struct pc_tap *tap, struct pc_fail *why)
 {
-	struct pc_ebpf *e;
+	struct ebpf_tap *s = tap->priv = pc_ebpf_alloc(sizeof(*s));
 	int code;
 
-	tap->sock = -1;
+	if (!s)
+		return pc_fail(why, PC_EXIT_FAIL, "%s: %s", tap->name, strerror(ENOMEM));
+	s->sock = -1;
 	code = pc_ebpf_setup(tap, why);
 	if (code)
 		goto out_close;
-	e = tap->priv;
-	code = pc_ebpf_load(tap, PC_AT_SOCKET, BPF_PROG_TYPE_SOCKET_FILTER, &e->prog_fd, why);
+	code = pc_ebpf_load(tap, PC_AT_SOCKET, BPF_PROG_TYPE_SOCKET_FILTER, &s->e.prog_fd, why);
 	if (code)
 		goto out_close;
-	code = pc_tap_socket(tap, &tap->sock, why);
+	code = pc_tap_socket(tap, &s->sock, why);
 	if (code)
 		goto out_close;
 	code = attach(tap, why);
 	if (code)
 		goto out_close;
-	code = pc_tap_bind(tap, tap->sock, why);
+	code = pc_tap_bind(tap, s->sock, why);
 	if (code)
 		goto out_close;
-	pc_log("%s: ebpf (%s, %s); counts in %s units: %s", tap->name, tap->detail,
-	       e->percpu ? "PERCPU_ARRAY" : "ARRAY+XADD", pc_unit_name(tap->unit), tap->unit_why);
+	pc_log("%s: ebpf (%s, %s); counts in %s units: %s", tap->name, s->e.detail,
+	       s->e.percpu ? "PERCPU_ARRAY" : "ARRAY+XADD", pc_unit_name(tap->unit), s->e.unit_why);
 	return PC_EXIT_OK;
 
 out_close:
@@ -618,10 +632,19 @@ void pc_ebpf_prepare(struct pc_tap *tap)
 		pc_ebpf_by_flip(tap);
 }
 
+/* A rescan (src/follow.c): the socket lost its device when the device was deleted. */
+static int ebpf_bound(const struct pc_tap *tap)
+{
+	const struct ebpf_tap *s = tap->priv;
+
+	return !s || s->sock < 0 || pc_sock_bound_to(s->sock, tap->ifindex);
+}
+
 const struct pc_backend pc_ebpf_backend = {
 	.name = "ebpf",
 	.open = ebpf_open,
 	.read = pc_ebpf_read,
 	.prepare = pc_ebpf_prepare,
 	.close = ebpf_close,
+	.bound = ebpf_bound,
 };

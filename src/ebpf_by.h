@@ -3,13 +3,15 @@
 #ifndef PKTCOUNT_EBPF_BY_H
 #define PKTCOUNT_EBPF_BY_H
 
+#include <stddef.h>
+
 #include "pc_prog.h"
-#include "tcnl.h"
 #include "pktcount.h"
 
 /*
- * The eBPF back end's state of one tap (tap->priv): only src/ebpf.c and
- * src/ebpf_by.c see it.
+ * The eBPF counting state of one tap, first in the state (tap->priv) of
+ * each mode that counts in eBPF: the socket's (src/ebpf.c), tc's (struct
+ * pc_tc, src/tc.h) and pinned counters' (src/pin.c).
  */
 struct pc_ebpf {
 	int map_fd, prog_fd;
@@ -38,25 +40,26 @@ struct pc_ebpf {
 	struct pc_bkey *by_keys;	/* by_cap keys, for a drain */
 	void *by_val;		/* by_batch entries' values, every CPU's, for a drain */
 	uint32_t by_batch;	/* entries a drain takes per call */
-	/* tc mode (src/tc.c): by direction, rx on ingress, tx on egress */
-	int tc_kind;		/* enum pc_tc_kind: how they are attached */
-	int tc_prog[2], tc_link[2];	/* the programs; tcx: the links */
-	struct pc_tc_filter tc_filt[2];	/* clsact: the filters added */
-	int tc_added[2], tc_qdisc;	/* clsact: which were added; the qdisc was made by pktcount */
-	int tc_keep;		/* pinned (--persist): closing leaves them attached */
-	enum pc_link parked_link;	/* parked (pc_backend.park): the link type its programs read */
+	char detail[64];	/* the program, for -v ("pc_eth_wire, 246 insns") */
+	const char *unit_why;	/* why it counts in its unit, for -v */
 };
 
 /* Shared by the socket's and tc's back ends (src/ebpf.c, src/tc.c); each a pc_exit, why filled. */
 /* One line for a failed bpf() call on obj, into why; its pc_exit. */
 int pc_ebpf_explain(struct pc_fail *why, const char *what, const char *obj, int err);
-/* tap->priv, counting per CPU or not. */
+/*
+ * A mode's state of size bytes, a struct pc_ebpf first: zeroed, every
+ * descriptor -1, so that pc_ebpf_free() can take it at any step; NULL
+ * without memory.  The mode sets tap->priv to it before the calls below.
+ */
+void *pc_ebpf_alloc(size_t size);
+/* tap->priv's eBPF state (pc_ebpf_alloc()'s) counting per CPU or not: its buffers. */
 int pc_ebpf_new(struct pc_tap *tap, int percpu, struct pc_fail *why);
-/* The probe, tap->priv and the maps tap's counting program counts into. */
+/* The probe, then pc_ebpf_new() and the maps tap's counting program counts into. */
 int pc_ebpf_setup(struct pc_tap *tap, struct pc_fail *why);
 /* tap's counting variant at at, loaded as a program of type into *fd. */
 int pc_ebpf_load(struct pc_tap *tap, enum pc_attach at, uint32_t type, int *fd, struct pc_fail *why);
-/* Close what tap->priv holds, free it. */
+/* Close what tap->priv's eBPF state holds, free tap->priv. */
 void pc_ebpf_free(struct pc_tap *tap);
 /* The back end's read and prepare (struct pc_backend): the maps into the totals. */
 int pc_ebpf_read(struct pc_tap *tap);

@@ -437,7 +437,6 @@ int pc_follow_rescan(struct ctx *c)
 	pc_log("link events were lost: read all %d links again%s", n, partial ? " (a partial list)" : "");
 	for (i = 0; i < c->ntaps; i++) {
 		struct pc_tap *tap = &c->taps[i];
-		int fd = tap->sock >= 0 ? tap->sock : tap->nfds ? tap->fds[0] : -1;
 
 		for (j = 0; j < n && links[j].ifindex != tap->ifindex; j++)
 			;
@@ -445,7 +444,7 @@ int pc_follow_rescan(struct ctx *c)
 		 * Gone, or gone and back under its old index (its socket lost it).
 		 * Absence from a partial list proves nothing.
 		 */
-		if (tap->attached && ((j == n && !partial) || (fd >= 0 && !pc_sock_bound_to(fd, tap->ifindex)))) {
+		if (tap->attached && ((j == n && !partial) || (tap->be->bound && !tap->be->bound(tap)))) {
 			detach_begin(tap, NULL);
 			dying = 1;
 		}

@@ -217,6 +217,8 @@ static int pcap_up(struct pc_tap *tap, struct pc_fail *why)
 
 static int pcap_open_tap(struct pc_tap *tap, struct pc_fail *why)
 {
+	char detail[128];
+	const char *unit_why;
 	int code;
 
 	tap->nfds = 0;
@@ -232,13 +234,19 @@ static int pcap_open_tap(struct pc_tap *tap, struct pc_fail *why)
 		return code;
 	}
 	tap->settle_ms = 2 * PCAP_TIMEOUT_MS;
-	snprintf(tap->detail, sizeof(tap->detail), "%s, snaplen %d, buffer 2x%d KiB",
-		 pcap_lib_version(), PC_CLASSIC_SNAP_EXT, pcap_buffer_size(tap) >> 10);
+	snprintf(detail, sizeof(detail), "%s, snaplen %d, buffer 2x%d KiB", pcap_lib_version(), PC_CLASSIC_SNAP_EXT,
+		 pcap_buffer_size(tap) >> 10);
 	/* the baseline counts what libpcap hands over: an skb is a packet */
 	tap->unit = PC_UNIT_SKB;
-	tap->unit_why = "pcap mode counts what libpcap sees, the baseline";
-	pc_log("%s: pcap (%s); counts in skb units: %s", tap->name, tap->detail, tap->unit_why);
+	unit_why = "pcap mode counts what libpcap sees, the baseline";
+	pc_log("%s: pcap (%s); counts in skb units: %s", tap->name, detail, unit_why);
 	return PC_EXIT_OK;
+}
+
+/* A rescan (src/follow.c): libpcap's descriptor is its packet socket, which lost its device with the device. */
+static int pcap_bound(const struct pc_tap *tap)
+{
+	return !tap->nfds || pc_sock_bound_to(tap->fds[0], tap->ifindex);
 }
 
 const struct pc_backend pc_pcap_backend = {
@@ -250,4 +258,5 @@ const struct pc_backend pc_pcap_backend = {
 	.drops = pcap_drops,
 	.close = pcap_close_tap,
 	.up = pcap_up,
+	.bound = pcap_bound,
 };

@@ -279,30 +279,30 @@ static int mkdirs(const struct pc_tap *tap, const char *dir)
 	}
 }
 
-static void meta_fill(const struct pc_tap *tap, const struct pc_ebpf *e, struct pc_pin_meta *m)
+static void meta_fill(const struct pc_tap *tap, const struct pc_tc *t, struct pc_pin_meta *m)
 {
 	unsigned int i;
 
 	m->magic = PC_PIN_MAGIC;
 	m->layout = PC_PIN_LAYOUT;
 	m->ifindex = (uint32_t)tap->ifindex;
-	m->kind = (uint32_t)e->tc_kind;
-	m->percpu = (uint32_t)e->percpu;
+	m->kind = (uint32_t)t->kind;
+	m->percpu = (uint32_t)t->e.percpu;
 	m->unit = tap->unit;
 	m->nkeys = PC_NKEYS;
 	m->nclasses = pc_classes.n;
-	m->prio[0] = e->tc_filt[0].prio;
-	m->prio[1] = e->tc_filt[1].prio;
-	m->qdisc_created = (uint32_t)e->tc_qdisc;
+	m->prio[0] = t->filt[0].prio;
+	m->prio[1] = t->filt[1].prio;
+	m->qdisc_created = (uint32_t)t->qdisc;
 	m->filtered = pc_classes.filter != NULL;
 	m->pinned_at = (uint64_t)time(NULL);
-	snprintf(m->detail, sizeof(m->detail), "%s", tap->detail);
+	snprintf(m->detail, sizeof(m->detail), "%s", t->e.detail);
 	for (i = 0; i < pc_classes.n; i++)
 		snprintf(m->classes[i], sizeof(m->classes[i]), "%s", pc_classes.c[i].name);
 }
 
 /* The meta map, filled, pinned last: its presence says the rest is there. */
-static int pin_meta(const struct pc_tap *tap, const struct pc_ebpf *e, const char *dir)
+static int pin_meta(const struct pc_tap *tap, const struct pc_tc *t, const char *dir)
 {
 	uint8_t *val = calloc(1, PC_PIN_META_SIZE);
 	uint32_t key = 0;
@@ -312,7 +312,7 @@ static int pin_meta(const struct pc_tap *tap, const struct pc_ebpf *e, const cha
 		ret = fd < 0 ? -errno : -ENOMEM;
 		pc_err("%s: the pinned state's description: %s", tap->name, strerror(-ret));
 	} else {
-		meta_fill(tap, e, (struct pc_pin_meta *)val);
+		meta_fill(tap, t, (struct pc_pin_meta *)val);
 		ret = pc_bpf_map_update(fd, &key, val, 0);
 		if (ret < 0)
 			pc_err("%s: the pinned state's description: %s", tap->name, strerror(-ret));
@@ -325,32 +325,32 @@ static int pin_meta(const struct pc_tap *tap, const struct pc_ebpf *e, const cha
 	return ret;
 }
 
-static int pin_tap(const struct pc_tap *tap, const struct pc_ebpf *e, const char *dir)
+static int pin_tap(const struct pc_tap *tap, const struct pc_tc *t, const char *dir)
 {
 	int d;
 
-	if (pin_at(e->map_fd, dir, "counters") < 0 || (e->cls_fd >= 0 && pin_at(e->cls_fd, dir, "classes") < 0))
+	if (pin_at(t->e.map_fd, dir, "counters") < 0 || (t->e.cls_fd >= 0 && pin_at(t->e.cls_fd, dir, "classes") < 0))
 		return -1;
 	for (d = 0; d < 2; d++) {
 		char name[24];
 
 		snprintf(name, sizeof(name), "prog_%s", pc_tc_hook[d]);
-		if (pin_at(e->tc_prog[d], dir, name) < 0)
+		if (pin_at(t->prog[d], dir, name) < 0)
 			return -1;
 		snprintf(name, sizeof(name), "link_%s", pc_tc_hook[d]);
-		if (e->tc_link[d] >= 0 && pin_at(e->tc_link[d], dir, name) < 0)
+		if (t->link[d] >= 0 && pin_at(t->link[d], dir, name) < 0)
 			return -1;
 	}
-	return pin_meta(tap, e, dir);
+	return pin_meta(tap, t, dir);
 }
 
 int pc_tc_persist(struct pc_tap *tap)
 {
-	struct pc_ebpf *e = tap->priv;
+	struct pc_tc *t = tap->priv;
 	char dir[160];
 	int ret, code;
 
-	if (!tap->be || pc_mode_of(tap->be)->id != PC_MODE_TC || !e) {
+	if (!tap->be || pc_mode_of(tap->be)->id != PC_MODE_TC || !t) {
 		pc_err("%s: --persist needs tc mode", tap->name);
 		return PC_EXIT_USAGE;
 	}
@@ -362,13 +362,13 @@ int pc_tc_persist(struct pc_tap *tap)
 	}
 	if ((code = mkdirs(tap, dir)))
 		return code;
-	if (pin_tap(tap, e, dir) < 0) {
+	if (pin_tap(tap, t, dir) < 0) {
 		unpin_all(dir);
 		return PC_EXIT_FAIL;
 	}
-	e->tc_keep = 1;
+	t->keep = 1;
 	printf("%s: counting with no process (%s); counters pinned at %s; pktcount %s reads them, "
-	       "pktcount --remove %s stops it\n", tap->name, tap->detail, dir, tap->name, tap->name);
+	       "pktcount --remove %s stops it\n", tap->name, t->e.detail, dir, tap->name, tap->name);
 	return PC_EXIT_OK;
 }
 
@@ -703,19 +703,19 @@ static int pinned_open(struct pc_tap *tap, struct pc_fail *why)
 	char dir[160];
 	int code;
 
-	tap->sock = -1;
 	if (!pins_find(tap->name, tap->ifindex, dir, sizeof(dir)))
 		return pc_fail(why, PC_EXIT_NOIFACE, "%s: its pinned state is gone", tap->name);
-	if ((code = meta_read(why, tap->name, dir, &m)) || (code = pinned_check(why, tap, &m, dir)) ||
-	    (code = pc_ebpf_new(tap, (int)m.percpu, why)))
-		goto fail;
-	e = tap->priv;
-	e->tc_keep = 1;
-	if ((code = pinned_maps(why, tap, &m, dir, e)))
+	if ((code = meta_read(why, tap->name, dir, &m)) || (code = pinned_check(why, tap, &m, dir)))
+		return code;
+	/* the counters alone: closing them detaches nothing, the programs count on */
+	e = tap->priv = pc_ebpf_alloc(sizeof(*e));
+	if (!e)
+		return pc_fail(why, PC_EXIT_FAIL, "%s: %s", tap->name, strerror(ENOMEM));
+	if ((code = pc_ebpf_new(tap, (int)m.percpu, why)) || (code = pinned_maps(why, tap, &m, dir, e)))
 		goto fail;
 	tap->unit = m.unit ? PC_UNIT_WIRE : PC_UNIT_SKB;
-	tap->unit_why = "as the pinned program counts";
-	snprintf(tap->detail, sizeof(tap->detail), "pinned: %.40s", m.detail);
+	e->unit_why = "as the pinned program counts";
+	snprintf(e->detail, sizeof(e->detail), "pinned: %.40s", m.detail);
 	pc_log("%s: reading the counters pinned at %s (%s) %llu seconds ago", tap->name, dir, m.detail,
 	       (unsigned long long)((uint64_t)time(NULL) - m.pinned_at));
 	return PC_EXIT_OK;
@@ -724,6 +724,12 @@ fail:
 	return code;
 }
 
+/*
+ * Its row in the table of modes is "pinned" (src/modes.c: -v, what the
+ * loop keeps); what it reports as its mode is "tc": the counts are made by
+ * tc mode's programs at the tc hooks, in tc's units, and a series goes on
+ * under the same mode label across a --persist.
+ */
 const struct pc_backend pc_pinned_backend = {
 	.name = "tc",
 	.open = pinned_open,

@@ -80,7 +80,7 @@ struct pc_backend {
 	 */
 	int (*read)(struct pc_tap *tap);
 	/*
-	 * Userspace modes: take in what tap->sock has ready, at most
+	 * Userspace modes: take in what tap->fds have ready, at most
 	 * PC_DRAIN_MAX frames (NULL for eBPF, which counts in the kernel);
 	 * 0 or -errno.
 	 */
@@ -125,6 +125,13 @@ struct pc_backend {
 	 * to open (NULL: nothing to do).  tc mode chooses how to attach there.
 	 */
 	void (*begin)(const struct pc_config *cfg, int ntaps);
+	/*
+	 * Whether what the tap holds still counts the device of tap->ifindex
+	 * (a rescan after lost link events asks): a device deleted and made
+	 * again under the same index leaves a packet socket bound to nothing
+	 * (pc_sock_bound_to()).  1 when it cannot be told (NULL: the same).
+	 */
+	int (*bound)(const struct pc_tap *tap);
 };
 
 /* One breakdown entry (src/entries.c): its key, counters since start, and at the last interval. */
@@ -208,14 +215,16 @@ struct pc_tap {
 	int parked;		/* detached, its programs and maps kept for a device of its name (be->park) */
 	int fresh;		/* made for an interface that appeared, not opened yet */
 	const struct pc_backend *be;
-	char detail[64];	/* the back end's variant, for -v */
 	enum pc_unit unit;	/* what it counts a packet as, set at open */
-	const char *unit_why;	/* why that unit, for -v */
 	/* what the main loop polls, calling be->drain when one is readable */
 #define PC_TAP_MAX_FDS 2
 	int fds[PC_TAP_MAX_FDS], nfds;
-	int sock;		/* the packet socket of eBPF and classic modes, else -1 */
-	void *priv;		/* the back end's own state: opened with it, freed at its close */
+	/*
+	 * The back end's own state (its socket, maps, ring, handles, what -v
+	 * says of it): opened with it, freed at its close; only its mode's
+	 * files see inside.
+	 */
+	void *priv;
 	int settle_ms;		/* how long frames may take to reach userspace */
 	int woke;		/* its descriptor was ready since the last interval: its drops are read */
 	/* counts: as last read, and as at the previous interval */

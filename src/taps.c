@@ -30,7 +30,6 @@ int pc_tap_append(struct pc_tap **taps, int *ntaps, const struct pc_tap *found, 
 	t->ifindex = found->ifindex;
 	t->arphrd = found->arphrd;
 	t->link = found->link;
-	t->sock = -1;
 	return PC_EXIT_OK;
 }
 

@@ -57,24 +57,24 @@ const char *const pc_tc_hook[2] = { "ingress", "egress" };
  * Both programs as tcx links; 0, or -errno of the first that failed
  * (EINVAL: no tcx here), with no link left: clsact may count instead.
  */
-static int attach_tcx(struct pc_tap *tap, struct pc_ebpf *e)
+static int attach_tcx(struct pc_tap *tap, struct pc_tc *t)
 {
 	int d, err;
 
 	for (d = 0; d < 2; d++) {
-		e->tc_link[d] = pc_bpf_tcx_attach(e->tc_prog[d], tap->ifindex, d);
-		if (e->tc_link[d] < 0)
+		t->link[d] = pc_bpf_tcx_attach(t->prog[d], tap->ifindex, d);
+		if (t->link[d] < 0)
 			break;
 	}
 	if (d == 2) {
-		e->tc_kind = PC_TC_TCX;
+		t->kind = PC_TC_TCX;
 		return 0;
 	}
-	err = e->tc_link[d];
+	err = t->link[d];
 	for (d = 0; d < 2; d++) {
-		if (e->tc_link[d] >= 0)
-			close(e->tc_link[d]);
-		e->tc_link[d] = -1;
+		if (t->link[d] >= 0)
+			close(t->link[d]);
+		t->link[d] = -1;
 	}
 	return err;
 }
@@ -107,24 +107,24 @@ int pc_tc_clsact_lock_said(const char *name, int ifindex)
 }
 
 /* clsact, made and marked when missing, and both filters on it; 0 or -errno, *step the hook that failed (-1: the qdisc). */
-static int clsact_add(struct pc_tap *tap, struct pc_ebpf *e, int *step)
+static int clsact_add(struct pc_tap *tap, struct pc_tc *t, int *step)
 {
 	int ret = pc_tc_clsact_ensure(tap->ifindex), d;
 
 	*step = -1;
 	if (ret < 0)
 		return ret;
-	e->tc_kind = PC_TC_CLSACT;
-	e->tc_qdisc = ret == 1;
+	t->kind = PC_TC_CLSACT;
+	t->qdisc = ret == 1;
 	if (ret == 1)
 		pc_log("%s: made the clsact qdisc: the last pktcount to leave it empty deletes it (pktcount's mark on "
 		       "4.19+: tc chain show dev %s ingress, chain %u)", tap->name, tap->name, PC_TC_MARK_CHAIN);
 	for (d = 0; d < 2; d++) {
 		*step = d;
-		ret = pc_tc_filter_add(tap->ifindex, d, e->tc_prog[d], "pktcount", &e->tc_filt[d]);
+		ret = pc_tc_filter_add(tap->ifindex, d, t->prog[d], "pktcount", &t->filt[d]);
 		if (ret < 0)
 			return ret;
-		e->tc_added[d] = 1;
+		t->added[d] = 1;
 	}
 	return 0;
 }
@@ -136,14 +136,14 @@ static int clsact_add(struct pc_tap *tap, struct pc_ebpf *e, int *step)
  * gave up waiting for the lock) took any filter added to it along: made
  * and added again.
  */
-static int attach_clsact(struct pc_tap *tap, struct pc_ebpf *e, struct pc_fail *why)
+static int attach_clsact(struct pc_tap *tap, struct pc_tc *t, struct pc_fail *why)
 {
 	int lock = pc_tc_clsact_lock_said(tap->name, tap->ifindex), ret = -ENOENT, step = -1, tries;
 	char what[64];
 
 	for (tries = 0; ret == -ENOENT && tries < 3; tries++) {
-		e->tc_added[0] = e->tc_added[1] = 0;
-		ret = clsact_add(tap, e, &step);
+		t->added[0] = t->added[1] = 0;
+		ret = clsact_add(tap, t, &step);
 	}
 	pc_tc_clsact_unlock(lock);
 	if (ret == 0)
@@ -161,34 +161,34 @@ static int attach_clsact(struct pc_tap *tap, struct pc_ebpf *e, struct pc_fail *
  * Finding its own filters there tells a kernel without chain objects that
  * the qdisc is still the one this process made.
  */
-static void detach_clsact(struct pc_tap *tap, struct pc_ebpf *e)
+static void detach_clsact(struct pc_tap *tap, struct pc_tc *t)
 {
 	int lock = pc_tc_clsact_lock_said(tap->name, tap->ifindex), found = 0, d, ret;
 
 	for (d = 0; d < 2; d++) {
-		if (!e->tc_added[d])
+		if (!t->added[d])
 			continue;
-		ret = pc_tc_filter_del(&e->tc_filt[d]);
+		ret = pc_tc_filter_del(&t->filt[d]);
 		found |= ret == 0;
 		if (ret < 0 && ret != -ENOENT)
 			pc_err("%s: removing pktcount's filter from clsact %s: %s; `tc filter del dev %s %s prio %u` "
-			       "removes it", tap->name, pc_tc_hook[d], strerror(-ret), tap->name, pc_tc_hook[d], e->tc_filt[d].prio);
-		e->tc_added[d] = 0;
+			       "removes it", tap->name, pc_tc_hook[d], strerror(-ret), tap->name, pc_tc_hook[d], t->filt[d].prio);
+		t->added[d] = 0;
 	}
-	ret = pc_tc_clsact_release(tap->ifindex, e->tc_qdisc && found);
+	ret = pc_tc_clsact_release(tap->ifindex, t->qdisc && found);
 	if (ret < 0 && ret != -ENODEV)
 		pc_err("%s: removing the empty clsact qdisc a pktcount made: %s; `tc qdisc del dev %s clsact` "
 		       "removes it", tap->name, strerror(-ret), tap->name);
-	e->tc_qdisc = 0;
+	t->qdisc = 0;
 	pc_tc_clsact_unlock(lock);
 }
 
 static void tc_close(struct pc_tap *tap)
 {
-	struct pc_ebpf *e = tap->priv;
+	struct pc_tc *t = tap->priv;
 	int d;
 
-	if (!e)
+	if (!t)
 		return;
 	/*
 	 * A tcx link detaches with its last reference: a pinned one stays.  A
@@ -197,13 +197,13 @@ static void tc_close(struct pc_tap *tap)
 	 * whose lock a burst of deletions would otherwise queue on, and an index
 	 * the kernel may give the next device is left alone.
 	 */
-	if (e->tc_kind == PC_TC_CLSACT && !e->tc_keep && !tap->gone)
-		detach_clsact(tap, e);
+	if (t->kind == PC_TC_CLSACT && !t->keep && !tap->gone)
+		detach_clsact(tap, t);
 	for (d = 0; d < 2; d++) {
-		if (e->tc_link[d] >= 0)
-			close(e->tc_link[d]);
-		if (e->tc_prog[d] >= 0)
-			close(e->tc_prog[d]);
+		if (t->link[d] >= 0)
+			close(t->link[d]);
+		if (t->prog[d] >= 0)
+			close(t->prog[d]);
 	}
 	pc_ebpf_free(tap);
 }
@@ -218,53 +218,55 @@ static void tc_close(struct pc_tap *tap)
  */
 static int tc_park(struct pc_tap *tap)
 {
-	struct pc_ebpf *e = tap->priv;
+	struct pc_tc *t = tap->priv;
 	int d;
 
-	if (!e || e->tc_keep || pc_classes.n || pc_classes.filter)
+	if (!t || t->keep || pc_classes.n || pc_classes.filter)
 		return 0;
 	for (d = 0; d < 2; d++) {
-		if (e->tc_link[d] >= 0)
-			close(e->tc_link[d]);
-		e->tc_link[d] = -1;
-		e->tc_added[d] = 0;
+		if (t->link[d] >= 0)
+			close(t->link[d]);
+		t->link[d] = -1;
+		t->added[d] = 0;
 	}
-	e->tc_qdisc = 0;
-	e->parked_link = tap->link;
+	t->qdisc = 0;
+	t->parked_link = tap->link;
 	return 1;
 }
 
 /* The tap's programs: those it parked, when they read this device's link type, or loaded now; a pc_exit. */
 static int tc_programs(struct pc_tap *tap, struct pc_fail *why)
 {
-	struct pc_ebpf *e = tap->priv;
+	struct pc_tc *t = tap->priv;
 	int code = PC_EXIT_OK, d;
 
 	if (tap->parked) {
 		tap->parked = 0;
-		if (e && e->parked_link == tap->link)
+		if (t && t->parked_link == tap->link)
 			return PC_EXIT_OK;
 		tc_close(tap);
 	}
+	t = tap->priv = pc_ebpf_alloc(sizeof(*t));
+	if (!t)
+		return pc_fail(why, PC_EXIT_FAIL, "%s: %s", tap->name, strerror(ENOMEM));
+	t->prog[0] = t->prog[1] = t->link[0] = t->link[1] = -1;
 	code = pc_ebpf_setup(tap, why);
-	e = tap->priv;
 	for (d = 0; d < 2 && !code; d++)
 		code = pc_ebpf_load(tap, d ? PC_AT_TC_EGRESS : PC_AT_TC_INGRESS, BPF_PROG_TYPE_SCHED_CLS,
-				    &e->tc_prog[d], why);
+				    &t->prog[d], why);
 	return code;
 }
 
 static int tc_open(struct pc_tap *tap, struct pc_fail *why)
 {
-	struct pc_ebpf *e;
+	struct pc_tc *t;
 	int code, err;
 
-	tap->sock = -1;
 	code = tc_programs(tap, why);
-	e = tap->priv;
+	t = tap->priv;
 	if (code)
 		goto fail;
-	err = tap->cfg->tc_attach == PC_TC_CLSACT || clsact_for_scale ? EINVAL : -attach_tcx(tap, e);
+	err = tap->cfg->tc_attach == PC_TC_CLSACT || clsact_for_scale ? EINVAL : -attach_tcx(tap, t);
 	if (err == EINVAL && tap->cfg->tc_attach == PC_TC_TCX) {
 		code = pc_fail(why, PC_EXIT_UNSUPPORTED, "bpf(BPF_LINK_CREATE) tcx on %s: %s (EINVAL): this kernel has "
 			       "no tcx links (6.6+); --tc-attach clsact", tap->name, strerror(err));
@@ -272,7 +274,7 @@ static int tc_open(struct pc_tap *tap, struct pc_fail *why)
 		/* before 6.6 BPF_LINK_CREATE knows no tcx attach type (and before 5.7 no such command) */
 		pc_log("%s: %s: a clsact filter", tap->name, tap->cfg->tc_attach == PC_TC_CLSACT ? "--tc-attach clsact"
 							     : clsact_for_scale ? "many interfaces" : "no tcx links (6.6+)");
-		code = attach_clsact(tap, e, why);
+		code = attach_clsact(tap, t, why);
 	} else if (err) {
 		code = pc_ebpf_explain(why, "bpf(BPF_LINK_CREATE) tcx on", tap->name, err);
 		if (err == ENODEV)
@@ -281,11 +283,11 @@ static int tc_open(struct pc_tap *tap, struct pc_fail *why)
 	if (code)
 		goto fail;
 	/* "tce_eth_wire, 249 insns" (the egress program's) -> "tc_eth_wire, 249 insns, tcx": both hooks */
-	memmove(tap->detail + 2, tap->detail + 3, strlen(tap->detail + 3) + 1);
-	snprintf(tap->detail + strlen(tap->detail), sizeof(tap->detail) - strlen(tap->detail), ", %s",
-		 e->tc_kind == PC_TC_TCX ? "tcx" : "clsact");
-	pc_log("%s: tc (%s, %s); counts in %s units", tap->name, tap->detail,
-	       e->percpu ? "PERCPU_ARRAY" : "ARRAY+XADD", pc_unit_name(tap->unit));
+	memmove(t->e.detail + 2, t->e.detail + 3, strlen(t->e.detail + 3) + 1);
+	snprintf(t->e.detail + strlen(t->e.detail), sizeof(t->e.detail) - strlen(t->e.detail), ", %s",
+		 t->kind == PC_TC_TCX ? "tcx" : "clsact");
+	pc_log("%s: tc (%s, %s); counts in %s units", tap->name, t->e.detail,
+	       t->e.percpu ? "PERCPU_ARRAY" : "ARRAY+XADD", pc_unit_name(tap->unit));
 	return PC_EXIT_OK;
 fail:
 	tc_close(tap);

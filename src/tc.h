@@ -8,10 +8,26 @@
 
 #include <stdint.h>
 
+#include "ebpf_by.h"
 #include "pc_class.h"
 #include "pktcount.h"
+#include "tcnl.h"
 
 enum pc_tc_kind { PC_TC_NONE, PC_TC_TCX, PC_TC_CLSACT };
+
+/*
+ * tc mode's state of a tap (tap->priv): src/tc.c's, and src/pin.c's when
+ * --persist pins it.  By direction: rx on ingress, tx on egress.
+ */
+struct pc_tc {
+	struct pc_ebpf e;	/* first: pc_ebpf_*() take tap->priv as theirs */
+	enum pc_tc_kind kind;	/* how they are attached */
+	int prog[2], link[2];	/* the programs; tcx: the links */
+	struct pc_tc_filter filt[2];	/* clsact: the filters added */
+	int added[2], qdisc;	/* clsact: which were added; the qdisc was made by pktcount */
+	int keep;		/* pinned (--persist): closing leaves them attached */
+	enum pc_link parked_link;	/* parked (pc_backend.park): the link type its programs read */
+};
 
 /* tc mode: attach through tcx (6.6+) or a clsact filter (4.5+). */
 extern const struct pc_backend pc_tc_backend;
