@@ -189,8 +189,209 @@ static void merge(uint16_t *state, size_t to, uint16_t in)
 	state[to] = state[to] == CTX_UNSEEN ? in : (uint16_t)(state[to] & in);
 }
 
+/* What one instruction does to the walk: the context registers after it, and where it goes on. */
+struct step {
+	uint16_t ctx;
+	int falls;	/* on to the next instruction */
+	int jumps;	/* to i + 1 + off */
+	int width;	/* instruction slots it takes: 2 for a 64-bit load */
+};
+
+#define CLOBBER_R0_R5(CTX) ((CTX) &= (uint16_t)~0x3fu)
+
+static int lint_alu(const struct bpf_insn *in, size_t i, struct step *s, char *err, size_t errlen)
+{
+	uint8_t cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
+	uint16_t before = s->ctx;
+
+	if (!alu_op_ok(op, cls == BPF_ALU))
+		return fail(err, errlen, "insn %zu: ALU op 0x%02x not in 4.1", i, in->code);
+	if (op == BPF_END && in->imm != 16 && in->imm != 32 && in->imm != 64)
+		return fail(err, errlen, "insn %zu: byte swap of %d bits", i, in->imm);
+	if (in->dst_reg == BPF_REG_10)
+		return fail(err, errlen, "insn %zu: writes the frame pointer", i);
+	s->ctx &= (uint16_t)~(1u << in->dst_reg);
+	if (cls == BPF_ALU64 && op == BPF_MOV && BPF_SRC(in->code) == BPF_X && (before >> in->src_reg & 1))
+		s->ctx |= (uint16_t)(1u << in->dst_reg);
+	return 0;
+}
+
+/* A load from the context: 4 bytes of a field kernel since lets a socket filter read. */
+static int lint_ctx_load(const struct bpf_insn *in, size_t i, unsigned int since, char *err, size_t errlen)
+{
+	int need;
+
+	if (BPF_SIZE(in->code) != BPF_W)
+		return fail(err, errlen, "insn %zu: context load narrower or wider than 4 bytes (4.13+)", i);
+	need = SINCE_IN(ctx_fields, in->off, since);
+	if (need < 0)
+		return fail(err, errlen, "insn %zu: __sk_buff offset %d: no field the lint knows the kernel of", i,
+			    in->off);
+	if (need > 0)
+		return fail(err, errlen, "insn %zu: __sk_buff offset %d is not in %u.%u (%u.%u+)", i, in->off,
+			    since >> 8, since & 0xff, (unsigned int)need >> 8, (unsigned int)need & 0xff);
+	return 0;
+}
+
+static int lint_ldx(const struct bpf_insn *in, size_t i, unsigned int since, struct step *s, char *err,
+		    size_t errlen)
+{
+	if (BPF_MODE(in->code) != BPF_MEM)
+		return fail(err, errlen, "insn %zu: LDX mode 0x%02x", i, in->code);
+	if (s->ctx >> in->src_reg & 1) {
+		if (lint_ctx_load(in, i, since, err, errlen) < 0)
+			return -1;
+	} else if (in->src_reg == BPF_REG_10 && (in->off >= 0 || in->off < -512)) {
+		return fail(err, errlen, "insn %zu: stack offset %d", i, in->off);
+	}
+	s->ctx &= (uint16_t)~(1u << in->dst_reg);
+	return 0;
+}
+
+static int lint_store(const struct bpf_insn *in, size_t i, const struct step *s, char *err, size_t errlen)
+{
+	if (BPF_MODE(in->code) == BPF_XADD) {
+		if (BPF_CLASS(in->code) != BPF_STX || (BPF_SIZE(in->code) != BPF_W && BPF_SIZE(in->code) != BPF_DW))
+			return fail(err, errlen, "insn %zu: XADD form 0x%02x", i, in->code);
+		if (in->imm != 0)
+			return fail(err, errlen, "insn %zu: atomic op %d is newer than XADD (5.12)", i, in->imm);
+	} else if (BPF_MODE(in->code) != BPF_MEM) {
+		return fail(err, errlen, "insn %zu: store mode 0x%02x", i, in->code);
+	}
+	if (s->ctx >> in->dst_reg & 1)
+		return fail(err, errlen, "insn %zu: store into the context", i);
+	if (in->dst_reg == BPF_REG_10 && (in->off >= 0 || in->off < -512))
+		return fail(err, errlen, "insn %zu: stack offset %d", i, in->off);
+	return 0;
+}
+
+/* A 64-bit immediate (two slots, of p's n), or a packet load through the context in r6. */
+static int lint_ld(const struct bpf_insn *p, size_t n, size_t i, struct step *s, char *err, size_t errlen)
+{
+	const struct bpf_insn *in = &p[i];
+
+	if (in->code == (BPF_LD | BPF_IMM | BPF_DW)) {
+		if (in->src_reg != 0 && in->src_reg != BPF_PSEUDO_MAP_FD)
+			return fail(err, errlen, "insn %zu: 64-bit load kind %d not in 4.1", i, in->src_reg);
+		if (i + 1 >= n || p[i + 1].code || p[i + 1].dst_reg || p[i + 1].src_reg || p[i + 1].off)
+			return fail(err, errlen, "insn %zu: 64-bit load without its second half", i);
+		s->ctx &= (uint16_t)~(1u << in->dst_reg);
+		s->width = 2;
+		return 0;
+	}
+	if (BPF_MODE(in->code) != BPF_ABS && BPF_MODE(in->code) != BPF_IND)
+		return fail(err, errlen, "insn %zu: LD mode 0x%02x", i, in->code);
+	if (BPF_SIZE(in->code) == BPF_DW)
+		return fail(err, errlen, "insn %zu: 8-byte packet load", i);
+	if (!(s->ctx >> BPF_REG_6 & 1))
+		return fail(err, errlen, "insn %zu: packet load without the context in r6", i);
+	if (in->imm < 0)
+		return fail(err, errlen, "insn %zu: negative packet offset %d reaches linear data only", i, in->imm);
+	CLOBBER_R0_R5(s->ctx);
+	return 0;
+}
+
+/* A helper call: one kernel since lets a socket filter call. */
+static int lint_call(const struct bpf_insn *in, size_t i, unsigned int since, struct step *s, char *err,
+		     size_t errlen)
+{
+	int need;
+
+	if (in->src_reg != 0)
+		return fail(err, errlen, "insn %zu: bpf-to-bpf call (4.16)", i);
+	need = SINCE_IN(helpers, in->imm, since);
+	if (need < 0)
+		return fail(err, errlen, "insn %zu: helper %d: not one the lint knows the kernel of", i, in->imm);
+	if (need > 0)
+		return fail(err, errlen, "insn %zu: helper %d is not in %u.%u for socket filters (%u.%u+)", i,
+			    in->imm, since >> 8, since & 0xff, (unsigned int)need >> 8, (unsigned int)need & 0xff);
+	CLOBBER_R0_R5(s->ctx);
+	return 0;
+}
+
+static int lint_jmp(const struct bpf_insn *in, size_t n, size_t i, unsigned int since, struct step *s, char *err,
+		    size_t errlen)
+{
+	uint8_t op = BPF_OP(in->code);
+
+	if (!jmp_op_ok(op))
+		return fail(err, errlen, "insn %zu: jump op 0x%02x not in 4.1", i, in->code);
+	if (op == BPF_EXIT) {
+		s->falls = 0;
+		return 0;
+	}
+	if (op == BPF_CALL)
+		return lint_call(in, i, since, s, err, errlen);
+	if (in->off < 0)
+		return fail(err, errlen, "insn %zu: backward jump (no loops before 5.3)", i);
+	if (i + 1 + (size_t)in->off >= n)
+		return fail(err, errlen, "insn %zu: jump past the end", i);
+	s->jumps = 1;
+	s->falls = op != BPF_JA;
+	return 0;
+}
+
+/* Instruction i of p: 0 with what it does in *s, or -1 with err. */
+static int lint_one(const struct bpf_insn *p, size_t n, size_t i, unsigned int since, struct step *s, char *err,
+		    size_t errlen)
+{
+	const struct bpf_insn *in = &p[i];
+
+	if (in->dst_reg >= MAX_BPF_REG || in->src_reg >= MAX_BPF_REG)
+		return fail(err, errlen, "insn %zu: bad register", i);
+	switch (BPF_CLASS(in->code)) {
+	case BPF_ALU:
+	case BPF_ALU64:
+		return lint_alu(in, i, s, err, errlen);
+	case BPF_LDX:
+		return lint_ldx(in, i, since, s, err, errlen);
+	case BPF_ST:
+	case BPF_STX:
+		return lint_store(in, i, s, err, errlen);
+	case BPF_LD:
+		return lint_ld(p, n, i, s, err, errlen);
+	case BPF_JMP:
+		return lint_jmp(in, n, i, since, s, err, errlen);
+	default:
+		return fail(err, errlen, "insn %zu: class 0x%02x not in 4.1 (JMP32 is 5.1)", i, BPF_CLASS(in->code));
+	}
+}
+
+/*
+ * What a register holds, per instruction (state[]: a bit per register that
+ * holds the context), walked forward: every instruction is reached, by
+ * the instructions before it, with the registers they leave.
+ */
 static int lint(const struct bpf_insn *p, size_t n, unsigned int since, uint16_t *state, char *err,
-		size_t errlen);
+		size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i <= n; i++)
+		state[i] = CTX_UNSEEN;
+	state[0] = 1u << BPF_REG_1;
+	for (i = 0; i < n; i++) {
+		struct step s = { state[i], 1, 0, 1 };
+
+		if (state[i] == CTX_UNSEEN)
+			return fail(err, errlen, "insn %zu: unreachable (the verifier rejects it)", i);
+		if (lint_one(p, n, i, since, &s, err, errlen) < 0)
+			return -1;
+		if (s.width == 2) {
+			merge(state, i + 2, s.ctx);
+			i++;
+			continue;
+		}
+		if (s.jumps)
+			merge(state, i + 1 + (size_t)p[i].off, s.ctx);
+		if (s.falls) {
+			if (i + 1 >= n)
+				return fail(err, errlen, "insn %zu: falls off the end", i);
+			merge(state, i + 1, s.ctx);
+		}
+	}
+	return 0;
+}
 
 int pc_lint(const struct bpf_insn *p, size_t n, unsigned int since, char *err, size_t errlen)
 {
@@ -205,137 +406,4 @@ int pc_lint(const struct bpf_insn *p, size_t n, unsigned int since, char *err, s
 	ret = lint(p, n, since, state, err, errlen);
 	free(state);
 	return ret;
-}
-
-/* What a register holds, per instruction: a bit per register that holds the context. */
-static int lint(const struct bpf_insn *p, size_t n, unsigned int since, uint16_t *state, char *err,
-		size_t errlen)
-{
-	size_t i;
-
-	for (i = 0; i <= n; i++)
-		state[i] = CTX_UNSEEN;
-	state[0] = 1u << BPF_REG_1;
-
-	for (i = 0; i < n; i++) {
-		const struct bpf_insn *in = &p[i];
-		uint8_t cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
-		uint16_t ctx = state[i];
-		int falls = 1, jumps = 0;
-
-		if (ctx == CTX_UNSEEN)
-			return fail(err, errlen, "insn %zu: unreachable (the verifier rejects it)", i);
-		if (in->dst_reg >= MAX_BPF_REG || in->src_reg >= MAX_BPF_REG)
-			return fail(err, errlen, "insn %zu: bad register", i);
-
-		switch (cls) {
-		case BPF_ALU:
-		case BPF_ALU64:
-			if (!alu_op_ok(op, cls == BPF_ALU))
-				return fail(err, errlen, "insn %zu: ALU op 0x%02x not in 4.1", i, in->code);
-			if (op == BPF_END && in->imm != 16 && in->imm != 32 && in->imm != 64)
-				return fail(err, errlen, "insn %zu: byte swap of %d bits", i, in->imm);
-			if (in->dst_reg == BPF_REG_10)
-				return fail(err, errlen, "insn %zu: writes the frame pointer", i);
-			ctx &= (uint16_t)~(1u << in->dst_reg);
-			if (cls == BPF_ALU64 && op == BPF_MOV && BPF_SRC(in->code) == BPF_X &&
-			    (state[i] >> in->src_reg & 1))
-				ctx |= (uint16_t)(1u << in->dst_reg);
-			break;
-		case BPF_LDX:
-			if (BPF_MODE(in->code) != BPF_MEM)
-				return fail(err, errlen, "insn %zu: LDX mode 0x%02x", i, in->code);
-			if (ctx >> in->src_reg & 1) {
-				if (BPF_SIZE(in->code) != BPF_W)
-					return fail(err, errlen, "insn %zu: context load narrower or wider than 4 bytes (4.13+)", i);
-				int need = SINCE_IN(ctx_fields, in->off, since);
-
-				if (need < 0)
-					return fail(err, errlen, "insn %zu: __sk_buff offset %d: no field the lint knows the kernel of", i, in->off);
-				if (need > 0)
-					return fail(err, errlen, "insn %zu: __sk_buff offset %d is not in %u.%u (%u.%u+)",
-						    i, in->off, since >> 8, since & 0xff,
-						    (unsigned int)need >> 8, (unsigned int)need & 0xff);
-			} else if (in->src_reg == BPF_REG_10 && (in->off >= 0 || in->off < -512)) {
-				return fail(err, errlen, "insn %zu: stack offset %d", i, in->off);
-			}
-			ctx &= (uint16_t)~(1u << in->dst_reg);
-			break;
-		case BPF_ST:
-		case BPF_STX:
-			if (BPF_MODE(in->code) == BPF_XADD) {
-				if (cls != BPF_STX || (BPF_SIZE(in->code) != BPF_W && BPF_SIZE(in->code) != BPF_DW))
-					return fail(err, errlen, "insn %zu: XADD form 0x%02x", i, in->code);
-				if (in->imm != 0)
-					return fail(err, errlen, "insn %zu: atomic op %d is newer than XADD (5.12)", i, in->imm);
-			} else if (BPF_MODE(in->code) != BPF_MEM) {
-				return fail(err, errlen, "insn %zu: store mode 0x%02x", i, in->code);
-			}
-			if (ctx >> in->dst_reg & 1)
-				return fail(err, errlen, "insn %zu: store into the context", i);
-			if (in->dst_reg == BPF_REG_10 && (in->off >= 0 || in->off < -512))
-				return fail(err, errlen, "insn %zu: stack offset %d", i, in->off);
-			break;
-		case BPF_LD:
-			if (in->code == (BPF_LD | BPF_IMM | BPF_DW)) {
-				if (in->src_reg != 0 && in->src_reg != BPF_PSEUDO_MAP_FD)
-					return fail(err, errlen, "insn %zu: 64-bit load kind %d not in 4.1", i, in->src_reg);
-				if (i + 1 >= n || p[i + 1].code || p[i + 1].dst_reg || p[i + 1].src_reg || p[i + 1].off)
-					return fail(err, errlen, "insn %zu: 64-bit load without its second half", i);
-				ctx &= (uint16_t)~(1u << in->dst_reg);
-				merge(state, i + 2, ctx);
-				i++;
-				continue;
-			}
-			if (BPF_MODE(in->code) != BPF_ABS && BPF_MODE(in->code) != BPF_IND)
-				return fail(err, errlen, "insn %zu: LD mode 0x%02x", i, in->code);
-			if (BPF_SIZE(in->code) == BPF_DW)
-				return fail(err, errlen, "insn %zu: 8-byte packet load", i);
-			if (!(ctx >> BPF_REG_6 & 1))
-				return fail(err, errlen, "insn %zu: packet load without the context in r6", i);
-			if (in->imm < 0)
-				return fail(err, errlen, "insn %zu: negative packet offset %d reaches linear data only", i, in->imm);
-			ctx &= (uint16_t)~0x3fu;	/* r0-r5 clobbered */
-			break;
-		case BPF_JMP:
-			if (!jmp_op_ok(op))
-				return fail(err, errlen, "insn %zu: jump op 0x%02x not in 4.1", i, in->code);
-			if (op == BPF_EXIT) {
-				falls = 0;
-				break;
-			}
-			if (op == BPF_CALL) {
-				if (in->src_reg != 0)
-					return fail(err, errlen, "insn %zu: bpf-to-bpf call (4.16)", i);
-				int need = SINCE_IN(helpers, in->imm, since);
-
-				if (need < 0)
-					return fail(err, errlen, "insn %zu: helper %d: not one the lint knows the kernel of",
-						    i, in->imm);
-				if (need > 0)
-					return fail(err, errlen, "insn %zu: helper %d is not in %u.%u for socket filters "
-						    "(%u.%u+)", i, in->imm, since >> 8, since & 0xff,
-						    (unsigned int)need >> 8, (unsigned int)need & 0xff);
-				ctx &= (uint16_t)~0x3fu;
-				break;
-			}
-			if (in->off < 0)
-				return fail(err, errlen, "insn %zu: backward jump (no loops before 5.3)", i);
-			if (i + 1 + (size_t)in->off >= n)
-				return fail(err, errlen, "insn %zu: jump past the end", i);
-			jumps = 1;
-			falls = op != BPF_JA;
-			break;
-		default:
-			return fail(err, errlen, "insn %zu: class 0x%02x not in 4.1 (JMP32 is 5.1)", i, cls);
-		}
-		if (jumps)
-			merge(state, i + 1 + (size_t)in->off, ctx);
-		if (falls) {
-			if (i + 1 >= n)
-				return fail(err, errlen, "insn %zu: falls off the end", i);
-			merge(state, i + 1, ctx);
-		}
-	}
-	return 0;
 }
