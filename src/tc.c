@@ -2,10 +2,10 @@
 /*
  * tc mode: the socket mode's counting variants as SCHED_CLS programs, one on
  * the interface's ingress (rx) and one on its egress (tx), counting into the
- * same maps the socket's would (pc_prog_place(): same instructions, the
- * direction from the hook, TC_ACT_UNSPEC out).  No packet socket: nothing
- * is cloned for a tap on transmit (dev_queue_xmit_nit()) and no tap is
- * walked on receive.
+ * same maps the socket's would (the variant placed at the hook, src/prog/:
+ * same instructions, the direction from the hook, TC_ACT_UNSPEC out).  No
+ * packet socket: nothing is cloned for a tap on transmit
+ * (dev_queue_xmit_nit()) and no tap is walked on receive.
  *
  * Attached through tcx links on 6.6+ (first on ingress, last on egress;
  * other programs keep running, in their order), else through a cls_bpf

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "pc_class.h"
-#include "pc_prog.h"
+#include "prog/build.h"
 
 #define GOLDEN "tests/programs.golden"
 #define IFINDEX 7	/* SKF_AD_IFINDEX: the tap's interface */
@@ -26,12 +26,6 @@
 #define FD_BY_GEN0 102
 #define FD_BY_GEN1 103
 #define FD_CLASSES 104
-
-/* What a kernel has: the probe table's answers (src/ebpf.c), and its instruction limit. */
-struct kernel {
-	int percpu, gso, load_bytes;
-	unsigned int max_insns;
-};
 
 /* ---- classes: classic programs written out, as `tcpdump -dd` would give them ---- */
 
@@ -178,47 +172,31 @@ static void put_linked(char *line, size_t len, const char *name, unsigned int si
  * The tap's program as src/ebpf.c chooses, builds and links it: its line
  * (after the case's words already in line).
  */
-static void tap_line(const struct kernel *k, enum pc_link link, int by, enum pc_attach at, char *line, size_t len,
+static void tap_line(const struct pc_kernel *k, enum pc_link link, int by, enum pc_attach at, char *line, size_t len,
 		     struct bpf_insn *insns)
 {
-	/* the probe's policy: wire units and header copies where the counters are per CPU */
-	int wire = k->gso && k->percpu, copy = k->load_bytes && k->percpu, eth = link == PC_LINK_ETH;
-	/* pc_ebpf_setup(): a breakdown counts per CPU only where its program can copy headers */
-	int percpu = k->percpu && (!by || copy);
-	int fds[PC_BY_NMAPS + 1] = { FD_COUNTERS, FD_BY_CTL, FD_BY_GEN0, FD_BY_GEN1 };
-	enum pc_prog_id id;
-	struct pc_placed placed;
-	const struct pc_prog *prog = &placed.prog;
-	struct pc_composed comp = { 0 };
+	static const int fds[PC_MAP_SLOTS] = {
+		[PC_MAP_COUNTERS] = FD_COUNTERS, [PC_MAP_BY_CTL] = FD_BY_CTL, [PC_MAP_BY_GEN0] = FD_BY_GEN0,
+		[PC_MAP_BY_GEN1] = FD_BY_GEN1, [PC_MAP_CLASSES] = FD_CLASSES,
+	};
+	const struct pc_variant v = pc_variant_choose(k, link, by, at, &pc_classes);
+	const struct pc_build_env env = { IFINDEX, k->max_insns };
+	struct pc_built b;
 	char err[320];
 	size_t at_len = strlen(line);
 	int n;
 
-	/* variant() */
-	if (by)
-		id = wire && percpu ? (eth ? PC_PROG_ETH_BY_WIRE : PC_PROG_RAW_BY_WIRE)
-		     : percpu ? (eth ? PC_PROG_ETH_BY_PERCPU : PC_PROG_RAW_BY_PERCPU)
-			      : (eth ? PC_PROG_ETH_BY_XADD : PC_PROG_RAW_BY_XADD);
-	else if (wire)
-		id = eth ? PC_PROG_ETH_WIRE : PC_PROG_RAW_WIRE;
-	else
-		id = percpu ? (eth ? PC_PROG_ETH_PERCPU : PC_PROG_RAW_PERCPU) : (eth ? PC_PROG_ETH_XADD : PC_PROG_RAW_XADD);
-	cr_assert_eq(pc_prog_place(&pc_progs[id], at, &placed), 0);
-	if (pc_classes.n || pc_classes.filter) {
-		struct pc_cls_env env = { IFINDEX, k->max_insns, copy };
-
-		if (pc_prog_compose(prog, link, &env, &comp, err, sizeof(err)) < 0) {
-			snprintf(line + at_len, len - at_len, " refused: %s\n", err);
-			return;
-		}
-		fds[prog->nmaps] = FD_CLASSES;
-		prog = &comp.prog;
+	if (pc_build(&v, &env, &b, err, sizeof(err)) < 0) {
+		snprintf(line + at_len, len - at_len, " refused: %s\n", err);
+		pc_built_free(&b);
+		return;
 	}
-	n = pc_asm_link(prog, fds, prog->nmaps, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
+	n = pc_asm_link(&b.prog, fds, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
 	cr_assert_gt(n, 0, "%s", err);
-	snprintf(line + at_len, len - at_len, " %s %s", percpu ? "percpu" : "xadd", pc_unit_name(pc_progs[id].unit));
-	put_linked(line, len, prog->name, prog->since, insns, n);
-	pc_prog_composed_free(&comp);
+	snprintf(line + at_len, len - at_len, " %s %s", v.counters == PC_CTR_PERCPU ? "percpu" : "xadd",
+		 pc_unit_name(v.unit));
+	put_linked(line, len, b.prog.name, b.prog.since, insns, n);
+	pc_built_free(&b);
 }
 
 static const char *const at_names[] = { "socket", "tc-ingress", "tc-egress" };
@@ -227,14 +205,14 @@ static const char *const at_names[] = { "socket", "tc-ingress", "tc-egress" };
 static void taps_lines(FILE *out, struct bpf_insn *insns)
 {
 	static char line[1024];
-	struct kernel k;
+	struct pc_kernel k;
 	int bits, max, link, by, at, set;
 	const char *set_name;
 
 	for (bits = 0; bits < 8; bits++)
 		for (max = 0; max < 2; max++) {
-			k = (struct kernel){ bits & 1, bits >> 1 & 1, bits >> 2 & 1,
-					     max ? PC_PROG_MAX_INSNS : PC_KERNEL_MAX_INSNS_OLD };
+			k = (struct pc_kernel){ bits & 1, bits >> 1 & 1, bits >> 2 & 1,
+						max ? PC_PROG_MAX_INSNS : PC_KERNEL_MAX_INSNS_OLD };
 			for (set = 0; classes_of(set, &set_name, &pc_classes); set++)
 				for (link = 0; link < 2; link++)
 					for (by = 0; by < 2; by++)
@@ -254,17 +232,14 @@ static void taps_lines(FILE *out, struct bpf_insn *insns)
 /* The programs the probe table loads, and the benchmark's floor. */
 static void probes_lines(FILE *out, struct bpf_insn *insns)
 {
-	static const enum pc_prog_id ids[] = { PC_PROG_EMPTY, PC_PROG_PROBE, PC_PROG_PROBE_WIRE,
-					       PC_PROG_PROBE_LOAD_BYTES };
 	char line[256], err[160];
-	size_t i;
-	int n;
+	int i, n;
 
-	for (i = 0; i < NELEM(ids); i++) {
-		n = pc_asm_link(&pc_progs[ids[i]], (const int[]){ -1 }, 1, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
+	for (i = 0; i < PC_PROBE_COUNT; i++) {
+		n = pc_asm_link(&pc_probes[i], NULL, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
 		cr_assert_gt(n, 0, "%s", err);
 		snprintf(line, sizeof(line), "probe:");
-		put_linked(line, sizeof(line), pc_progs[ids[i]].name, pc_progs[ids[i]].since, insns, n);
+		put_linked(line, sizeof(line), pc_probes[i].name, pc_probes[i].since, insns, n);
 		fputs(line, out);
 	}
 }
@@ -330,4 +305,67 @@ Test(prog, every_program_links_as_recorded)
 	free(golden);
 	free(now);
 	free(insns);
+}
+
+/*
+ * The chooser against the kernels of tests/vm/expect: what each has, the
+ * Ethernet socket programs it then counts with (tests/vm/expect names
+ * them), and for every tap it can have, a program no newer than itself.
+ */
+Test(prog, each_kernel_gets_a_program_it_runs)
+{
+	static const struct {
+		unsigned int kv;
+		struct pc_kernel has;
+		const char *proto, *by;
+	} kernels[] = {
+		{ PC_KV(4, 1), { 0, 0, 0, PC_KERNEL_MAX_INSNS_OLD }, "pc_eth_xadd", "pc_eth_by_xadd" },
+		{ PC_KV(4, 6), { 1, 0, 0, PC_KERNEL_MAX_INSNS_OLD }, "pc_eth_percpu", "pc_eth_by_xadd" },
+		{ PC_KV(4, 13), { 1, 0, 1, PC_KERNEL_MAX_INSNS_OLD }, "pc_eth_percpu", "pc_eth_by_pcpu" },
+		{ PC_KV(5, 2), { 1, 0, 1, PC_PROG_MAX_INSNS }, "pc_eth_percpu", "pc_eth_by_pcpu" },
+		{ PC_KV(5, 7), { 1, 1, 1, PC_PROG_MAX_INSNS }, "pc_eth_wire", "pc_eth_by_wire" },
+	};
+	char name[PC_NAME_MAX], err[160];
+	size_t i;
+	int link, by, at;
+
+	for (i = 0; i < NELEM(kernels); i++)
+		for (link = 0; link < 2; link++)
+			for (by = 0; by < 2; by++)
+				for (at = 0; at < PC_AT_COUNT; at++) {
+					struct pc_variant v = pc_variant_choose(&kernels[i].has, (enum pc_link)link, by,
+										(enum pc_attach)at, NULL);
+
+					pc_variant_name(&v, PC_NAME_PROG, name, sizeof(name));
+					cr_expect_eq(pc_variant_check(&v, err, sizeof(err)), 0, "%s: %s", name, err);
+					cr_expect_leq(pc_variant_since(&v), kernels[i].kv > PC_TC_SINCE || at == PC_AT_SOCKET
+						      ? kernels[i].kv : PC_TC_SINCE, "%s on %u.%u", name,
+						      kernels[i].kv >> 8, kernels[i].kv & 0xff);
+					if (link == PC_LINK_ETH && at == PC_AT_SOCKET)
+						cr_expect_str_eq(name, by ? kernels[i].by : kernels[i].proto, "on %u.%u",
+								 kernels[i].kv >> 8, kernels[i].kv & 0xff);
+				}
+}
+
+/* The names -v, the pins and --version show: tc's two hooks as one, the classes said. */
+Test(prog, shown_names_are_those_the_vm_test_matches)
+{
+	static const struct pc_kernel wire = { 1, 1, 1, PC_PROG_MAX_INSNS };
+	struct pc_class_set set = { .filter = &filter };
+	char name[PC_NAME_MAX];
+	struct pc_variant v;
+
+	v = pc_variant_choose(&wire, PC_LINK_ETH, 0, PC_AT_TC_EGRESS, NULL);
+	pc_variant_name(&v, PC_NAME_SHOWN, name, sizeof(name));
+	cr_expect_str_eq(name, "tc_eth_wire");
+	pc_variant_name(&v, PC_NAME_PROG, name, sizeof(name));
+	cr_expect_str_eq(name, "tce_eth_wire");
+	v = pc_variant_choose(&wire, PC_LINK_RAW, 1, PC_AT_TC_INGRESS, &set);
+	pc_variant_name(&v, PC_NAME_SHOWN, name, sizeof(name));
+	cr_expect_str_eq(name, "tc_raw_by_wire+classes");
+	pc_variant_name(&v, PC_NAME_PROG, name, sizeof(name));
+	cr_expect_str_eq(name, "tci_raw_by_wire");
+	v = pc_variant_choose(&wire, PC_LINK_ETH, 0, PC_AT_SOCKET, &set);
+	pc_variant_name(&v, PC_NAME_SHOWN, name, sizeof(name));
+	cr_expect_str_eq(name, "pc_eth_wire+classes");
 }

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pc_prog.h"
+#include "build.h"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -27,16 +27,13 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-int pc_asm_link(const struct pc_prog *prog, const int *map_fds, unsigned int nmaps,
-		struct bpf_insn *out, size_t cap, char *err, size_t errlen)
+/* Pass 1: where every label of prog lands (label_at[], -1 where none); the instruction count, or -1 with err. */
+static long place_labels(const struct pc_prog *prog, int *label_at, char *err, size_t errlen)
 {
-	int label_at[PC_ASM_MAX_LABELS];
 	size_t f, i, pc = 0;
 
 	for (i = 0; i < PC_ASM_MAX_LABELS; i++)
 		label_at[i] = -1;
-
-	/* pass 1: where every label lands */
 	for (f = 0; f < prog->nfrags; f++) {
 		const struct pc_frag *fr = &prog->frags[f];
 
@@ -56,46 +53,63 @@ int pc_asm_link(const struct pc_prog *prog, const int *map_fds, unsigned int nma
 			label_at[a->label] = (int)pc;
 		}
 	}
-	if (pc > cap)
-		return fail(err, errlen, "%s: %zu instructions, room for %zu",
-			    prog->name, pc, cap);
+	return (long)pc;
+}
 
+/* One instruction of fragment fr at pc, its jump or map filled in, into *insn; 0 or -1 with err. */
+static int resolve(const struct pc_prog *prog, const struct pc_frag *fr, size_t i, size_t pc, const int *label_at,
+		   const int *map_fds, struct bpf_insn *insn, char *err, size_t errlen)
+{
+	const struct pc_asm *a = &fr->asm_[i];
+	long off;
+
+	*insn = a->insn;
+	switch (a->kind) {
+	case PC_ASM_JUMP:
+		if (a->label >= PC_ASM_MAX_LABELS || label_at[a->label] < 0)
+			return fail(err, errlen, "%s: %s[%zu]: jump to undefined label %u",
+				    prog->name, fr->name, i, a->label);
+		off = (long)label_at[a->label] - (long)pc - 1;
+		if (off < 0)
+			return fail(err, errlen, "%s: %s[%zu]: backward jump to label %u (no loops before 5.3)",
+				    prog->name, fr->name, i, a->label);
+		if (off > INT16_MAX)
+			return fail(err, errlen, "%s: %s[%zu]: jump offset %ld too far",
+				    prog->name, fr->name, i, off);
+		insn->off = (int16_t)off;
+		return 0;
+	case PC_ASM_MAPFD:
+		if (a->label >= PC_MAP_SLOTS || !(prog->maps >> a->label & 1) || !map_fds)
+			return fail(err, errlen, "%s: %s[%zu]: a map of slot %u, not one of the program's",
+				    prog->name, fr->name, i, a->label);
+		insn->imm = map_fds[a->label];
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+int pc_asm_link(const struct pc_prog *prog, const int *map_fds, struct bpf_insn *out, size_t cap, char *err,
+		size_t errlen)
+{
+	int label_at[PC_ASM_MAX_LABELS];
+	long n = place_labels(prog, label_at, err, errlen);
+	size_t f, i, pc = 0;
+
+	if (n < 0)
+		return -1;
+	if ((size_t)n > cap)
+		return fail(err, errlen, "%s: %ld instructions, room for %zu", prog->name, n, cap);
 	/* pass 2: emit, with jump offsets and map fds filled in */
-	pc = 0;
 	for (f = 0; f < prog->nfrags; f++) {
 		const struct pc_frag *fr = &prog->frags[f];
 
 		for (i = 0; i < fr->len; i++) {
-			const struct pc_asm *a = &fr->asm_[i];
-			struct bpf_insn insn = a->insn;
-			long off;
-
-			switch (a->kind) {
-			case PC_ASM_LABEL:
+			if (fr->asm_[i].kind == PC_ASM_LABEL)
 				continue;
-			case PC_ASM_JUMP:
-				if (a->label >= PC_ASM_MAX_LABELS || label_at[a->label] < 0)
-					return fail(err, errlen, "%s: %s[%zu]: jump to undefined label %u",
-						    prog->name, fr->name, i, a->label);
-				off = (long)label_at[a->label] - (long)pc - 1;
-				if (off < 0)
-					return fail(err, errlen, "%s: %s[%zu]: backward jump to label %u (no loops before 5.3)",
-						    prog->name, fr->name, i, a->label);
-				if (off > INT16_MAX)
-					return fail(err, errlen, "%s: %s[%zu]: jump offset %ld too far",
-						    prog->name, fr->name, i, off);
-				insn.off = (int16_t)off;
-				break;
-			case PC_ASM_MAPFD:
-				if (a->label >= nmaps)
-					return fail(err, errlen, "%s: %s[%zu]: map %u of %u",
-						    prog->name, fr->name, i, a->label, nmaps);
-				insn.imm = map_fds[a->label];
-				break;
-			default:
-				break;
-			}
-			out[pc++] = insn;
+			if (resolve(prog, fr, i, pc, label_at, map_fds, &out[pc], err, errlen) < 0)
+				return -1;
+			pc++;
 		}
 	}
 	return (int)pc;
