@@ -99,7 +99,10 @@ static unsigned int kernel_max_insns(void)
 	return PC_KV(major, minor) < PC_KV(5, 2) ? PC_KERNEL_MAX_INSNS_OLD : PC_PROG_MAX_INSNS;
 }
 
-/* What the probe table found this kernel has, for the builder's chooser. */
+/*
+ * What the probe table found this kernel has, for the builder: facts only,
+ * each as the probe answered it (the policy is pc_variant_choose()'s).
+ */
 static struct pc_kernel kernel_has(void)
 {
 	return (struct pc_kernel){
@@ -180,10 +183,12 @@ static int probe_names(void)
  */
 static int probe_lookup_batch(void)
 {
-	int ncpu = pc_features[PC_F_PERCPU] ? pc_bpf_possible_cpus() : 1;
+	const struct pc_kernel has = kernel_has();
+	int percpu = pc_variant_choose(&has, PC_LINK_ETH, 0, PC_AT_SOCKET, NULL).counters == PC_CTR_PERCPU;
+	int ncpu = percpu ? pc_bpf_possible_cpus() : 1;
 	struct pc_counter *v = calloc(ncpu > 0 ? (size_t)ncpu : 1, sizeof(*v));
 	uint32_t key;
-	int fd = pc_bpf_map_create(pc_features[PC_F_PERCPU] ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY,
+	int fd = pc_bpf_map_create(percpu ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY,
 				   sizeof(uint32_t), sizeof(struct pc_counter), 1, "pc_probe");
 	int ret = fd < 0 ? -errno : ncpu < 0 ? ncpu : !v ? -ENOMEM : 0;
 
@@ -200,7 +205,8 @@ static int probe_lookup_batch(void)
 /* Entries taken from an empty hash map of the breakdowns' kind, with BPF_MAP_LOOKUP_AND_DELETE_BATCH. */
 static int probe_take_batch(void)
 {
-	int percpu = pc_features[PC_F_PERCPU] && pc_features[PC_F_LOAD_BYTES];
+	const struct pc_kernel has = kernel_has();
+	int percpu = pc_variant_choose(&has, PC_LINK_ETH, 1, PC_AT_SOCKET, NULL).counters == PC_CTR_PERCPU;
 	int ncpu = percpu ? pc_bpf_possible_cpus() : 1;
 	struct pc_counter *v = calloc(ncpu > 0 ? 2 * (size_t)ncpu : 2, sizeof(*v));
 	struct pc_bkey k;
@@ -254,6 +260,20 @@ static int probe_refused(const struct probe_step *st, int err)
 	return PC_EXIT_UNSUPPORTED;
 }
 
+/* -v: what the chooser makes of the kernel's answers, for a tap without and with --by. */
+static void log_choices(void)
+{
+	const struct pc_kernel k = kernel_has();
+	const struct pc_variant proto = pc_variant_choose(&k, PC_LINK_ETH, 0, PC_AT_SOCKET, NULL);
+	const struct pc_variant by = pc_variant_choose(&k, PC_LINK_ETH, 1, PC_AT_SOCKET, NULL);
+
+	pc_log("counters: %s", proto.counters == PC_CTR_PERCPU ? "PERCPU_ARRAY" : "ARRAY+XADD (no PERCPU_ARRAY before 4.6)");
+	pc_log("gso_segs and gso_size: %s", proto.unit == PC_UNIT_WIRE ? "readable: counts in wire units"
+								      : "not readable (5.7+): skb units");
+	pc_log("breakdowns: %s", by.counters == PC_CTR_PERCPU ? "PERCPU_HASH, headers copied with skb_load_bytes"
+							      : "HASH+XADD, headers read a word at a time (no skb_load_bytes before 4.13)");
+}
+
 int pc_ebpf_probe(void)
 {
 	static int result = -1;
@@ -273,15 +293,7 @@ int pc_ebpf_probe(void)
 		if (ret && st->needed)
 			return result = probe_refused(st, -ret);
 	}
-	pc_log("counters: %s", pc_features[PC_F_PERCPU] ? "PERCPU_ARRAY" : "ARRAY+XADD (no PERCPU_ARRAY before 4.6)");
-	/* the wire programs count per CPU: every kernel with gso_size has PERCPU_ARRAY */
-	pc_features[PC_F_WIRE] = pc_features[PC_F_WIRE] && pc_features[PC_F_PERCPU];
-	pc_log("gso_segs and gso_size: %s", pc_features[PC_F_WIRE] ? "readable: counts in wire units"
-						       : "not readable (5.7+): skb units");
-	/* the per-CPU breakdown programs copy headers with it: without, HASH+XADD and LD_IND */
-	pc_features[PC_F_LOAD_BYTES] = pc_features[PC_F_LOAD_BYTES] && pc_features[PC_F_PERCPU];
-	pc_log("breakdowns: %s", pc_features[PC_F_LOAD_BYTES] ? "PERCPU_HASH, headers copied with skb_load_bytes"
-						 : "HASH+XADD, headers read a word at a time (no skb_load_bytes before 4.13)");
+	log_choices();
 	return result = PC_EXIT_OK;
 }
 
