@@ -356,7 +356,7 @@ int pc_ebpf_load(struct pc_tap *tap, enum pc_attach at, uint32_t type, int *fd)
 	int fds[PC_MAP_SLOTS], n = 0, code;
 	struct pc_variant v;
 	struct pc_built b;
-	char *log = NULL;
+	char *log = NULL, shown[PC_NAME_MAX];
 
 	code = build(tap, at, &v, &b);
 	if (code)
@@ -373,10 +373,10 @@ int pc_ebpf_load(struct pc_tap *tap, enum pc_attach at, uint32_t type, int *fd)
 		return code;
 	}
 	free(log);
-	e->insns = (unsigned int)n;
-	snprintf(tap->detail, sizeof(tap->detail), "%s%s, %d insns", b.prog.name,
-		 pc_variant_has_classes(&v) ? "+classes" : "", n);
 	pc_built_free(&b);
+	e->insns = (unsigned int)n;
+	pc_variant_name(&v, PC_NAME_SHOWN, shown, sizeof(shown));
+	snprintf(tap->detail, sizeof(tap->detail), "%s, %d insns", shown, n);
 	tap->unit = v.unit;
 	tap->unit_why = tap->unit == PC_UNIT_WIRE ? "the kernel gives the filter each skb's gso_segs and gso_size"
 			: "socket filters read no gso_size before kernel 5.7";

@@ -278,8 +278,7 @@ static int tc_open(struct pc_tap *tap)
 	}
 	if (code)
 		goto fail;
-	/* "tce_eth_wire, 249 insns" (the egress program's) -> "tc_eth_wire, 249 insns, tcx": both hooks */
-	memmove(tap->detail + 2, tap->detail + 3, strlen(tap->detail + 3) + 1);
+	/* "tc_eth_wire, 249 insns" (both hooks' name, the egress program's count), then how they are attached */
 	snprintf(tap->detail + strlen(tap->detail), sizeof(tap->detail) - strlen(tap->detail), ", %s",
 		 e->tc_kind == PC_TC_TCX ? "tcx" : "clsact");
 	pc_log("%s: tc (%s, %s); counts in %s units", tap->name, tap->detail,
