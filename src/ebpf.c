@@ -317,9 +317,9 @@ static void log_classes(const struct pc_tap *tap, const struct pc_built *b)
 static void map_slots(const struct pc_ebpf *e, int fds[PC_MAP_SLOTS])
 {
 	fds[PC_MAP_COUNTERS] = e->map_fd;
-	fds[PC_MAP_BY_CTL] = e->by_fds[0];
-	fds[PC_MAP_BY_GEN0] = e->by_fds[1];
-	fds[PC_MAP_BY_GEN1] = e->by_fds[2];
+	fds[PC_MAP_BY_CTL] = PC_EBPF_BY_FD(e, PC_MAP_BY_CTL);
+	fds[PC_MAP_BY_GEN0] = PC_EBPF_BY_FD(e, PC_MAP_BY_GEN0);
+	fds[PC_MAP_BY_GEN1] = PC_EBPF_BY_FD(e, PC_MAP_BY_GEN1);
 	fds[PC_MAP_CLASSES] = e->cls_fd;
 }
 
