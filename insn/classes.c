@@ -120,7 +120,7 @@ static const struct pc_asm filter_exit[] = {
  * with hundreds of different values in them, and the verifier (6.18)
  * walked the classes once for each: made equal, it prunes (one class: 22
  * thousand instructions processed down to 8; each class's code clears its
- * own again, src/cbpf_ebpf.c).
+ * own again, src/prog/cbpf_ebpf.c).
  */
 static const struct pc_asm base_of_dir[] = {
 	I(BPF_MOV64_IMM(BPF_REG_0, 0)),

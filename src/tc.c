@@ -213,7 +213,8 @@ static void tc_close(struct pc_tap *tap)
  * filters is gone; the programs and maps name no device and are kept for
  * one of the same name in this batch: a burst of re-created interfaces is
  * then attached without verifying two programs each again.  Classes may
- * hold the device's index (SKF_AD_IFINDEX, src/cbpf_ebpf.c): loaded anew.
+ * hold the device's index (SKF_AD_IFINDEX, src/prog/cbpf_ebpf.c): loaded
+ * anew.
  */
 static int tc_park(struct pc_tap *tap)
 {
