@@ -33,14 +33,15 @@ endif
 ALL_CPPFLAGS := $(BASE_CPPFLAGS) $(PCAP_CPPFLAGS)
 
 # Everything but main(): the tests link the same objects.
-CORE_SRCS := src/taps.c src/modes.c src/par.c src/follow.c src/log.c src/bpf.c src/asm.c src/key.c src/classify.c src/entries.c src/class.c src/file.c src/cbpf.c src/cbpf_ebpf.c src/class_pcap.c src/ebpf.c src/ebpf_by.c src/classic.c src/iface.c src/optmem.c \
-             src/nl.c src/netlink.c src/tcnl.c src/tc.c src/pin.c src/name.c src/output.c src/privs.c src/seccomp.c src/options.c insn/count.c insn/classes.c insn/classic.c
+CORE_SRCS := src/taps.c src/modes.c src/par.c src/follow.c src/log.c src/bpf.c src/key.c src/classify.c src/entries.c src/class.c src/file.c src/cbpf.c src/class_pcap.c src/ebpf.c src/ebpf_by.c src/classic.c src/iface.c src/optmem.c \
+             src/nl.c src/netlink.c src/tcnl.c src/tc.c src/pin.c src/name.c src/output.c src/privs.c src/seccomp.c src/options.c insn/count.c insn/classes.c insn/classic.c \
+             insn/probes.c src/prog/variant.c src/prog/build.c src/prog/classes.c src/prog/cbpf_ebpf.c src/prog/asm.c
 LIB_SRCS  := $(CORE_SRCS) $(PCAP_SRCS)
 SRCS      := src/main.c $(LIB_SRCS)
 TEST_SRCS := tests/helpers.c tests/frames.c tests/fuzz_check.c tests/test_prog.c tests/test_wire.c tests/test_by.c \
              tests/test_lint.c tests/test_classify.c tests/test_live.c tests/test_cli.c \
              tests/test_prom.c tests/test_faults.c tests/test_follow.c tests/test_names.c tests/test_class.c tests/test_tcnl.c tests/test_tc.c tests/test_clsact.c \
-             tests/test_classdiff.c tests/test_optmem.c tests/test_inputs.c tests/test_options.c
+             tests/test_classdiff.c tests/test_optmem.c tests/test_inputs.c tests/test_options.c tests/test_programs.c
 
 OBJDIR    := build
 OBJS      := $(SRCS:%.c=$(OBJDIR)/%.o)
@@ -71,7 +72,7 @@ pktcount: $(OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
-$(OBJDIR)/%.o: %.c $(wildcard include/*.h src/*.h tests/*.h)
+$(OBJDIR)/%.o: %.c $(wildcard include/*.h src/*.h src/prog/*.h tests/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
@@ -100,7 +101,7 @@ $(UAPI_DIR):
 	@mkdir -p $@
 	$(Q)ln -sfn /usr/include/linux $@/linux && ln -sfn /usr/include/asm-generic $@/asm-generic && \
 		ln -sfn /usr/include/$(MULTIARCH)/asm $@/asm
-$(STATIC_BIN): $(STATIC_SRCS) $(wildcard include/*.h src/*.h) $(if $(STATIC_UAPI),$(UAPI_DIR))
+$(STATIC_BIN): $(STATIC_SRCS) $(wildcard include/*.h src/*.h src/prog/*.h) $(if $(STATIC_UAPI),$(UAPI_DIR))
 	@echo "  STATIC  $@ ($(notdir $(STATIC_CC)); modes ebpf classic tc)"
 	$(Q)$(STATIC_CC) $(BASE_CPPFLAGS) $(STATIC_UAPI) -std=gnu11 $(WARNFLAGS) -Os -static $(LDFLAGS) \
 		-o $@ $(STATIC_SRCS) -lm -pthread
@@ -260,7 +261,7 @@ tests/fuzz-classify: $(FUZZ_SRCS) $(wildcard include/*.h src/*.h tests/*.h)
 # pktcount itself with ASan and UBSan; the pinned-state tests run it against
 # pins of every wrong shape.  Leaks are not looked for: LeakSanitizer's
 # tracer is a clone() without CLONE_THREAD, which the seccomp filter refuses.
-pktcount-asan: $(SRCS) $(wildcard include/*.h src/*.h)
+pktcount-asan: $(SRCS) $(wildcard include/*.h src/*.h src/prog/*.h)
 	@echo "  ASAN-CC $@"
 	$(Q)clang $(ALL_CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
 		-o $@ $(SRCS) $(LDLIBS)
@@ -289,7 +290,8 @@ uninstall:
 clean:
 	rm -rf $(OBJDIR) pktcount pktcount-asan pktcount-static pktcount-static-* tests/pktcount-tests tests/fuzz-classify tests/seccomp-run bench/tap tests/vm/vmtest-*
 
-BENCH_SRCS := src/log.c src/name.c src/bpf.c src/asm.c src/key.c insn/count.c
-bench/tap: bench/tap.c $(BENCH_SRCS) $(wildcard include/*.h src/*.h)
+BENCH_SRCS := src/log.c src/name.c src/bpf.c src/key.c insn/count.c insn/classes.c insn/probes.c \
+	      src/prog/variant.c src/prog/build.c src/prog/classes.c src/prog/cbpf_ebpf.c src/prog/asm.c
+bench/tap: bench/tap.c $(BENCH_SRCS) $(wildcard include/*.h src/*.h src/prog/*.h)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -o $@ bench/tap.c $(BENCH_SRCS) $(LDLIBS)

@@ -24,7 +24,7 @@
 #include "bpf.h"
 #include "bpf_insn.h"
 #include "pc_key.h"
-#include "pc_prog.h"
+#include "prog/build.h"
 
 static volatile sig_atomic_t done;
 
@@ -63,11 +63,16 @@ static int tc_empty(const char *ifname, int egress)
 
 int main(int argc, char **argv)
 {
-	static const struct { const char *name; enum pc_prog_id id; } progs[] = {
-		{ "empty", PC_PROG_EMPTY }, { "eth_percpu", PC_PROG_ETH_PERCPU },
-		{ "eth_xadd", PC_PROG_ETH_XADD }, { "eth_wire", PC_PROG_ETH_WIRE },
+	/* the Ethernet variants at a socket: empty (the probe's program), or by counters and unit */
+	static const struct { const char *name; int empty; enum pc_counters counters; enum pc_unit unit; } progs[] = {
+		{ "empty", 1, PC_CTR_XADD, PC_UNIT_SKB }, { "eth_percpu", 0, PC_CTR_PERCPU, PC_UNIT_SKB },
+		{ "eth_xadd", 0, PC_CTR_XADD, PC_UNIT_SKB }, { "eth_wire", 0, PC_CTR_PERCPU, PC_UNIT_WIRE },
 	};
+	static const struct pc_build_env env = { 0, PC_PROG_MAX_INSNS };
 	struct bpf_insn insns[PC_PROG_MAX_INSNS];
+	int fds[PC_MAP_SLOTS] = { -1, -1, -1, -1, -1 };
+	struct pc_variant variant = { .link = PC_LINK_ETH };
+	struct pc_built b;
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
 	struct sigaction sa = { .sa_handler = on_term };
 	char err[160], *log = NULL;
@@ -77,25 +82,34 @@ int main(int argc, char **argv)
 		return tc_empty(argv[2], strcmp(argv[3], "out") == 0);
 	for (i = 0; argc == 3 && i < (int)(sizeof(progs) / sizeof(progs[0])); i++)
 		if (strcmp(argv[1], progs[i].name) == 0)
-			id = (int)progs[i].id;
+			id = i;
 	if (id < 0) {
 		fprintf(stderr, "usage: tap empty|eth_percpu|eth_xadd|eth_wire IFACE, or tap tc_empty IFACE in|out\n");
 		return 2;
 	}
-	percpu = pc_progs[id].percpu;
+	variant.counters = progs[id].counters;
+	variant.unit = progs[id].unit;
+	percpu = variant.counters == PC_CTR_PERCPU;
+	if (progs[id].empty)
+		b.prog = pc_probes[PC_PROBE_EMPTY];
+	else if (pc_build(&variant, &env, &b, err, sizeof(err)) < 0) {
+		fprintf(stderr, "tap: %s\n", err);
+		return 1;
+	}
 	pc_bpf_raise_memlock();
-	if (id != PC_PROG_EMPTY) {
+	if (!progs[id].empty) {
 		map = pc_bpf_map_create(percpu ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY,
 					4, sizeof(struct pc_counter), PC_MAP0_SLOTS, "pc_bench");
 		if (map < 0)
 			return die("map");
 	}
-	n = pc_asm_link(&pc_progs[id], &map, 1, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
+	fds[PC_MAP_COUNTERS] = map;
+	n = pc_asm_link(&b.prog, fds, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
 	if (n < 0) {
 		fprintf(stderr, "tap: %s\n", err);
 		return 1;
 	}
-	prog = pc_bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, insns, (size_t)n, pc_progs[id].name, &log);
+	prog = pc_bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, insns, (size_t)n, b.prog.name, &log);
 	if (prog < 0)
 		return die(log ? log : "load");
 	sll.sll_ifindex = (int)if_nametoindex(argv[2]);
@@ -110,7 +124,7 @@ int main(int argc, char **argv)
 		return die("bind");
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	printf("ready %s %d insns\n", pc_progs[id].name, n);
+	printf("ready %s %d insns\n", b.prog.name, n);
 	fflush(stdout);
 	while (!done)
 		pause();

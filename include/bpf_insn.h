@@ -5,9 +5,9 @@
  *
  * A program in insn/ is an array of struct pc_asm: plain instructions, jumps
  * that name a label instead of an offset, and label definitions.  The linker
- * in src/asm.c resolves the labels, rejects backward jumps (no loops before
- * 5.3) and patches map file descriptors, so no jump offset is ever counted by
- * hand.
+ * in src/prog/asm.c resolves the labels, rejects backward jumps (no loops
+ * before 5.3) and patches map file descriptors, so no jump offset is ever
+ * counted by hand.
  */
 #ifndef PKTCOUNT_BPF_INSN_H
 #define PKTCOUNT_BPF_INSN_H
@@ -72,7 +72,7 @@ enum pc_asm_kind {
 	PC_ASM_INSN,	/* an instruction, used as is */
 	PC_ASM_JUMP,	/* a jump whose offset comes from .label */
 	PC_ASM_LABEL,	/* defines .label here; emits nothing */
-	PC_ASM_MAPFD,	/* the first half of a map load: imm = the fd of map .label */
+	PC_ASM_MAPFD,	/* the first half of a map load: imm = the fd of the map in slot .label */
 };
 
 struct pc_asm {
@@ -91,13 +91,11 @@ struct pc_asm {
 #define JA(LABEL)	{ .insn = BPF_JMP_A(0), .kind = PC_ASM_JUMP, .label = (LABEL) }
 /* LABEL: */
 #define LABEL(LABEL)	{ .kind = PC_ASM_LABEL, .label = (LABEL) }
-/* dst = the program's map number IDX (two instruction slots) */
-#define LD_MAP_N(DST, IDX) { .insn = BPF_LD_MAP_FD_LO(DST), .kind = PC_ASM_MAPFD, .label = (IDX) }, \
-			   I(BPF_LD_IMM64_HI())
-/* dst = the counter map, the program's map 0 */
-#define LD_MAP(DST)	LD_MAP_N(DST, 0)
+/* dst = the map in slot SLOT (enum pc_map_slot, include/pc_prog.h): two instruction slots */
+#define LD_MAP(DST, SLOT) { .insn = BPF_LD_MAP_FD_LO(DST), .kind = PC_ASM_MAPFD, .label = (SLOT) }, \
+			  I(BPF_LD_IMM64_HI())
 
-/* A program is a list of fragments, linked in order. */
+/* A piece of a program; a program is a list of them, linked in order. */
 struct pc_frag {
 	const char *name;
 	const struct pc_asm *asm_;

@@ -4,7 +4,7 @@
  * (docs/counting.md, "Classes").  Each class is a classic BPF program, from
  * libpcap's pcap_compile() or from `tcpdump -dd` output, checked here once;
  * eBPF mode runs it translated inside the counting program
- * (src/cbpf_ebpf.c, insn/classes.c), classic and pcap modes in userspace
+ * (src/prog/cbpf_ebpf.c, insn/classes.c), classic and pcap modes in userspace
  * (src/cbpf.c, src/class.c).
  */
 #ifndef PKTCOUNT_CLASS_H

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The eBPF programs of insn/, and the linker and lint of src/asm.c. */
+/*
+ * The eBPF programs as data (insn/): the fragments every program pktcount
+ * loads is put together from, and what the fragments share: the maps they
+ * load by slot, the stack slots they leave values in for each other, the
+ * label every fragment may jump to.  Which fragments a program has, in
+ * which order, and how they are linked and linted against the oldest
+ * kernel that runs them is the builder's (src/prog/build.h).
+ */
 #ifndef PKTCOUNT_PROG_H
 #define PKTCOUNT_PROG_H
-
-#include <stddef.h>
 
 #include "bpf_insn.h"
 #include "pc_key.h"
@@ -11,41 +16,49 @@
 /* A kernel release as a number that compares: PC_KV(4, 1) < PC_KV(5, 7). */
 #define PC_KV(MAJOR, MINOR) ((MAJOR) << 8 | (MINOR))
 
-enum pc_prog_id {
-	PC_PROG_ETH_PERCPU,	/* Ethernet-like link, PERCPU_ARRAY (4.6+) */
-	PC_PROG_ETH_XADD,	/* Ethernet-like link, ARRAY + XADD (4.1+) */
-	PC_PROG_RAW_PERCPU,	/* no link header, PERCPU_ARRAY */
-	PC_PROG_RAW_XADD,	/* no link header, ARRAY + XADD */
-	PC_PROG_ETH_WIRE,	/* Ethernet-like link, wire units, PERCPU_ARRAY (5.7+) */
-	PC_PROG_RAW_WIRE,	/* no link header, wire units, PERCPU_ARRAY (5.7+) */
-	PC_PROG_ETH_BY_PERCPU,	/* with a breakdown (--by): PERCPU_HASH entries, skb_load_bytes (4.13+) */
-	PC_PROG_ETH_BY_XADD,	/* with a breakdown: HASH entries, XADD, LD_IND (4.1+) */
-	PC_PROG_ETH_BY_WIRE,	/* with a breakdown, in wire units (5.7+) */
-	PC_PROG_RAW_BY_PERCPU,
-	PC_PROG_RAW_BY_XADD,
-	PC_PROG_RAW_BY_WIRE,
-	PC_PROG_EMPTY,		/* r0 = 0; exit: the benchmark's floor */
-	PC_PROG_PROBE,		/* reads the __sk_buff fields the skb counters read (4.1+) */
-	PC_PROG_PROBE_WIRE,	/* and those the wire counters read (5.7+) */
-	PC_PROG_PROBE_LOAD_BYTES, /* calls skb_load_bytes, as the breakdown programs do (4.13+) */
-	PC_PROG_COUNT
+/*
+ * The maps a program loads (LD_MAP(DST, SLOT)), each in its slot; the
+ * linker patches the descriptor of the map in that slot in.
+ *   COUNTERS  ARRAY, or PERCPU_ARRAY, of PC_MAP0_SLOTS counters (include/
+ *             pc_key.h): the protocol keys, --by's two overflow slots, the
+ *             new-key counter
+ *   BY_CTL    --by: ARRAY of one { u32 gen, by, full[2] } (src/ebpf_by.c)
+ *   BY_GEN0/1 --by: HASH, or PERCPU_HASH, of the entries: gen names the
+ *             one counted into, userspace drains the other
+ *   CLASSES   with classes: ARRAY, or PERCPU_ARRAY, of pc_class_rows()
+ *             counters (include/pc_class.h)
+ * A map is per CPU where the program's counters are (enum pc_counters).
+ */
+enum pc_map_slot {
+	PC_MAP_COUNTERS,
+	PC_MAP_BY_CTL,
+	PC_MAP_BY_GEN0,
+	PC_MAP_BY_GEN1,
+	PC_MAP_CLASSES,
+	PC_MAP_SLOTS
 };
+/* The entry map counted into while the control map's gen is GEN (0 or 1). */
+#define PC_MAP_BY_GEN(GEN) (PC_MAP_BY_GEN0 + (GEN))
 
-struct pc_prog {
-	const char *name;	/* also the kernel's prog_name (4.15+) */
-	const struct pc_frag *frags;
-	size_t nfrags;
-	unsigned int since;	/* the oldest kernel that runs it, PC_KV(); the lint's yardstick */
-	enum pc_unit unit;	/* what a counted packet is */
-	int percpu;		/* counts into a PERCPU_ARRAY (else an ARRAY, with XADD) */
-	unsigned int nmaps;	/* 1: the counters; PC_BY_NMAPS: and a breakdown's (insn/count.c) */
-};
-/* A breakdown program's maps: counters (+ 2 overflow slots), control, two entry maps */
-#define PC_BY_NMAPS 4
-extern const struct pc_prog pc_progs[PC_PROG_COUNT];
+/*
+ * How a program adds to a counter: on this CPU's copy of a per-CPU map
+ * (PERCPU_ARRAY, PERCPU_HASH: 4.6), a plain load-add-store; or on the one
+ * copy of an ARRAY or HASH, with atomic adds (XADD, 4.1).
+ */
+enum pc_counters { PC_CTR_PERCPU, PC_CTR_XADD, PC_CTR_COUNT };
+
+/*
+ * Where a counting program runs.  A packet socket's filter returns 0 (queue
+ * nothing); at tc it returns TC_ACT_UNSPEC, which is also TCX_NEXT, so
+ * every filter and program after it runs as if it were not there
+ * (cls_bpf_classify(): "continue"; tcx_run()).  At tc the direction is the
+ * hook's.  tc needs SCHED_CLS with direct-action on clsact (4.5).
+ */
+enum pc_attach { PC_AT_SOCKET, PC_AT_TC_INGRESS, PC_AT_TC_EGRESS, PC_AT_COUNT };
+#define PC_TC_SINCE PC_KV(4, 5)
 
 #define PC_ASM_MAX_LABELS 128
-/* The program's return (pc_ret0, pc_ret_next): a label every fragment may jump to. */
+/* The program's return (pc_frag_ret): a label every fragment may jump to. */
 #define PC_L_RET (PC_ASM_MAX_LABELS - 1)
 /*
  * The most a program of ours may have: the kernel takes 4096 (BPF_MAXINSNS)
@@ -57,7 +70,7 @@ extern const struct pc_prog pc_progs[PC_PROG_COUNT];
 
 /*
  * The stack the counting programs share with the class code appended to
- * them (insn/classes.c, src/cbpf_ebpf.c): at the count, every variant
+ * them (insn/classes.c, src/prog/cbpf_ebpf.c): at the count, every variant
  * leaves the frame's bytes and packets here; the class code's own slots
  * lie below the breakdown variants' (insn/count.c, down to -192).  Each is
  * a whole 8-byte slot written with 8-byte stores: the verifier's liveness
@@ -86,84 +99,65 @@ extern const struct pc_prog pc_progs[PC_PROG_COUNT];
 #define PC_CLS_COPY		64
 #define PC_FP_CLS_COPY		(-464)
 
-struct pc_cprog;
+/*
+ * ---- The counting program's fragments (insn/count.c), in program order ----
+ * Indexed by what the variant is (src/prog/build.h, struct pc_variant); an
+ * entry of length 0 is a variant insn/ does not have.
+ *
+ *   dir[at]                      pkt_type onto the stack: the skb's, or PACKET_OUTGOING at tc egress
+ *   by_init                      --by: the stack slots a later path reads
+ *   link[link]                   the link header: eth walks the ethertype and VLAN tags, raw has skb->protocol
+ *   l3[by]                       the network layer: the slot (by: and what the key needs later)
+ *   count[by][counters][unit]    the protocol key counted
+ *   by_head                      --by: the control map, the direction, the key cleared
+ *   by_mac[link][copy]           --by mac: the other end's address
+ *   by_ip[copy]                  --by host, pair, flow: addresses, ports; else the class
+ *   by_update[counters]          --by: the entry found, made, or the overflow counted
+ *   ret[at]                      return: 0 from a socket's filter, TC_ACT_UNSPEC at tc
+ * copy: header bytes copied onto the stack with skb_load_bytes (4.13),
+ * else read a word at a time (LD_IND).
+ */
+extern const struct pc_frag pc_frag_dir[PC_AT_COUNT];
+extern const struct pc_frag pc_frag_by_init;
+extern const struct pc_frag pc_frag_link[2];
+extern const struct pc_frag pc_frag_l3[2];
+extern const struct pc_frag pc_frag_count[2][PC_CTR_COUNT][2];
+extern const struct pc_frag pc_frag_by_head;
+extern const struct pc_frag pc_frag_by_mac[2][2];
+extern const struct pc_frag pc_frag_by_ip[2];
+extern const struct pc_frag pc_frag_by_update[PC_CTR_COUNT];
+extern const struct pc_frag pc_frag_ret[PC_AT_COUNT];
+
+/* ---- The probes' programs (insn/probes.c): each one fragment ---- */
+extern const struct pc_frag pc_frag_empty;		/* return 0: the benchmark's floor */
+extern const struct pc_frag pc_frag_probe_ctx;		/* reads the __sk_buff fields the skb count reads (4.1) */
+extern const struct pc_frag pc_frag_probe_gso;		/* and those the wire count reads (5.7) */
+extern const struct pc_frag pc_frag_probe_load_bytes;	/* calls skb_load_bytes, as --by's per-CPU programs do (4.13) */
 
 /*
- * Where a counting program runs.  A packet socket's filter returns 0 (queue
- * nothing); at tc it returns TC_ACT_UNSPEC, which is also TCX_NEXT, so
- * every filter and program after it runs as if it were not there
- * (cls_bpf_classify(): "continue"; tcx_run()).  At tc the direction is the
- * hook's.  tc needs SCHED_CLS with direct-action on clsact (4.5).
+ * ---- The classes' code (insn/classes.c) ----
+ * Copied around a counting program's fragments for one tap, with the
+ * classes' own code between (src/prog/classes.c): the head after dir, the
+ * filter's code, the rows after the count.
+ *   cls_head         the slots every class reads, cleared
+ *   cls_vlan, _tpid  the tag the kernel moved out, for the ancillary loads
+ *   cls_copy         the frame's first PC_CLS_COPY bytes onto the stack (4.13)
+ *   filter_none      a filter that never matches on this link
+ *   filter_exit      after the filter: on to the count, or to the return
+ *   cls_base         after the count: the direction's first row; its
+ *                    instruction PC_CLS_BASE_ROWS has imm = a direction's rows
+ *   cls_row[ctr]     a class's row counted on a match; its instruction
+ *                    PC_CLS_ROW_IMM has imm = the row
+ *   cls_unmatched    if no class matched, count its row (which follows):
+ *                    instruction PC_CLS_UNMATCHED_JUMP jumps past that row
  */
-enum pc_attach { PC_AT_SOCKET, PC_AT_TC_INGRESS, PC_AT_TC_EGRESS };
-#define PC_TC_SINCE PC_KV(4, 5)
-#define PC_PLACED_MAX_FRAGS 12
-struct pc_placed {
-	struct pc_prog prog;
-	struct pc_frag frags[PC_PLACED_MAX_FRAGS];
-	char name[16];		/* BPF_OBJ_NAME_LEN */
-};
-/* Counting variant base as it runs at at: 0, or -1 when base is not a counting variant. */
-int pc_prog_place(const struct pc_prog *base, enum pc_attach at, struct pc_placed *out);
-/* Whether the program's last fragment is a return that classes may come before. */
-int pc_prog_ends_in_ret(const struct pc_prog *prog);
-
-/* How the class code is built for a tap. */
-struct pc_cls_env {
-	int ifindex;		/* the tap's interface: SKF_AD_IFINDEX */
-	unsigned int max_insns;	/* the kernel's limit on a program */
-	/*
-	 * The program copies the frame's first PC_CLS_COPY bytes to the stack
-	 * once (skb_load_bytes, 4.13+) and the classes' constant loads read
-	 * them there: an LD_ABS is a helper call, and where headers sit in page
-	 * fragments a copy (bench: 8 classes 166 ns above the empty program
-	 * without it).
-	 */
-	int copy;
-};
-
-/*
- * A class's classic program as eBPF (src/cbpf_ebpf.c): falls through past
- * its last instruction on a match, jumps nomatch_skip instructions further
- * on no match.  The instruction count, or -1 with err.
- */
-int pc_cbpf_translate(const struct pc_cprog *cp, const struct pc_cls_env *env, unsigned int nomatch_skip,
-		      struct pc_asm *out, size_t cap, char *err, size_t errlen);
-
-/* A counting program with the classes and filter of this run (insn/classes.c). */
-struct pc_composed {
-	struct pc_prog prog;	/* what pc_asm_link() takes */
-	struct pc_frag *frags;
-	struct pc_asm *head, *body;
-	unsigned int ninsns;	/* its instructions */
-	unsigned int class_insns[PC_CLASS_MAX];	/* each class's, for -v */
-};
-/*
- * base with the filter ahead of everything and the classes after its
- * count, counting into map base->nmaps (pc_class_rows() counters, per CPU
- * where base counts per CPU).  At most env->max_insns; else -1 with one
- * line in err naming the class that does not fit.
- */
-int pc_prog_compose(const struct pc_prog *base, enum pc_link link, const struct pc_cls_env *env,
-		    struct pc_composed *out, char *err, size_t errlen);
-void pc_prog_composed_free(struct pc_composed *c);
-
-/*
- * Link a program: resolve labels (forward jumps only), patch the fd of its
- * map number N (map_fds[N], of nmaps) into every load of that map.  Returns
- * the instruction count, or -1 with a message in err naming the fragment
- * and instruction at fault.
- */
-int pc_asm_link(const struct pc_prog *prog, const int *map_fds, unsigned int nmaps,
-		struct bpf_insn *out, size_t cap, char *err, size_t errlen);
-
-/*
- * Check a linked socket-filter program against what kernel since (PC_KV())
- * accepts: the instructions of 4.1 (no newer opcode is used), the helpers
- * that kernel lets a socket filter call, 4-byte context loads of the __sk_buff fields
- * that kernel lets a socket filter read, forward jumps that land inside the
- * program.  Returns 0, or -1 with a message in err naming the instruction.
- */
-int pc_lint(const struct bpf_insn *insns, size_t n, unsigned int since, char *err, size_t errlen);
+extern const struct pc_frag pc_frag_cls_head, pc_frag_cls_vlan, pc_frag_cls_tpid, pc_frag_cls_copy;
+extern const struct pc_frag pc_frag_filter_none, pc_frag_filter_exit;
+extern const struct pc_frag pc_frag_cls_base, pc_frag_cls_row[PC_CTR_COUNT], pc_frag_cls_unmatched;
+#define PC_CLS_BASE_ROWS	7
+#define PC_CLS_ROW_IMM		1
+#define PC_CLS_UNMATCHED_JUMP	1
+/* A filter that does not match jumps this far past its last instruction: filter_exit's return. */
+#define PC_FILTER_NOMATCH_SKIP	2
 
 #endif /* PKTCOUNT_PROG_H */

@@ -3,7 +3,8 @@
  * The classes inside the counting program (docs/counting.md, "Classes"):
  * a counting variant of insn/count.c with the filter ahead of it and the
  * classes after its count, each class's classic program translated by
- * src/cbpf_ebpf.c.  One program, one socket, one pass over the frame:
+ * src/prog/cbpf_ebpf.c, put together by src/prog/classes.c from the pieces
+ * below.  One program, one socket, one pass over the frame:
  *
  *   bytes = pkts = 0;
  *   if (--filter && !filter(frame)) return 0;        // nothing counted
@@ -14,17 +15,17 @@
  *   if (!hit) { c = classes[base + n]; c->bytes += bytes; c->packets += pkts; }
  *   return 0;
  *
- * classes is the program's last map, an ARRAY (XADD) or PERCPU_ARRAY as
- * the variant's counters are, of 2 x (n + 1) counters: include/pc_class.h,
- * pc_class_index().  A class's code falls through on a match, and jumps
- * over its match block on no match (pc_cbpf_translate).
+ * classes is the map in slot PC_MAP_CLASSES, an ARRAY (XADD) or
+ * PERCPU_ARRAY as the variant's counters are, of 2 x (n + 1) counters:
+ * include/pc_class.h, pc_class_index().  A class's code falls through on a
+ * match, and jumps over its match block on no match (pc_cbpf_translate).
+ * The pieces below are copied and patched where include/pc_prog.h says
+ * (PC_CLS_*): their jumps are counted here, in the piece, not by labels,
+ * since a row is copied once per class.
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include <stddef.h>
 
 #include "bpf_insn.h"
-#include "pc_class.h"
 #include "pc_prog.h"
 
 #define SKB(FIELD) offsetof(struct __sk_buff, FIELD)
@@ -103,11 +104,11 @@ static const struct pc_asm filter_none[] = {
 
 /*
  * After the filter's code: a match goes on to the count (r1 = skb), no
- * match to the variant's return (at tc: on to the next filter, counted
- * nowhere).
+ * match (PC_FILTER_NOMATCH_SKIP past the filter's last instruction, as
+ * filter_none's jump) to the variant's return (at tc: on to the next
+ * filter, counted nowhere).
  */
-#define FILTER_EXIT_LEN 3
-static const struct pc_asm filter_exit[FILTER_EXIT_LEN] = {
+static const struct pc_asm filter_exit[] = {
 	I(BPF_MOV64_REG(BPF_REG_1, BPF_REG_6)),
 	I(BPF_JMP_A(1)),
 	JA(PC_L_RET),
@@ -115,15 +116,13 @@ static const struct pc_asm filter_exit[FILTER_EXIT_LEN] = {
 
 /*
  * After the count: r0, r7-r9 = 0, base = dir * (n + 1) (patched in at
- * BASE_ROWS).  The registers are dead here, but the variant's paths arrive
+ * PC_CLS_BASE_ROWS).  The registers are dead here, but the variant's paths arrive
  * with hundreds of different values in them, and the verifier (6.18)
  * walked the classes once for each: made equal, it prunes (one class: 22
  * thousand instructions processed down to 8; each class's code clears its
- * own again, src/cbpf_ebpf.c).
+ * own again, src/prog/cbpf_ebpf.c).
  */
-#define BASE_LEN 9
-#define BASE_ROWS 7
-static const struct pc_asm base_of_dir[BASE_LEN] = {
+static const struct pc_asm base_of_dir[] = {
 	I(BPF_MOV64_IMM(BPF_REG_0, 0)),
 	I(BPF_MOV64_IMM(BPF_REG_7, 0)),
 	I(BPF_MOV64_IMM(BPF_REG_8, 0)),
@@ -136,19 +135,18 @@ static const struct pc_asm base_of_dir[BASE_LEN] = {
 };
 
 /*
- * A matching frame counts in row base + i (patched in at ROW_IMM), the
- * class map being MAP (patched), on this CPU's copy or atomically:
+ * A matching frame counts in row base + i (patched in at PC_CLS_ROW_IMM),
+ * on this CPU's copy or atomically:
  *   key = base + i; c = lookup(classes, &key); key = 0;
  *   if (c) { c += { bytes, pkts }; hit = 1; }
  */
-#define ROW_IMM 1
 #define COUNT_ROW(ADD)							\
 	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, PC_FP_CLS_BASE)),	\
 	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, 0 /* i */)),		\
 	I(BPF_STX_MEM(BPF_W, BPF_REG_10, BPF_REG_1, PC_FP_CLS_KEY)),	\
 	I(BPF_MOV64_REG(BPF_REG_2, BPF_REG_10)),			\
 	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, PC_FP_CLS_KEY)),		\
-	LD_MAP_N(BPF_REG_1, 0 /* the class map */),			\
+	LD_MAP(BPF_REG_1, PC_MAP_CLASSES),				\
 	I(BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem)),			\
 	/* key = 0: the same slot after every class (PC_FP_CLS_KEY) */	\
 	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, PC_FP_CLS_KEY, 0)),		\
@@ -157,7 +155,6 @@ static const struct pc_asm base_of_dir[BASE_LEN] = {
 	I(BPF_LDX_MEM(BPF_DW, BPF_REG_3, BPF_REG_10, PC_FP_PKTS)),	\
 	ADD,								\
 	I(BPF_ST_MEM(BPF_DW, BPF_REG_10, PC_FP_CLS_HIT, 1))
-#define MAPFD_AT 5
 #define ADD_PERCPU_LEN 6
 #define ADD_PERCPU							\
 	I(BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_0, CTR(bytes))),	\
@@ -180,194 +177,15 @@ static const struct pc_asm unmatched_test[] = {
 	I(BPF_JMP_IMM(BPF_JNE, BPF_REG_1, 0, 0 /* past the row's count */)),
 };
 
-#define N(ARR) (sizeof(ARR) / sizeof((ARR)[0]))
-
-struct build {
-	struct pc_asm *a;
-	size_t n, cap;
+const struct pc_frag pc_frag_cls_head = PC_FRAG(head);
+const struct pc_frag pc_frag_cls_vlan = PC_FRAG(head_vlan);
+const struct pc_frag pc_frag_cls_tpid = PC_FRAG(head_tpid);
+const struct pc_frag pc_frag_cls_copy = PC_FRAG(head_copy);
+const struct pc_frag pc_frag_filter_none = PC_FRAG(filter_none);
+const struct pc_frag pc_frag_filter_exit = PC_FRAG(filter_exit);
+const struct pc_frag pc_frag_cls_base = PC_FRAG(base_of_dir);
+const struct pc_frag pc_frag_cls_row[PC_CTR_COUNT] = {
+	[PC_CTR_PERCPU] = PC_FRAG(count_row_percpu),
+	[PC_CTR_XADD] = PC_FRAG(count_row_xadd),
 };
-
-static int put(struct build *b, const struct pc_asm *src, size_t n)
-{
-	if (b->n + n > b->cap)
-		return -1;
-	memcpy(b->a + b->n, src, n * sizeof(*src));
-	b->n += n;
-	return 0;
-}
-
-/* A row's count, for row i (patched in), of map number map. */
-static int put_row(struct build *b, int percpu, unsigned int i, unsigned int map)
-{
-	const struct pc_asm *row = percpu ? count_row_percpu : count_row_xadd;
-	size_t at = b->n;
-
-	if (put(b, row, percpu ? N(count_row_percpu) : N(count_row_xadd)) < 0)
-		return -1;
-	b->a[at + ROW_IMM].insn.imm = (int32_t)i;
-	b->a[at + MAPFD_AT].label = map;
-	return 0;
-}
-
-static unsigned int row_len(int percpu)
-{
-	return percpu ? N(count_row_percpu) : N(count_row_xadd);
-}
-
-/* One class's code, or the filter's; its size, or -1 with err. */
-static int put_class(struct build *b, const struct pc_cprog *cp, const struct pc_cls_env *env,
-		     unsigned int nomatch_skip, char *err, size_t errlen)
-{
-	int n = pc_cbpf_translate(cp, env, nomatch_skip, b->a + b->n, b->cap - b->n, err, errlen);
-
-	if (n < 0)
-		return -1;
-	b->n += (size_t)n;
-	return n;
-}
-
-/* The instructions of a fragment list: what it emits, its labels not. */
-static unsigned int frag_insns(const struct pc_frag *f, size_t nfrags)
-{
-	unsigned int n = 0;
-	size_t i, j;
-
-	for (i = 0; i < nfrags; i++)
-		for (j = 0; j < f[i].len; j++)
-			n += f[i].asm_[j].kind != PC_ASM_LABEL;
-	return n;
-}
-
-/* The head: slots, the copy, the filter. */
-static int build_head(struct build *b, enum pc_link link, const struct pc_cls_env *env, char *err, size_t errlen)
-{
-	const struct pc_class *f = pc_classes.filter;
-
-	if (put(b, head, N(head)) < 0)
-		goto full;
-	/* the slots are written whether read or not: a verifier refuses a read of stack never written */
-	if (pc_classes_read_tag(link) && put(b, head_vlan, N(head_vlan)) < 0)
-		goto full;
-	if (pc_classes_read_anc(link, SKF_AD_VLAN_TPID) && put(b, head_tpid, N(head_tpid)) < 0)
-		goto full;
-	if (env->copy && put(b, head_copy, N(head_copy)) < 0)
-		goto full;
-	if (!f)
-		return 0;
-	if (!f->prog[link].n) {
-		if (put(b, filter_none, N(filter_none)) < 0)
-			goto full;
-	} else if (put_class(b, &f->prog[link], env, 2, err, errlen) < 0) {
-		snprintf(err + strlen(err), errlen - strlen(err), " (--filter)");
-		return -1;
-	}
-	return put(b, filter_exit, FILTER_EXIT_LEN) < 0 ? -1 : 0;
-full:
-	snprintf(err, errlen, "no room for the program's head");
-	return -1;
-}
-
-/* The classes after the count, and the unmatched row; -1 with err naming the class that does not fit. */
-static int build_body(struct build *b, const struct pc_prog *base, enum pc_link link, const struct pc_cls_env *env,
-		      unsigned int before, struct pc_composed *out, char *err, size_t errlen)
-{
-	unsigned int i, map = base->nmaps, rl = row_len(base->percpu);
-	size_t at = b->n;
-
-	if (!pc_classes.n)
-		return 0;	/* --filter alone */
-	if (put(b, base_of_dir, BASE_LEN) < 0)
-		return -1;
-	b->a[at + BASE_ROWS].insn.imm = (int32_t)(pc_classes.n + 1);
-	for (i = 0; i < pc_classes.n; i++) {
-		const struct pc_cprog *cp = &pc_classes.c[i].prog[link];
-		size_t at_class = b->n;
-		int n;
-
-		if (!cp->n) {
-			out->class_insns[i] = 0;	/* never matches on this link */
-			continue;
-		}
-		n = put_class(b, cp, env, rl, err, errlen);
-		if (n < 0 || put_row(b, base->percpu, i, map) < 0 ||
-		    before + b->n + N(unmatched_test) + rl > env->max_insns) {
-			snprintf(err, errlen, "class %s does not fit: with it and the classes before it the program "
-				 "has more than %u instructions, which %s", pc_classes.c[i].name, env->max_insns,
-				 env->max_insns == PC_KERNEL_MAX_INSNS_OLD ? "is all a kernel before 5.2 takes"
-									  : "is all pktcount builds");
-			return -1;
-		}
-		out->class_insns[i] = (unsigned int)(b->n - at_class);
-	}
-	at = b->n;
-	if (put(b, unmatched_test, N(unmatched_test)) < 0 || put_row(b, base->percpu, pc_classes.n, map) < 0)
-		return -1;
-	b->a[at + 1].insn.off = (int16_t)rl;
-	return 0;
-}
-
-int pc_prog_compose(const struct pc_prog *base, enum pc_link link, const struct pc_cls_env *env_in,
-		    struct pc_composed *out, char *err, size_t errlen)
-{
-	unsigned int base_n = frag_insns(base->frags, base->nfrags), room, max_insns = env_in->max_insns;
-	struct pc_cls_env envb = *env_in, *env = &envb;
-	struct build h = { 0 }, b = { 0 };
-	size_t i;
-
-	memset(out, 0, sizeof(*out));
-	if (base->nfrags < 2 || !pc_prog_ends_in_ret(base)) {
-		snprintf(err, errlen, "%s: no classes can follow it", base->name);
-		return -1;
-	}
-	if (max_insns > PC_PROG_MAX_INSNS)
-		max_insns = envb.max_insns = PC_PROG_MAX_INSNS;
-	h.cap = b.cap = max_insns;
-	h.a = calloc(h.cap, sizeof(*h.a));
-	b.a = calloc(b.cap, sizeof(*b.a));
-	out->frags = calloc(base->nfrags + 2, sizeof(*out->frags));
-	if (!h.a || !b.a || !out->frags) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	if (build_head(&h, link, env, err, errlen) < 0)
-		goto fail;
-	room = max_insns > base_n + h.n ? max_insns - base_n - (unsigned int)h.n : 0;
-	b.cap = room;
-	if (build_body(&b, base, link, env, base_n + (unsigned int)h.n, out, err, errlen) < 0)
-		goto fail;
-	out->head = h.a;
-	out->body = b.a;
-	/* the direction first: the filter may read it (inbound, outbound) */
-	out->frags[0] = base->frags[0];
-	out->frags[1] = (struct pc_frag){ "classes_head", h.a, (unsigned int)h.n };
-	for (i = 1; i + 1 < base->nfrags; i++)
-		out->frags[i + 1] = base->frags[i];
-	out->frags[i + 1] = (struct pc_frag){ "classes", b.a, (unsigned int)b.n };
-	out->frags[i + 2] = base->frags[i];
-	out->prog = *base;
-	out->prog.frags = out->frags;
-	out->prog.nfrags = base->nfrags + 2;
-	out->prog.nmaps = base->nmaps + (pc_classes.n ? 1 : 0);
-	/* a program that reads the tag's TPID reads __sk_buff.vlan_proto, which came in 4.2 */
-	if (pc_classes_read_anc(link, SKF_AD_VLAN_TPID) && out->prog.since < PC_KV(4, 2))
-		out->prog.since = PC_KV(4, 2);
-	/* socket filters call skb_load_bytes from 4.13 */
-	if (env->copy && out->prog.since < PC_KV(4, 13))
-		out->prog.since = PC_KV(4, 13);
-	out->ninsns = base_n + (unsigned int)(h.n + b.n);
-	return 0;
-fail:
-	free(h.a);
-	free(b.a);
-	free(out->frags);
-	memset(out, 0, sizeof(*out));
-	return -1;
-}
-
-void pc_prog_composed_free(struct pc_composed *c)
-{
-	free(c->head);
-	free(c->body);
-	free(c->frags);
-	memset(c, 0, sizeof(*c));
-}
+const struct pc_frag pc_frag_cls_unmatched = PC_FRAG(unmatched_test);

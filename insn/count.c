@@ -31,11 +31,13 @@
  *   xadd    ARRAY with atomic adds, for 4.1-4.5.
  *
  * Each variant uses only what the oldest kernel that runs it allows
- * (pc_progs[].since; tests/test_lint.c checks): the instructions of 4.1 for
+ * (pc_variant_since(), src/prog/variant.c; tests/test_lint.c checks): the
+ * instructions of 4.1 for
  * all (no JLT/JLE (4.14), no JMP32 (5.1), no loops (5.3), 4-byte context
  * loads, packet bytes through LD_ABS/LD_IND), and the __sk_buff fields and
  * helpers of its kernel: map_lookup_elem and map_update_elem (4.1), and for
- * the breakdown variants of 4.13+ skb_load_bytes.
+ * the breakdown variants of 4.13+ skb_load_bytes.  Which fragments a variant
+ * has is at the end of this file.
  *
  * LD_ABS/LD_IND past the end of the frame ends the program with 0 and the
  * frame would go uncounted, so every load is preceded by a length check.
@@ -51,8 +53,6 @@
  * SKF_NET_OFF loads reach linear data only and would drop frames.
  */
 #include <stddef.h>
-#include <stdio.h>
-#include <string.h>
 
 #include "bpf_insn.h"
 #include "pc_key.h"
@@ -321,7 +321,7 @@ LABEL(L_KEY),								\
 	/* r0 = map_lookup_elem(map, fp - 4) */				\
 	I(BPF_MOV64_REG(BPF_REG_2, BPF_REG_10)),			\
 	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -4)),			\
-	LD_MAP(BPF_REG_1),						\
+	LD_MAP(BPF_REG_1, PC_MAP_COUNTERS),				\
 	I(BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem)),			\
 	/* if (!r0) goto out: cannot happen, every key is in range */	\
 	JI(BPF_JEQ, BPF_REG_0, 0, NULLTO)
@@ -348,14 +348,14 @@ LABEL(L_COUNT),								\
 LABEL(L_OUT)
 
 /* return 0: keep nothing, queue nothing */
-const struct pc_asm pc_ret0[3] = {
+static const struct pc_asm ret0[] = {
 LABEL(PC_L_RET),
 	I(BPF_MOV64_IMM(BPF_REG_0, 0)),
 	I(BPF_EXIT_INSN()),
 };
 
 /* At tc: return TC_ACT_UNSPEC (TCX_NEXT), on to the next filter or program. */
-const struct pc_asm pc_ret_next[3] = {
+static const struct pc_asm ret_next[] = {
 LABEL(PC_L_RET),
 	I(BPF_MOV64_IMM(BPF_REG_0, -1)),
 	I(BPF_EXIT_INSN()),
@@ -366,7 +366,7 @@ LABEL(PC_L_RET),
  *   pkt_type = skb->pkt_type;         // a socket's filter, tc ingress
  *   pkt_type = PACKET_OUTGOING;       // tc egress
  */
-const struct pc_asm pc_dir_skb[2] = {
+static const struct pc_asm dir_skb[] = {
 	I(BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_1, SKB(pkt_type))),
 	I(BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_0, PC_FP_PKT_TYPE)),
 };
@@ -376,15 +376,15 @@ static const struct pc_asm dir_out[] = {
 
 /*
  * The first packet of a key (on this CPU, per CPU): one more in the new-key
- * counter, map 0's PC_MAP0_NEWKEYS.  Userspace reads only the keys that
+ * counter, the counters' PC_MAP0_NEWKEYS.  Userspace reads only the keys that
  * counted so far, until this counter moves (src/ebpf.c, read_proto).
- *   if (!(v = map0[PC_MAP0_NEWKEYS])) goto NEXT; v->packets += 1;
+ *   if (!(v = counters[PC_MAP0_NEWKEYS])) goto NEXT; v->packets += 1;
  */
 #define NEW_KEY(ONE, NEXT)						\
 	I(BPF_ST_MEM(BPF_W, BPF_REG_10, -4, PC_MAP0_NEWKEYS)),		\
 	I(BPF_MOV64_REG(BPF_REG_2, BPF_REG_10)),			\
 	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -4)),			\
-	LD_MAP(BPF_REG_1),						\
+	LD_MAP(BPF_REG_1, PC_MAP_COUNTERS),				\
 	I(BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem)),			\
 	JI(BPF_JEQ, BPF_REG_0, 0, (NEXT)),				\
 	ONE()
@@ -550,16 +550,18 @@ LABEL(L_COUNT),
 /*
  * Breakdowns (--by; docs/counting.md, "Breakdowns"): after the protocol
  * key, the frame's entry in one of two hash maps, whose key is struct
- * pc_bkey built on the stack from the same walk.  The program's maps:
- *   0  the protocol counters (PC_MAP0_SLOTS): after the PC_NKEYS keys two
- *      overflow slots count, per direction, the frames whose key found the
- *      hash map full (PC_MAP0_OVERFLOW), then the new-key counter
- *   1  control: { u32 gen, u32 by, u32 full[2] }: userspace writes gen and
- *      by, and clears full[gen] at each flip (that map was just drained);
+ * pc_bkey built on the stack from the same walk.  The program's maps, by
+ * slot (include/pc_prog.h):
+ *   COUNTERS  the protocol counters (PC_MAP0_SLOTS): after the PC_NKEYS
+ *      keys two overflow slots count, per direction, the frames whose key
+ *      found the hash map full (PC_MAP0_OVERFLOW), then the new-key counter
+ *   BY_CTL  control: { u32 gen, u32 by, u32 full[2] }: userspace writes gen
+ *      and by, and clears full[gen] at each flip (that map was just drained);
  *      the program sets full[gen] when an update finds the map full, so the
  *      frames after it skip the update, the costly part of that path
- *   2, 3  the entries: gen picks the one counted into; userspace drains
- *      the other, an interval after it stopped being counted into
+ *   BY_GEN0, BY_GEN1  the entries: gen picks the one counted into;
+ *      userspace drains the other, an interval after it stopped being
+ *      counted into
  *
  *   key = 0; dir = r7 >= PC_NSLOTS; slot = r7 % PC_NSLOTS;
  *   if (by == mac) key = built(other end's MAC)          // eth only
@@ -573,7 +575,7 @@ LABEL(L_COUNT),
  *       (!ctl->full[gen] && (r = update(map, key, {this frame}, NOEXIST)) == -EEXIST && (v = lookup(...))))
  *       v[dir] += { bytes, pkts };       // per CPU, or XADD
  *   else if (!r) ;                       // the update counted it
- *   else { if (r) ctl->full[gen] = 1; map0[PC_MAP0_OVERFLOW + dir] += { bytes, pkts }; }
+ *   else { if (r) ctl->full[gen] = 1; counters[PC_MAP0_OVERFLOW + dir] += { bytes, pkts }; }
  *
  * Three kinds, by kernel:
  *   xadd  (4.1)  HASH with atomic adds; header words through LD_IND.
@@ -723,7 +725,7 @@ LABEL(L_BY),
 	I(BPF_ST_MEM(BPF_W, BPF_REG_10, FP_CTL_KEY, 0)),
 	I(BPF_MOV64_REG(BPF_REG_2, BPF_REG_10)),
 	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, FP_CTL_KEY)),
-	LD_MAP_N(BPF_REG_1, 1),
+	LD_MAP(BPF_REG_1, PC_MAP_BY_CTL),
 	I(BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem)),
 	JI(BPF_JEQ, BPF_REG_0, 0, L_OUT),
 	/* gen and by onto the stack */
@@ -906,13 +908,13 @@ static const struct pc_asm by_ip_lb[] = { BY_IP(LB) };
  */
 #define BY_UPDATE(ADD)							\
 LABEL(L_B_UPDATE),							\
-	/* r8 = gen ? map 3 : map 2 */					\
+	/* r8 = the entry map of gen */					\
 	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_GEN)),		\
 	JI(BPF_JNE, BPF_REG_1, 0, L_B_M1),				\
-	LD_MAP_N(BPF_REG_8, 2),						\
+	LD_MAP(BPF_REG_8, PC_MAP_BY_GEN0),				\
 	JA(L_B_MAP),							\
 LABEL(L_B_M1),								\
-	LD_MAP_N(BPF_REG_8, 3),						\
+	LD_MAP(BPF_REG_8, PC_MAP_BY_GEN1),				\
 LABEL(L_B_MAP),								\
 	/* r0 = lookup(r8, key); if (r0) goto add */			\
 	MAP_AND_KEY(),							\
@@ -963,7 +965,7 @@ LABEL(L_B_SETFULL),							\
 	/* ctl->full[gen] = 1: the frames after this one skip the update */ \
 	I(BPF_MOV64_REG(BPF_REG_2, BPF_REG_10)),			\
 	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, FP_CTL_KEY)),		\
-	LD_MAP_N(BPF_REG_1, 1),						\
+	LD_MAP(BPF_REG_1, PC_MAP_BY_CTL),				\
 	I(BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem)),			\
 	JI(BPF_JEQ, BPF_REG_0, 0, L_B_FULL),				\
 	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_GEN)),		\
@@ -973,13 +975,13 @@ LABEL(L_B_SETFULL),							\
 LABEL(L_B_FULL1),							\
 	I(BPF_ST_MEM(BPF_W, BPF_REG_0, 12, 1)),				\
 LABEL(L_B_FULL),							\
-	/* map0[PC_MAP0_OVERFLOW + dir] += { bytes, pkts } */		\
+	/* counters[PC_MAP0_OVERFLOW + dir] += { bytes, pkts } */	\
 	I(BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, FP_DIR)),		\
 	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, PC_MAP0_OVERFLOW)),		\
 	I(BPF_STX_MEM(BPF_W, BPF_REG_10, BPF_REG_1, -4)),		\
 	I(BPF_MOV64_REG(BPF_REG_2, BPF_REG_10)),			\
 	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -4)),			\
-	LD_MAP(BPF_REG_1),						\
+	LD_MAP(BPF_REG_1, PC_MAP_COUNTERS),				\
 	I(BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem)),			\
 	JI(BPF_JEQ, BPF_REG_0, 0, L_OUT),				\
 	BYTES_PKTS(),							\
@@ -989,160 +991,48 @@ LABEL(L_B_FULL),							\
 static const struct pc_asm by_update_percpu[] = { BY_UPDATE(ADD_PERCPU) };
 static const struct pc_asm by_update_xadd[] = { BY_UPDATE(ADD_XADD) };
 
-/* r0 = 0; return: the floor of any socket-filter tap. */
-static const struct pc_asm empty[] = {
-	I(BPF_MOV64_IMM(BPF_REG_0, 0)),
-	I(BPF_EXIT_INSN()),
-};
-
 /*
- * The probe: reads every __sk_buff field the counting programs read.  4.0
- * loads the empty program but refuses any context read ("invalid
- * bpf_context access": its socket filters had no __sk_buff), so only this
- * program proves a kernel can count.
- *   r0 = skb->len; r0 = skb->protocol; r0 = skb->pkt_type;
- *   r0 = skb->vlan_present; return 0;
+ * ---- What the builder takes (include/pc_prog.h), by what the variant is ----
+ * A program is, in order:
+ *   dir[at], [by_init], link[link], l3[by], count[by][counters][unit],
+ *   [by_head, by_mac[link][copy], by_ip[copy], by_update[counters]], ret[at]
+ * and with classes, their head after dir and their rows before ret
+ * (insn/classes.c).  A breakdown copies headers exactly where it counts per
+ * CPU: the word-at-a-time reads are for the kernels before 4.13, which have
+ * no skb_load_bytes for socket filters and count with XADD.
  */
-static const struct pc_asm probe[] = {
-	I(BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_1, SKB(len))),
-	I(BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_1, SKB(protocol))),
-	I(BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_1, SKB(pkt_type))),
-	I(BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_1, SKB(vlan_present))),
-	I(BPF_MOV64_IMM(BPF_REG_0, 0)),
-	I(BPF_EXIT_INSN()),
+const struct pc_frag pc_frag_dir[PC_AT_COUNT] = {
+	[PC_AT_SOCKET] = PC_FRAG(dir_skb),
+	[PC_AT_TC_INGRESS] = PC_FRAG(dir_skb),
+	[PC_AT_TC_EGRESS] = PC_FRAG(dir_out),
 };
-
-/*
- * The wire probe (5.7+): reads gso_segs (5.1) and gso_size (5.7), which a
- * kernel refuses before it has them ("invalid bpf_context access").
- *   r0 = skb->gso_segs; r0 = skb->gso_size; return 0;
- */
-static const struct pc_asm probe_wire[] = {
-	I(BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_1, SKB(gso_segs))),
-	I(BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_1, SKB(gso_size))),
-	I(BPF_MOV64_IMM(BPF_REG_0, 0)),
-	I(BPF_EXIT_INSN()),
+const struct pc_frag pc_frag_by_init = PC_FRAG(by_init);
+const struct pc_frag pc_frag_link[2] = {
+	[PC_LINK_ETH] = PC_FRAG(eth_head),
+	[PC_LINK_RAW] = PC_FRAG(raw_head),
 };
-
-static const struct pc_frag frags_eth_percpu[] = {
-	PC_FRAG(pc_dir_skb), PC_FRAG(eth_head), PC_FRAG(l3), PC_FRAG(count_percpu), PC_FRAG(pc_ret0),
+const struct pc_frag pc_frag_l3[2] = { PC_FRAG(l3), PC_FRAG(l3_by) };
+/* no XADD in wire units: every kernel with gso_size (5.7) has per-CPU maps */
+const struct pc_frag pc_frag_count[2][PC_CTR_COUNT][2] = {
+	[0][PC_CTR_PERCPU][PC_UNIT_SKB] = PC_FRAG(count_percpu),
+	[0][PC_CTR_XADD][PC_UNIT_SKB] = PC_FRAG(count_xadd),
+	[0][PC_CTR_PERCPU][PC_UNIT_WIRE] = PC_FRAG(wire),
+	[1][PC_CTR_PERCPU][PC_UNIT_SKB] = PC_FRAG(count_by_percpu),
+	[1][PC_CTR_XADD][PC_UNIT_SKB] = PC_FRAG(count_by_xadd),
+	[1][PC_CTR_PERCPU][PC_UNIT_WIRE] = PC_FRAG(count_by_wire),
 };
-static const struct pc_frag frags_eth_xadd[] = {
-	PC_FRAG(pc_dir_skb), PC_FRAG(eth_head), PC_FRAG(l3), PC_FRAG(count_xadd), PC_FRAG(pc_ret0),
+const struct pc_frag pc_frag_by_head = PC_FRAG(by_head);
+const struct pc_frag pc_frag_by_mac[2][2] = {
+	[PC_LINK_ETH] = { PC_FRAG(by_mac_eth_ld), PC_FRAG(by_mac_eth_lb) },
+	[PC_LINK_RAW] = { PC_FRAG(by_mac_raw), PC_FRAG(by_mac_raw) },
 };
-static const struct pc_frag frags_raw_percpu[] = {
-	PC_FRAG(pc_dir_skb), PC_FRAG(raw_head), PC_FRAG(l3), PC_FRAG(count_percpu), PC_FRAG(pc_ret0),
+const struct pc_frag pc_frag_by_ip[2] = { PC_FRAG(by_ip_ld), PC_FRAG(by_ip_lb) };
+const struct pc_frag pc_frag_by_update[PC_CTR_COUNT] = {
+	[PC_CTR_PERCPU] = PC_FRAG(by_update_percpu),
+	[PC_CTR_XADD] = PC_FRAG(by_update_xadd),
 };
-static const struct pc_frag frags_raw_xadd[] = {
-	PC_FRAG(pc_dir_skb), PC_FRAG(raw_head), PC_FRAG(l3), PC_FRAG(count_xadd), PC_FRAG(pc_ret0),
+const struct pc_frag pc_frag_ret[PC_AT_COUNT] = {
+	[PC_AT_SOCKET] = PC_FRAG(ret0),
+	[PC_AT_TC_INGRESS] = PC_FRAG(ret_next),
+	[PC_AT_TC_EGRESS] = PC_FRAG(ret_next),
 };
-static const struct pc_frag frags_eth_wire[] = {
-	PC_FRAG(pc_dir_skb), PC_FRAG(eth_head), PC_FRAG(l3), PC_FRAG(wire), PC_FRAG(pc_ret0),
-};
-static const struct pc_frag frags_raw_wire[] = {
-	PC_FRAG(pc_dir_skb), PC_FRAG(raw_head), PC_FRAG(l3), PC_FRAG(wire), PC_FRAG(pc_ret0),
-};
-#define FRAGS_BY(NAME, HEAD, COUNT, MAC, IP, UPDATE)			\
-static const struct pc_frag NAME[] = {					\
-	PC_FRAG(pc_dir_skb), PC_FRAG(by_init), PC_FRAG(HEAD), PC_FRAG(l3_by), PC_FRAG(COUNT),	\
-	PC_FRAG(by_head), PC_FRAG(MAC), PC_FRAG(IP), PC_FRAG(UPDATE),	\
-	PC_FRAG(pc_ret0),						\
-}
-FRAGS_BY(frags_eth_by_xadd, eth_head, count_by_xadd, by_mac_eth_ld, by_ip_ld, by_update_xadd);
-FRAGS_BY(frags_eth_by_percpu, eth_head, count_by_percpu, by_mac_eth_lb, by_ip_lb, by_update_percpu);
-FRAGS_BY(frags_eth_by_wire, eth_head, count_by_wire, by_mac_eth_lb, by_ip_lb, by_update_percpu);
-FRAGS_BY(frags_raw_by_xadd, raw_head, count_by_xadd, by_mac_raw, by_ip_ld, by_update_xadd);
-FRAGS_BY(frags_raw_by_percpu, raw_head, count_by_percpu, by_mac_raw, by_ip_lb, by_update_percpu);
-FRAGS_BY(frags_raw_by_wire, raw_head, count_by_wire, by_mac_raw, by_ip_lb, by_update_percpu);
-/*
- * The load-bytes probe (4.13+): a call a kernel refuses before it lets
- * socket filters copy packet bytes ("unknown func skb_load_bytes#26").
- *   skb_load_bytes(skb, 0, fp - 8, 1); return 0;
- */
-static const struct pc_asm probe_load_bytes[] = {
-	I(BPF_MOV64_IMM(BPF_REG_2, 0)),
-	I(BPF_MOV64_REG(BPF_REG_3, BPF_REG_10)),
-	I(BPF_ALU64_IMM(BPF_ADD, BPF_REG_3, -8)),
-	I(BPF_MOV64_IMM(BPF_REG_4, 1)),
-	I(BPF_EMIT_CALL(BPF_FUNC_skb_load_bytes)),
-	I(BPF_MOV64_IMM(BPF_REG_0, 0)),
-	I(BPF_EXIT_INSN()),
-};
-
-static const struct pc_frag frags_empty[] = {
-	PC_FRAG(empty),
-};
-static const struct pc_frag frags_probe[] = {
-	PC_FRAG(probe),
-};
-static const struct pc_frag frags_probe_wire[] = {
-	PC_FRAG(probe_wire),
-};
-static const struct pc_frag frags_probe_load_bytes[] = {
-	PC_FRAG(probe_load_bytes),
-};
-
-#define PROG(NAME, FRAGS, SINCE, UNIT, PERCPU, NMAPS) \
-	{ NAME, FRAGS, sizeof(FRAGS) / sizeof((FRAGS)[0]), SINCE, UNIT, PERCPU, NMAPS }
-#define BY_MAPS PC_BY_NMAPS
-#define SKB_UNIT PC_UNIT_SKB
-#define WIRE_UNIT PC_UNIT_WIRE
-
-/* Each variant with the oldest kernel that runs it: its map type's, or its fields'. */
-const struct pc_prog pc_progs[PC_PROG_COUNT] = {
-	[PC_PROG_ETH_PERCPU] = PROG("pc_eth_percpu", frags_eth_percpu, PC_KV(4, 6), SKB_UNIT, 1, 1),
-	[PC_PROG_ETH_XADD]   = PROG("pc_eth_xadd", frags_eth_xadd, PC_KV(4, 1), SKB_UNIT, 0, 1),
-	[PC_PROG_RAW_PERCPU] = PROG("pc_raw_percpu", frags_raw_percpu, PC_KV(4, 6), SKB_UNIT, 1, 1),
-	[PC_PROG_RAW_XADD]   = PROG("pc_raw_xadd", frags_raw_xadd, PC_KV(4, 1), SKB_UNIT, 0, 1),
-	[PC_PROG_ETH_WIRE]   = PROG("pc_eth_wire", frags_eth_wire, PC_KV(5, 7), WIRE_UNIT, 1, 1),
-	[PC_PROG_RAW_WIRE]   = PROG("pc_raw_wire", frags_raw_wire, PC_KV(5, 7), WIRE_UNIT, 1, 1),
-	[PC_PROG_ETH_BY_PERCPU] = PROG("pc_eth_by_pcpu", frags_eth_by_percpu, PC_KV(4, 13), SKB_UNIT, 1, BY_MAPS),
-	[PC_PROG_ETH_BY_XADD]   = PROG("pc_eth_by_xadd", frags_eth_by_xadd, PC_KV(4, 1), SKB_UNIT, 0, BY_MAPS),
-	[PC_PROG_ETH_BY_WIRE]   = PROG("pc_eth_by_wire", frags_eth_by_wire, PC_KV(5, 7), WIRE_UNIT, 1, BY_MAPS),
-	[PC_PROG_RAW_BY_PERCPU] = PROG("pc_raw_by_pcpu", frags_raw_by_percpu, PC_KV(4, 13), SKB_UNIT, 1, BY_MAPS),
-	[PC_PROG_RAW_BY_XADD]   = PROG("pc_raw_by_xadd", frags_raw_by_xadd, PC_KV(4, 1), SKB_UNIT, 0, BY_MAPS),
-	[PC_PROG_RAW_BY_WIRE]   = PROG("pc_raw_by_wire", frags_raw_by_wire, PC_KV(5, 7), WIRE_UNIT, 1, BY_MAPS),
-	[PC_PROG_EMPTY]      = PROG("pc_empty", frags_empty, PC_KV(4, 1), SKB_UNIT, 0, 1),
-	[PC_PROG_PROBE]      = PROG("pc_probe", frags_probe, PC_KV(4, 1), SKB_UNIT, 0, 1),
-	[PC_PROG_PROBE_WIRE] = PROG("pc_probe_wire", frags_probe_wire, PC_KV(5, 7), WIRE_UNIT, 0, 1),
-	[PC_PROG_PROBE_LOAD_BYTES] = PROG("pc_probe_ldb", frags_probe_load_bytes, PC_KV(4, 13), SKB_UNIT, 0, 1),
-};
-
-int pc_prog_ends_in_ret(const struct pc_prog *prog)
-{
-	const struct pc_asm *last = prog->nfrags ? prog->frags[prog->nfrags - 1].asm_ : NULL;
-
-	return last == pc_ret0 || last == pc_ret_next;
-}
-
-/*
- * A counting variant at tc: its direction from the hook, its return on to
- * the next filter, its oldest kernel clsact's.  The instructions between
- * are the socket's, so both count a frame under the same key: LD_ABS and
- * skb_load_bytes read the frame from skb->data, which at tc is the MAC
- * header on both hooks, as on a SOCK_RAW socket (cls_bpf_classify() and
- * tcx_run() push the MAC header back at ingress), or the network header
- * on a device without one, as on SOCK_DGRAM.
- */
-int pc_prog_place(const struct pc_prog *base, enum pc_attach at, struct pc_placed *out)
-{
-	size_t n = base->nfrags;
-
-	if (n < 2 || n > PC_PLACED_MAX_FRAGS || base->frags[0].asm_ != pc_dir_skb || base->frags[n - 1].asm_ != pc_ret0)
-		return -1;
-	out->prog = *base;
-	memcpy(out->frags, base->frags, n * sizeof(*base->frags));
-	out->prog.frags = out->frags;
-	snprintf(out->name, sizeof(out->name), "%s", base->name);
-	out->prog.name = out->name;
-	if (at == PC_AT_SOCKET)
-		return 0;
-	/* "pc_eth_by_pcpu" -> "tci_eth_by_pcpu": 15 characters at most */
-	snprintf(out->name, sizeof(out->name), "%s%s", at == PC_AT_TC_INGRESS ? "tci" : "tce", base->name + 2);
-	if (at == PC_AT_TC_EGRESS)
-		out->frags[0] = (struct pc_frag)PC_FRAG(dir_out);
-	out->frags[n - 1] = (struct pc_frag)PC_FRAG(pc_ret_next);
-	if (out->prog.since < PC_TC_SINCE)
-		out->prog.since = PC_TC_SINCE;
-	return 0;
-}

@@ -7,7 +7,7 @@
  * it: libpcap compiles EXPR as for a live device (src/class_pcap.c), and
  * the program runs on the frame as the kernel holds it, a tag the kernel
  * moved out read through ancillary loads (src/cbpf.c interprets it for
- * classic and pcap modes, src/cbpf_ebpf.c translates it for eBPF mode).
+ * classic and pcap modes, src/prog/cbpf_ebpf.c translates it for eBPF mode).
  *
  * A load past the end of the frame ends the program with 0, as the
  * kernel's classic interpreter does: no match, and the frame still counts

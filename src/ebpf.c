@@ -15,8 +15,8 @@
 #include "ebpf_by.h"
 #include "optmem.h"
 #include "pc_class.h"
-#include "pc_prog.h"
 #include "pktcount.h"
+#include "prog/build.h"
 
 /* The rows a read takes at most: the protocol keys, or the classes' */
 #define ROWS_MAX (PC_NKEYS > PC_CLASS_ROWS ? PC_NKEYS : PC_CLASS_ROWS)
@@ -58,11 +58,11 @@ int pc_ebpf_explain(struct pc_fail *why, const char *what, const char *obj, int 
 }
 
 /*
- * A program of insn/ loaded as a socket filter, with its maps (fds[0] -1:
- * none); fd or -errno, the verifier's log in *log, its length in *ninsns.
+ * A program the builder made, loaded as a program of type, with the maps
+ * in its slots (fds: PC_MAP_SLOTS of them, or NULL for none); fd or
+ * -errno, the verifier's log in *log, its length in *ninsns.
  */
-static int load_prog(const struct pc_prog *prog, uint32_t type, const int *fds, unsigned int nfds, char **log,
-		     int *ninsns)
+static int load_prog(const struct pc_prog *prog, uint32_t type, const int *fds, char **log, int *ninsns)
 {
 	struct bpf_insn *insns = malloc(PC_PROG_MAX_INSNS * sizeof(*insns));
 	char err[160];
@@ -70,7 +70,7 @@ static int load_prog(const struct pc_prog *prog, uint32_t type, const int *fds, 
 
 	if (!insns)
 		return -ENOMEM;
-	n = pc_asm_link(prog, fds, nfds, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
+	n = pc_asm_link(prog, fds, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
 	if (n < 0) {
 		pc_err("internal: %s", err);
 		free(insns);
@@ -81,6 +81,43 @@ static int load_prog(const struct pc_prog *prog, uint32_t type, const int *fds, 
 	n = n < 0 ? -errno : n;
 	free(insns);
 	return n;
+}
+
+/*
+ * The most instructions this kernel takes in a program: BPF_MAXINSNS (4096)
+ * before 5.2, then a million from a privileged loader
+ * (BPF_COMPLEXITY_LIMIT_INSNS, kernel/bpf/syscall.c bpf_prog_load()).
+ */
+static unsigned int kernel_max_insns(void)
+{
+	struct utsname u;
+	unsigned int major = 0, minor = 0;
+
+	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return PC_KERNEL_MAX_INSNS_OLD;
+	return PC_KV(major, minor) < PC_KV(5, 2) ? PC_KERNEL_MAX_INSNS_OLD : PC_PROG_MAX_INSNS;
+}
+
+/*
+ * What the probe table found this kernel has, for the builder: facts only,
+ * each as the probe answered it (the policy is pc_variant_choose()'s).
+ */
+static struct pc_kernel kernel_has(void)
+{
+	return (struct pc_kernel){
+		.percpu = pc_features[PC_F_PERCPU] == 1,
+		.gso = pc_features[PC_F_WIRE] == 1,
+		.load_bytes = pc_features[PC_F_LOAD_BYTES] == 1,
+		.max_insns = kernel_max_insns(),
+	};
+}
+
+/* The variant tap counts with at at, on this kernel. */
+static struct pc_variant tap_variant(const struct pc_tap *tap, enum pc_attach at)
+{
+	const struct pc_kernel k = kernel_has();
+
+	return pc_variant_choose(&k, tap->link, tap->by != PC_BY_PROTO, at, &pc_classes);
 }
 
 static int probe_map(uint32_t type)
@@ -103,10 +140,10 @@ static int probe_percpu(void)
 	return probe_map(BPF_MAP_TYPE_PERCPU_ARRAY);
 }
 
-static int probe_prog(enum pc_prog_id id)
+static int probe_prog(enum pc_probe id)
 {
 	char *log = NULL;
-	int n, fd = load_prog(&pc_progs[id], BPF_PROG_TYPE_SOCKET_FILTER, (const int[]){ -1 }, 1, &log, &n);
+	int n, fd = load_prog(&pc_probes[id], BPF_PROG_TYPE_SOCKET_FILTER, NULL, &log, &n);
 
 	if (fd < 0 && log && pc_verbose)
 		fprintf(stderr, "%s", log);
@@ -119,17 +156,17 @@ static int probe_prog(enum pc_prog_id id)
 
 static int probe_ctx_read(void)
 {
-	return probe_prog(PC_PROG_PROBE);
+	return probe_prog(PC_PROBE_CTX);
 }
 
 static int probe_gso_read(void)
 {
-	return probe_prog(PC_PROG_PROBE_WIRE);
+	return probe_prog(PC_PROBE_GSO);
 }
 
 static int probe_load_bytes(void)
 {
-	return probe_prog(PC_PROG_PROBE_LOAD_BYTES);
+	return probe_prog(PC_PROBE_LOAD_BYTES);
 }
 
 /* Names for maps and programs: the ARRAY map's probe (named) found it out. */
@@ -145,10 +182,12 @@ static int probe_names(void)
  */
 static int probe_lookup_batch(void)
 {
-	int ncpu = pc_features[PC_F_PERCPU] ? pc_bpf_possible_cpus() : 1;
+	const struct pc_kernel has = kernel_has();
+	int percpu = pc_variant_choose(&has, PC_LINK_ETH, 0, PC_AT_SOCKET, NULL).counters == PC_CTR_PERCPU;
+	int ncpu = percpu ? pc_bpf_possible_cpus() : 1;
 	struct pc_counter *v = calloc(ncpu > 0 ? (size_t)ncpu : 1, sizeof(*v));
 	uint32_t key;
-	int fd = pc_bpf_map_create(pc_features[PC_F_PERCPU] ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY,
+	int fd = pc_bpf_map_create(percpu ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY,
 				   sizeof(uint32_t), sizeof(struct pc_counter), 1, "pc_probe");
 	int ret = fd < 0 ? -errno : ncpu < 0 ? ncpu : !v ? -ENOMEM : 0;
 
@@ -165,7 +204,8 @@ static int probe_lookup_batch(void)
 /* Entries taken from an empty hash map of the breakdowns' kind, with BPF_MAP_LOOKUP_AND_DELETE_BATCH. */
 static int probe_take_batch(void)
 {
-	int percpu = pc_features[PC_F_PERCPU] && pc_features[PC_F_LOAD_BYTES];
+	const struct pc_kernel has = kernel_has();
+	int percpu = pc_variant_choose(&has, PC_LINK_ETH, 1, PC_AT_SOCKET, NULL).counters == PC_CTR_PERCPU;
 	int ncpu = percpu ? pc_bpf_possible_cpus() : 1;
 	struct pc_counter *v = calloc(ncpu > 0 ? 2 * (size_t)ncpu : 2, sizeof(*v));
 	struct pc_bkey k;
@@ -217,6 +257,20 @@ static int probe_refused(struct pc_fail *why, const struct probe_step *st, int e
 		       strerror(err), pc_errno_name(err), st->since);
 }
 
+/* -v: what the chooser makes of the kernel's answers, for a tap without and with --by. */
+static void log_choices(void)
+{
+	const struct pc_kernel k = kernel_has();
+	const struct pc_variant proto = pc_variant_choose(&k, PC_LINK_ETH, 0, PC_AT_SOCKET, NULL);
+	const struct pc_variant by = pc_variant_choose(&k, PC_LINK_ETH, 1, PC_AT_SOCKET, NULL);
+
+	pc_log("counters: %s", proto.counters == PC_CTR_PERCPU ? "PERCPU_ARRAY" : "ARRAY+XADD (no PERCPU_ARRAY before 4.6)");
+	pc_log("gso_segs and gso_size: %s", proto.unit == PC_UNIT_WIRE ? "readable: counts in wire units"
+								      : "not readable (5.7+): skb units");
+	pc_log("breakdowns: %s", by.counters == PC_CTR_PERCPU ? "PERCPU_HASH, headers copied with skb_load_bytes"
+							      : "HASH+XADD, headers read a word at a time (no skb_load_bytes before 4.13)");
+}
+
 /*
  * The probe steps, in order; a pc_exit, why filled.  Asked once, first from
  * the main thread (the mode's probe), before any tap opens in parallel:
@@ -247,49 +301,12 @@ int pc_ebpf_probe(struct pc_fail *why)
 			return result.code;
 		}
 	}
-	pc_log("counters: %s", pc_features[PC_F_PERCPU] ? "PERCPU_ARRAY" : "ARRAY+XADD (no PERCPU_ARRAY before 4.6)");
-	/* the wire programs count per CPU: every kernel with gso_size has PERCPU_ARRAY */
-	pc_features[PC_F_WIRE] = pc_features[PC_F_WIRE] && pc_features[PC_F_PERCPU];
-	pc_log("gso_segs and gso_size: %s", pc_features[PC_F_WIRE] ? "readable: counts in wire units"
-						       : "not readable (5.7+): skb units");
-	/* the per-CPU breakdown programs copy headers with it: without, HASH+XADD and LD_IND */
-	pc_features[PC_F_LOAD_BYTES] = pc_features[PC_F_LOAD_BYTES] && pc_features[PC_F_PERCPU];
-	pc_log("breakdowns: %s", pc_features[PC_F_LOAD_BYTES] ? "PERCPU_HASH, headers copied with skb_load_bytes"
-						 : "HASH+XADD, headers read a word at a time (no skb_load_bytes before 4.13)");
+	log_choices();
 	return result.code = PC_EXIT_OK;
 }
 
-/*
- * The most instructions this kernel takes in a program: BPF_MAXINSNS (4096)
- * before 5.2, then a million from a privileged loader
- * (BPF_COMPLEXITY_LIMIT_INSNS, kernel/bpf/syscall.c bpf_prog_load()).
- */
-static unsigned int kernel_max_insns(void)
-{
-	struct utsname u;
-	unsigned int major = 0, minor = 0;
-
-	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
-		return PC_KERNEL_MAX_INSNS_OLD;
-	return PC_KV(major, minor) < PC_KV(5, 2) ? PC_KERNEL_MAX_INSNS_OLD : PC_PROG_MAX_INSNS;
-}
-
-/* Which counting variant a tap takes, by its link, --by and the kernel's features. */
-static enum pc_prog_id variant(const struct pc_tap *tap, const struct pc_ebpf *e)
-{
-	int wire = pc_features[PC_F_WIRE] && e->percpu, eth = tap->link == PC_LINK_ETH;
-
-	if (tap->by != PC_BY_PROTO)
-		return wire ? (eth ? PC_PROG_ETH_BY_WIRE : PC_PROG_RAW_BY_WIRE)
-			    : e->percpu ? (eth ? PC_PROG_ETH_BY_PERCPU : PC_PROG_RAW_BY_PERCPU)
-					: (eth ? PC_PROG_ETH_BY_XADD : PC_PROG_RAW_BY_XADD);
-	if (pc_features[PC_F_WIRE])
-		return eth ? PC_PROG_ETH_WIRE : PC_PROG_RAW_WIRE;
-	return e->percpu ? (eth ? PC_PROG_ETH_PERCPU : PC_PROG_RAW_PERCPU) : (eth ? PC_PROG_ETH_XADD : PC_PROG_RAW_XADD);
-}
-
 /* -v: each class's instructions in the program */
-static void log_classes(const struct pc_tap *tap, const struct pc_composed *c)
+static void log_classes(const struct pc_tap *tap, const struct pc_built *b)
 {
 	unsigned int i;
 
@@ -298,58 +315,75 @@ static void log_classes(const struct pc_tap *tap, const struct pc_composed *c)
 
 		if (k->prog[tap->link].n)
 			pc_log("%s: class %s: %u classic instructions, %u eBPF", tap->name, k->name,
-			       k->prog[tap->link].n, c->class_insns[i]);
+			       k->prog[tap->link].n, b->class_insns[i]);
 		else
 			pc_log("%s: class %s: never matches on this link type (%s)", tap->name, k->name, k->refused);
 	}
 }
 
+/* tap->priv's maps, each in the slot its program loads it from (include/pc_prog.h). */
+static void map_slots(const struct pc_ebpf *e, int fds[PC_MAP_SLOTS])
+{
+	fds[PC_MAP_COUNTERS] = e->map_fd;
+	fds[PC_MAP_BY_CTL] = PC_EBPF_BY_FD(e, PC_MAP_BY_CTL);
+	fds[PC_MAP_BY_GEN0] = PC_EBPF_BY_FD(e, PC_MAP_BY_GEN0);
+	fds[PC_MAP_BY_GEN1] = PC_EBPF_BY_FD(e, PC_MAP_BY_GEN1);
+	fds[PC_MAP_CLASSES] = e->cls_fd;
+}
+
+/* The tap's program at at, for this kernel, into *b; a pc_exit, why filled. */
+static int build(const struct pc_tap *tap, enum pc_attach at, struct pc_variant *v, struct pc_built *b,
+		 struct pc_fail *why)
+{
+	const struct pc_ebpf *e = tap->priv;
+	const struct pc_build_env env = { tap->ifindex, kernel_max_insns() };
+	char err[320];
+
+	*v = tap_variant(tap, at);
+	/* the maps were made for the variant at pc_ebpf_setup(): the same choice */
+	if ((v->counters == PC_CTR_PERCPU) != !!e->percpu || pc_variant_check(v, err, sizeof(err)) < 0)
+		return pc_fail(why, PC_EXIT_FAIL, "internal: %s: the variant chosen does not match its maps", tap->name);
+	if (pc_build(v, &env, b, err, sizeof(err)) < 0) {
+		pc_built_free(b);
+		return pc_fail(why, PC_EXIT_USAGE, "%s: %s", tap->name, err);
+	}
+	if (pc_variant_has_classes(v))
+		log_classes(tap, b);
+	return PC_EXIT_OK;
+}
+
 /*
- * The tap's counting variant, placed at at, loaded as a program of type
- * into *fd with the maps of tap->priv; a pc_exit, said why.
+ * The tap's counting variant at at, loaded as a program of type into *fd
+ * with the maps of tap->priv; a pc_exit, said why.
  */
 int pc_ebpf_load(struct pc_tap *tap, enum pc_attach at, uint32_t type, int *fd, struct pc_fail *why)
 {
 	struct pc_ebpf *e = tap->priv;
-	int fds[PC_BY_NMAPS + 1] = { e->map_fd, e->by_fds[0], e->by_fds[1], e->by_fds[2] };
-	enum pc_prog_id id = variant(tap, e);
-	struct pc_placed placed;
-	const struct pc_prog *prog = &placed.prog;
-	struct pc_composed comp = { 0 };
-	char *log = NULL;
-	int n = 0;
+	int fds[PC_MAP_SLOTS], n = 0, code;
+	struct pc_variant v;
+	struct pc_built b;
+	char *log = NULL, shown[PC_NAME_MAX];
 
-	if (pc_prog_place(&pc_progs[id], at, &placed) < 0) {
-		pc_err("internal: %s cannot be placed", pc_progs[id].name);
-		return PC_EXIT_FAIL;
-	}
-	if (pc_classes.n || pc_classes.filter) {
-		char err[320];
-
-		struct pc_cls_env env = { tap->ifindex, kernel_max_insns(), pc_features[PC_F_LOAD_BYTES] };
-
-		if (pc_prog_compose(prog, tap->link, &env, &comp, err, sizeof(err)) < 0)
-			return pc_fail(why, PC_EXIT_USAGE, "%s: %s", tap->name, err);
-		fds[prog->nmaps] = e->cls_fd;
-		prog = &comp.prog;
-		log_classes(tap, &comp);
-	}
-	*fd = load_prog(prog, type, fds, prog->nmaps, &log, &n);
+	code = build(tap, at, &v, &b, why);
+	if (code)
+		return code;
+	map_slots(e, fds);
+	*fd = load_prog(&b.prog, type, fds, &log, &n);
 	if (*fd < 0) {
-		int code = pc_ebpf_explain(why, "bpf(BPF_PROG_LOAD)", prog->name, -*fd);
-
+		code = pc_ebpf_explain(why, "bpf(BPF_PROG_LOAD)", b.prog.name, -*fd);
 		if (log && pc_verbose)
 			fprintf(stderr, "%s", log);
 		free(log);
-		pc_prog_composed_free(&comp);
+		pc_built_free(&b);
 		*fd = -1;
 		return code;
 	}
 	free(log);
+	pc_built_free(&b);
 	e->insns = (unsigned int)n;
-	snprintf(e->detail, sizeof(e->detail), "%s%s, %d insns", prog->name, comp.frags ? "+classes" : "", n);
-	pc_prog_composed_free(&comp);
-	tap->unit = pc_progs[id].unit;
+	pc_variant_name(&v, PC_NAME_SHOWN, shown, sizeof(shown));
+	snprintf(e->detail, sizeof(e->detail), "%s, %d insns", shown, n);
+	tap->unit = v.unit;
 	e->unit_why = tap->unit == PC_UNIT_WIRE ? "the kernel gives the filter each skb's gso_segs and gso_size"
 		      : "socket filters read no gso_size before kernel 5.7";
 	return PC_EXIT_OK;
@@ -428,9 +462,8 @@ int pc_ebpf_setup(struct pc_tap *tap, struct pc_fail *why)
 
 	if (code)
 		return code;
-	/* a breakdown counts per CPU only where its program can copy headers */
-	code = pc_ebpf_new(tap, pc_features[PC_F_PERCPU] && (tap->by == PC_BY_PROTO || pc_features[PC_F_LOAD_BYTES]),
-			   why);
+	/* the maps as the variant counts: per CPU or not (pc_variant_choose()) */
+	code = pc_ebpf_new(tap, tap_variant(tap, PC_AT_SOCKET).counters == PC_CTR_PERCPU, why);
 	if (code)
 		return code;
 	e = tap->priv;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Breakdowns in eBPF mode (--by; docs/counting.md, "Breakdowns"): the maps
- * the breakdown programs of insn/count.c count into, and how their entries
- * reach the interface's table (src/entries.c) without losing one.
+ * the breakdown programs of insn/count.c count into (slots PC_MAP_BY_*,
+ * include/pc_prog.h), and how their entries reach the interface's table
+ * (src/entries.c) without losing one.
  *
  * The program counts into one of two hash maps, the one the control map's
  * gen names.  Before every read (each interval, at exit, when the interface
@@ -17,7 +18,8 @@
  *
  * Entries leave the kernel maps every interval, so the maps hold only what
  * one interval brings; when one is full, a new key counts in the overflow
- * slots after the protocol counters (map 0, keys PC_MAP0_OVERFLOW + dir).
+ * slots after the protocol counters (the counters' map, keys
+ * PC_MAP0_OVERFLOW + dir).
  */
 #include <errno.h>
 #include <poll.h>
@@ -56,7 +58,7 @@ static int set_ctl(struct pc_tap *tap)
 	/* the map counted into from now on was drained: not full */
 	const struct ctl c = { e->by_gen, (uint32_t)tap->by, { 0, 0 } };
 
-	return pc_bpf_map_update(e->by_fds[0], &zero, &c, 0) < 0 ? -errno : 0;
+	return pc_bpf_map_update(PC_EBPF_BY_FD(e, PC_MAP_BY_CTL), &zero, &c, 0) < 0 ? -errno : 0;
 }
 
 int pc_ebpf_by_open(struct pc_tap *tap, struct pc_fail *why)
@@ -66,7 +68,7 @@ int pc_ebpf_by_open(struct pc_tap *tap, struct pc_fail *why)
 	size_t value = 2 * sizeof(struct pc_counter) * (size_t)e->ncpu;
 	size_t elem = sizeof(struct pc_bkey) + value + BY_ELEM_OVERHEAD;
 	uint32_t cap = tap->ent.max;
-	int i;
+	int slot;
 
 	if (cap > BY_MAP_BUDGET / 2 / elem)
 		cap = (uint32_t)(BY_MAP_BUDGET / 2 / elem);
@@ -79,16 +81,18 @@ int pc_ebpf_by_open(struct pc_tap *tap, struct pc_fail *why)
 	e->by_val = calloc(e->by_batch ? e->by_batch : 1, value);
 	if (!e->by_keys || !e->by_val)
 		return pc_fail(why, PC_EXIT_FAIL, "%s: %s", tap->name, strerror(ENOMEM));
-	e->by_fds[0] = pc_bpf_map_create(BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(struct ctl), 1,
-					   "pktcount_ctl");
-	for (i = 1; i < 3 && e->by_fds[i - 1] >= 0; i++)
-		e->by_fds[i] = pc_bpf_map_create(type, sizeof(struct pc_bkey), 2 * sizeof(struct pc_counter),
-						   cap, "pktcount_by");
-	for (i = 0; i < 3; i++)
-		if (e->by_fds[i] < 0)
+	for (slot = PC_MAP_BY_CTL; slot <= PC_MAP_BY_GEN1; slot++) {
+		int *fd = &PC_EBPF_BY_FD(e, slot);
+
+		*fd = slot == PC_MAP_BY_CTL
+		      ? pc_bpf_map_create(BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(struct ctl), 1, "pktcount_ctl")
+		      : pc_bpf_map_create(type, sizeof(struct pc_bkey), 2 * sizeof(struct pc_counter), cap,
+					  "pktcount_by");
+		if (*fd < 0)
 			return pc_fail(why, errno == EPERM ? PC_EXIT_PRIV : PC_EXIT_FAIL,
 				       "bpf(BPF_MAP_CREATE) for %s's breakdown (%u keys): %s (%s)", tap->name, cap,
 				       strerror(errno), pc_errno_name(errno));
+	}
 	if (set_ctl(tap) < 0)
 		return pc_fail(why, PC_EXIT_FAIL, "%s: writing the breakdown's control map: %s", tap->name,
 			       strerror(errno));
@@ -251,5 +255,5 @@ int pc_ebpf_by_read(struct pc_tap *tap)
 
 	/* the map flipped out at the prepare step: once no filter can still be writing it */
 	grace(tap);
-	return ret ? ret : drain(tap, e->by_fds[1 + (e->by_gen ^ 1)]);
+	return ret ? ret : drain(tap, PC_EBPF_BY_FD(e, PC_MAP_BY_GEN(e->by_gen ^ 1)));
 }

@@ -33,7 +33,7 @@ struct pc_ebpf {
 	int cls_fd;
 	struct pc_counter cls_seen[PC_CLASS_ROWS];
 	/* --by */
-	int by_fds[3];		/* control, and the two entry maps */
+	int by_fds[3];		/* the maps of slots PC_MAP_BY_CTL, _GEN0, _GEN1: PC_EBPF_BY_FD() */
 	uint32_t by_gen, by_cap;	/* the entry map counted into; keys each holds */
 	double by_flipped;	/* when by_gen last changed (CLOCK_MONOTONIC) */
 	struct pc_counter by_over_seen[PC_DIR_COUNT];	/* the overflow slots at the last read */
@@ -43,6 +43,10 @@ struct pc_ebpf {
 	char detail[64];	/* the program, for -v ("pc_eth_wire, 246 insns") */
 	const char *unit_why;	/* why it counts in its unit, for -v */
 };
+
+/* The breakdown's map of slot (PC_MAP_BY_CTL, PC_MAP_BY_GEN(gen): include/pc_prog.h) in struct pc_ebpf E. */
+#define PC_EBPF_BY_FD(E, SLOT) ((E)->by_fds[(SLOT) - PC_MAP_BY_CTL])
+_Static_assert(PC_MAP_BY_GEN1 - PC_MAP_BY_CTL == 2, "by_fds holds the breakdown's three slots");
 
 /* Shared by the socket's and tc's back ends (src/ebpf.c, src/tc.c); each a pc_exit, why filled. */
 /* One line for a failed bpf() call on obj, into why; its pc_exit. */

@@ -17,7 +17,7 @@
 
 #include "modes.h"
 #include "options.h"
-#include "pc_prog.h"
+#include "prog/build.h"
 
 static const char *const format_names[] = { "table", "json", "prom" };
 static const char *const by_names[PC_BY_COUNT] = { "proto", "host", "pair", "flow", "mac" };
@@ -257,16 +257,19 @@ static int parse_help(const char *s, void *to)
 /* -V: the version, the modes built in, tc mode's ways in and its programs with the oldest kernel of each */
 static int parse_version(const char *s, void *to)
 {
-	struct pc_placed p;
-	int id;
+	struct pc_variant v;
+	char name[PC_NAME_MAX];
+	unsigned int i, since;
 
 	(void)s;
 	(void)to;
 	printf("pktcount %s\nmodes: %s\n", PC_VERSION, pc_modes_built_list());
 	printf("tc: tcx links (6.6+), else a clsact cls_bpf filter (4.5+); --persist pins in bpffs\ntc programs:");
-	for (id = 0; id < PC_PROG_COUNT; id++)
-		if (pc_prog_place(&pc_progs[id], PC_AT_TC_INGRESS, &p) == 0)
-			printf(" tc%s (%u.%u)", p.prog.name + 3, p.prog.since >> 8, p.prog.since & 0xff);
+	for (i = 0; pc_variant_nth(i, PC_AT_TC_INGRESS, &v); i++) {
+		pc_variant_name(&v, PC_NAME_SHOWN, name, sizeof(name));
+		since = pc_variant_since(&v);
+		printf(" %s (%u.%u)", name, since >> 8, since & 0xff);
+	}
 	printf("\nfeatures: rtnetlink (following interfaces, --check) prometheus netns\n");
 	return 1;
 }

@@ -2,10 +2,10 @@
 /*
  * tc mode: the socket mode's counting variants as SCHED_CLS programs, one on
  * the interface's ingress (rx) and one on its egress (tx), counting into the
- * same maps the socket's would (pc_prog_place(): same instructions, the
- * direction from the hook, TC_ACT_UNSPEC out).  No packet socket: nothing
- * is cloned for a tap on transmit (dev_queue_xmit_nit()) and no tap is
- * walked on receive.
+ * same maps the socket's would (the variant placed at the hook, src/prog/:
+ * same instructions, the direction from the hook, TC_ACT_UNSPEC out).  No
+ * packet socket: nothing is cloned for a tap on transmit
+ * (dev_queue_xmit_nit()) and no tap is walked on receive.
  *
  * Attached through tcx links on 6.6+ (first on ingress, last on egress;
  * other programs keep running, in their order), else through a cls_bpf
@@ -214,7 +214,8 @@ static void tc_close(struct pc_tap *tap)
  * filters is gone; the programs and maps name no device and are kept for
  * one of the same name in this batch: a burst of re-created interfaces is
  * then attached without verifying two programs each again.  Classes may
- * hold the device's index (SKF_AD_IFINDEX, src/cbpf_ebpf.c): loaded anew.
+ * hold the device's index (SKF_AD_IFINDEX, src/prog/cbpf_ebpf.c): loaded
+ * anew.
  */
 static int tc_park(struct pc_tap *tap)
 {
@@ -282,8 +283,7 @@ static int tc_open(struct pc_tap *tap, struct pc_fail *why)
 	}
 	if (code)
 		goto fail;
-	/* "tce_eth_wire, 249 insns" (the egress program's) -> "tc_eth_wire, 249 insns, tcx": both hooks */
-	memmove(t->e.detail + 2, t->e.detail + 3, strlen(t->e.detail + 3) + 1);
+	/* "tc_eth_wire, 249 insns" (both hooks' name, the egress program's count), then how they are attached */
 	snprintf(t->e.detail + strlen(t->e.detail), sizeof(t->e.detail) - strlen(t->e.detail), ", %s",
 		 t->kind == PC_TC_TCX ? "tcx" : "clsact");
 	pc_log("%s: tc (%s, %s); counts in %s units", tap->name, t->e.detail,

@@ -36,55 +36,74 @@ static int by_maps_create(struct loaded *l)
 	return l->by_fds[0] < 0 || l->by_fds[1] < 0 || l->by_fds[2] < 0 ? -errno : 0;
 }
 
-int prog_load_with_map(enum pc_prog_id id, struct loaded *l, char *err, size_t errlen)
+struct pc_variant variant_of(enum pc_link link, enum pc_counters counters, enum pc_unit unit, int by, enum pc_attach at)
 {
-	return prog_load_at(id, PC_AT_SOCKET, l, err, errlen);
+	return (struct pc_variant){ .link = link, .counters = counters, .unit = unit, .by = by,
+				    .copy = by && counters == PC_CTR_PERCPU, .at = at };
 }
 
-int prog_load_at(enum pc_prog_id id, enum pc_attach at, struct loaded *l, char *err, size_t errlen)
+int prog_load(const struct pc_variant *v, struct loaded *l, char *err, size_t errlen)
 {
+	static const struct pc_build_env env = { 1, PC_PROG_MAX_INSNS };
 	struct bpf_insn insns[PC_PROG_MAX_INSNS];
-	int by = pc_progs[id].nmaps == PC_BY_NMAPS, fds[PC_BY_NMAPS];
-	struct pc_placed placed;
+	int fds[PC_MAP_SLOTS];
+	struct pc_built b;
 	char *log = NULL;
 	int n, e;
 
-	if (pc_prog_place(&pc_progs[id], at, &placed) < 0)
-		placed.prog = pc_progs[id];	/* not a counting variant: as it is */
 	memset(l, 0, sizeof(*l));
 	l->map_fd = l->prog_fd = l->by_fds[0] = l->by_fds[1] = l->by_fds[2] = -1;
-	l->percpu = pc_progs[id].percpu;
+	if (pc_build(v, &env, &b, err, errlen) < 0) {
+		pc_built_free(&b);
+		return -EINVAL;
+	}
+	l->percpu = v->counters == PC_CTR_PERCPU;
 	l->ncpu = l->percpu ? pc_bpf_possible_cpus() : 1;
 	pc_bpf_raise_memlock();
 	l->map_fd = pc_bpf_map_create(l->percpu ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY,
 				      sizeof(uint32_t), sizeof(struct pc_counter),
 				      PC_MAP0_SLOTS, "pc_test");
-	if (l->map_fd < 0 || (by && by_maps_create(l) < 0)) {
+	if (l->map_fd < 0 || (v->by && by_maps_create(l) < 0)) {
 		e = errno;
 		snprintf(err, errlen, "map create: %s", strerror(e));
+		pc_built_free(&b);
 		prog_unload(l);
 		return -e;
 	}
-	fds[0] = l->map_fd;
-	memcpy(fds + 1, l->by_fds, sizeof(l->by_fds));
-	n = pc_asm_link(&placed.prog, fds, pc_progs[id].nmaps, insns, PC_PROG_MAX_INSNS, err, errlen);
+	fds[PC_MAP_COUNTERS] = l->map_fd;
+	fds[PC_MAP_BY_CTL] = l->by_fds[0];
+	fds[PC_MAP_BY_GEN0] = l->by_fds[1];
+	fds[PC_MAP_BY_GEN1] = l->by_fds[2];
+	fds[PC_MAP_CLASSES] = -1;
+	n = pc_asm_link(&b.prog, fds, insns, PC_PROG_MAX_INSNS, err, errlen);
 	if (n < 0) {
+		pc_built_free(&b);
 		prog_unload(l);
 		return -EINVAL;
 	}
 	l->ninsns = n;
-	l->prog_fd = pc_bpf_prog_load(at == PC_AT_SOCKET ? BPF_PROG_TYPE_SOCKET_FILTER : BPF_PROG_TYPE_SCHED_CLS,
-				      insns, (size_t)n, placed.prog.name, &log);
+	l->prog_fd = pc_bpf_prog_load(v->at == PC_AT_SOCKET ? BPF_PROG_TYPE_SOCKET_FILTER : BPF_PROG_TYPE_SCHED_CLS,
+				      insns, (size_t)n, b.prog.name, &log);
 	if (l->prog_fd < 0) {
 		e = errno;
-		snprintf(err, errlen, "load %s: %s\n%.3000s", placed.prog.name, strerror(e),
+		snprintf(err, errlen, "load %s: %s\n%.3000s", b.prog.name, strerror(e),
 			 log ? log : "");
 		free(log);
+		pc_built_free(&b);
 		prog_unload(l);
 		return -e;
 	}
 	free(log);
+	pc_built_free(&b);
 	return 0;
+}
+
+const char *variant_name(const struct pc_variant *v)
+{
+	static char name[PC_NAME_MAX];
+
+	pc_variant_name(v, PC_NAME_PROG, name, sizeof(name));
+	return name;
 }
 
 void prog_unload(struct loaded *l)
@@ -1292,12 +1311,14 @@ const char *unit_of(const char *mode)
 	static int wire = -1;
 
 	if (wire < 0) {
-		struct loaded l;
+		struct bpf_insn insns[8];
 		char err[256];
+		int n = pc_asm_link(&pc_probes[PC_PROBE_GSO], NULL, insns, 8, err, sizeof(err)), fd;
 
-		wire = prog_load_with_map(PC_PROG_PROBE_WIRE, &l, err, sizeof(err)) == 0;
-		if (wire)
-			prog_unload(&l);
+		fd = n < 0 ? -1 : pc_bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, insns, (size_t)n, "pc_t_probe", NULL);
+		wire = fd >= 0;
+		if (fd >= 0)
+			close(fd);
 	}
 	return (!strcmp(mode, "ebpf") || !strncmp(mode, "tc", 2)) && wire ? "wire" : "skb";
 }

@@ -8,7 +8,7 @@
 #include <sys/types.h>
 
 #include "pc_key.h"
-#include "pc_prog.h"
+#include "prog/build.h"
 
 /* Skip the calling test, saying why, unless we are root. */
 #define NEED_ROOT(WHY) do {						\
@@ -24,10 +24,18 @@ struct loaded {
 };
 #define LOADED_BY_KEYS 64
 
-/* 0, or -errno with a message in err */
-int prog_load_with_map(enum pc_prog_id id, struct loaded *l, char *err, size_t errlen);
-/* The same, placed at at (pc_prog_place()): at tc, a SCHED_CLS program */
-int prog_load_at(enum pc_prog_id id, enum pc_attach at, struct loaded *l, char *err, size_t errlen);
+/*
+ * A counting variant without classes; a breakdown copies headers where it
+ * counts per CPU, as pc_variant_choose() makes it.
+ */
+struct pc_variant variant_of(enum pc_link link, enum pc_counters counters, enum pc_unit unit, int by, enum pc_attach at);
+/* Its name as the kernel knows it (a static buffer) */
+const char *variant_name(const struct pc_variant *v);
+/*
+ * Variant v built, linked with maps of its own and loaded (at tc: a
+ * SCHED_CLS program); 0, or -errno with a message in err.
+ */
+int prog_load(const struct pc_variant *v, struct loaded *l, char *err, size_t errlen);
 void prog_unload(struct loaded *l);
 /* every key's counts, summed over CPUs */
 int map_snapshot(const struct loaded *l, struct pc_counter *out);

@@ -751,12 +751,15 @@ Test(by, pcap_flood_past_max_keys_adds_up, .fini = down, .timeout = 120) { flood
 /* ---- the eBPF breakdown programs through BPF_PROG_TEST_RUN ---- */
 
 /* A breakdown program with its maps (tests/helpers.c); the test fails if the kernel refuses it. */
-static void by_load(enum pc_prog_id id, struct loaded *m)
+static void by_load(const struct pc_variant *v, struct loaded *m)
 {
 	char err[4096];
 
-	cr_assert_eq(prog_load_with_map(id, m, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(prog_load(v, m, err, sizeof(err)), 0, "%s", err);
 }
+
+/* The breakdown variant of link, counters and unit, at a socket */
+#define BY(LINK, CTR, UNIT) variant_of(PC_LINK_##LINK, PC_CTR_##CTR, PC_UNIT_##UNIT, 1, PC_AT_SOCKET)
 
 /*
  * Run one frame (rx, as the test run gives it) under --by by; the one entry
@@ -796,8 +799,9 @@ static int by_run(struct loaded *m, const uint8_t *f, uint32_t len, enum pc_link
 	return bad;
 }
 
-static void by_program(enum pc_prog_id id, enum pc_link link)
+static void by_program(struct pc_variant v)
 {
+	enum pc_link link = v.link;
 	static struct want t[32];
 	struct frame_case *fc;
 	struct loaded m;
@@ -809,7 +813,7 @@ static void by_program(enum pc_prog_id id, enum pc_link link)
 	NEED_ROOT("BPF_PROG_TEST_RUN");
 	/* one CPU: the new-key counter then counts each protocol key once */
 	pin_to_this_cpu();
-	by_load(id, &m);
+	by_load(&v, &m);
 	for (by = PC_BY_HOST; by < PC_BY_COUNT; by++) {
 		for (i = 0; i < n; i++) {
 			if (t[i].link != link || t[i].f.len < (link == PC_LINK_RAW ? 40u : 0u))
@@ -833,26 +837,26 @@ static void by_program(enum pc_prog_id id, enum pc_link link)
 	for (i = 0; i < PC_NKEYS; i++)
 		keys += snap[i].packets != 0;
 	cr_expect_eq(map_newkeys(&m), keys, "%s: the new-key counter is not the %lld protocol keys that counted",
-		     pc_progs[id].name, (long long)keys);
+		     variant_name(&v), (long long)keys);
 	prog_unload(&m);
 	free(fc);
-	cr_log_info("%s: %zu runs, %zu wrong", pc_progs[id].name, ran, bad);
+	cr_log_info("%s: %zu runs, %zu wrong", variant_name(&v), ran, bad);
 	cr_assert_eq(bad, 0, "%zu of %zu runs wrong (see above)", bad, ran);
 }
 
-Test(by, ebpf_eth_percpu_builds_the_classifier_keys) { by_program(PC_PROG_ETH_BY_PERCPU, PC_LINK_ETH); }
-Test(by, ebpf_eth_xadd_builds_the_classifier_keys) { by_program(PC_PROG_ETH_BY_XADD, PC_LINK_ETH); }
-Test(by, ebpf_raw_percpu_builds_the_classifier_keys) { by_program(PC_PROG_RAW_BY_PERCPU, PC_LINK_RAW); }
-Test(by, ebpf_raw_xadd_builds_the_classifier_keys) { by_program(PC_PROG_RAW_BY_XADD, PC_LINK_RAW); }
-Test(by, ebpf_eth_wire_builds_the_classifier_keys) { by_program(PC_PROG_ETH_BY_WIRE, PC_LINK_ETH); }
-Test(by, ebpf_raw_wire_builds_the_classifier_keys) { by_program(PC_PROG_RAW_BY_WIRE, PC_LINK_RAW); }
+Test(by, ebpf_eth_percpu_builds_the_classifier_keys) { by_program(BY(ETH, PERCPU, SKB)); }
+Test(by, ebpf_eth_xadd_builds_the_classifier_keys) { by_program(BY(ETH, XADD, SKB)); }
+Test(by, ebpf_raw_percpu_builds_the_classifier_keys) { by_program(BY(RAW, PERCPU, SKB)); }
+Test(by, ebpf_raw_xadd_builds_the_classifier_keys) { by_program(BY(RAW, XADD, SKB)); }
+Test(by, ebpf_eth_wire_builds_the_classifier_keys) { by_program(BY(ETH, PERCPU, WIRE)); }
+Test(by, ebpf_raw_wire_builds_the_classifier_keys) { by_program(BY(RAW, PERCPU, WIRE)); }
 
 /*
  * A full entry map: the frames past its LOADED_BY_KEYS count in the
  * overflow slot, and the program marks the map full, so the later ones skip
  * the update.
  */
-static void full_map(enum pc_prog_id id)
+static void full_map(struct pc_variant by)
 {
 	struct loaded m;
 	struct fr f;
@@ -863,7 +867,7 @@ static void full_map(enum pc_prog_id id)
 	int c;
 
 	NEED_ROOT("BPF_PROG_TEST_RUN");
-	by_load(id, &m);
+	by_load(&by, &m);
 	cr_assert_eq(pc_bpf_map_update(m.by_fds[0], &zero, ctl, 0), 0);
 	for (i = 0; i < 100; i++) {
 		f.len = 0;
@@ -879,11 +883,11 @@ static void full_map(enum pc_prog_id id)
 	cr_assert_eq(pc_bpf_map_lookup(m.map_fd, &key, v), 0);
 	for (c = 0; c < m.ncpu; c++)
 		over += v[c].packets;
-	cr_expect_eq(over, 100 - LOADED_BY_KEYS, "%s: %llu frames in the overflow slot", pc_progs[id].name,
+	cr_expect_eq(over, 100 - LOADED_BY_KEYS, "%s: %llu frames in the overflow slot", variant_name(&by),
 		     (unsigned long long)over);
 	prog_unload(&m);
 }
 
-Test(by, ebpf_full_map_counts_in_overflow_and_says_full) { full_map(PC_PROG_ETH_BY_PERCPU); }
-Test(by, ebpf_xadd_full_map_counts_in_overflow_and_says_full) { full_map(PC_PROG_ETH_BY_XADD); }
-Test(by, ebpf_wire_full_map_counts_in_overflow_and_says_full) { full_map(PC_PROG_ETH_BY_WIRE); }
+Test(by, ebpf_full_map_counts_in_overflow_and_says_full) { full_map(BY(ETH, PERCPU, SKB)); }
+Test(by, ebpf_xadd_full_map_counts_in_overflow_and_says_full) { full_map(BY(ETH, XADD, SKB)); }
+Test(by, ebpf_wire_full_map_counts_in_overflow_and_says_full) { full_map(BY(ETH, PERCPU, WIRE)); }

@@ -35,7 +35,7 @@
 #include "frames.h"
 #include "helpers.h"
 #include "pc_class.h"
-#include "pc_prog.h"
+#include "prog/build.h"
 
 /* libpcap's expressions, as the issue lists them: no class may be trivial on the table */
 static const char *const exprs[] = {
@@ -196,35 +196,35 @@ struct composed {
 	unsigned int ninsns;
 };
 
-static void composed_load(enum pc_prog_id id, enum pc_link link, int copy, struct composed *m)
+static void composed_load(struct pc_variant *v, struct composed *m)
 {
-	const struct pc_cls_env env = { 1, PC_PROG_MAX_INSNS, copy };
-	const struct pc_prog *base = &pc_progs[id];
-	uint32_t type = base->percpu ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY;
+	const struct pc_build_env env = { 1, PC_PROG_MAX_INSNS };
+	uint32_t type = v->counters == PC_CTR_PERCPU ? BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_ARRAY;
 	struct bpf_insn *insns = calloc(PC_PROG_MAX_INSNS, sizeof(*insns));
-	struct pc_composed c;
+	struct pc_built b;
 	char err[512], *log = NULL;
-	int fds[2], n;
+	int fds[PC_MAP_SLOTS] = { -1, -1, -1, -1, -1 }, n;
 
 	cr_assert_not_null(insns);
 	pc_bpf_raise_memlock();
-	m->ncpu = base->percpu ? pc_bpf_possible_cpus() : 1;
+	v->classes = &pc_classes;
+	m->ncpu = v->counters == PC_CTR_PERCPU ? pc_bpf_possible_cpus() : 1;
 	m->map_fd = pc_bpf_map_create(type, 4, sizeof(struct pc_counter), PC_MAP0_SLOTS, "pc_t_ctr");
 	m->cls_fd = pc_bpf_map_create(type, 4, sizeof(struct pc_counter), pc_class_rows(), "pc_t_cls");
 	cr_assert(m->map_fd >= 0 && m->cls_fd >= 0, "map create: %s", strerror(errno));
-	cr_assert_eq(pc_prog_compose(base, link, &env, &c, err, sizeof(err)), 0, "%s", err);
-	fds[0] = m->map_fd;
-	fds[1] = m->cls_fd;
-	n = pc_asm_link(&c.prog, fds, 2, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
+	cr_assert_eq(pc_build(v, &env, &b, err, sizeof(err)), 0, "%s", err);
+	fds[PC_MAP_COUNTERS] = m->map_fd;
+	fds[PC_MAP_CLASSES] = m->cls_fd;
+	n = pc_asm_link(&b.prog, fds, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
 	cr_assert_gt(n, 0, "%s", err);
-	cr_assert_eq(pc_lint(insns, (size_t)n, c.prog.since, err, sizeof(err)), 0, "%s: %s", base->name, err);
+	cr_assert_eq(pc_lint(insns, (size_t)n, b.prog.since, err, sizeof(err)), 0, "%s: %s", b.name, err);
 	m->ninsns = (unsigned int)n;
-	m->prog_fd = pc_bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, insns, (size_t)n, base->name, &log);
-	cr_assert(m->prog_fd >= 0, "load %s with %zu classes (%d insns): %s\n%.4000s", base->name, NEXPRS, n,
+	m->prog_fd = pc_bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, insns, (size_t)n, b.name, &log);
+	cr_assert(m->prog_fd >= 0, "load %s with %zu classes (%d insns): %s\n%.4000s", b.name, NEXPRS, n,
 		  strerror(errno), log ? log + (strlen(log) > 4000 ? strlen(log) - 4000 : 0) : "");
 	free(log);
 	free(insns);
-	pc_prog_composed_free(&c);
+	pc_built_free(&b);
 }
 
 /* Every row of the class map, summed over CPUs. */
@@ -252,8 +252,9 @@ static void class_rows(const struct composed *m, struct pc_counter *out)
  * dummy header works): exactly the rows of the classes libpcap matches
  * grow, by the frame's bytes and one packet, or the unmatched row.
  */
-static void ebpf_table(enum pc_prog_id id, enum pc_link link, int copy)
+static void ebpf_table(struct pc_variant v)
 {
+	enum pc_link link = v.link;
 	static struct pc_counter before[PC_CLASS_ROWS], after[PC_CLASS_ROWS];
 	static uint8_t in[14 + FRAME_MAX];
 	struct frame_case *t;
@@ -263,7 +264,7 @@ static void ebpf_table(enum pc_prog_id id, enum pc_link link, int copy)
 
 	NEED_ROOT("BPF_PROG_TEST_RUN");
 	add_classes();
-	composed_load(id, link, copy, &m);
+	composed_load(&v, &m);
 	n = class_frames(&t);
 	class_rows(&m, before);
 	for (i = 0; i < n; i++) {
@@ -295,8 +296,8 @@ static void ebpf_table(enum pc_prog_id id, enum pc_link link, int copy)
 		}
 		memcpy(before, after, sizeof(before));
 	}
-	cr_log_info("%s with %zu classes%s, %u instructions: %zu frames, %zu wrong", pc_progs[id].name, NEXPRS,
-		    copy ? " (loads from the copy)" : "", m.ninsns, ran, wrong);
+	cr_log_info("%s with %zu classes%s, %u instructions: %zu frames, %zu wrong", variant_name(&v), NEXPRS,
+		    v.copy ? " (loads from the copy)" : "", m.ninsns, ran, wrong);
 	close(m.prog_fd);
 	close(m.map_fd);
 	close(m.cls_fd);
@@ -305,13 +306,17 @@ static void ebpf_table(enum pc_prog_id id, enum pc_link link, int copy)
 	cr_assert_eq(wrong, 0);
 }
 
+/* The variant of link, counters, unit and copy, at a socket (the classes: composed_load()) */
+#define CLS(LINK, CTR, UNIT, COPY)						\
+	((struct pc_variant){ .link = PC_LINK_##LINK, .counters = PC_CTR_##CTR, .unit = PC_UNIT_##UNIT, .copy = COPY })
+
 /* loads through LD_ABS (4.1+), or from the copy of the frame's first bytes (4.13+) */
-Test(class, eth_xadd_matches_libpcap) { ebpf_table(PC_PROG_ETH_XADD, PC_LINK_ETH, 0); }
-Test(class, eth_percpu_matches_libpcap) { ebpf_table(PC_PROG_ETH_PERCPU, PC_LINK_ETH, 0); }
-Test(class, eth_percpu_copy_matches_libpcap) { ebpf_table(PC_PROG_ETH_PERCPU, PC_LINK_ETH, 1); }
-Test(class, eth_wire_copy_matches_libpcap) { ebpf_table(PC_PROG_ETH_WIRE, PC_LINK_ETH, 1); }
-Test(class, raw_wire_copy_matches_libpcap) { ebpf_table(PC_PROG_RAW_WIRE, PC_LINK_RAW, 1); }
-Test(class, raw_xadd_matches_libpcap) { ebpf_table(PC_PROG_RAW_XADD, PC_LINK_RAW, 0); }
+Test(class, eth_xadd_matches_libpcap) { ebpf_table(CLS(ETH, XADD, SKB, 0)); }
+Test(class, eth_percpu_matches_libpcap) { ebpf_table(CLS(ETH, PERCPU, SKB, 0)); }
+Test(class, eth_percpu_copy_matches_libpcap) { ebpf_table(CLS(ETH, PERCPU, SKB, 1)); }
+Test(class, eth_wire_copy_matches_libpcap) { ebpf_table(CLS(ETH, PERCPU, WIRE, 1)); }
+Test(class, raw_wire_copy_matches_libpcap) { ebpf_table(CLS(RAW, PERCPU, WIRE, 1)); }
+Test(class, raw_xadd_matches_libpcap) { ebpf_table(CLS(RAW, XADD, SKB, 0)); }
 
 
 /* ---- live: crafted frames over a veth pair, the kernel judging ---- */
@@ -651,7 +656,8 @@ Test(class, live_pcap_filter, .fini = down, .timeout = 120) { live_test("pcap", 
  */
 Test(class, too_many_for_an_old_kernel)
 {
-	struct pc_composed c;
+	const struct pc_variant v = { .link = PC_LINK_ETH, .counters = PC_CTR_XADD, .classes = &pc_classes };
+	struct pc_built b;
 	char name[16], expr[96], err[512];
 	unsigned int i;
 
@@ -661,14 +667,13 @@ Test(class, too_many_for_an_old_kernel)
 		snprintf(expr, sizeof(expr), "tcp port %u or udp port %u or icmp6", 1000 + i, 2000 + i);
 		cr_assert_eq(pc_class_add(name, expr, "test"), 0);
 	}
-	cr_assert_eq(pc_prog_compose(&pc_progs[PC_PROG_ETH_XADD], PC_LINK_ETH,
-				     &(struct pc_cls_env){ 1, PC_KERNEL_MAX_INSNS_OLD, 0 }, &c, err, sizeof(err)), -1);
+	cr_assert_eq(pc_build(&v, &(struct pc_build_env){ 1, PC_KERNEL_MAX_INSNS_OLD }, &b, err, sizeof(err)), -1);
+	pc_built_free(&b);
 	cr_log_info("%s", err);
 	cr_expect(strstr(err, "does not fit") && strstr(err, "more than 4096 instructions"), "%s", err);
-	cr_assert_eq(pc_prog_compose(&pc_progs[PC_PROG_ETH_XADD], PC_LINK_ETH,
-				     &(struct pc_cls_env){ 1, PC_PROG_MAX_INSNS, 0 }, &c, err, sizeof(err)), 0, "%s", err);
-	cr_log_info("64 such classes: %u instructions", c.ninsns);
-	pc_prog_composed_free(&c);
+	cr_assert_eq(pc_build(&v, &(struct pc_build_env){ 1, PC_PROG_MAX_INSNS }, &b, err, sizeof(err)), 0, "%s", err);
+	cr_log_info("64 such classes: %u instructions", b.ninsns);
+	pc_built_free(&b);
 }
 
 /*
@@ -750,7 +755,7 @@ Test(class, random_programs_check_run_and_translate)
 	static struct sock_filter f[24];
 	static struct pc_asm out[4096];
 	static struct bpf_insn insns[4096];
-	static const struct pc_cls_env env[2] = { { 3, PC_PROG_MAX_INSNS, 0 }, { 3, PC_PROG_MAX_INSNS, 1 } };
+	static const struct pc_cls_env env[2] = { { 3, 0 }, { 3, 1 } };
 	struct frame_case *t;
 	size_t n = frames_build(&t), taken = 0, i;
 	uint64_t s = 42;

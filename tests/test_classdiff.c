@@ -66,7 +66,7 @@
 #include "class_pcap.h"
 #include "helpers.h"
 #include "pc_class.h"
-#include "pc_prog.h"
+#include "prog/build.h"
 #include "pktcount.h"
 
 #define SEED_DEFAULT	0x21005ULL	/* issue 21, item 5 */
@@ -651,13 +651,15 @@ static void make_exprs(struct exprs *x, uint64_t seed)
  */
 static unsigned int make_batches(const struct exprs *x, unsigned int *starts)
 {
-	const struct pc_cls_env env = { 1, PC_PROG_MAX_INSNS, 1 };
+	const struct pc_build_env env = { 1, PC_PROG_MAX_INSNS };
+	const struct pc_variant v = { .link = PC_LINK_ETH, .counters = PC_CTR_PERCPU, .unit = PC_UNIT_WIRE, .copy = 1,
+				      .classes = &pc_classes };
 	unsigned int i, nb = 0, in = 0;
 	char name[16], err[512];
 
 	pc_classes_free();
 	for (i = 0; i < x->n; i++) {
-		struct pc_composed c;
+		struct pc_built b;
 		int fits;
 
 		if (in == PC_CLASS_MAX) {
@@ -666,9 +668,8 @@ static unsigned int make_batches(const struct exprs *x, unsigned int *starts)
 		}
 		snprintf(name, sizeof(name), "e%03u", i);
 		cr_assert_eq(pc_class_add(name, x->e[i], "test"), 0, "%s", x->e[i]);
-		fits = pc_prog_compose(&pc_progs[PC_PROG_ETH_WIRE], PC_LINK_ETH, &env, &c, err, sizeof(err)) == 0;
-		if (fits)
-			pc_prog_composed_free(&c);
+		fits = pc_build(&v, &env, &b, err, sizeof(err)) == 0;
+		pc_built_free(&b);
 		if (!fits) {
 			cr_assert_gt(in, 0, "\"%s\" alone does not fit a program: %s", x->e[i], err);
 			pc_classes_free();

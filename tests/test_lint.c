@@ -1,93 +1,148 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Every program pktcount can load stays inside what the oldest kernel that
- * runs it accepts (pc_progs[].since), and the lint itself catches what it is
- * there to catch.
+ * runs it accepts (pc_variant_since(), the probes' since), and the lint
+ * itself catches what it is there to catch.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
-#include "pc_prog.h"
+#include "prog/build.h"
 
-static int link_prog(enum pc_prog_id id, struct bpf_insn *out, char *err, size_t errlen)
+/* Any descriptors: the lint reads none. */
+static const int fds[PC_MAP_SLOTS] = { 3, 4, 5, 6, 7 };
+
+/* v built and linked into insns: its instruction count (the test fails if it cannot be). */
+static int link_variant(const struct pc_variant *v, struct pc_built *b, struct bpf_insn *insns)
 {
-	return pc_asm_link(&pc_progs[id], (const int[]){ 3, 4, 5, 6 } /* any fds */, 4, out, PC_PROG_MAX_INSNS, err, errlen);
+	static const struct pc_build_env env = { 1, PC_PROG_MAX_INSNS };
+	char err[256];
+	int n;
+
+	cr_assert_eq(pc_build(v, &env, b, err, sizeof(err)), 0, "%s", err);
+	n = pc_asm_link(&b->prog, fds, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
+	cr_assert_gt(n, 0, "%s: link: %s", b->name, err);
+	return n;
 }
 
+/*
+ * Every counting variant at every placement, and every probe: clean for
+ * its oldest kernel, named within prog_name's 15 characters, one name each.
+ */
 Test(lint, every_program_is_clean_for_its_oldest_kernel)
 {
-	struct bpf_insn insns[PC_PROG_MAX_INSNS];
+	static struct bpf_insn insns[PC_PROG_MAX_INSNS];
+	static char names[3 * 32][PC_NAME_MAX];
+	struct pc_variant v;
+	struct pc_built b;
 	char err[256];
-	int id, n;
+	unsigned int i, k, nnames = 0;
+	int at, n;
 
-	for (id = 0; id < PC_PROG_COUNT; id++) {
-		n = link_prog((enum pc_prog_id)id, insns, err, sizeof(err));
-		cr_assert_gt(n, 0, "%s: link: %s", pc_progs[id].name, err);
-		cr_expect_eq(pc_lint(insns, (size_t)n, pc_progs[id].since, err, sizeof(err)), 0,
-			     "%s: %s", pc_progs[id].name, err);
-		cr_expect_leq(strlen(pc_progs[id].name), 15, "%s: prog_name too long", pc_progs[id].name);
-		cr_log_info("%s: %d instructions", pc_progs[id].name, n);
-	}
-}
-
-/*
- * Every counting variant at tc, both hooks: clean for its oldest kernel,
- * which is clsact's (4.5) or the variant's own if later.  The lint holds
- * them to what a socket filter may use, which a tc program may too.
- */
-Test(lint, every_tc_placement_is_clean_for_its_oldest_kernel)
-{
-	struct bpf_insn insns[PC_PROG_MAX_INSNS];
-	struct pc_placed p;
-	char err[256];
-	int id, at, n, placed = 0;
-
-	for (id = 0; id < PC_PROG_COUNT; id++)
-		for (at = PC_AT_TC_INGRESS; at <= PC_AT_TC_EGRESS; at++) {
-			if (pc_prog_place(&pc_progs[id], (enum pc_attach)at, &p) < 0)
-				continue;
-			placed++;
-			n = pc_asm_link(&p.prog, (const int[]){ 3, 4, 5, 6 }, 4, insns, PC_PROG_MAX_INSNS, err,
-					sizeof(err));
-			cr_assert_gt(n, 0, "%s: link: %s", p.prog.name, err);
-			cr_expect_eq(p.prog.since, pc_progs[id].since > PC_TC_SINCE ? pc_progs[id].since : PC_TC_SINCE);
-			cr_expect_eq(pc_lint(insns, (size_t)n, p.prog.since, err, sizeof(err)), 0, "%s: %s", p.prog.name,
+	for (at = 0; at < PC_AT_COUNT; at++)
+		for (i = 0; pc_variant_nth(i, (enum pc_attach)at, &v); i++) {
+			n = link_variant(&v, &b, insns);
+			cr_expect_eq(pc_lint(insns, (size_t)n, b.prog.since, err, sizeof(err)), 0, "%s: %s", b.name,
 				     err);
-			cr_expect_eq(insns[n - 2].imm, -1, "%s: returns TC_ACT_UNSPEC", p.prog.name);
+			cr_expect_leq(strlen(b.name), 15, "%s: prog_name too long", b.name);
+			for (k = 0; k < nnames; k++)
+				cr_expect_str_neq(names[k], b.name, "two variants named %s", b.name);
+			cr_assert_lt(nnames, sizeof(names) / sizeof(names[0]));
+			snprintf(names[nnames++], sizeof(names[0]), "%s", b.name);
+			cr_log_info("%s: %d instructions, %u.%u+", b.name, n, b.prog.since >> 8, b.prog.since & 0xff);
+			pc_built_free(&b);
 		}
-	cr_expect_eq(placed, 2 * 12, "every counting variant, both hooks");
+	cr_expect_eq(nnames, 3 * 12, "every counting variant, at a socket and both tc hooks");
+	for (i = 0; i < PC_PROBE_COUNT; i++) {
+		n = pc_asm_link(&pc_probes[i], NULL, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
+		cr_assert_gt(n, 0, "%s: link: %s", pc_probes[i].name, err);
+		cr_expect_eq(pc_lint(insns, (size_t)n, pc_probes[i].since, err, sizeof(err)), 0, "%s: %s",
+			     pc_probes[i].name, err);
+	}
 }
 
 /*
- * Each of ids is held to kernel since by the lint: clean there, refused one
- * kernel older (older) with a message that has expect in it.
+ * At tc, both hooks: the socket's instructions but for the direction and
+ * the return (TC_ACT_UNSPEC), the oldest kernel clsact's (4.5) or the
+ * variant's own if later.  The lint holds them to what a socket filter may
+ * use, which a tc program may too.
  */
-static void held_to(const enum pc_prog_id *ids, size_t n, unsigned int since, unsigned int older,
-		    const char *expect)
+Test(lint, tc_placements_differ_from_the_socket_only_in_direction_and_return)
 {
-	struct bpf_insn insns[PC_PROG_MAX_INSNS];
+	static struct bpf_insn sock[PC_PROG_MAX_INSNS], tc[PC_PROG_MAX_INSNS];
+	struct pc_variant v;
+	struct pc_built b;
+	unsigned int i, since;
+	int at, ns, n;
+
+	for (i = 0; pc_variant_nth(i, PC_AT_SOCKET, &v); i++) {
+		ns = link_variant(&v, &b, sock);
+		since = b.prog.since;
+		pc_built_free(&b);
+		for (at = PC_AT_TC_INGRESS; at <= PC_AT_TC_EGRESS; at++) {
+			v.at = (enum pc_attach)at;
+			n = link_variant(&v, &b, tc);
+			cr_expect_eq(b.prog.since, since > PC_TC_SINCE ? since : PC_TC_SINCE, "%s", b.name);
+			cr_expect_eq(tc[n - 2].imm, -1, "%s: returns TC_ACT_UNSPEC", b.name);
+			/* egress writes PACKET_OUTGOING in one instruction where the others copy pkt_type in two */
+			cr_expect_eq(n, ns - (at == PC_AT_TC_EGRESS), "%s", b.name);
+			cr_expect(!memcmp(sock + 2, tc + 2 - (at == PC_AT_TC_EGRESS), (size_t)(ns - 4) * sizeof(*sock)),
+				  "%s: the count differs from the socket's", b.name);
+			pc_built_free(&b);
+		}
+		v.at = PC_AT_SOCKET;
+	}
+}
+
+/*
+ * Each program is held to kernel since by the lint: clean there, refused
+ * one kernel older (older) with a message that has expect in it.
+ */
+static void held_to(const struct pc_prog *p, const struct bpf_insn *insns, int len, unsigned int since,
+		    unsigned int older, const char *expect)
+{
 	char err[256];
 
-	for (size_t k = 0; k < n; k++) {
-		const char *name = pc_progs[ids[k]].name;
-		int len = link_prog(ids[k], insns, err, sizeof(err));
+	cr_expect_eq(p->since, since, "%s", p->name);
+	cr_expect_eq(pc_lint(insns, (size_t)len, since, err, sizeof(err)), 0, "%s: %s", p->name, err);
+	cr_expect_eq(pc_lint(insns, (size_t)len, older, err, sizeof(err)), -1, "%s passes one kernel older", p->name);
+	cr_expect(strstr(err, expect) != NULL, "%s: %s", p->name, err);
+}
 
-		cr_assert_gt(len, 0, "%s", err);
-		cr_expect_eq(pc_progs[ids[k]].since, since, "%s", name);
-		cr_expect_eq(pc_lint(insns, (size_t)len, since, err, sizeof(err)), 0, "%s: %s", name, err);
-		cr_expect_eq(pc_lint(insns, (size_t)len, older, err, sizeof(err)), -1, "%s passes one kernel older",
-			     name);
-		cr_expect(strstr(err, expect) != NULL, "%s: %s", name, err);
+/*
+ * The counting variants at a socket that use what since brought (wire
+ * units; else copies, in skb units: the wire ones are held to 5.7), want
+ * of them, and the probe of it.
+ */
+static void variants_held_to(int wire, unsigned int want, enum pc_probe probe, unsigned int since, unsigned int older,
+			     const char *expect)
+{
+	static struct bpf_insn insns[PC_PROG_MAX_INSNS];
+	struct pc_variant v;
+	struct pc_built b;
+	char err[256];
+	unsigned int i, held = 0;
+	int n;
+
+	for (i = 0; pc_variant_nth(i, PC_AT_SOCKET, &v); i++) {
+		if (wire ? v.unit != PC_UNIT_WIRE : !v.copy || v.unit == PC_UNIT_WIRE)
+			continue;
+		n = link_variant(&v, &b, insns);
+		held_to(&b.prog, insns, n, since, older, expect);
+		pc_built_free(&b);
+		held++;
 	}
+	cr_expect_eq(held, want, "the variants that need %u.%u", since >> 8, since & 0xff);
+	n = pc_asm_link(&pc_probes[probe], NULL, insns, PC_PROG_MAX_INSNS, err, sizeof(err));
+	cr_assert_gt(n, 0, "%s", err);
+	held_to(&pc_probes[probe], insns, n, since, older, expect);
 }
 
 /* The lint holds a wire program to 5.7: one kernel older, it names the field. */
 Test(lint, wire_programs_need_57)
 {
-	static const enum pc_prog_id ids[] = { PC_PROG_ETH_WIRE, PC_PROG_RAW_WIRE, PC_PROG_PROBE_WIRE,
-					       PC_PROG_ETH_BY_WIRE, PC_PROG_RAW_BY_WIRE };
-
-	held_to(ids, sizeof(ids) / sizeof(ids[0]), PC_KV(5, 7), PC_KV(5, 6), "not in 5.6 (5.7+)");
+	variants_held_to(1, 4, PC_PROBE_GSO, PC_KV(5, 7), PC_KV(5, 6), "not in 5.6 (5.7+)");
 }
 
 /*
@@ -96,28 +151,26 @@ Test(lint, wire_programs_need_57)
  */
 Test(lint, load_bytes_programs_need_413)
 {
-	static const enum pc_prog_id ids[] = { PC_PROG_ETH_BY_PERCPU, PC_PROG_RAW_BY_PERCPU,
-					       PC_PROG_PROBE_LOAD_BYTES };
-
-	held_to(ids, sizeof(ids) / sizeof(ids[0]), PC_KV(4, 13), PC_KV(4, 12), "helper 26 is not in 4.12");
+	variants_held_to(0, 2, PC_PROBE_LOAD_BYTES, PC_KV(4, 13), PC_KV(4, 12), "helper 26 is not in 4.12");
 }
 
-/* The per-CPU program must not use XADD (some 32-bit JITs lack it). */
+/* The per-CPU programs must not use XADD (some 32-bit JITs lack it). */
 Test(lint, percpu_programs_have_no_xadd)
 {
-	struct bpf_insn insns[PC_PROG_MAX_INSNS];
-	char err[256];
+	static struct bpf_insn insns[PC_PROG_MAX_INSNS];
+	struct pc_variant v;
+	struct pc_built b;
+	unsigned int k;
 	int n, i;
-	enum pc_prog_id ids[] = { PC_PROG_ETH_PERCPU, PC_PROG_RAW_PERCPU, PC_PROG_ETH_WIRE, PC_PROG_RAW_WIRE,
-				  PC_PROG_ETH_BY_PERCPU, PC_PROG_RAW_BY_PERCPU, PC_PROG_ETH_BY_WIRE,
-				  PC_PROG_RAW_BY_WIRE };
 
-	for (size_t k = 0; k < sizeof(ids) / sizeof(ids[0]); k++) {
-		n = link_prog(ids[k], insns, err, sizeof(err));
-		cr_assert_gt(n, 0, "%s", err);
+	for (k = 0; pc_variant_nth(k, PC_AT_SOCKET, &v); k++) {
+		if (v.counters != PC_CTR_PERCPU)
+			continue;
+		n = link_variant(&v, &b, insns);
 		for (i = 0; i < n; i++)
 			cr_expect(BPF_CLASS(insns[i].code) != BPF_STX || BPF_MODE(insns[i].code) != BPF_XADD,
-				      "%s insn %d: XADD", pc_progs[ids[k]].name, i);
+				  "%s insn %d: XADD", b.name, i);
+		pc_built_free(&b);
 	}
 }
 
@@ -175,17 +228,20 @@ Test(lint, linker_checks_labels)
 	static const struct pc_frag f_undef[] = { PC_FRAG(undefined) };
 	static const struct pc_frag f_twice[] = { PC_FRAG(twice) };
 	static const struct pc_frag f_back[] = { PC_FRAG(backward) };
+	static const struct pc_asm other_map[] = { LD_MAP(BPF_REG_1, PC_MAP_CLASSES), I(BPF_EXIT_INSN()) };
+	static const struct pc_frag f_map[] = { PC_FRAG(other_map) };
 	static const struct pc_prog progs[] = {
-		{ "undefined", f_undef, 1, PC_KV(4, 1), PC_UNIT_SKB, 0, 1 },
-		{ "twice", f_twice, 1, PC_KV(4, 1), PC_UNIT_SKB, 0, 1 },
-		{ "backward", f_back, 1, PC_KV(4, 1), PC_UNIT_SKB, 0, 1 },
+		{ "undefined", f_undef, 1, PC_KV(4, 1), 1u << PC_MAP_COUNTERS },
+		{ "twice", f_twice, 1, PC_KV(4, 1), 1u << PC_MAP_COUNTERS },
+		{ "backward", f_back, 1, PC_KV(4, 1), 1u << PC_MAP_COUNTERS },
+		{ "other_map", f_map, 1, PC_KV(4, 1), 1u << PC_MAP_COUNTERS },
 	};
-	static const char *const expect[] = { "undefined", "twice", "backward" };
+	static const char *const expect[] = { "undefined", "twice", "backward", "not one of the program's" };
 	struct bpf_insn out[8];
 	char err[256];
 
-	for (size_t i = 0; i < 3; i++) {
-		cr_expect_eq(pc_asm_link(&progs[i], (const int[]){ 0 }, 1, out, 8, err, sizeof(err)), -1, "%s linked", progs[i].name);
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		cr_expect_eq(pc_asm_link(&progs[i], fds, out, 8, err, sizeof(err)), -1, "%s linked", progs[i].name);
 		cr_expect(strstr(err, expect[i]) != NULL, "%s: '%s'", progs[i].name, err);
 	}
 }

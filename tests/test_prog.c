@@ -54,9 +54,11 @@ static size_t test_input(const struct frame_case *c, enum pc_link link, enum pc_
 	return 14 + c->len;
 }
 
-static void run_table_at(enum pc_prog_id id, enum pc_link link, enum pc_attach at)
+static void run_table(struct pc_variant v)
 {
 	static struct pc_counter before[PC_NKEYS], after[PC_NKEYS];
+	enum pc_link link = v.link;
+	enum pc_attach at = v.at;
 	struct frame_case *cases;
 	struct loaded l;
 	char err[4096];
@@ -67,7 +69,7 @@ static void run_table_at(enum pc_prog_id id, enum pc_link link, enum pc_attach a
 
 	NEED_ROOT("BPF_PROG_TEST_RUN");
 	pin_to_this_cpu();
-	cr_assert_eq(prog_load_at(id, at, &l, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(prog_load(&v, &l, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(map_snapshot(&l, before), 0);
 	cr_assert_eq(was = map_newkeys(&l), 0);
 
@@ -129,43 +131,41 @@ static void run_table_at(enum pc_prog_id id, enum pc_link link, enum pc_attach a
 	}
 	prog_unload(&l);
 	free(cases);
-	cr_log_info("%s at %d: %zu frames run, %zu wrong, %zu short frames the test run refuses",
-		    pc_progs[id].name, (int)at, ran, failed, not_run);
+	cr_log_info("%s: %zu frames run, %zu wrong, %zu short frames the test run refuses",
+		    variant_name(&v), ran, failed, not_run);
 	cr_assert_gt(ran, 100, "the table ran only %zu frames", ran);
 	cr_assert_eq(failed, 0, "%zu of %zu frames counted wrong (see above)", failed, ran);
 }
 
-static void run_table(enum pc_prog_id id, enum pc_link link)
-{
-	run_table_at(id, link, PC_AT_SOCKET);
-}
+/* The protocol-key variant of link, counters and unit, at at */
+#define V(LINK, CTR, UNIT, AT) variant_of(PC_LINK_##LINK, PC_CTR_##CTR, PC_UNIT_##UNIT, 0, PC_AT_##AT)
 
-Test(prog, eth_percpu) { run_table(PC_PROG_ETH_PERCPU, PC_LINK_ETH); }
-Test(prog, eth_xadd) { run_table(PC_PROG_ETH_XADD, PC_LINK_ETH); }
-Test(prog, raw_percpu) { run_table(PC_PROG_RAW_PERCPU, PC_LINK_RAW); }
-Test(prog, raw_xadd) { run_table(PC_PROG_RAW_XADD, PC_LINK_RAW); }
+Test(prog, eth_percpu) { run_table(V(ETH, PERCPU, SKB, SOCKET)); }
+Test(prog, eth_xadd) { run_table(V(ETH, XADD, SKB, SOCKET)); }
+Test(prog, raw_percpu) { run_table(V(RAW, PERCPU, SKB, SOCKET)); }
+Test(prog, raw_xadd) { run_table(V(RAW, XADD, SKB, SOCKET)); }
 /* not GSO (gso_size 0): the wire programs count every frame as the others do */
-Test(prog, eth_wire) { run_table(PC_PROG_ETH_WIRE, PC_LINK_ETH); }
-Test(prog, raw_wire) { run_table(PC_PROG_RAW_WIRE, PC_LINK_RAW); }
+Test(prog, eth_wire) { run_table(V(ETH, PERCPU, WIRE, SOCKET)); }
+Test(prog, raw_wire) { run_table(V(RAW, PERCPU, WIRE, SOCKET)); }
 
 /* The frame fills the counter once more under the same key: counts add up. */
 /* At tc, both hooks: the socket's keys, the hook's direction, TC_ACT_UNSPEC out */
 Test(prog, tc_eth_xadd)
 {
-	run_table_at(PC_PROG_ETH_XADD, PC_LINK_ETH, PC_AT_TC_INGRESS);
-	run_table_at(PC_PROG_ETH_XADD, PC_LINK_ETH, PC_AT_TC_EGRESS);
+	run_table(V(ETH, XADD, SKB, TC_INGRESS));
+	run_table(V(ETH, XADD, SKB, TC_EGRESS));
 }
 
 Test(prog, tc_eth_percpu)
 {
-	run_table_at(PC_PROG_ETH_PERCPU, PC_LINK_ETH, PC_AT_TC_INGRESS);
-	run_table_at(PC_PROG_ETH_PERCPU, PC_LINK_ETH, PC_AT_TC_EGRESS);
+	run_table(V(ETH, PERCPU, SKB, TC_INGRESS));
+	run_table(V(ETH, PERCPU, SKB, TC_EGRESS));
 }
 
 Test(prog, tc_eth_wire)
 {
-	run_table_at(PC_PROG_ETH_WIRE, PC_LINK_ETH, PC_AT_TC_INGRESS);
-	run_table_at(PC_PROG_ETH_WIRE, PC_LINK_ETH, PC_AT_TC_EGRESS);
+	run_table(V(ETH, PERCPU, WIRE, TC_INGRESS));
+	run_table(V(ETH, PERCPU, WIRE, TC_EGRESS));
 }
 
 Test(prog, counts_accumulate)
@@ -178,7 +178,8 @@ Test(prog, counts_accumulate)
 	int i;
 
 	NEED_ROOT("BPF_PROG_TEST_RUN");
-	cr_assert_eq(prog_load_with_map(PC_PROG_ETH_PERCPU, &l, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(prog_load(&(struct pc_variant){ .link = PC_LINK_ETH, .counters = PC_CTR_PERCPU }, &l, err, sizeof(err)),
+		     0, "%s", err);
 	in[14 + 12] = 0x08;		/* frame ethertype: IPv4 */
 	in[14 + 14] = 0x45;
 	in[14 + 14 + 9] = 17;		/* UDP */

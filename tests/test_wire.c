@@ -256,7 +256,7 @@ static int run_case(const struct loaded *l, const struct gso_case *c, uint16_t r
 	return bad;
 }
 
-static void run_all(enum pc_prog_id id)
+static void run_all(struct pc_variant v)
 {
 	static struct gso_case t[32], raw;
 	static struct pc_counter before[PC_NKEYS], after[PC_NKEYS];
@@ -266,9 +266,9 @@ static void run_all(enum pc_prog_id id)
 	int r;
 
 	NEED_ROOT("BPF_PROG_TEST_RUN");
-	r = prog_load_with_map(id, &l, err, sizeof(err));
+	r = prog_load(&v, &l, err, sizeof(err));
 	cr_assert_eq(r, 0, "the kernel refused %s (socket filters read gso_size since 5.7): %s",
-		     pc_progs[id].name, err);
+		     variant_name(&v), err);
 	cr_assert_eq(map_snapshot(&l, before), 0);
 	if (l.by_fds[0] >= 0) {
 		const uint32_t zero = 0, ctl[4] = { 0, PC_BY_HOST, 0, 0 };
@@ -276,7 +276,7 @@ static void run_all(enum pc_prog_id id)
 		cr_assert_eq(pc_bpf_map_update(l.by_fds[0], &zero, ctl, 0), 0);
 	}
 	for (i = 0; i < n; i++) {
-		if (id == PC_PROG_ETH_WIRE || id == PC_PROG_ETH_BY_WIRE) {
+		if (v.link == PC_LINK_ETH) {
 			failed += (size_t)run_case(&l, &t[i], 0, before, after);
 			ran++;
 		} else if ((r = as_raw(&t[i], &raw)) != 0) {
@@ -285,15 +285,18 @@ static void run_all(enum pc_prog_id id)
 		}
 	}
 	prog_unload(&l);
-	cr_log_info("%s: %zu GSO cases, %zu wrong", pc_progs[id].name, ran, failed);
+	cr_log_info("%s: %zu GSO cases, %zu wrong", variant_name(&v), ran, failed);
 	cr_assert_geq(ran, 10, "only %zu cases ran", ran);
 	cr_assert_eq(failed, 0, "%zu of %zu GSO cases counted wrong (see above)", failed, ran);
 }
 
-Test(wire, eth_gso_skbs_count_their_segments) { run_all(PC_PROG_ETH_WIRE); }
-Test(wire, raw_gso_skbs_count_their_segments) { run_all(PC_PROG_RAW_WIRE); }
-Test(wire, eth_breakdown_counts_the_segments) { run_all(PC_PROG_ETH_BY_WIRE); }
-Test(wire, raw_breakdown_counts_the_segments) { run_all(PC_PROG_RAW_BY_WIRE); }
+/* The wire variant of link, with a breakdown or not, at a socket */
+#define WIRE(LINK, BY) variant_of(PC_LINK_##LINK, PC_CTR_PERCPU, PC_UNIT_WIRE, BY, PC_AT_SOCKET)
+
+Test(wire, eth_gso_skbs_count_their_segments) { run_all(WIRE(ETH, 0)); }
+Test(wire, raw_gso_skbs_count_their_segments) { run_all(WIRE(RAW, 0)); }
+Test(wire, eth_breakdown_counts_the_segments) { run_all(WIRE(ETH, 1)); }
+Test(wire, raw_breakdown_counts_the_segments) { run_all(WIRE(RAW, 1)); }
 
 /* ---- live: TCP bulk transfers in namespaces this test makes and removes ---- */
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A class's classic program translated to eBPF, to run inside the counting
- * program (insn/classes.c puts the pieces together).  As the kernel's own
+ * program (src/prog/classes.c puts the pieces together).  As the kernel's own
  * bpf_convert_filter() (net/core/filter.c) does it, with what a class needs
  * besides:
  *
@@ -27,8 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pc_class.h"
-#include "pc_prog.h"
+#include "build.h"
 
 #define SKB(FIELD) ((int16_t)offsetof(struct __sk_buff, FIELD))
 #define TO_MATCH	0xfffffffeu
