@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pc_class.h"
 #include "pktcount.h"
 
 #define FIRST_SLOTS 64u
@@ -199,24 +198,4 @@ void pc_entries_fold(struct pc_entries *dst, const struct pc_entries *src)
 			dst->overflow += s->c[0].packets + s->c[1].packets;
 	}
 	dst->overflow += src->overflow;
-}
-
-void pc_tap_count(struct pc_tap *tap, const struct pc_frame *f)
-{
-	uint64_t bytes;
-	unsigned int key;
-	struct pc_bkey k;
-
-	if (!pc_filter_pass(f))
-		return;
-	key = pc_classify(f->p, f->caplen, f->len, f->link, f->protocol, f->vlan_moved, f->outgoing, &bytes);
-	tap->total[key].bytes += bytes;
-	tap->total[key].packets++;
-	pc_key_saw(tap, key);
-	if (pc_classes.n)
-		pc_classes_count(tap->cls, f, bytes, 1);
-	if (tap->by == PC_BY_PROTO)
-		return;
-	pc_bkey_make(f->p, f->caplen, f->len, f->link, f->protocol, f->vlan_moved, f->outgoing, tap->by, &k);
-	pc_entries_add(&tap->ent, &k, f->outgoing ? PC_DIR_TX : PC_DIR_RX, bytes, 1);
 }

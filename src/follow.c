@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "counts.h"
 #include "front.h"
 #include "output.h"
 #include "par.h"
@@ -281,23 +282,8 @@ static int attach_wanted(struct ctx *c, struct wanted *w)
 /* Fold what tap src counted into dst (src is then dropped by the caller). */
 static void fold(struct pc_tap *dst, const struct pc_tap *src)
 {
-	for (int k = 0; k < PC_NKEYS; k++) {
-		dst->total[k].bytes += src->total[k].bytes;
-		dst->total[k].packets += src->total[k].packets;
-		dst->prev[k].bytes += src->prev[k].bytes;
-		dst->prev[k].packets += src->prev[k].packets;
-	}
-	for (size_t w = 0; w < sizeof(dst->seen) / sizeof(dst->seen[0]); w++)
-		dst->seen[w] |= src->seen[w];
-	for (int r = 0; r < PC_CLASS_ROWS; r++) {
-		dst->cls[r].bytes += src->cls[r].bytes;
-		dst->cls[r].packets += src->cls[r].packets;
-		dst->cls_prev[r].bytes += src->cls_prev[r].bytes;
-		dst->cls_prev[r].packets += src->cls_prev[r].packets;
-	}
-	pc_entries_fold(&dst->ent, &src->ent);
-	dst->drops += src->drops;
-	dst->prev_drops += src->prev_drops;
+	pc_counts_fold(&dst->counts, &src->counts);
+	/* --check: src's device is gone; its counters as they ended count among dst's earlier ones */
 	dst->k_before.rx_packets += src->k_now.rx_packets;
 	dst->k_before.tx_packets += src->k_now.tx_packets;
 	dst->k_before.rx_bytes += src->k_now.rx_bytes;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "class_pcap.h"
+#include "counts.h"
 #include "front.h"
 #include "modes.h"
 #include "options.h"
@@ -435,17 +436,8 @@ static int run(struct ctx *c)
 		out_err = report(c, now - last, 0);
 		if (out_err)
 			break;
-		for (i = 0; i < c->ntaps; i++) {
-			struct pc_tap *tap = &c->taps[i];
-			unsigned int k;
-
-			for (k = pc_key_seen(tap, 0); k < PC_NKEYS; k = pc_key_seen(tap, k + 1))
-				tap->prev[k] = tap->total[k];
-			if (pc_classes.n)
-				memcpy(tap->cls_prev, tap->cls, sizeof(tap->cls));
-			c->taps[i].prev_drops = c->taps[i].drops;
-			pc_entries_mark(&c->taps[i].ent, now, c->cfg->idle);
-		}
+		for (i = 0; i < c->ntaps; i++)
+			pc_counts_mark(&c->taps[i].counts, now, c->cfg->idle);
 		last = now;
 		if (c->cfg->count && ++n >= c->cfg->count)
 			break;

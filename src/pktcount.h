@@ -199,6 +199,32 @@ int pc_classes_fit(uint32_t keep, const char *mode, struct pc_fail *why);
 #define PC_IDLE_DEFAULT 300.0
 #define PC_TOP_MAX 100000u
 
+/*
+ * The counts of one tap (src/counts.h): what its back end fills, through
+ * these fields and nothing else, only ever adding (a tap opened again
+ * counts on top of what it had); then the marks of the last interval
+ * reported, which the counts module alone moves.
+ */
+#define PC_COUNTS_MEMBERS							\
+	/* filled by the back end: since the first attachment */		\
+	struct pc_counter total[PC_NKEYS];	/* by protocol key */		\
+	/*									\
+	 * The keys that ever counted (pc_key_saw()): a thousand idle taps are	\
+	 * reported and marked over the few keys each has seen, not over all	\
+	 * PC_NKEYS of each (16 KB copied per tap per interval).		\
+	 */									\
+	uint64_t seen[(PC_NKEYS + 63) / 64];					\
+	struct pc_counter cls[PC_CLASS_ROWS];	/* classes, by pc_class_index() */ \
+	uint64_t drops;		/* frames the kernel dropped before the tap saw them */ \
+	struct pc_entries ent;	/* the breakdown, with --by */		\
+	/* the marks: as at the last interval reported (pc_counts_mark()) */	\
+	struct pc_counter prev[PC_NKEYS];					\
+	struct pc_counter cls_prev[PC_CLASS_ROWS];				\
+	uint64_t prev_drops;
+struct pc_counts {
+	PC_COUNTS_MEMBERS
+};
+
 struct pc_tap {
 	const struct pc_config *cfg;	/* the run's options, frozen (src/options.h); set before any open */
 	char name[IF_NAMESIZE];
@@ -207,7 +233,6 @@ struct pc_tap {
 	enum pc_link link;
 	int promisc;
 	enum pc_by by;		/* PC_BY_PROTO: the protocol key only */
-	struct pc_entries ent;	/* the breakdown, with --by */
 	int attached;		/* 0 once its interface was deleted, until one of its name returns */
 	int unannounced;	/* attached, but its "attached" event waits for the device to come up (pcap) */
 	int closing;		/* detached, its handles waiting to be closed with the others of a burst */
@@ -227,18 +252,15 @@ struct pc_tap {
 	void *priv;
 	int settle_ms;		/* how long frames may take to reach userspace */
 	int woke;		/* its descriptor was ready since the last interval: its drops are read */
-	/* counts: as last read, and as at the previous interval */
-	struct pc_counter total[PC_NKEYS];
-	struct pc_counter prev[PC_NKEYS];
 	/*
-	 * The keys that ever counted (pc_key_seen()): a thousand idle taps are
-	 * reported and marked over the few keys each has seen, not over all
-	 * PC_NKEYS of each (16 KB copied per tap per interval).
+	 * Its counts, as one struct (tap->counts, for the counts module and the
+	 * report) and as the fields the back ends fill (tap->total): the same
+	 * memory, as the kernel's struct_group() makes it.
 	 */
-	uint64_t seen[(PC_NKEYS + 63) / 64];
-	/* with classes: their counters by pc_class_index(), as last read and at the previous interval */
-	struct pc_counter cls[PC_CLASS_ROWS], cls_prev[PC_CLASS_ROWS];
-	uint64_t drops, prev_drops;
+	union {
+		struct { PC_COUNTS_MEMBERS };
+		struct pc_counts counts;
+	};
 	/* --check: the interface's own counters since pktcount started counting it */
 	int check;
 	char kind[16];		/* the device's kind ("" for a NIC's own device) */
