@@ -34,7 +34,7 @@ ALL_CPPFLAGS := $(BASE_CPPFLAGS) $(PCAP_CPPFLAGS)
 
 # Everything but main(): the tests link the same objects.
 CORE_SRCS := src/taps.c src/modes.c src/par.c src/follow.c src/log.c src/bpf.c src/key.c src/classify.c src/entries.c src/counts.c src/class.c src/file.c src/cbpf.c src/class_pcap.c src/ebpf.c src/ebpf_by.c src/classic.c src/iface.c src/optmem.c \
-             src/nl.c src/netlink.c src/tcnl.c src/tc.c src/pin.c src/name.c src/output.c src/privs.c src/seccomp.c src/options.c insn/count.c insn/classes.c insn/classic.c \
+             src/nl.c src/netlink.c src/tcnl.c src/tc.c src/pin.c src/name.c src/report.c src/output.c src/privs.c src/seccomp.c src/options.c insn/count.c insn/classes.c insn/classic.c \
              insn/probes.c src/prog/variant.c src/prog/build.c src/prog/classes.c src/prog/cbpf_ebpf.c src/prog/asm.c
 LIB_SRCS  := $(CORE_SRCS) $(PCAP_SRCS)
 SRCS      := src/main.c $(LIB_SRCS)

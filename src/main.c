@@ -312,29 +312,26 @@ static int wait_until(struct ctx *c, double t)
 	return PC_EXIT_OK;
 }
 
-/* --prom-file: a failed write is said every time, and counting goes on (exit 1 at the end) */
-static void write_prom_file(struct ctx *c)
+/*
+ * The report of the interval (or, final, of the run since start), built once
+ * and rendered in every output: the --prom-file, and stdout in the format
+ * (unless to_stdout is 0).  A failed write of the --prom-file is said every
+ * time, and counting goes on (exit 1 at the end).  0, or -errno of stdout.
+ */
+static int report(struct ctx *c, double secs, int final, int to_stdout)
 {
-	int ret;
+	static const enum pc_view view[] = {
+		[PC_FORMAT_TABLE] = PC_VIEW_TABLE, [PC_FORMAT_JSON] = PC_VIEW_JSON, [PC_FORMAT_PROM] = PC_VIEW_PROM,
+	};
+	struct pc_report_spec s = { secs, pc_wall_now(), final, 0, &c->cfg->out };
+	struct pc_emit e = { STDOUT_FILENO, to_stdout ? view[c->cfg->format] : PC_VIEW_NONE, c->cfg->prom_file, 0 };
+	int ret = pc_report_emit(&e, c->taps, c->ntaps, &s);
 
-	if (!c->cfg->prom_file)
-		return;
-	ret = pc_write_prom_file(c->cfg->prom_file, c->taps, c->ntaps, &c->cfg->out);
-	if (ret < 0) {
-		pc_err("--prom-file %s: %s (still counting)", c->cfg->prom_file, strerror(-ret));
+	if (e.prom_err) {
+		pc_err("--prom-file %s: %s (still counting)", c->cfg->prom_file, strerror(-e.prom_err));
 		c->prom_failed = 1;
 	}
-}
-
-static int report(struct ctx *c, double secs, int final)
-{
-	double wall = pc_wall_now();
-
-	write_prom_file(c);
-	if (c->cfg->format == PC_FORMAT_PROM)
-		return pc_print_prom(STDOUT_FILENO, c->taps, c->ntaps, &c->cfg->out);
-	return pc_print_records(STDOUT_FILENO, c->taps, c->ntaps, c->cfg->format == PC_FORMAT_JSON, secs, final,
-				wall, &c->cfg->out);
+	return ret;
 }
 
 /*
@@ -433,7 +430,7 @@ static int run(struct ctx *c)
 			break;
 		if (stop_signal)
 			break;	/* a partial interval goes into the totals only */
-		out_err = report(c, now - last, 0);
+		out_err = report(c, now - last, 0, 1);
 		if (out_err)
 			break;
 		for (i = 0; i < c->ntaps; i++)
@@ -459,10 +456,9 @@ static int run(struct ctx *c)
 		if (!code && !out_err)
 			code = read_all(c, 1);
 		/* a prom page is cumulative: after -c N the last one printed is current */
-		if (!code && !out_err && c->cfg->format == PC_FORMAT_PROM && c->cfg->count && n >= c->cfg->count)
-			write_prom_file(c);
-		else if (!code && !out_err)
-			out_err = report(c, mono_now() - start, 1);
+		if (!code && !out_err)
+			out_err = report(c, mono_now() - start, 1,
+					 c->cfg->format != PC_FORMAT_PROM || !c->cfg->count || n < c->cfg->count);
 	}
 	if (out_err && out_err != -EPIPE) {	/* EPIPE: the reader went away, not our error */
 		pc_err("writing to standard output: %s", strerror(-out_err));

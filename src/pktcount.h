@@ -274,19 +274,6 @@ static inline void pc_key_saw(struct pc_tap *tap, unsigned int k)
 	tap->seen[k / 64] |= 1ULL << (k % 64);
 }
 
-/* The next key that ever counted from k on, or PC_NKEYS: for (k = pc_key_seen(t, 0); k < PC_NKEYS; k = pc_key_seen(t, k + 1)) */
-static inline unsigned int pc_key_seen(const struct pc_tap *tap, unsigned int k)
-{
-	while (k < PC_NKEYS) {
-		uint64_t w = tap->seen[k / 64] >> (k % 64);
-
-		if (w)
-			return k + (unsigned int)__builtin_ctzll(w);
-		k = (k / 64 + 1) * 64;
-	}
-	return PC_NKEYS;
-}
-
 extern int pc_verbose;
 
 void pc_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* -v only */
