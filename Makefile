@@ -41,7 +41,7 @@ SRCS      := src/main.c $(LIB_SRCS)
 TEST_SRCS := tests/helpers.c tests/frames.c tests/fuzz_check.c tests/test_prog.c tests/test_wire.c tests/test_by.c \
              tests/test_lint.c tests/test_classify.c tests/test_live.c tests/test_cli.c \
              tests/test_prom.c tests/test_faults.c tests/test_follow.c tests/test_names.c tests/test_class.c tests/test_tcnl.c tests/test_tc.c tests/test_clsact.c \
-             tests/test_classdiff.c tests/test_optmem.c tests/test_inputs.c tests/test_options.c tests/test_programs.c tests/test_golden.c
+             tests/test_classdiff.c tests/test_optmem.c tests/test_inputs.c tests/test_options.c tests/test_programs.c tests/test_golden.c tests/test_views.c
 
 OBJDIR    := build
 OBJS      := $(SRCS:%.c=$(OBJDIR)/%.o)
