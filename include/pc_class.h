@@ -15,7 +15,6 @@
 
 #include "pc_uapi.h"
 #include "pc_key.h"
-#include "pktcount.h"
 
 #define PC_CLASS_NAME_MAX	32
 #define PC_CBPF_MAX_INSNS	BPF_MAXINSNS	/* 4096: what SO_ATTACH_FILTER takes */
@@ -115,33 +114,5 @@ int pc_cprog_check(struct pc_cprog *cp, char *err, size_t errlen);
  */
 int pc_cprog_parse(const char *text, struct sock_filter **out, unsigned int *n, char *err, size_t errlen);
 
-/*
- * Whether libpcap put back a tag the kernel had moved out of the frame
- * (pcap mode): a received frame whose outer TPID is one the kernel moves
- * out (skb_vlan_untag(), net/core/dev.c: 802.1Q and 802.1ad).  For a sent
- * frame libpcap does not say; it is taken as it is.
- */
-static inline int pc_frame_tag_put_back(const struct pc_frame *f)
-{
-	uint16_t t = f->caplen >= 18 ? (uint16_t)(f->p[12] << 8 | f->p[13]) : 0;
-
-	return f->from_pcap && !f->outgoing && f->link == PC_LINK_ETH &&
-	       (t == PC_ETHERTYPE_VLAN || t == PC_ETHERTYPE_QINQ);
-}
-
-/* Whether the classic program matches the frame, as the kernel would decide. */
-int pc_cprog_match(const struct pc_cprog *cp, const struct pc_frame *f);
-
-/*
- * Count the frame (bytes, packets) into cls (pc_class_rows() counters):
- * every class it matches, or the unmatched row.
- */
-void pc_classes_count(struct pc_counter *cls, const struct pc_frame *f, uint64_t bytes, uint64_t packets);
-/* Whether the filter or a class on link has an ancillary load of what (SKF_AD_*). */
-int pc_classes_read_anc(enum pc_link link, uint32_t what);
-/* Whether one reads the tag the kernel moved out (SKF_AD_VLAN_*). */
-int pc_classes_read_tag(enum pc_link link);
-/* Whether the frame passes --filter (1 when there is none). */
-int pc_filter_pass(const struct pc_frame *f);
 
 #endif /* PKTCOUNT_CLASS_H */

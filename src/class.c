@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "class_pcap.h"
-#include "pc_class.h"
+#include "class.h"
 #include "pktcount.h"
 
 struct pc_class_set pc_classes;

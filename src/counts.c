@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "counts.h"
-#include "pc_class.h"
+#include "class.h"
 
 void pc_tap_count(struct pc_tap *tap, const struct pc_frame *f)
 {

@@ -34,7 +34,7 @@
 #include "class_pcap.h"
 #include "frames.h"
 #include "helpers.h"
-#include "pc_class.h"
+#include "class.h"
 #include "prog/build.h"
 
 /* libpcap's expressions, as the issue lists them: no class may be trivial on the table */

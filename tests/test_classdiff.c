@@ -65,7 +65,7 @@
 
 #include "class_pcap.h"
 #include "helpers.h"
-#include "pc_class.h"
+#include "class.h"
 #include "prog/build.h"
 #include "pktcount.h"
 
