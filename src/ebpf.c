@@ -342,7 +342,8 @@ static int build(const struct pc_tap *tap, enum pc_attach at, struct pc_variant 
 	*v = tap_variant(tap, at);
 	/* the maps were made for the variant at pc_ebpf_setup(): the same choice */
 	if ((v->counters == PC_CTR_PERCPU) != !!e->percpu || pc_variant_check(v, err, sizeof(err)) < 0)
-		return pc_fail(why, PC_EXIT_FAIL, "internal: %s: the variant chosen does not match its maps", tap->name);
+		return pc_fail(why, PC_EXIT_FAIL, "internal: %s: the variant chosen does not match its maps",
+			       tap->name);
 	if (pc_build(v, &env, b, err, sizeof(err)) < 0) {
 		pc_built_free(b);
 		return pc_fail(why, PC_EXIT_USAGE, "%s: %s", tap->name, err);
@@ -354,7 +355,7 @@ static int build(const struct pc_tap *tap, enum pc_attach at, struct pc_variant 
 
 /*
  * The tap's counting variant at at, loaded as a program of type into *fd
- * with the maps of tap->priv; a pc_exit, said why.
+ * with the maps of tap->priv; a pc_exit, why filled.
  */
 int pc_ebpf_load(struct pc_tap *tap, enum pc_attach at, uint32_t type, int *fd, struct pc_fail *why)
 {
