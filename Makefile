@@ -38,7 +38,10 @@ CORE_SRCS := src/taps.c src/modes.c src/par.c src/follow.c src/log.c src/bpf.c s
              insn/probes.c src/prog/variant.c src/prog/build.c src/prog/classes.c src/prog/cbpf_ebpf.c src/prog/asm.c
 LIB_SRCS  := $(CORE_SRCS) $(PCAP_SRCS)
 SRCS      := src/main.c $(LIB_SRCS)
-TEST_SRCS := tests/helpers.c tests/frames.c tests/fuzz_check.c tests/test_prog.c tests/test_wire.c tests/test_by.c \
+# The tests' helpers, one concern a file (tests/lib/*.h say which).
+TEST_LIB_SRCS := tests/lib/sh.c tests/lib/wait.c tests/lib/proc.c tests/lib/records.c tests/lib/netns.c \
+             tests/lib/traffic.c tests/lib/load.c tests/lib/counting.c tests/lib/frames.c tests/lib/fuzz_check.c
+TEST_SRCS := $(TEST_LIB_SRCS) tests/test_prog.c tests/test_wire.c tests/test_by.c \
              tests/test_lint.c tests/test_classify.c tests/test_live.c tests/test_cli.c \
              tests/test_prom.c tests/test_faults.c tests/test_follow.c tests/test_names.c tests/test_class.c tests/test_tcnl.c tests/test_tc.c tests/test_clsact.c \
              tests/test_classdiff.c tests/test_optmem.c tests/test_inputs.c tests/test_options.c tests/test_programs.c tests/test_golden.c tests/test_views.c
@@ -72,7 +75,7 @@ pktcount: $(OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
-$(OBJDIR)/%.o: %.c $(wildcard include/*.h src/*.h src/prog/*.h tests/*.h)
+$(OBJDIR)/%.o: %.c $(wildcard include/*.h src/*.h src/prog/*.h tests/lib/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
@@ -111,6 +114,9 @@ $(STATIC_BIN): $(STATIC_SRCS) $(wildcard include/*.h src/*.h src/prog/*.h) $(if 
 tests/pktcount-tests: $(TEST_OBJS) $(LIB_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJS) $(LIB_OBJS) -lcriterion -lcjson $(LDLIBS)
+
+# Tests include their helpers as "lib/NAME.h".
+$(TEST_OBJS): ALL_CPPFLAGS += -Itests
 
 # A change of PCAP= must rebuild what depends on it.
 $(OBJS) $(TEST_OBJS): build/pcap-$(PCAP)
@@ -252,8 +258,8 @@ classic-gen:
 # The classifier under libFuzzer with ASan and UBSan, against the reference
 # model; FUZZ_SECONDS long.  A crash is copied to tests/fuzz-regressions/.
 FUZZ_SECONDS ?= 300
-FUZZ_SRCS := tests/fuzz_classify.c tests/fuzz_check.c tests/frames.c src/classify.c src/key.c
-tests/fuzz-classify: $(FUZZ_SRCS) $(wildcard include/*.h src/*.h tests/*.h)
+FUZZ_SRCS := tests/fuzz_classify.c tests/lib/fuzz_check.c tests/lib/frames.c src/classify.c src/key.c
+tests/fuzz-classify: $(FUZZ_SRCS) $(wildcard include/*.h src/*.h tests/lib/*.h)
 	@echo "  FUZZ-CC $@"
 	$(Q)clang $(ALL_CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ $(FUZZ_SRCS)

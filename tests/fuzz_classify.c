@@ -2,7 +2,7 @@
 /* libFuzzer target: the userspace classifier against the reference model. */
 #include <stdlib.h>
 
-#include "fuzz_check.h"
+#include "lib/fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

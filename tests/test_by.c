@@ -20,9 +20,14 @@
 #include <unistd.h>
 
 #include "bpf.h"
-#include "frames.h"
-#include "helpers.h"
 #include "pktcount.h"
+
+#include "lib/frames.h"
+#include "lib/load.h"
+#include "lib/netns.h"
+#include "lib/proc.h"
+#include "lib/records.h"
+#include "lib/wait.h"
 
 struct fr {
 	uint8_t p[256];

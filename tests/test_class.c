@@ -32,10 +32,17 @@
 #include "bpf.h"
 #include "bpf_insn.h"
 #include "class_pcap.h"
-#include "frames.h"
-#include "helpers.h"
 #include "class.h"
 #include "prog/build.h"
+
+#include "lib/frames.h"
+#include "lib/load.h"
+#include "lib/netns.h"
+#include "lib/proc.h"
+#include "lib/records.h"
+#include "lib/sh.h"
+#include "lib/traffic.h"
+#include "lib/wait.h"
 
 /* libpcap's expressions, as the issue lists them: no class may be trivial on the table */
 static const char *const exprs[] = {

@@ -64,10 +64,14 @@
 #include <linux/if_packet.h>
 
 #include "class_pcap.h"
-#include "helpers.h"
 #include "class.h"
 #include "prog/build.h"
 #include "pktcount.h"
+
+#include "lib/frames.h"
+#include "lib/netns.h"
+#include "lib/proc.h"
+#include "lib/sh.h"
 
 #define SEED_DEFAULT	0x21005ULL	/* issue 21, item 5 */
 #define NEXPRS		320

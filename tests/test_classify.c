@@ -13,10 +13,11 @@
 #include <unistd.h>
 #include <linux/if_packet.h>
 
-#include "fuzz_check.h"
-#include "frames.h"
-#include "helpers.h"
 #include "pc_classic.h"
+
+#include "lib/frames.h"
+#include "lib/fuzz_check.h"
+#include "lib/sh.h"
 
 Test(classify, frame_table_as_the_ebpf_program)
 {

@@ -26,7 +26,13 @@
 
 #include <cjson/cJSON.h>
 
-#include "helpers.h"
+#include "lib/counting.h"
+#include "lib/netns.h"
+#include "lib/proc.h"
+#include "lib/records.h"
+#include "lib/sh.h"
+#include "lib/traffic.h"
+#include "lib/wait.h"
 
 static struct topo topo;
 

@@ -23,9 +23,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "helpers.h"
 #include "pin.h"
 #include "tcnl.h"
+
+#include "lib/counting.h"
+#include "lib/netns.h"
+#include "lib/proc.h"
+#include "lib/records.h"
+#include "lib/sh.h"
+#include "lib/traffic.h"
+#include "lib/wait.h"
 
 static struct topo topo;
 

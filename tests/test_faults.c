@@ -28,9 +28,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "helpers.h"
 #include "modes.h"
 #include "pin.h"
+
+#include "lib/netns.h"
+#include "lib/proc.h"
+#include "lib/records.h"
+#include "lib/sh.h"
+#include "lib/traffic.h"
+#include "lib/wait.h"
 
 /* `pktcount -j | head -1`: one whole record, then a quiet exit 0. */
 Test(faults, reader_goes_away)

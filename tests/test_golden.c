@@ -30,7 +30,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "lib/netns.h"
+#include "lib/proc.h"
+#include "lib/sh.h"
+#include "lib/wait.h"
 
 static struct topo topo;
 

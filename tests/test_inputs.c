@@ -19,7 +19,9 @@
 #include <linux/filter.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "lib/netns.h"
+#include "lib/proc.h"
+#include "lib/wait.h"
 
 /* What a user waits for a refusal, or for the end after a signal. */
 #define PROMPT_MS 2000
@@ -31,11 +33,6 @@ struct refusal {
 };
 
 static char fifo[64], dir[64], dd[64];
-
-static long ms_between(const struct timespec *a, const struct timespec *b)
-{
-	return (long)(b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
-}
 
 static int count_lines(const char *s)
 {

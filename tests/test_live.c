@@ -23,8 +23,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "frames.h"
-#include "helpers.h"
+#include "lib/counting.h"
+#include "lib/frames.h"
+#include "lib/netns.h"
+#include "lib/proc.h"
+#include "lib/records.h"
+#include "lib/sh.h"
+#include "lib/traffic.h"
+#include "lib/wait.h"
 
 static struct topo topo;
 

@@ -16,9 +16,14 @@
 
 #include <cjson/cJSON.h>
 
-#include "helpers.h"
 #include "name.h"
 #include "pktcount.h"
+
+#include "lib/netns.h"
+#include "lib/proc.h"
+#include "lib/records.h"
+#include "lib/sh.h"
+#include "lib/wait.h"
 
 struct name_case {
 	const char *name, *json, *text, *prom;

@@ -13,8 +13,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "helpers.h"
 #include "options.h"
+
+#include "lib/proc.h"
+#include "lib/sh.h"
 
 #define README_OPEN "<!-- options: pktcount --help -->"
 #define README_CLOSE "<!-- /options -->"

@@ -22,7 +22,12 @@
 #include <linux/bpf.h>
 
 #include "bpf.h"
-#include "helpers.h"
+#include "lib/netns.h"
+#include "lib/proc.h"
+#include "lib/records.h"
+#include "lib/sh.h"
+#include "lib/traffic.h"
+#include "lib/wait.h"
 
 static struct topo topo;
 

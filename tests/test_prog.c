@@ -36,8 +36,9 @@
 
 #include "bpf.h"
 #include "bpf_insn.h"
-#include "frames.h"
-#include "helpers.h"
+#include "lib/frames.h"
+#include "lib/load.h"
+#include "lib/proc.h"
 
 /* The bytes the test run takes for frame c: behind a dummy header for a socket filter, as they are at tc. */
 static size_t test_input(const struct frame_case *c, enum pc_link link, enum pc_attach at, uint8_t *in)

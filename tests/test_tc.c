@@ -30,8 +30,15 @@
 #include <unistd.h>
 
 #include "bpf.h"
-#include "helpers.h"
 #include "pin.h"
+
+#include "lib/counting.h"
+#include "lib/netns.h"
+#include "lib/proc.h"
+#include "lib/records.h"
+#include "lib/sh.h"
+#include "lib/traffic.h"
+#include "lib/wait.h"
 
 static struct topo topo;
 

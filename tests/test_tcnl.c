@@ -19,8 +19,11 @@
 
 #include "bpf.h"
 #include "bpf_insn.h"
-#include "helpers.h"
 #include "tcnl.h"
+
+#include "lib/netns.h"
+#include "lib/proc.h"
+#include "lib/sh.h"
 
 /* cls_bpf classic bytecode: "ret #-1", one filter of kind bpf, protocol all, handle 1 as ours */
 #define OTHER_BPF "bpf bytecode '1,6 0 0 4294967295,'"

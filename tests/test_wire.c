@@ -28,8 +28,14 @@
 #include <unistd.h>
 
 #include "bpf.h"
-#include "frames.h"
-#include "helpers.h"
+#include "lib/counting.h"
+#include "lib/frames.h"
+#include "lib/load.h"
+#include "lib/netns.h"
+#include "lib/proc.h"
+#include "lib/records.h"
+#include "lib/sh.h"
+#include "lib/wait.h"
 
 struct gso_case {
 	const char *name;
