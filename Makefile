@@ -4,6 +4,7 @@
 #   make static     build ./pktcount-static (musl-gcc when present)
 #   make run        install what is missing, build, count on the default interface
 #   make check      install what is missing, build, run every test (as root)
+#   make test-unit  the unit tests alone: seconds, no root needed
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deb        the Debian package (../pktcount_VERSION_ARCH.deb), checked by lintian
 #
@@ -38,18 +39,23 @@ CORE_SRCS := src/taps.c src/modes.c src/par.c src/follow.c src/log.c src/bpf.c s
              insn/probes.c src/prog/variant.c src/prog/build.c src/prog/classes.c src/prog/cbpf_ebpf.c src/prog/asm.c
 LIB_SRCS  := $(CORE_SRCS) $(PCAP_SRCS)
 SRCS      := src/main.c $(LIB_SRCS)
-# The tests' helpers, one concern a file (tests/lib/*.h say which).
-TEST_LIB_SRCS := tests/lib/sh.c tests/lib/wait.c tests/lib/proc.c tests/lib/records.c tests/lib/netns.c \
-             tests/lib/traffic.c tests/lib/load.c tests/lib/counting.c tests/lib/frames.c tests/lib/fuzz_check.c
-TEST_SRCS := $(TEST_LIB_SRCS) tests/test_prog.c tests/test_wire.c tests/test_by.c \
-             tests/test_lint.c tests/test_classify.c tests/test_live.c tests/test_cli.c \
-             tests/test_prom.c tests/test_faults.c tests/test_follow.c tests/test_names.c tests/test_class.c tests/test_tcnl.c tests/test_tc.c tests/test_clsact.c \
-             tests/test_classdiff.c tests/test_optmem.c tests/test_inputs.c tests/test_options.c tests/test_programs.c tests/test_golden.c tests/test_views.c
+# Unit tests (tests/unit/): no root, no namespace, no network, no bpf()
+# that needs privilege; seconds.  Live tests (tests/live/): the rest.  A
+# test file is built by being in one of the two; the helpers, one concern a
+# file (tests/lib/*.h say which), are linked where they are needed.
+UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+LIVE_SRCS := $(sort $(wildcard tests/live/*.c))
+UNIT_LIB_SRCS := tests/lib/sh.c tests/lib/wait.c tests/lib/proc.c tests/lib/records.c tests/lib/frames.c \
+             tests/lib/fuzz_check.c
+LIVE_LIB_SRCS := $(UNIT_LIB_SRCS) tests/lib/netns.c tests/lib/traffic.c tests/lib/load.c tests/lib/counting.c
+TEST_SRCS := $(UNIT_SRCS) $(LIVE_SRCS) $(LIVE_LIB_SRCS)
 
 OBJDIR    := build
 OBJS      := $(SRCS:%.c=$(OBJDIR)/%.o)
 LIB_OBJS  := $(LIB_SRCS:%.c=$(OBJDIR)/%.o)
 TEST_OBJS := $(TEST_SRCS:%.c=$(OBJDIR)/%.o)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(OBJDIR)/%.o) $(UNIT_LIB_SRCS:%.c=$(OBJDIR)/%.o)
+LIVE_OBJS := $(LIVE_SRCS:%.c=$(OBJDIR)/%.o) $(LIVE_LIB_SRCS:%.c=$(OBJDIR)/%.o)
 
 # Debian packages `make check` and `make run` install when missing.
 DEB_BUILD := gcc make libc6-dev linux-libc-dev
@@ -65,7 +71,7 @@ else
 Q := @
 endif
 
-.PHONY: all static run check test deps deps-test deps-bench deps-deb deb bench scale soak install uninstall clean fuzz classic-gen \
+.PHONY: all static run check test test-unit test-live deps deps-test deps-bench deps-deb deb bench scale soak install uninstall clean fuzz classic-gen \
 	deps-vm vm-test vm-kernel captures asan-pins
 
 all: pktcount
@@ -111,9 +117,13 @@ $(STATIC_BIN): $(STATIC_SRCS) $(wildcard include/*.h src/*.h src/prog/*.h) $(if 
 	$(Q)$(CROSS)strip $@
 	@echo "  SIZE    $@: $$(wc -c < $@) bytes"
 
-tests/pktcount-tests: $(TEST_OBJS) $(LIB_OBJS)
+tests/pktcount-unit: $(UNIT_OBJS) $(LIB_OBJS)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJS) $(LIB_OBJS) -lcriterion -lcjson $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(LIB_OBJS) -lcriterion -lcjson $(LDLIBS)
+
+tests/pktcount-live: $(LIVE_OBJS) $(LIB_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(LIVE_OBJS) $(LIB_OBJS) -lcriterion -lcjson $(LDLIBS)
 
 # Tests include their helpers as "lib/NAME.h".
 $(TEST_OBJS): ALL_CPPFLAGS += -Itests
@@ -237,13 +247,27 @@ soak: deps-bench
 run: deps pktcount
 	./pktcount $(ARGS)
 
-test: tests/pktcount-tests tests/seccomp-run pktcount
-	./tests/pktcount-tests --verbose $(TEST_ARGS)
+# Every test: the unit tests, then the live ones (as root: namespaces,
+# traffic, programs in the kernel), both run whatever the first gives.
+# TEST_ARGS go to both: --filter 'cli/*' picks a suite's tests in each.
+test: tests/pktcount-unit tests/pktcount-live tests/seccomp-run pktcount
+	$(Q)unit=0; live=0; \
+	./tests/pktcount-unit --verbose $(TEST_ARGS) || unit=$$?; \
+	./tests/pktcount-live --verbose $(TEST_ARGS) || live=$$?; \
+	[ $$unit = 0 ] || echo "test: the unit tests failed too (tests/pktcount-unit, above)"; \
+	[ $$unit = 0 ] && [ $$live = 0 ]
+
+# The unit tests alone: seconds, and nothing they do needs root.
+test-unit: tests/pktcount-unit pktcount
+	./tests/pktcount-unit --verbose $(TEST_ARGS)
+
+test-live: tests/pktcount-live tests/seccomp-run pktcount
+	./tests/pktcount-live --verbose $(TEST_ARGS)
 
 # The static binary must count too: rerun the end-to-end JSON test with it.
 check: deps-test
-	$(MAKE) static tests/pktcount-tests tests/seccomp-run pktcount
-	PKTCOUNT=$(CURDIR)/pktcount-static ./tests/pktcount-tests --filter 'cli/@(count_3_json_exact|modes_listed_by_version_work)'
+	$(MAKE) static tests/pktcount-unit tests/pktcount-live tests/seccomp-run pktcount
+	PKTCOUNT=$(CURDIR)/pktcount-static ./tests/pktcount-live --filter 'cli/@(count_3_json_exact|modes_listed_by_version_work)'
 	$(MAKE) fuzz FUZZ_SECONDS=30
 	$(MAKE) asan-pins
 	rm -rf build/destdir && $(MAKE) -s install DESTDIR=$(CURDIR)/build/destdir PREFIX=/usr && \
@@ -272,9 +296,9 @@ pktcount-asan: $(SRCS) $(wildcard include/*.h src/*.h src/prog/*.h)
 	$(Q)clang $(ALL_CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
 		-o $@ $(SRCS) $(LDLIBS)
 
-asan-pins: pktcount-asan tests/pktcount-tests
+asan-pins: pktcount-asan tests/pktcount-live
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		PKTCOUNT=$(CURDIR)/pktcount-asan ./tests/pktcount-tests --filter 'pins/*'
+		PKTCOUNT=$(CURDIR)/pktcount-asan ./tests/pktcount-live --filter 'pins/*'
 
 fuzz: tests/fuzz-classify
 	@mkdir -p build/fuzz-corpus build/fuzz-crashes
@@ -294,7 +318,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/pktcount $(DESTDIR)$(MANDIR)/man8/pktcount.8
 
 clean:
-	rm -rf $(OBJDIR) pktcount pktcount-asan pktcount-static pktcount-static-* tests/pktcount-tests tests/fuzz-classify tests/seccomp-run bench/tap tests/vm/vmtest-*
+	rm -rf $(OBJDIR) pktcount pktcount-asan pktcount-static pktcount-static-* tests/pktcount-unit tests/pktcount-live tests/fuzz-classify tests/seccomp-run bench/tap tests/vm/vmtest-*
 
 BENCH_SRCS := src/log.c src/name.c src/bpf.c src/key.c insn/count.c insn/classes.c insn/probes.c \
 	      src/prog/variant.c src/prog/build.c src/prog/classes.c src/prog/cbpf_ebpf.c src/prog/asm.c
