@@ -46,7 +46,7 @@ SRCS      := src/main.c $(LIB_SRCS)
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 LIVE_SRCS := $(sort $(wildcard tests/live/*.c))
 UNIT_LIB_SRCS := tests/lib/sh.c tests/lib/wait.c tests/lib/proc.c tests/lib/records.c tests/lib/frames.c \
-             tests/lib/fuzz_check.c
+             tests/lib/fuzz_check.c tests/lib/bykeys.c
 LIVE_LIB_SRCS := $(UNIT_LIB_SRCS) tests/lib/netns.c tests/lib/traffic.c tests/lib/load.c tests/lib/counting.c
 TEST_SRCS := $(UNIT_SRCS) $(LIVE_SRCS) $(LIVE_LIB_SRCS)
 
