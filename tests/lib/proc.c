@@ -6,12 +6,16 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -332,4 +336,100 @@ void wait_dropped_root(pid_t pid, int max_ms)
 {
 	cr_assert_eq(wait_until(dropped_root, &pid, max_ms), 0, "pid %d never dropped to nobody in %d ms (uid %d)",
 		     (int)pid, max_ms, status_uid(pid));
+}
+
+/* ---- pktcount run to its end ---- */
+
+unsigned int run_alarm;
+
+/*
+ * Become uid (and its group) keeping only CAP_NET_RAW when net_raw is 1,
+ * CAP_NET_RAW and CAP_BPF when it is 2 (as setcap cap_net_raw,cap_bpf+ep
+ * would give); 0 or -1.
+ */
+static int become(int uid, int net_raw)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2] = { { 0 } };
+
+	if (net_raw && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0))
+		return -1;
+	if (setgroups(0, NULL) || setgid((gid_t)uid) || setuid((uid_t)uid))
+		return -1;
+	if (!net_raw)
+		return 0;
+	d[0].effective = d[0].permitted = d[0].inheritable = 1u << CAP_NET_RAW;
+	if (net_raw == 2)	/* CAP_BPF is 39: the second word */
+		d[1].effective = d[1].permitted = d[1].inheritable = 1u << (39 - 32);
+	if (syscall(SYS_capset, &h, d))
+		return -1;
+	/* ambient: the capabilities survive the exec of an unprivileged binary */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_RAW, 0, 0))
+		return -1;
+	return net_raw == 2 && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, 39, 0, 0) ? -1 : 0;
+}
+
+void run_as(struct ran *r, const char *ns, int uid, int net_raw, const char *const argv[])
+{
+	int o[2], e[2], st;
+	const char **args;
+	size_t n = 0, k = 0, ol = 0, el = 0;
+	pid_t pid;
+
+	while (argv[n])
+		n++;
+	args = calloc(n + 4, sizeof(*args));
+	cr_assert_not_null(args);
+	/* pktcount_sim: under tests/seccomp-run, as a kernel without that feature */
+	if (pktcount_sim) {
+		args[k++] = "./tests/seccomp-run";
+		args[k++] = pktcount_sim;
+	}
+	args[k++] = pktcount_path();
+	memcpy(args + k, argv, n * sizeof(*args));
+	cr_assert_eq(pipe(o), 0);
+	cr_assert_eq(pipe(e), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		alarm(run_alarm);	/* kept across execve: a hang ends as SIGALRM */
+		if (ns && join_netns(ns) < 0)
+			_exit(126);
+		if (uid >= 0 && become(uid, net_raw))
+			_exit(125);
+		dup2(o[1], 1);
+		dup2(e[1], 2);
+		close(o[0]);
+		close(e[0]);
+		execv(args[0], (char *const *)args);
+		_exit(127);
+	}
+	close(o[1]);
+	close(e[1]);
+	for (;;) {
+		ssize_t a = read(o[0], r->out + ol, sizeof(r->out) - 1 - ol);
+		ssize_t b = a > 0 ? 0 : read(e[0], r->err + el, sizeof(r->err) - 1 - el);
+
+		if (a > 0)
+			ol += (size_t)a;
+		if (b > 0)
+			el += (size_t)b;
+		if (a <= 0 && b <= 0)
+			break;
+	}
+	r->out[ol] = r->err[el] = '\0';
+	close(o[0]);
+	close(e[0]);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	free(args);
+}
+
+int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; s && *s; s++)
+		n += *s == '\n';
+	return n;
 }

@@ -56,4 +56,21 @@ int pktcount_wait_err(struct pktcount_proc *p, const char *what, int times, int 
 /* Wait until pid runs as nobody: pktcount has opened every tap, read --check's start, dropped root. */
 void wait_dropped_root(pid_t pid, int max_ms);
 
+/*
+ * pktcount run to its end with argv, both streams collected: in ns when
+ * not NULL; as uid (and its group) when uid >= 0, keeping CAP_NET_RAW when
+ * net_raw is 1, CAP_NET_RAW and CAP_BPF when it is 2 (as setcap
+ * cap_net_raw,cap_bpf+ep would give); under tests/seccomp-run when
+ * pktcount_sim is set.
+ */
+struct ran {
+	int status;
+	char out[65536], err[65536];
+};
+/* seconds pktcount may take in run_as() before SIGALRM ends it; 0: no limit */
+extern unsigned int run_alarm;
+void run_as(struct ran *r, const char *ns, int uid, int net_raw, const char *const argv[]);
+/* The lines of s (none when s is NULL). */
+int count_lines(const char *s);
+
 #endif

@@ -34,15 +34,6 @@ struct refusal {
 
 static char fifo[64], dir[64], dd[64];
 
-static int count_lines(const char *s)
-{
-	int n = 0;
-
-	for (; s && *s; s++)
-		n += *s == '\n';
-	return n;
-}
-
 /* The test's own FIFO, directory and a -dd file, under this process's id. */
 static void paths_make(void)
 {
