@@ -433,3 +433,24 @@ int count_lines(const char *s)
 		n += *s == '\n';
 	return n;
 }
+
+void pktcount_refused(const char *const argv[], int code, const char *what)
+{
+	const char *arg = argv[1] ? argv[1] : "";
+	struct pktcount_proc p;
+	struct timespec t0, t1;
+	int st;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_assert_eq(pktcount_start(&p, NULL, argv), 0);
+	st = pktcount_finish(&p, 0, PROMPT_MS);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* (an argument is cut to 60 bytes in what the test says: some are a thousand terms) */
+	cr_expect_eq(st, code, "%s %.60s: exit %d, want %d (stderr: %s)", argv[0], arg, st, code, p.err);
+	cr_expect_lt(ms_between(&t0, &t1), PROMPT_MS, "%s %.60s: took %ld ms", argv[0], arg, ms_between(&t0, &t1));
+	cr_expect(p.err && strstr(p.err, what), "%s %.60s: stderr '%s' lacks '%s'", argv[0], arg, p.err, what);
+	cr_expect_eq(count_lines(p.err), 1, "%s %.60s: want one line, got: %s", argv[0], arg, p.err);
+	cr_expect_eq(p.out_len, 0, "%s %.60s: printed to stdout: %.200s", argv[0], arg, p.out);
+	free(p.out);
+	free(p.err);
+}

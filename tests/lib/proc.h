@@ -73,4 +73,13 @@ void run_as(struct ran *r, const char *ns, int uid, int net_raw, const char *con
 /* The lines of s (none when s is NULL). */
 int count_lines(const char *s);
 
+/* What a user waits for a refusal, or for the end after a signal. */
+#define PROMPT_MS 2000
+/*
+ * Run pktcount with argv and wait at most PROMPT_MS for its exit (a hang
+ * ends as SIGKILL, status 137); check the exit code, one line naming what,
+ * nothing on stdout, and that it took less than PROMPT_MS.
+ */
+void pktcount_refused(const char *const argv[], int code, const char *what);
+
 #endif
