@@ -299,3 +299,49 @@ struct pc_counter dir_sum(const struct pc_counter *c, enum pc_dir dir)
 	}
 	return s;
 }
+
+/*
+ * Whether s is well-formed UTF-8 by RFC 3629's table of byte ranges (not
+ * by src/name.c's arithmetic), with no control (C0, DEL, C1) when
+ * no_controls; newlines are allowed when lines.
+ */
+int utf8_clean(const unsigned char *s, size_t len, int no_controls, int lines)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		unsigned char lo = 0x80, hi = 0xbf;
+		size_t n;
+
+		if (c < 0x80) {
+			if (no_controls && (c < 0x20 || c == 0x7f) && !(lines && c == '\n'))
+				return 0;
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 2;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+		else
+			return 0;
+		if (i + n > len || s[i + 1] < lo || s[i + 1] > hi)
+			return 0;
+		for (size_t k = 2; k < n; k++)
+			if (s[i + k] < 0x80 || s[i + k] > 0xbf)
+				return 0;
+		if (no_controls && c == 0xc2 && s[i + 1] <= 0x9f)
+			return 0;	/* C1 */
+		i += n;
+	}
+	return 1;
+}
+
+void expect_clean(const char *what, const char *s, size_t len)
+{
+	cr_expect(utf8_clean((const unsigned char *)s, len, 1, 1),
+		  "%s: a control byte or invalid UTF-8 in: %s", what, s);
+}

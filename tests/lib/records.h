@@ -47,6 +47,15 @@ int pktcount_wait_counted(struct pktcount_proc *p, const char *iface, int which,
 /* The sum over one direction's keys. */
 struct pc_counter dir_sum(const struct pc_counter *c, enum pc_dir dir);
 
+/*
+ * Whether s is well-formed UTF-8 by RFC 3629's table of byte ranges (not
+ * by src/name.c's arithmetic), with no control (C0, DEL, C1) when
+ * no_controls; newlines are allowed when lines.
+ */
+int utf8_clean(const unsigned char *s, size_t len, int no_controls, int lines);
+/* An expectation (not an assertion): s, len bytes, is clean UTF-8 with no control but newlines. */
+void expect_clean(const char *what, const char *s, size_t len);
+
 /* Fail the test unless promtool is installed. */
 void need_promtool(void);
 /* promtool check metrics on one page; its verdict as an exit status */
