@@ -158,7 +158,7 @@ deps-test: deps
 	$(call apt_install,$(DEB_TEST) $(DEB_STATIC))
 	$(Q)bash tests/captures.sh
 
-# Real captures for tests/test_classdiff.c (Wireshark's, from Debian's
+# Real captures for tests/live/test_classdiff.c (Wireshark's, from Debian's
 # wireshark source package) into build/captures, once (tests/captures.sh).
 captures:
 	$(Q)bash tests/captures.sh

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Real traffic for tests/test_classdiff.c: the captures of Wireshark's own
+# Real traffic for tests/live/test_classdiff.c: the captures of Wireshark's own
 # test suite (test/captures/ in its source), from Debian's wireshark source
 # package (apt-get source --download-only; apt checks the archive against
 # the archive's signed index), the Ethernet ones written as plain pcap into

@@ -406,7 +406,7 @@ Test(by, pcap_flood_past_max_keys_adds_up, .fini = down, .timeout = 120) { flood
 
 /* ---- the eBPF breakdown programs through BPF_PROG_TEST_RUN ---- */
 
-/* A breakdown program with its maps (tests/helpers.c); the test fails if the kernel refuses it. */
+/* A breakdown program with its maps (tests/lib/load.c); the test fails if the kernel refuses it. */
 static void by_load(const struct pc_variant *v, struct loaded *m)
 {
 	char err[4096];

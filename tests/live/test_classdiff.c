@@ -2,7 +2,7 @@
 /*
  * Classes against a live tcpdump, compound expressions (issue 21, item 5).
  *
- * tests/test_class.c compares each class with libpcap one primitive at a
+ * tests/live/test_class.c compares each class with libpcap one primitive at a
  * time.  Here a small seeded grammar over pcap-filter's primitives (vlan,
  * vlan N, mpls, pppoes, ip6 proto, icmp6[icmp6type], tcp[tcpflags], net,
  * portrange, less, greater, and, or, not, parentheses) makes a few hundred

@@ -6,7 +6,7 @@
  * another tool made, empty or not.  Each sequence in namespaces the tests
  * make, judged after every step by what `tc qdisc show`, `tc filter show`
  * and `tc chain show` report, and by exact counts where a run counts.
- * tests/test_tc.c has the single runs.
+ * tests/live/test_tc.c has the single runs.
  */
 #include <criterion/criterion.h>
 #include <errno.h>

@@ -6,7 +6,7 @@
  * the next pktcount reads exactly the traffic sent since; --remove leaves
  * nothing; pinned state of another layout, of a deleted interface, left by
  * a crash, or with no bpffs mounted, each answered with one line.  tc
- * mode's counts themselves are tests/test_live.c's (tc_*), key by key
+ * mode's counts themselves are tests/live/test_live.c's (tc_*), key by key
  * against the socket's.  `tc` and `bpftool` are the judges of what is
  * attached.
  */

@@ -224,7 +224,7 @@ static int run_case(const struct loaded *l, const struct gso_case *c, uint16_t r
 	unsigned int k;
 	int bad = 0;
 
-	/* behind the dummy header the test run pulls (tests/test_prog.c), whose
+	/* behind the dummy header the test run pulls (tests/live/test_prog.c), whose
 	 * ethertype becomes skb->protocol for a raw program */
 	if (raw_protocol) {
 		in[12] = (uint8_t)(raw_protocol >> 8);
