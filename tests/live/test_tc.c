@@ -501,6 +501,20 @@ static int ns_with_ino(void *arg)
 }
 
 /*
+ * This test's own bpffs, in a mount namespace of its own that what it runs
+ * inherits: --remove-stale sweeps every namespace's pins, and in the
+ * shared bpffs would sweep those of tests running beside it (a vb made
+ * again is stale for a moment), and they this one's (a namespace of theirs
+ * may get the inode this test's had).
+ */
+static void own_pin_fs(void)
+{
+	cr_assert_eq(unshare(CLONE_NEWNS), 0, "unshare: %s", strerror(errno));
+	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0, "mount: %s", strerror(errno));
+	cr_assert_eq(mount("bpf", PC_PIN_FS, "bpf", 0, "mode=0700"), 0, "bpffs: %s", strerror(errno));
+}
+
+/*
  * --persist in vb's namespace, the namespace deleted, and a new one that
  * the kernel gives the same inode number, with a vb of the same index:
  * the reader there refuses with exit 3; --remove-stale, run from the
@@ -514,8 +528,8 @@ Test(pins, stale_namespace_inode_reused, .fini = down, .timeout = 90)
 	int idx;
 
 	NEED_ROOT("network namespaces");
+	own_pin_fs();
 	topo_up(&topo, 0, 0);
-	need_bpffs();
 	run_ok(persist, NULL);
 	pin_dir(dir, sizeof(dir));
 	idx = ifindex_in(topo.b, "vb");
@@ -550,8 +564,8 @@ Test(pins, remove_stale_namespace_gone, .fini = down, .timeout = 60)
 	char dir[160], live[160], cmd[600];
 
 	NEED_ROOT("network namespaces");
+	own_pin_fs();
 	topo_up(&topo, 0, 0);
-	need_bpffs();
 	run_ok(persist, NULL);
 	pin_dir(dir, sizeof(dir));
 	sh_ok("ip -n %s link add vx type veth peer name vy", topo.a);
