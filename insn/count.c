@@ -31,7 +31,7 @@
  *   xadd    ARRAY with atomic adds, for 4.1-4.5.
  *
  * Each variant uses only what the oldest kernel that runs it allows
- * (pc_variant_since(), src/prog/variant.c; tests/test_lint.c checks): the
+ * (pc_variant_since(), src/prog/variant.c; tests/unit/test_lint.c checks): the
  * instructions of 4.1 for
  * all (no JLT/JLE (4.14), no JMP32 (5.1), no loops (5.3), 4-byte context
  * loads, packet bytes through LD_ABS/LD_IND), and the __sk_buff fields and

@@ -3,14 +3,14 @@
  * The options (src/options.c): one table declares each option once (its
  * names, its argument, its parser, its help text, the field of struct
  * pc_config it lands in); getopt_long's tables and --help are made from
- * it, and tests/test_options.c holds pktcount.8 and the README to --help.
+ * it, and tests/unit/test_options.c holds pktcount.8 and the README to --help.
  *
  * pc_config_read() parses, then validates the whole in one place.  From
  * then on the configuration is frozen: main() hands out only
  * `const struct pc_config *` (the loop's context, every tap's tap->cfg),
  * and no option lives in a global.  Adding an option: a field here, a row
  * in the table, a check in config_check() if it contradicts another, an
- * entry in pktcount.8's OPTIONS; `make` and tests/test_options.c say the
+ * entry in pktcount.8's OPTIONS; `make` and tests/unit/test_options.c say the
  * rest (the README's reference is --help's text).
  */
 #ifndef PKTCOUNT_OPTIONS_H
