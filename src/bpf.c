@@ -290,6 +290,19 @@ int pc_bpf_obj_pin(int fd, const char *path)
 	return ret;
 }
 
+int pc_bpf_prog_get_fd_by_id(uint32_t id)
+{
+	union bpf_attr attr;
+	int ret;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_id = id;
+	ret = sys_bpf(BPF_PROG_GET_FD_BY_ID, &attr, offsetofend(union bpf_attr, open_flags));
+	if (ret < 0)
+		errno = -ret;
+	return ret;
+}
+
 int pc_bpf_obj_get(const char *path)
 {
 	union bpf_attr attr;

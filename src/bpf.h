@@ -58,6 +58,8 @@ int pc_bpf_prog_test_run(int prog_fd, const void *data, uint32_t size,
 
 /* Pin fd at path in a bpffs (4.4); 0 or -errno. */
 int pc_bpf_obj_pin(int fd, const char *path);
+/* A descriptor of the loaded program of id (BPF_PROG_GET_FD_BY_ID, 4.13, CAP_SYS_ADMIN); fd or -errno. */
+int pc_bpf_prog_get_fd_by_id(uint32_t id);
 /* The map or program pinned at path (4.4); fd or -errno. */
 int pc_bpf_obj_get(const char *path);
 /*

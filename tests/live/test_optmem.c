@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/bpf.h>
 
@@ -197,12 +196,8 @@ struct try_attach {
 static int attach_in_b(void *arg)
 {
 	const struct try_attach *t = arg;
-	union bpf_attr attr;
-	int prog, s;
+	int prog = pc_bpf_prog_get_fd_by_id(t->id), s;
 
-	memset(&attr, 0, sizeof(attr));
-	attr.prog_id = t->id;
-	prog = (int)syscall(__NR_bpf, BPF_PROG_GET_FD_BY_ID, &attr, sizeof(attr));
 	s = socket(AF_PACKET, SOCK_RAW, 0);
 	if (prog < 0 || s < 0)
 		return 100;

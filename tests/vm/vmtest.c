@@ -512,6 +512,12 @@ static int prog_tag_of(pid_t pid, char tag[17])
  * 4.13's); 0 when none.  Two with that tag (the other end's pktcount) are
  * the same program, of the same size.
  */
+/* bpf() (a static binary of its own, built without pktcount's sources: its one call site) */
+static long sys_bpf(int cmd, union bpf_attr *attr)
+{
+	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
+}
+
 static unsigned int prog_id_of(pid_t pid)
 {
 	char want[17], tag[17];
@@ -525,12 +531,12 @@ static unsigned int prog_id_of(pid_t pid)
 	for (;;) {
 		memset(&attr, 0, sizeof(attr));
 		attr.start_id = id;
-		if (syscall(__NR_bpf, BPF_PROG_GET_NEXT_ID, &attr, sizeof(attr)) < 0)
+		if (sys_bpf(BPF_PROG_GET_NEXT_ID, &attr) < 0)
 			return 0;
 		id = attr.next_id;
 		memset(&attr, 0, sizeof(attr));
 		attr.prog_id = id;
-		fd = (int)syscall(__NR_bpf, BPF_PROG_GET_FD_BY_ID, &attr, sizeof(attr));
+		fd = (int)sys_bpf(BPF_PROG_GET_FD_BY_ID, &attr);
 		if (fd < 0)
 			continue;
 		memset(&info, 0, sizeof(info));
@@ -538,7 +544,7 @@ static unsigned int prog_id_of(pid_t pid)
 		attr.info.bpf_fd = (unsigned int)fd;
 		attr.info.info_len = offsetof(struct bpf_prog_info, jited_prog_len);
 		attr.info.info = (unsigned long)&info;
-		ok = syscall(__NR_bpf, BPF_OBJ_GET_INFO_BY_FD, &attr, sizeof(attr)) == 0;
+		ok = sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) == 0;
 		close(fd);
 		for (i = 0, tag[0] = '\0'; ok && i < sizeof(info.tag); i++)
 			sprintf(tag + 2 * i, "%02x", info.tag[i]);
@@ -555,7 +561,7 @@ static int kernel_takes(unsigned int id)
 
 	memset(&attr, 0, sizeof(attr));
 	attr.prog_id = id;
-	prog = (int)syscall(__NR_bpf, BPF_PROG_GET_FD_BY_ID, &attr, sizeof(attr));
+	prog = (int)sys_bpf(BPF_PROG_GET_FD_BY_ID, &attr);
 	s = socket(AF_PACKET, SOCK_RAW, 0);
 	ret = prog < 0 || s < 0 ? -1 : setsockopt(s, SOL_SOCKET, SO_ATTACH_BPF, &prog, sizeof(prog)) == 0 ? 1 :
 	      errno == ENOMEM ? 0 : -1;
